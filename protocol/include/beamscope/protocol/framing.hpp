@@ -1,0 +1,61 @@
+// Encoding and checked decoding of wire frames (one Envelope per frame).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "beamscope.pb.h"
+
+namespace beamscope::protocol {
+
+using v1::Envelope;
+
+/// Why a received frame was dropped.
+enum class DecodeError : std::uint8_t {
+  kTooLarge,      ///< above limits::kMaxFrameBytes
+  kMalformed,     ///< protobuf could not parse it
+  kWrongVersion,  ///< another major version
+  kOutOfBounds,   ///< a string or repeated field above its bound
+  kNoBody,        ///< envelope without a body, or without a node for data
+};
+inline constexpr std::size_t kDecodeErrorKinds = 5;
+
+/// Short stable name, e.g. "malformed"; used in logs and metric labels.
+const char* to_string(DecodeError e);
+
+/// Either a checked envelope or the reason it was refused.
+using DecodeResult = std::variant<Envelope, DecodeError>;
+
+/// Parses and checks one frame. Never throws on bad input.
+///   auto r = decode(bytes);
+///   if (auto* env = std::get_if<Envelope>(&r)) { ... }
+DecodeResult decode(std::string_view bytes);
+
+/// Checks the bounds of an already parsed envelope (also used before send).
+bool within_bounds(const Envelope& env);
+
+/// Stamps version, node, seq and timestamp (now), then serializes.
+std::string encode(Envelope& env, const std::string& node, std::uint64_t seq);
+
+/// Serializes as is (used to forward frames unchanged).
+std::string encode(const Envelope& env);
+
+/// Microseconds since the unix epoch.
+std::int64_t now_us();
+
+/// Counts frames dropped by reason; safe to bump from any thread.
+class RejectCounters {
+ public:
+  void count(DecodeError e) { counts_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t get(DecodeError e) const { return counts_[static_cast<std::size_t>(e)].load(std::memory_order_relaxed); }
+  std::uint64_t total() const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kDecodeErrorKinds> counts_{};
+};
+
+}  // namespace beamscope::protocol

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package beamscope needs to build, test and run its demo.
+# Idempotent: installs only what is missing; apt-get update runs only when needed.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  # protocol + transport
+  libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
+  # exporters
+  prometheus-cpp-dev
+  # agent + cli (erl_nif.h, ei.h) and the runtime itself
+  erlang-nox erlang-dev erlang-eunit erlang-tools
+  # gui
+  libimgui-dev libglfw3-dev libstb-dev libgl-dev
+  # flags, logs, json
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus xvfb xauth libgl1-mesa-dri curl procps python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

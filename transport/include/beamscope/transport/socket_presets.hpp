@@ -1,0 +1,19 @@
+// Socket options every beamscope socket gets: linger 0 (never hang a host
+// process on shutdown), small high-water marks, ZMTP heartbeats.
+#pragma once
+
+#include <zmq.hpp>
+
+namespace beamscope::transport {
+
+struct SocketPresets {
+  int send_hwm = 1000;           // frames queued per peer before dropping
+  int recv_hwm = 1000;
+  int heartbeat_ivl_ms = 1000;   // ZMTP PING interval
+  int heartbeat_timeout_ms = 5000;
+};
+
+/// Applies linger 0, the HWMs and heartbeats to `s`.
+void apply_presets(zmq::socket_t& s, const SocketPresets& p = {});
+
+}  // namespace beamscope::transport

@@ -1,0 +1,71 @@
+// The viewing side of the stream, used by the collector, the GUI and the
+// CLI: connect (DEALER), say Hello, receive keyframes then sequenced
+// deltas into a FleetModel; on a sequence gap say Hello again to resync.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "beamscope.pb.h"
+#include "beamscope/protocol/framing.hpp"
+#include "beamscope/protocol/node_model.hpp"
+
+namespace beamscope::transport {
+
+/// One-shot fetch for command-line tools: connects, sends Hello without
+/// streaming, waits for SnapshotDone. Returns the keyframes by node, or
+/// nullopt with `error` set ("no answer from tcp://... within 3000 ms").
+std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, std::chrono::milliseconds timeout,
+                                                   std::string& error);
+
+struct StreamClientStats {
+  std::uint64_t frames_received = 0;
+  std::uint64_t frames_rejected = 0;    // failed decode (malformed, oversize, ...)
+  std::uint64_t gaps = 0;               // resyncs asked for
+  bool connected = false;               // heard from the server recently
+  std::int64_t last_heard_us = 0;
+};
+
+/// Background subscriber. Its thread owns the socket and the model; other
+/// threads read immutable snapshots.
+class StreamClient {
+ public:
+  /// Called on the client's thread with every frame that was applied
+  /// (keyframe or delta), e.g. for the collector to forward it.
+  using FrameHandler = std::function<void(const protocol::Envelope&)>;
+  /// Called on the client's thread when a node is gone or the server is silent.
+  using GoneHandler = std::function<void(const std::string& node, const std::string& reason)>;
+
+  /// Validates the endpoint and starts connecting (ZeroMQ reconnects by
+  /// itself). nullptr and `error` set when the endpoint string is bad.
+  static std::unique_ptr<StreamClient> start(const std::string& endpoint, std::string& error,
+                                             FrameHandler on_frame = {}, GoneHandler on_gone = {});
+  ~StreamClient();
+  void stop();
+
+  const std::string& endpoint() const { return endpoint_; }
+
+  /// Latest state of every node heard of; thread-safe copy of pointers.
+  std::vector<std::shared_ptr<const protocol::Keyframe>> snapshots() const;
+
+  StreamClientStats stats() const;
+
+  StreamClient(const StreamClient&) = delete;
+  StreamClient& operator=(const StreamClient&) = delete;
+
+ private:
+  struct Impl;
+  explicit StreamClient(std::unique_ptr<Impl> impl, std::string endpoint);
+  std::unique_ptr<Impl> impl_;
+  std::string endpoint_;
+};
+
+}  // namespace beamscope::transport
