@@ -1,0 +1,116 @@
+// Checked decoding: size first, then parse, then version and bounds, so a
+// hostile or broken peer costs at most one bounded parse.
+#include "beamscope/protocol/framing.hpp"
+
+#include <chrono>
+
+#include "beamscope/protocol/limits.hpp"
+#include "beamscope/protocol/version.hpp"
+
+namespace beamscope::protocol {
+namespace {
+
+using namespace limits;
+
+bool str_ok(const std::string& s) { return s.size() <= kMaxString; }
+
+bool sample_ok(const v1::ProcessSample& p) {
+  return str_ok(p.pid()) && str_ok(p.registered_name()) && str_ok(p.initial_call()) &&
+         str_ok(p.current_function()) && str_ok(p.status()) && str_ok(p.application());
+}
+
+bool gauges_ok(const v1::VmGauges& g) {
+  return static_cast<std::size_t>(g.run_queue_lengths_size()) <= kMaxSchedulers &&
+         static_cast<std::size_t>(g.scheduler_util_size()) <= 3 * kMaxSchedulers;
+}
+
+bool histogram_ok(const v1::MailboxHistogram& h) {
+  return static_cast<std::size_t>(h.upper_bounds_size()) <= kMaxHistogramBuckets &&
+         h.counts_size() == h.upper_bounds_size();
+}
+
+bool info_ok(const v1::NodeInfo& i) {
+  return i.node().size() <= kMaxNodeName && str_ok(i.otp_release()) && str_ok(i.erts_version()) &&
+         str_ok(i.system_version()) && str_ok(i.agent_version());
+}
+
+template <typename Samples>
+bool samples_ok(const Samples& samples) {
+  if (static_cast<std::size_t>(samples.size()) > kMaxProcesses) return false;
+  for (const auto& p : samples)
+    if (!sample_ok(p)) return false;
+  return true;
+}
+
+bool keyframe_ok(const v1::Keyframe& k) {
+  return info_ok(k.info()) && gauges_ok(k.gauges()) && histogram_ok(k.mailbox_histogram()) &&
+         samples_ok(k.processes());
+}
+
+bool delta_ok(const v1::Delta& d) {
+  if (static_cast<std::size_t>(d.removed_size()) > kMaxRemoved) return false;
+  for (const auto& pid : d.removed())
+    if (!str_ok(pid)) return false;
+  return gauges_ok(d.gauges()) && histogram_ok(d.mailbox_histogram()) && samples_ok(d.upserted());
+}
+
+}  // namespace
+
+const char* to_string(DecodeError e) {
+  switch (e) {
+    case DecodeError::kTooLarge: return "too_large";
+    case DecodeError::kMalformed: return "malformed";
+    case DecodeError::kWrongVersion: return "wrong_version";
+    case DecodeError::kOutOfBounds: return "out_of_bounds";
+    case DecodeError::kNoBody: return "no_body";
+  }
+  return "unknown";
+}
+
+bool within_bounds(const Envelope& env) {
+  if (env.node().size() > kMaxNodeName) return false;
+  switch (env.body_case()) {
+    case Envelope::kKeyframe: return keyframe_ok(env.keyframe());
+    case Envelope::kDelta: return delta_ok(env.delta());
+    case Envelope::kHello: return str_ok(env.hello().client());
+    case Envelope::kNodeGone: return str_ok(env.node_gone().reason());
+    default: return true;
+  }
+}
+
+DecodeResult decode(std::string_view bytes) {
+  if (bytes.size() > kMaxFrameBytes) return DecodeError::kTooLarge;
+  Envelope env;
+  if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return DecodeError::kMalformed;
+  if (env.version_major() != kVersionMajor) return DecodeError::kWrongVersion;
+  if (env.body_case() == Envelope::BODY_NOT_SET) return DecodeError::kNoBody;
+  const bool is_data = env.body_case() == Envelope::kKeyframe || env.body_case() == Envelope::kDelta ||
+                       env.body_case() == Envelope::kNodeGone;
+  if (is_data && env.node().empty()) return DecodeError::kNoBody;
+  if (!within_bounds(env)) return DecodeError::kOutOfBounds;
+  return env;
+}
+
+std::int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string encode(Envelope& env, const std::string& node, std::uint64_t seq) {
+  env.set_version_major(kVersionMajor);
+  env.set_version_minor(kVersionMinor);
+  env.set_node(node);
+  env.set_seq(seq);
+  env.set_timestamp_us(now_us());
+  return env.SerializeAsString();
+}
+
+std::string encode(const Envelope& env) { return env.SerializeAsString(); }
+
+std::uint64_t RejectCounters::total() const {
+  std::uint64_t sum = 0;
+  for (const auto& c : counts_) sum += c.load(std::memory_order_relaxed);
+  return sum;
+}
+
+}  // namespace beamscope::protocol

@@ -1,0 +1,16 @@
+#include "beamscope/transport/socket_presets.hpp"
+
+namespace beamscope::transport {
+
+void apply_presets(zmq::socket_t& s, const SocketPresets& p) {
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::sndhwm, p.send_hwm);
+  s.set(zmq::sockopt::rcvhwm, p.recv_hwm);
+  s.set(zmq::sockopt::heartbeat_ivl, p.heartbeat_ivl_ms);
+  s.set(zmq::sockopt::heartbeat_timeout, p.heartbeat_timeout_ms);
+  s.set(zmq::sockopt::heartbeat_ttl, p.heartbeat_timeout_ms);
+  // A peer that stops reading must not make us buffer without bound.
+  s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(64) << 20);
+}
+
+}  // namespace beamscope::transport

@@ -1,0 +1,196 @@
+// The viewing side of the stream (see stream_client.hpp). One thread owns the
+// DEALER socket and the FleetModel and publishes immutable snapshots.
+#include "beamscope/transport/stream_client.hpp"
+
+#include <zmq.hpp>
+
+#include "beamscope/transport/endpoint.hpp"
+#include "beamscope/transport/socket_presets.hpp"
+
+namespace beamscope::transport {
+
+using Clock = std::chrono::steady_clock;
+using protocol::ApplyResult;
+using protocol::Envelope;
+
+namespace {
+constexpr auto kPollInterval = std::chrono::milliseconds(20);
+constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
+// Silence this long means the server is gone or restarted: say Hello again.
+constexpr auto kSilenceTimeout = std::chrono::milliseconds(3000);
+constexpr auto kResyncBackoff = std::chrono::milliseconds(500);
+}  // namespace
+
+std::string hello_frame(bool want_stream) {
+  Envelope env;
+  env.mutable_hello()->set_client("beamscope-viewer");
+  env.mutable_hello()->set_want_stream(want_stream);
+  return protocol::encode(env, "", 0);
+}
+
+struct StreamClient::Impl {
+  std::string endpoint;
+  StreamClient::FrameHandler on_frame;
+  StreamClient::GoneHandler on_gone;
+  zmq::context_t ctx{1};
+  zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
+  std::thread thread;
+  std::atomic<bool> running{false};
+
+  protocol::FleetModel fleet;
+  Clock::time_point last_heard{};
+  Clock::time_point last_hello{};
+  Clock::time_point last_heartbeat{};
+  bool silent_reported = true;  // nothing to report before the first frame
+
+  mutable std::mutex mutex;  // guards snapshot and stats
+  std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
+  StreamClientStats stats;
+
+  void run();
+  void send(const std::string& payload);
+  void say_hello(Clock::time_point now);
+  bool handle(const Envelope& env, Clock::time_point now);
+  void on_silence();
+  void refresh_snapshot();
+};
+
+std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, std::string& error,
+                                                  FrameHandler on_frame, GoneHandler on_gone) {
+  if (auto err = check_endpoint(endpoint, /*for_bind=*/false)) {
+    error = *err;
+    return nullptr;
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->endpoint = endpoint;
+  impl->on_frame = std::move(on_frame);
+  impl->on_gone = std::move(on_gone);
+  try {
+    apply_presets(impl->dealer);
+    impl->dealer.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    error = endpoint + ": " + e.what();
+    return nullptr;
+  }
+  impl->running = true;
+  std::unique_ptr<StreamClient> client(new StreamClient(std::move(impl), endpoint));
+  client->impl_->thread = std::thread([raw = client->impl_.get()] { raw->run(); });
+  return client;
+}
+
+StreamClient::StreamClient(std::unique_ptr<Impl> impl, std::string endpoint)
+    : impl_(std::move(impl)), endpoint_(std::move(endpoint)) {}
+
+StreamClient::~StreamClient() { stop(); }
+
+void StreamClient::stop() {
+  if (!impl_ || !impl_->running.exchange(false)) return;
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->dealer.close();
+  impl_->ctx.close();
+}
+
+std::vector<std::shared_ptr<const protocol::Keyframe>> StreamClient::snapshots() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->snapshot;
+}
+
+StreamClientStats StreamClient::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->stats;
+}
+
+void StreamClient::Impl::send(const std::string& payload) {
+  zmq::message_t msg(payload.data(), payload.size());
+  // DEALER blocks at its HWM; dontwait turns that into a dropped request.
+  (void)dealer.send(msg, zmq::send_flags::dontwait);
+}
+
+void StreamClient::Impl::say_hello(Clock::time_point now) {
+  send(hello_frame(/*want_stream=*/true));
+  last_hello = now;
+}
+
+void StreamClient::Impl::run() {
+  say_hello(Clock::now());
+  while (running.load()) {
+    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, kPollInterval);
+    const auto now = Clock::now();
+    bool changed = false;
+    for (int i = 0; (item.revents & ZMQ_POLLIN) && i < 256; ++i) {
+      zmq::message_t msg;
+      if (!dealer.recv(msg, zmq::recv_flags::dontwait)) break;
+      auto decoded = protocol::decode(msg.to_string_view());
+      std::lock_guard lock(mutex);
+      if (auto* env = std::get_if<Envelope>(&decoded)) {
+        ++stats.frames_received;
+        changed |= handle(*env, now);
+      } else {
+        ++stats.frames_rejected;
+      }
+    }
+    if (changed) refresh_snapshot();
+    if (now - last_heartbeat >= kHeartbeatInterval) {
+      Envelope hb;
+      hb.mutable_heartbeat();
+      send(protocol::encode(hb, "", 0));
+      last_heartbeat = now;
+    }
+    if (now - last_heard > kSilenceTimeout) {
+      on_silence();
+      if (now - last_hello > kSilenceTimeout) say_hello(now);
+    }
+  }
+}
+
+// Called with `mutex` held. Returns true when the model changed.
+bool StreamClient::Impl::handle(const Envelope& env, Clock::time_point now) {
+  last_heard = now;
+  silent_reported = false;
+  stats.connected = true;
+  stats.last_heard_us = protocol::now_us();
+  if (env.has_node_gone()) {
+    fleet.erase(env.node());
+    if (on_gone) on_gone(env.node(), env.node_gone().reason());
+    return true;
+  }
+  if (!env.has_keyframe() && !env.has_delta()) return false;
+  switch (fleet.apply(env)) {
+    case ApplyResult::kApplied:
+      if (on_frame) on_frame(env);
+      return true;
+    case ApplyResult::kNeedKeyframe:
+      ++stats.gaps;
+      if (now - last_hello > kResyncBackoff) say_hello(now);
+      return false;
+    default:
+      return false;
+  }
+}
+
+void StreamClient::Impl::on_silence() {
+  std::lock_guard lock(mutex);
+  stats.connected = false;
+  if (silent_reported) return;
+  silent_reported = true;
+  // Forget the nodes: the next frame we accept for them must be a keyframe.
+  std::vector<std::string> nodes;
+  for (const auto& [node, model] : fleet.nodes()) nodes.push_back(node);
+  for (const auto& node : nodes) {
+    fleet.erase(node);
+    if (on_gone) on_gone(node, "no data from " + endpoint + " for 3 s");
+  }
+  refresh_snapshot();
+}
+
+// Called with `mutex` held.
+void StreamClient::Impl::refresh_snapshot() {
+  std::vector<std::shared_ptr<const protocol::Keyframe>> next;
+  next.reserve(fleet.size());
+  for (const auto& [node, model] : fleet.nodes())
+    if (model.has_state()) next.push_back(model.snapshot());
+  snapshot.swap(next);
+}
+
+}  // namespace beamscope::transport

@@ -1,0 +1,262 @@
+// The serving side of the stream (see stream_server.hpp). One I/O thread owns
+// the ROUTER socket and the FleetModel; producers only touch a bounded queue.
+#include "beamscope/transport/stream_server.hpp"
+
+#include <chrono>
+#include <map>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "beamscope/protocol/version.hpp"
+#include "beamscope/transport/endpoint.hpp"
+#include "beamscope/transport/socket_presets.hpp"
+
+namespace beamscope::transport {
+
+using Clock = std::chrono::steady_clock;
+using protocol::Envelope;
+
+namespace {
+constexpr auto kPollInterval = std::chrono::milliseconds(10);
+constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
+}  // namespace
+
+struct StreamServer::Impl {
+  StreamServerOptions opts;
+  zmq::context_t ctx{1};
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  std::thread thread;
+  std::atomic<bool> running{false};
+
+  std::mutex queue_mutex;
+  std::deque<Envelope> queue;
+
+  struct Viewer {
+    Clock::time_point last_seen;
+  };
+  std::map<std::string, Viewer> viewers;  // streaming viewers by ZeroMQ identity
+  protocol::FleetModel fleet;             // what was published, for late joiners
+
+  mutable std::mutex snapshot_mutex;
+  std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
+
+  std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, rejected{0};
+  std::atomic<std::uint32_t> viewer_count{0};
+
+  void run();
+  void handle_incoming();
+  void drain_queue();
+  void send_to(const std::string& identity, const std::string& payload);
+  void send_keyframes(const std::string& identity);
+  void broadcast(const std::string& payload);
+  void broadcast_keyframes();
+  void heartbeat_and_expire(Clock::time_point now);
+  void refresh_snapshot();
+};
+
+std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opts, std::string& error) {
+  if (auto err = check_endpoint(opts.endpoint, /*for_bind=*/true)) {
+    error = *err;
+    return nullptr;
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->opts = opts;
+  try {
+    apply_presets(impl->router, SocketPresets{.send_hwm = opts.send_hwm});
+    // Report unroutable/full peers instead of dropping silently: we count them.
+    impl->router.set(zmq::sockopt::router_mandatory, 1);
+    impl->router.bind(opts.endpoint);
+  } catch (const zmq::error_t& e) {
+    error = opts.endpoint + ": " + e.what();
+    return nullptr;
+  }
+  std::unique_ptr<StreamServer> server(new StreamServer(std::move(impl)));
+  server->bound_ = server->impl_->router.get(zmq::sockopt::last_endpoint);
+  server->impl_->running = true;
+  server->impl_->thread = std::thread([raw = server->impl_.get()] { raw->run(); });
+  return server;
+}
+
+StreamServer::StreamServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StreamServer::~StreamServer() { stop(); }
+
+void StreamServer::stop() {
+  if (!impl_) return;
+  impl_->running = false;
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->router.close();
+  impl_->ctx.close();
+}
+
+bool StreamServer::publish(Envelope env) {
+  {
+    std::lock_guard lock(impl_->queue_mutex);
+    if (impl_->queue.size() < impl_->opts.queue_limit) {
+      impl_->queue.push_back(std::move(env));
+      impl_->published.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  impl_->dropped.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+void StreamServer::node_gone(const std::string& node, const std::string& reason) {
+  Envelope env;
+  env.set_version_major(protocol::kVersionMajor);
+  env.set_version_minor(protocol::kVersionMinor);
+  env.set_node(node);
+  env.set_timestamp_us(protocol::now_us());
+  env.mutable_node_gone()->set_reason(reason);
+  std::lock_guard lock(impl_->queue_mutex);
+  // Control messages bypass the bound: they are rare and must not be lost.
+  impl_->queue.push_back(std::move(env));
+}
+
+StreamServerStats StreamServer::stats() const {
+  StreamServerStats s;
+  s.frames_published = impl_->published.load();
+  s.frames_sent = impl_->sent.load();
+  s.frames_dropped = impl_->dropped.load();
+  s.frames_rejected = impl_->rejected.load();
+  s.viewers = impl_->viewer_count.load();
+  return s;
+}
+
+std::vector<std::shared_ptr<const protocol::Keyframe>> StreamServer::snapshots() const {
+  std::lock_guard lock(impl_->snapshot_mutex);
+  return impl_->snapshot;
+}
+
+void StreamServer::Impl::run() {
+  auto last_keyframes = Clock::now();
+  auto last_heartbeat = Clock::now();
+  while (running.load()) {
+    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, kPollInterval);
+    if (item.revents & ZMQ_POLLIN) handle_incoming();
+    drain_queue();
+    const auto now = Clock::now();
+    if (now - last_keyframes >= std::chrono::milliseconds(opts.keyframe_interval_ms)) {
+      broadcast_keyframes();
+      last_keyframes = now;
+    }
+    if (now - last_heartbeat >= kHeartbeatInterval) {
+      heartbeat_and_expire(now);
+      last_heartbeat = now;
+    }
+  }
+}
+
+void StreamServer::Impl::handle_incoming() {
+  // Bounded batch per wake-up so a flood of requests cannot starve publishing.
+  for (int i = 0; i < 256; ++i) {
+    std::vector<zmq::message_t> parts;
+    auto got = zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait);
+    if (!got) return;
+    if (parts.size() != 2) {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    std::string identity = parts[0].to_string();
+    auto decoded = protocol::decode(parts[1].to_string_view());
+    auto* env = std::get_if<Envelope>(&decoded);
+    if (!env) {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    auto it = viewers.find(identity);
+    if (it != viewers.end()) it->second.last_seen = Clock::now();
+    if (env->has_hello()) {
+      if (env->hello().want_stream() && it == viewers.end()) viewers.emplace(identity, Viewer{Clock::now()});
+      send_keyframes(identity);
+    }
+  }
+  viewer_count = static_cast<std::uint32_t>(viewers.size());
+}
+
+void StreamServer::Impl::drain_queue() {
+  std::deque<Envelope> batch;
+  {
+    std::lock_guard lock(queue_mutex);
+    batch.swap(queue);
+  }
+  if (batch.empty()) return;
+  for (auto& env : batch) {
+    if (env.has_node_gone()) {
+      fleet.erase(env.node());
+    } else if (fleet.apply(env) != protocol::ApplyResult::kApplied) {
+      // A producer gap: viewers would resync anyway; the next keyframe heals it.
+      continue;
+    }
+    broadcast(protocol::encode(env));
+  }
+  refresh_snapshot();
+}
+
+void StreamServer::Impl::send_to(const std::string& identity, const std::string& payload) {
+  try {
+    zmq::message_t id(identity.data(), identity.size());
+    zmq::message_t body(payload.data(), payload.size());
+    if (!router.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
+        !router.send(body, zmq::send_flags::dontwait)) {
+      dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    sent.fetch_add(1, std::memory_order_relaxed);
+  } catch (const zmq::error_t&) {
+    // EHOSTUNREACH: the viewer left; its entry expires on its own.
+    dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void StreamServer::Impl::send_keyframes(const std::string& identity) {
+  std::uint32_t count = 0;
+  for (const auto& [node, model] : fleet.nodes()) {
+    if (!model.has_state()) continue;
+    Envelope env;
+    env.set_version_major(protocol::kVersionMajor);
+    env.set_version_minor(protocol::kVersionMinor);
+    env.set_node(node);
+    env.set_seq(model.seq());
+    env.set_timestamp_us(model.updated_us());
+    *env.mutable_keyframe() = *model.snapshot();
+    send_to(identity, protocol::encode(env));
+    ++count;
+  }
+  Envelope done;
+  done.mutable_snapshot_done()->set_nodes(count);
+  send_to(identity, protocol::encode(done, "", 0));
+}
+
+void StreamServer::Impl::broadcast(const std::string& payload) {
+  for (const auto& [identity, viewer] : viewers) send_to(identity, payload);
+}
+
+void StreamServer::Impl::broadcast_keyframes() {
+  for (const auto& [identity, viewer] : viewers) send_keyframes(identity);
+}
+
+void StreamServer::Impl::heartbeat_and_expire(Clock::time_point now) {
+  const auto timeout = std::chrono::milliseconds(opts.viewer_timeout_ms);
+  for (auto it = viewers.begin(); it != viewers.end();) {
+    if (now - it->second.last_seen > timeout) it = viewers.erase(it);
+    else ++it;
+  }
+  viewer_count = static_cast<std::uint32_t>(viewers.size());
+  Envelope hb;
+  hb.mutable_heartbeat();
+  broadcast(protocol::encode(hb, "", 0));
+}
+
+void StreamServer::Impl::refresh_snapshot() {
+  std::vector<std::shared_ptr<const protocol::Keyframe>> next;
+  next.reserve(fleet.size());
+  for (const auto& [node, model] : fleet.nodes())
+    if (model.has_state()) next.push_back(model.snapshot());
+  std::lock_guard lock(snapshot_mutex);
+  snapshot.swap(next);
+}
+
+}  // namespace beamscope::transport
