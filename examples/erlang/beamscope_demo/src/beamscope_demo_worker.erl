@@ -1,0 +1,33 @@
+%% @doc A pool worker: wakes up periodically and does a small, uneven
+%% amount of work, so reductions and heap sizes differ between workers.
+-module(beamscope_demo_worker).
+-behaviour(gen_server).
+
+-export([start_link/1]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
+
+-spec start_link(pos_integer()) -> {ok, pid()}.
+start_link(N) ->
+    gen_server:start_link(?MODULE, N, []).
+
+init(N) ->
+    schedule(),
+    {ok, #{index => N, done => 0}}.
+
+handle_call(done, _From, State = #{done := D}) ->
+    {reply, D, State}.
+
+handle_cast(_Msg, State) ->
+    {noreply, State}.
+
+handle_info(work, State = #{index := N, done := D}) ->
+    %% Work proportional to the index: worker 20 does 20x worker 1.
+    _ = lists:sum(lists:seq(1, 200 * N)),
+    schedule(),
+    {noreply, State#{done := D + 1}};
+handle_info(_Other, State) ->
+    {noreply, State}.
+
+schedule() ->
+    {ok, Ms} = application:get_env(beamscope_demo, work_interval_ms),
+    erlang:send_after(Ms, self(), work).
