@@ -1,0 +1,105 @@
+#include "beamscope/protocol/framing.hpp"
+
+#include <gtest/gtest.h>
+
+#include "beamscope/protocol/limits.hpp"
+#include "beamscope/protocol/version.hpp"
+#include "test_frames.hpp"
+
+namespace beamscope::protocol {
+namespace {
+
+using beamscope::testing::keyframe_envelope;
+using beamscope::testing::sample;
+
+TEST(Framing, RoundTripKeepsEveryField) {
+  auto env = keyframe_envelope("demo@host", 0, 1234);
+  *env.mutable_keyframe()->add_processes() = sample("<0.1.0>", 7, 2048, 10);
+  const std::string bytes = encode(env, "demo@host", 42);
+  auto result = decode(bytes);
+  ASSERT_TRUE(std::holds_alternative<Envelope>(result));
+  const auto& got = std::get<Envelope>(result);
+  EXPECT_EQ(got.version_major(), kVersionMajor);
+  EXPECT_EQ(got.seq(), 42u);
+  EXPECT_EQ(got.node(), "demo@host");
+  EXPECT_GT(got.timestamp_us(), 0);
+  EXPECT_EQ(got.keyframe().gauges().process_count(), 1234u);
+  EXPECT_EQ(got.keyframe().processes(0).memory_bytes(), 2048u);
+}
+
+TEST(Framing, GarbageIsMalformedNotACrash) {
+  const std::string garbage = "\xff\xff\xff\xff\x0f not protobuf";
+  auto result = decode(garbage);
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(result));
+  EXPECT_EQ(std::get<DecodeError>(result), DecodeError::kMalformed);
+  EXPECT_STREQ(to_string(DecodeError::kMalformed), "malformed");
+}
+
+TEST(Framing, OversizeFrameIsRefusedBeforeParsing) {
+  const std::string huge(limits::kMaxFrameBytes + 1, '\0');
+  auto result = decode(huge);
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(result));
+  EXPECT_EQ(std::get<DecodeError>(result), DecodeError::kTooLarge);
+}
+
+TEST(Framing, OtherMajorVersionIsRefused) {
+  auto env = keyframe_envelope("n@h", 1, 1);
+  std::string bytes = encode(env, "n@h", 1);
+  Envelope tampered;
+  ASSERT_TRUE(tampered.ParseFromString(bytes));
+  tampered.set_version_major(kVersionMajor + 1);
+  auto result = decode(tampered.SerializeAsString());
+  EXPECT_EQ(std::get<DecodeError>(result), DecodeError::kWrongVersion);
+}
+
+TEST(Framing, NewerMinorWithUnknownFieldsIsAccepted) {
+  auto env = keyframe_envelope("n@h", 1, 5);
+  std::string bytes = encode(env, "n@h", 1);
+  env.set_version_minor(kVersionMinor + 3);
+  bytes = env.SerializeAsString();
+  // Field 999, varint 1: what a future minor version might add.
+  bytes += std::string("\xb8\x3e\x01", 3);
+  auto result = decode(bytes);
+  ASSERT_TRUE(std::holds_alternative<Envelope>(result));
+  EXPECT_EQ(std::get<Envelope>(result).keyframe().gauges().process_count(), 5u);
+}
+
+TEST(Framing, TooManyProcessesIsOutOfBounds) {
+  auto env = keyframe_envelope("n@h", 1, 5);
+  for (std::size_t i = 0; i <= limits::kMaxProcesses; ++i)
+    *env.mutable_keyframe()->add_processes() = sample("<0." + std::to_string(i) + ".0>", 1);
+  auto result = decode(encode(env, "n@h", 1));
+  EXPECT_EQ(std::get<DecodeError>(result), DecodeError::kOutOfBounds);
+}
+
+TEST(Framing, OverlongStringIsOutOfBounds) {
+  auto env = keyframe_envelope("n@h", 1, 5);
+  auto* p = env.mutable_keyframe()->add_processes();
+  *p = sample("<0.1.0>", 1);
+  p->set_registered_name(std::string(limits::kMaxString + 1, 'x'));
+  auto result = decode(encode(env, "n@h", 1));
+  EXPECT_EQ(std::get<DecodeError>(result), DecodeError::kOutOfBounds);
+}
+
+TEST(Framing, DataWithoutNodeOrBodyIsRefused) {
+  Envelope empty;
+  empty.set_version_major(kVersionMajor);
+  EXPECT_EQ(std::get<DecodeError>(decode(empty.SerializeAsString())), DecodeError::kNoBody);
+  Envelope nameless;
+  nameless.set_version_major(kVersionMajor);
+  nameless.mutable_delta();
+  EXPECT_EQ(std::get<DecodeError>(decode(nameless.SerializeAsString())), DecodeError::kNoBody);
+}
+
+TEST(Framing, RejectCountersCountByReason) {
+  RejectCounters counters;
+  counters.count(DecodeError::kMalformed);
+  counters.count(DecodeError::kMalformed);
+  counters.count(DecodeError::kTooLarge);
+  EXPECT_EQ(counters.get(DecodeError::kMalformed), 2u);
+  EXPECT_EQ(counters.get(DecodeError::kTooLarge), 1u);
+  EXPECT_EQ(counters.total(), 3u);
+}
+
+}  // namespace
+}  // namespace beamscope::protocol
