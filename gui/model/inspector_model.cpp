@@ -1,0 +1,69 @@
+// The inspector's data model; see inspector_model.hpp.
+#include "inspector_model.hpp"
+
+namespace beamscope::gui {
+
+InspectorModel::InspectorModel(std::vector<std::string> endpoints) : endpoints_(std::move(endpoints)) {}
+
+bool InspectorModel::update(std::size_t source, const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots) {
+  bool changed = false;
+  for (const auto& kf : snapshots) {
+    if (!kf) continue;
+    const std::string& name = kf->info().node();
+    auto [it, inserted] = nodes_.try_emplace(name);
+    NodeView& n = it->second;
+    if (inserted) {
+      n.name = name;
+      n.source = source;
+      if (selected_.empty()) selected_ = name;
+    }
+    if (n.latest == kf) continue;  // nothing new from this node
+    n.latest = kf;
+    n.source = source;
+    n.table.set_data(kf);
+    if (n.history.ingest(*kf)) track_selected(n);
+    changed = true;
+  }
+  return changed;
+}
+
+void InspectorModel::track_selected(NodeView& n) {
+  const auto sel = n.table.selection();
+  if (n.tracked_pid != n.table.selected_pid()) {
+    n.tracked_pid = n.table.selected_pid();
+    n.selected_mailbox.clear();
+  }
+  // Only real samples go in the growth chart, not the copy kept after the
+  // process left the hot set.
+  if (sel.sample && sel.in_hot_set) n.selected_mailbox.push(static_cast<float>(sel.sample->message_queue_len()));
+}
+
+NodeView* InspectorModel::selected() {
+  auto it = nodes_.find(selected_);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+void InspectorModel::select_node(const std::string& name) {
+  if (nodes_.count(name) != 0) selected_ = name;
+}
+
+void InspectorModel::select_process(const std::string& pid) {
+  NodeView* n = selected();
+  if (!n || n->table.selected_pid() == pid) return;
+  n->table.select(pid);
+  n->tracked_pid = pid;
+  n->selected_mailbox.clear();
+  const auto sel = n->table.selection();
+  if (sel.sample && sel.in_hot_set) n->selected_mailbox.push(static_cast<float>(sel.sample->message_queue_len()));
+}
+
+std::string InspectorModel::waiting_text() const {
+  std::string list;
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    if (i != 0) list += ", ";
+    list += endpoints_[i];
+  }
+  return "Waiting for " + list + " \xE2\x80\x94 no agent answering yet";
+}
+
+}  // namespace beamscope::gui

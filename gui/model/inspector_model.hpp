@@ -1,0 +1,66 @@
+// Everything the inspector shows, as plain data: one NodeView per node
+// heard from any endpoint, the node and process selection, and the text
+// shown before any data arrives. The frame loop feeds it the stream
+// clients' immutable snapshots; views read it. No ImGui, no sockets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "beamscope.pb.h"
+#include "node_history.hpp"
+#include "process_table.hpp"
+#include "ring_buffer.hpp"
+
+namespace beamscope::gui {
+
+/// One node: its latest state, its history and its process table.
+struct NodeView {
+  static constexpr std::size_t kTrackCapacity = 600;  // 10 min at 1 s
+
+  std::string name;
+  std::size_t source = 0;  ///< index of the endpoint it came from
+  std::shared_ptr<const v1::Keyframe> latest;
+  NodeHistory history;
+  ProcessTable table;
+  /// Mailbox of the selected process at every tick since it was selected.
+  RingBuffer<float> selected_mailbox{kTrackCapacity};
+  std::string tracked_pid;
+};
+
+class InspectorModel {
+ public:
+  explicit InspectorModel(std::vector<std::string> endpoints);
+
+  /// Takes the current snapshots of endpoint `source` (cheap when nothing
+  /// changed: pointers are compared). Returns true when anything changed.
+  bool update(std::size_t source, const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots);
+
+  const std::vector<std::string>& endpoints() const { return endpoints_; }
+  const std::map<std::string, NodeView>& nodes() const { return nodes_; }
+  bool has_data() const { return !nodes_.empty(); }
+
+  /// The node shown; the first node heard of until the user picks one.
+  NodeView* selected();
+  const std::string& selected_name() const { return selected_; }
+  void select_node(const std::string& name);
+
+  /// Selects a process of the shown node and starts tracking its mailbox.
+  void select_process(const std::string& pid);
+
+  /// "Waiting for tcp://127.0.0.1:9755 — no agent answering yet".
+  std::string waiting_text() const;
+
+ private:
+  void track_selected(NodeView& n);
+
+  std::vector<std::string> endpoints_;
+  std::map<std::string, NodeView> nodes_;
+  std::string selected_;
+};
+
+}  // namespace beamscope::gui

@@ -1,0 +1,94 @@
+// The Processes tab as data: rows of the hot set from one immutable
+// keyframe, filtered by a text box, ordered by table sort specs, with a
+// selection that survives refreshes (by pid). Sorting happens only when the
+// data, filter or sort order changed, never per frame.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "beamscope.pb.h"
+
+namespace beamscope::gui {
+
+enum class ProcessColumn : int {
+  kPid,
+  kName,
+  kMailbox,
+  kMemory,
+  kReductionsPerS,
+  kHeap,
+  kMinorGcs,
+  kCurrentFunction,
+  kStatus,
+  kCount,
+};
+inline constexpr int kProcessColumnCount = static_cast<int>(ProcessColumn::kCount);
+
+/// Header text of a column, e.g. "Mailbox".
+const char* column_title(ProcessColumn c);
+
+struct SortSpec {
+  ProcessColumn column = ProcessColumn::kMailbox;
+  bool descending = true;
+};
+
+/// Registered name, else initial call, else the pid: what a person calls it.
+std::string display_name(const v1::ProcessSample& p);
+
+/// Compares pids by their numbers, so "<0.9.0>" < "<0.10.0>" (text order
+/// would say otherwise). Non-pids sort after pids, by text. Returns <0, 0, >0.
+int compare_pids(const std::string& a, const std::string& b);
+
+class ProcessTable {
+ public:
+  ProcessTable() { sort_.push_back({}); }
+
+  /// New data: takes the keyframe (shared, immutable). No-op for the same pointer.
+  void set_data(std::shared_ptr<const v1::Keyframe> kf);
+  /// Case-insensitive substring over pid, name, initial call, current
+  /// function, application and status.
+  void set_filter(const std::string& text);
+  /// Primary key first; an empty list keeps the data order.
+  void set_sort(std::vector<SortSpec> specs);
+
+  /// Indices into rows() in display order; recomputed lazily when dirty.
+  const std::vector<int>& visible();
+  const v1::ProcessSample& row(int index) const { return data_->processes(index); }
+  std::size_t total() const { return data_ ? static_cast<std::size_t>(data_->processes_size()) : 0; }
+  /// Word size of the node, for heap sizes in bytes (8 when unknown).
+  std::uint64_t word_size() const;
+
+  void select(const std::string& pid);
+  void clear_selection();
+  const std::string& selected_pid() const { return selected_pid_; }
+  /// The selected process in the current data; when it left the hot set,
+  /// its last known sample with `in_hot_set` false.
+  struct Selection {
+    const v1::ProcessSample* sample = nullptr;
+    bool in_hot_set = false;
+  };
+  Selection selection() const;
+
+  /// How many times rows were re-sorted (tests check sorting is lazy).
+  std::uint64_t sort_count() const { return sort_count_; }
+
+ private:
+  void rebuild();
+  bool matches(const v1::ProcessSample& p) const;
+
+  std::shared_ptr<const v1::Keyframe> data_;
+  std::string filter_;  // lower-cased
+  std::vector<SortSpec> sort_;
+  std::vector<int> visible_;
+  bool dirty_ = true;
+  std::uint64_t sort_count_ = 0;
+  std::string selected_pid_;
+  int selected_index_ = -1;                      // in data_, -1 when absent
+  std::optional<v1::ProcessSample> last_known_;  // copy kept for when it leaves
+};
+
+}  // namespace beamscope::gui

@@ -1,0 +1,117 @@
+// Filtering, lazy sorting and sticky selection of the process table.
+#include "process_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include "inspector_model.hpp"
+#include "link_status.hpp"
+
+using namespace beamscope::gui;
+using beamscope::v1::Keyframe;
+
+namespace {
+
+std::shared_ptr<const Keyframe> rows(std::initializer_list<std::tuple<const char*, const char*, std::uint64_t>> ps) {
+  auto kf = std::make_shared<Keyframe>();
+  kf->mutable_info()->set_node("n@h");
+  kf->mutable_gauges()->set_uptime_ms(1000);
+  for (const auto& [pid, name, mbox] : ps) {
+    auto* p = kf->add_processes();
+    p->set_pid(pid);
+    p->set_registered_name(name);
+    p->set_initial_call("proc_lib:init_p/5");
+    p->set_message_queue_len(mbox);
+  }
+  return kf;
+}
+
+std::vector<std::string> pids(ProcessTable& t) {
+  std::vector<std::string> out;
+  for (int i : t.visible()) out.push_back(t.row(i).pid());
+  return out;
+}
+
+}  // namespace
+
+TEST(ProcessTable, DisplayNameAndPidOrder) {
+  beamscope::v1::ProcessSample p;
+  p.set_pid("<0.1.0>");
+  EXPECT_EQ(display_name(p), "<0.1.0>");
+  p.set_initial_call("m:f/0");
+  EXPECT_EQ(display_name(p), "m:f/0");
+  p.set_registered_name("logger");
+  EXPECT_EQ(display_name(p), "logger");
+  EXPECT_LT(compare_pids("<0.9.0>", "<0.10.0>"), 0);
+  EXPECT_GT(compare_pids("<1.0.0>", "<0.99.0>"), 0);
+  EXPECT_EQ(compare_pids("<0.5.0>", "<0.5.0>"), 0);
+  EXPECT_LT(compare_pids("<0.5.0>", "weird"), 0);
+}
+
+TEST(ProcessTable, SortsByColumnAndOnlyWhenDirty) {
+  ProcessTable t;
+  t.set_data(rows({{"<0.9.0>", "a", 5}, {"<0.10.0>", "b", 50}, {"<0.11.0>", "c", 5}}));
+  EXPECT_EQ(pids(t), (std::vector<std::string>{"<0.10.0>", "<0.9.0>", "<0.11.0>"}));  // mailbox desc, ties by pid
+  const auto sorts = t.sort_count();
+  pids(t);
+  EXPECT_EQ(t.sort_count(), sorts);  // nothing changed: no re-sort
+  t.set_sort({{ProcessColumn::kPid, false}});
+  EXPECT_EQ(pids(t), (std::vector<std::string>{"<0.9.0>", "<0.10.0>", "<0.11.0>"}));
+  t.set_sort({{ProcessColumn::kName, true}});
+  EXPECT_EQ(pids(t), (std::vector<std::string>{"<0.11.0>", "<0.10.0>", "<0.9.0>"}));
+}
+
+TEST(ProcessTable, FilterIsCaseInsensitiveOverFields) {
+  ProcessTable t;
+  t.set_data(rows({{"<0.1.0>", "Logger", 0}, {"<0.2.0>", "", 0}, {"<0.3.0>", "code_server", 0}}));
+  t.set_filter("LOG");
+  EXPECT_EQ(pids(t), (std::vector<std::string>{"<0.1.0>"}));
+  t.set_filter("<0.2.");
+  EXPECT_EQ(pids(t), (std::vector<std::string>{"<0.2.0>"}));
+  t.set_filter("proc_lib");  // initial call
+  EXPECT_EQ(t.visible().size(), 3u);
+  t.set_filter("");
+  EXPECT_EQ(t.visible().size(), 3u);
+}
+
+TEST(ProcessTable, SelectionSurvivesRefreshAndRemembersLeavers) {
+  ProcessTable t;
+  t.set_data(rows({{"<0.1.0>", "a", 1}, {"<0.2.0>", "b", 2}}));
+  t.select("<0.2.0>");
+  ASSERT_TRUE(t.selection().sample);
+  EXPECT_TRUE(t.selection().in_hot_set);
+  t.set_data(rows({{"<0.2.0>", "b", 20}, {"<0.3.0>", "c", 3}}));
+  EXPECT_EQ(t.selection().sample->message_queue_len(), 20u);
+  t.set_data(rows({{"<0.3.0>", "c", 3}}));
+  ASSERT_TRUE(t.selection().sample);
+  EXPECT_FALSE(t.selection().in_hot_set);
+  EXPECT_EQ(t.selection().sample->message_queue_len(), 20u);
+  t.clear_selection();
+  EXPECT_FALSE(t.selection().sample);
+}
+
+TEST(InspectorModel, NodesSelectionAndTracking) {
+  InspectorModel m({"tcp://127.0.0.1:9755"});
+  EXPECT_FALSE(m.has_data());
+  EXPECT_EQ(m.waiting_text(), "Waiting for tcp://127.0.0.1:9755 \xE2\x80\x94 no agent answering yet");
+  auto kf = rows({{"<0.1.0>", "a", 1}});
+  EXPECT_TRUE(m.update(0, {kf}));
+  EXPECT_FALSE(m.update(0, {kf}));  // same pointer: nothing to do
+  ASSERT_NE(m.selected(), nullptr);
+  EXPECT_EQ(m.selected_name(), "n@h");
+  m.select_process("<0.1.0>");
+  EXPECT_EQ(m.selected()->selected_mailbox.size(), 1u);
+  auto next = std::make_shared<Keyframe>(*kf);
+  next->mutable_gauges()->set_uptime_ms(2000);
+  next->mutable_processes(0)->set_message_queue_len(9);
+  EXPECT_TRUE(m.update(0, {next}));
+  EXPECT_EQ(m.selected()->selected_mailbox.size(), 2u);
+  EXPECT_FLOAT_EQ(m.selected()->selected_mailbox.back(), 9.f);
+  EXPECT_EQ(m.selected()->history.size(), 2u);
+}
+
+TEST(LinkStatus, Wording) {
+  EXPECT_EQ(describe_link(false, 0, 5'000'000).text, "connecting");
+  EXPECT_EQ(describe_link(true, 4'000'000, 5'000'000).state, LinkState::kConnected);
+  EXPECT_EQ(describe_link(true, 1'000'000, 13'500'000).text, "stale 12s");
+  EXPECT_EQ(describe_link(false, 4'000'000, 5'000'000).state, LinkState::kStale);
+}
