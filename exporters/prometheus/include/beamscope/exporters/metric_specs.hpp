@@ -1,0 +1,116 @@
+// Every metric family the node collectable exports: one place for names,
+// help and types, so tests, dashboards and docs refer to the same spelling.
+// erlang_vm_* keep prometheus.erl's names and meaning (existing dashboards
+// keep working), including the ones promtool lints (tests/exporters/
+// promtool_allowed.txt lists each complaint we accept, and nothing else);
+// beamscope_* follow Prometheus naming: base units, _total on counters.
+#pragma once
+
+#include "beamscope/exporters/family_set.hpp"
+
+namespace beamscope::exporters::specs {
+
+using prometheus::MetricType;
+
+// --- prometheus.erl compatible: erlang:system_info/1 -----------------------
+inline constexpr MetricSpec kProcessCount{"erlang_vm_process_count",
+    "The number of processes currently existing at the local node.", MetricType::Gauge};
+inline constexpr MetricSpec kProcessLimit{"erlang_vm_process_limit",
+    "The maximum number of simultaneously existing processes at the local node.", MetricType::Gauge};
+inline constexpr MetricSpec kPortCount{"erlang_vm_port_count",
+    "The number of ports currently existing at the local node.", MetricType::Gauge};
+inline constexpr MetricSpec kPortLimit{"erlang_vm_port_limit",
+    "The maximum number of simultaneously existing ports at the local node.", MetricType::Gauge};
+inline constexpr MetricSpec kAtomCount{"erlang_vm_atom_count",
+    "The number of atoms currently existing at the local node.", MetricType::Gauge};
+inline constexpr MetricSpec kAtomLimit{"erlang_vm_atom_limit",
+    "The maximum number of simultaneously existing atoms at the local node.", MetricType::Gauge};
+inline constexpr MetricSpec kEtsLimit{"erlang_vm_ets_limit",
+    "The maximum number of ETS tables allowed.", MetricType::Gauge};
+inline constexpr MetricSpec kSchedulersOnline{"erlang_vm_schedulers_online",
+    "The number of schedulers online.", MetricType::Gauge};
+inline constexpr MetricSpec kDirtyCpuSchedulersOnline{"erlang_vm_dirty_cpu_schedulers_online",
+    "The number of dirty CPU scheduler threads online.", MetricType::Gauge};
+inline constexpr MetricSpec kWordsize{"erlang_vm_wordsize_bytes",
+    "The size of Erlang term words in bytes.", MetricType::Gauge};
+
+// --- prometheus.erl compatible: erlang:statistics/1 -------------------------
+inline constexpr MetricSpec kRunQueues{"erlang_vm_statistics_run_queues_length",
+    "The total length of all normal run-queues.", MetricType::Gauge};
+inline constexpr MetricSpec kDirtyCpuRunQueue{"erlang_vm_statistics_dirty_cpu_run_queue_length",
+    "Length of the dirty CPU run-queue.", MetricType::Gauge};
+inline constexpr MetricSpec kDirtyIoRunQueue{"erlang_vm_statistics_dirty_io_run_queue_length",
+    "Length of the dirty IO run-queue.", MetricType::Gauge};
+inline constexpr MetricSpec kReductions{"erlang_vm_statistics_reductions_total",
+    "Total reductions count.", MetricType::Counter};
+inline constexpr MetricSpec kGcCount{"erlang_vm_statistics_garbage_collection_number_of_gcs",
+    "The total number of garbage collections since the system started.", MetricType::Counter};
+inline constexpr MetricSpec kGcWords{"erlang_vm_statistics_garbage_collection_words_reclaimed",
+    "The total number of words reclaimed by GC since the system started.", MetricType::Counter};
+inline constexpr MetricSpec kGcBytes{"erlang_vm_statistics_garbage_collection_bytes_reclaimed",
+    "The total number of bytes reclaimed by GC since the system started.", MetricType::Counter};
+inline constexpr MetricSpec kBytesReceived{"erlang_vm_statistics_bytes_received_total",
+    "The total number of bytes received through ports.", MetricType::Counter};
+inline constexpr MetricSpec kBytesOutput{"erlang_vm_statistics_bytes_output_total",
+    "The total number of bytes output to ports.", MetricType::Counter};
+inline constexpr MetricSpec kContextSwitches{"erlang_vm_statistics_context_switches",
+    "The total number of context switches since the system started.", MetricType::Counter};
+
+// --- prometheus.erl compatible: erlang:memory/0 ------------------------------
+inline constexpr MetricSpec kMemoryBytes{"erlang_vm_memory_bytes_total",
+    "The total amount of memory currently allocated, by kind (processes or system).", MetricType::Gauge};
+inline constexpr MetricSpec kMemorySystem{"erlang_vm_memory_system_bytes_total",
+    "The amount of memory allocated for the emulator that is not directly related to any Erlang process.",
+    MetricType::Gauge};
+inline constexpr MetricSpec kMemoryProcesses{"erlang_vm_memory_processes_bytes_total",
+    "The amount of memory currently allocated for Erlang processes, used or free.", MetricType::Gauge};
+inline constexpr MetricSpec kMemoryAtom{"erlang_vm_memory_atom_bytes_total",
+    "The amount of memory currently allocated for atoms, used or free.", MetricType::Gauge};
+inline constexpr MetricSpec kEtsTables{"erlang_vm_memory_ets_tables",
+    "Erlang VM ETS Tables count.", MetricType::Gauge};
+
+// --- beamscope: schedulers, node identity --------------------------------------
+inline constexpr MetricSpec kSchedulerUtil{"beamscope_scheduler_utilization",
+    "Scheduler utilization over the last sampling tick (0..1), per scheduler.", MetricType::Gauge};
+inline constexpr MetricSpec kNodeInfo{"beamscope_node_info",
+    "Identity of the sampled node; the value is always 1.", MetricType::Gauge};
+inline constexpr MetricSpec kLastUpdate{"beamscope_last_update_timestamp_seconds",
+    "Unix time at which the node took the sample being exported.", MetricType::Gauge};
+
+// --- beamscope: mailboxes --------------------------------------------------------
+inline constexpr MetricSpec kMailboxHistogram{"beamscope_mailbox_length",
+    "Mailbox lengths of every process seen by the last full sweep.", MetricType::Histogram};
+inline constexpr MetricSpec kMailboxMessages{"beamscope_mailbox_messages",
+    "Messages queued in all mailboxes at the last full sweep.", MetricType::Gauge};
+
+// --- beamscope: top-K processes (bounded series, labelled pid and name) ---------
+inline constexpr MetricSpec kProcessMailbox{"beamscope_process_mailbox_length",
+    "Mailbox length of the processes with the longest mailboxes (top-K).", MetricType::Gauge};
+inline constexpr MetricSpec kProcessMemory{"beamscope_process_memory_bytes",
+    "Memory of the processes using the most memory (top-K).", MetricType::Gauge};
+inline constexpr MetricSpec kProcessReductionRate{"beamscope_process_reductions_per_second",
+    "Reductions per second of the busiest processes (top-K).", MetricType::Gauge};
+
+// --- beamscope: the sampler and the agent's own health ---------------------------
+inline constexpr MetricSpec kSweepDuration{"beamscope_sweep_duration_seconds",
+    "Time the last full sweep of the process table took.", MetricType::Gauge};
+inline constexpr MetricSpec kSweepPeriod{"beamscope_sweep_period_seconds",
+    "Time between the starts of the last two full sweeps.", MetricType::Gauge};
+inline constexpr MetricSpec kSweepProcesses{"beamscope_sweep_processes",
+    "Processes visited by the last full sweep.", MetricType::Gauge};
+inline constexpr MetricSpec kSweeps{"beamscope_sweeps_total",
+    "Full sweeps of the process table completed.", MetricType::Counter};
+inline constexpr MetricSpec kTickDuration{"beamscope_sampler_tick_duration_seconds",
+    "Sampler time spent in the last tick.", MetricType::Gauge};
+inline constexpr MetricSpec kFramesSent{"beamscope_agent_frames_sent_total",
+    "Stream frames the agent handed to viewers.", MetricType::Counter};
+inline constexpr MetricSpec kFramesDropped{"beamscope_agent_frames_dropped_total",
+    "Stream frames the agent dropped (queue full or viewer too slow).", MetricType::Counter};
+inline constexpr MetricSpec kFramesRejected{"beamscope_agent_frames_rejected_total",
+    "Frames the agent received and refused (malformed or out of bounds).", MetricType::Counter};
+inline constexpr MetricSpec kAgentMemory{"beamscope_agent_memory_bytes",
+    "Memory held by the agent itself.", MetricType::Gauge};
+inline constexpr MetricSpec kAgentViewers{"beamscope_agent_viewers",
+    "Viewers currently streaming from the agent.", MetricType::Gauge};
+
+}  // namespace beamscope::exporters::specs

@@ -1,0 +1,34 @@
+// The cost of sampling and the agent's own health: what an operator checks
+// before trusting the other numbers (is the sweep keeping up, are frames lost).
+#include "beamscope/exporters/metric_specs.hpp"
+#include "families.hpp"
+
+namespace beamscope::exporters::detail {
+
+namespace {
+
+double d(std::uint64_t v) { return static_cast<double>(v); }
+
+}  // namespace
+
+void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
+  namespace k = specs;
+  if (kf.has_sweep()) {
+    const auto& w = kf.sweep();
+    scope.gauge(k::kSweepDuration, d(w.duration_us()) / 1e6);
+    scope.gauge(k::kSweepPeriod, d(w.period_ms()) / 1e3);
+    scope.gauge(k::kSweepProcesses, d(w.processes_swept()));
+    scope.counter(k::kSweeps, d(w.sweeps_total()));
+    scope.gauge(k::kTickDuration, d(w.tick_cost_us()) / 1e6);
+  }
+  if (kf.has_agent()) {
+    const auto& a = kf.agent();
+    scope.counter(k::kFramesSent, d(a.frames_sent_total()));
+    scope.counter(k::kFramesDropped, d(a.frames_dropped_total()));
+    scope.counter(k::kFramesRejected, d(a.frames_rejected_total()));
+    scope.gauge(k::kAgentMemory, d(a.memory_bytes()));
+    scope.gauge(k::kAgentViewers, a.viewers());
+  }
+}
+
+}  // namespace beamscope::exporters::detail

@@ -1,0 +1,28 @@
+// The family builders of the node collectable, one per part of a Keyframe.
+// Each adds the series of one node to a NodeScope; none keeps state, so a
+// scrape is a pure function of the snapshots it was given.
+#pragma once
+
+#include <cstddef>
+
+#include "beamscope.pb.h"
+#include "beamscope/exporters/family_set.hpp"
+
+namespace beamscope::exporters::detail {
+
+/// erlang_vm_*: counts, limits, run queues, statistics, memory.
+void add_vm_families(NodeScope& scope, const v1::Keyframe& kf);
+
+/// beamscope_scheduler_utilization, beamscope_node_info, last update time.
+void add_node_families(NodeScope& scope, const v1::Keyframe& kf);
+
+/// beamscope_mailbox_length histogram and beamscope_mailbox_messages.
+void add_mailbox_families(NodeScope& scope, const v1::Keyframe& kf);
+
+/// beamscope_process_*: at most `top_k` series per ranking from the hot set.
+void add_process_families(NodeScope& scope, const v1::Keyframe& kf, std::size_t top_k);
+
+/// beamscope_sweep_*, beamscope_sampler_*, beamscope_agent_*.
+void add_agent_families(NodeScope& scope, const v1::Keyframe& kf);
+
+}  // namespace beamscope::exporters::detail
