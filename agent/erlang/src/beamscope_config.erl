@@ -1,0 +1,109 @@
+%% @doc Reads and validates the agent's application environment. The
+%% checks here are syntactic; the NIF re-checks endpoints and reports
+%% bind failures (port in use) when it starts.
+-module(beamscope_config).
+
+-export([read/0, from_env/1, validate/2, defaults/0]).
+-export_type([config/0]).
+
+-type config() :: #{stream_endpoint := binary(),
+                    metrics_listen := binary() | disabled,
+                    tick_ms := 100..60000,
+                    top_k := 1..1000,
+                    mailbox_guard := non_neg_integer()}.
+
+-define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard]).
+
+%% @doc Defaults of every key (the same as in beamscope.app.src).
+-spec defaults() -> config().
+defaults() ->
+    #{stream_endpoint => <<"tcp://127.0.0.1:9755">>,
+      metrics_listen => <<"127.0.0.1:9754">>,
+      tick_ms => 1000,
+      top_k => 50,
+      mailbox_guard => 100000}.
+
+%% @doc Reads every key of the `beamscope` application env, validated.
+%% Cost: a few ETS lookups.
+-spec read() -> {ok, config()} | {error, {bad_config, atom(), term(), string()}}.
+read() ->
+    from_env([{K, V} || K <- ?KEYS, {ok, V} <- [application:get_env(beamscope, K)]]).
+
+%% @doc Validates a list of `{Key, Value}`; absent keys take their default.
+%% The first bad value gives `{error, {bad_config, Key, Value, Why}}`.
+-spec from_env([{atom(), term()}]) -> {ok, config()} | {error, {bad_config, atom(), term(), string()}}.
+from_env(Env) ->
+    lists:foldl(
+      fun(_, {error, _} = E) -> E;
+         (Key, {ok, Acc}) ->
+              case lists:keyfind(Key, 1, Env) of
+                  false -> {ok, Acc};
+                  {Key, Value} ->
+                      case validate(Key, Value) of
+                          {ok, Clean} -> {ok, Acc#{Key => Clean}};
+                          {error, Why} -> {error, {bad_config, Key, Value, Why}}
+                      end
+              end
+      end, {ok, defaults()}, ?KEYS).
+
+%% @doc Checks one key; returns the normalized value (strings as binaries).
+-spec validate(atom(), term()) -> {ok, term()} | {error, string()}.
+validate(stream_endpoint, V) ->
+    case text(V) of
+        {ok, B} -> endpoint(B);
+        error -> {error, "expected a string like \"tcp://127.0.0.1:9755\""}
+    end;
+validate(metrics_listen, disabled) ->
+    {ok, disabled};
+validate(metrics_listen, V) ->
+    case text(V) of
+        {ok, B} -> host_port(B);
+        error -> {error, "expected \"HOST:PORT\" or the atom disabled"}
+    end;
+validate(tick_ms, V) -> int_range(V, 100, 60000);
+validate(top_k, V) -> int_range(V, 1, 1000);
+validate(mailbox_guard, V) when is_integer(V), V >= 0 -> {ok, V};
+validate(mailbox_guard, _) -> {error, "expected an integer >= 0"};
+validate(_, _) -> {error, "unknown key"}.
+
+int_range(V, Lo, Hi) when is_integer(V), V >= Lo, V =< Hi -> {ok, V};
+int_range(_, Lo, Hi) -> {error, lists:flatten(io_lib:format("expected an integer in ~b..~b", [Lo, Hi]))}.
+
+%% Accepts strings (Erlang) and binaries (Elixir config); nothing else.
+text(V) when is_binary(V) -> printable(V);
+text(V) when is_list(V) ->
+    try unicode:characters_to_binary(V) of
+        B when is_binary(B) -> printable(B);
+        _ -> error
+    catch _:_ -> error
+    end;
+text(_) -> error.
+
+printable(B) when byte_size(B) > 0, byte_size(B) =< 255 ->
+    case io_lib:printable_latin1_list(binary_to_list(B)) of
+        true -> {ok, B};
+        false -> error
+    end;
+printable(_) -> error.
+
+endpoint(<<"tcp://", Rest/binary>> = B) ->
+    case host_port(Rest) of
+        {ok, _} -> {ok, B};
+        {error, _} -> {error, "expected tcp://HOST:PORT with PORT in 1..65535"}
+    end;
+endpoint(<<"ipc://", Path/binary>> = B) when byte_size(Path) > 0 -> {ok, B};
+endpoint(<<"inproc://", Name/binary>> = B) when byte_size(Name) > 0 -> {ok, B};
+endpoint(_) -> {error, "expected tcp://HOST:PORT or ipc://PATH"}.
+
+%% "HOST:PORT"; the host may be an IPv6 literal in brackets, so split at
+%% the last colon.
+host_port(B) ->
+    case string:split(B, ":", trailing) of
+        [Host, Port] when byte_size(Host) > 0 ->
+            try binary_to_integer(Port) of
+                P when P >= 1, P =< 65535 -> {ok, B};
+                _ -> {error, "port out of 1..65535"}
+            catch error:badarg -> {error, "port is not a number"}
+            end;
+        _ -> {error, "expected HOST:PORT"}
+    end.

@@ -1,0 +1,24 @@
+%% @doc Top supervisor of the agent. One worker today (the sampler); the
+%% tree walker and event handlers of later issues join it here.
+-module(beamscope_sup).
+-behaviour(supervisor).
+
+-export([start_link/1]).
+-export([init/1]).
+
+%% @doc Starts the supervisor with a validated config (beamscope_config:read/0).
+-spec start_link(beamscope_config:config()) -> supervisor:startlink_ret().
+start_link(Config) ->
+    supervisor:start_link({local, ?MODULE}, ?MODULE, Config).
+
+%% A sampler that keeps crashing gives up after 3 restarts in 60 s: the
+%% application (temporary) then stops and the host node carries on.
+init(Config) ->
+    Flags = #{strategy => one_for_one, intensity => 3, period => 60},
+    Sampler = #{id => beamscope_sampler,
+                start => {beamscope_sampler, start_link, [Config]},
+                restart => permanent,
+                shutdown => 5000,
+                type => worker,
+                modules => [beamscope_sampler]},
+    {ok, {Flags, [Sampler]}}.

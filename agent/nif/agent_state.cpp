@@ -1,0 +1,126 @@
+#include "agent_state.hpp"
+
+#include <exception>
+
+#include <prometheus/exposer.h>
+
+#include "beamscope/exporters/node_collectable.hpp"
+#include "beamscope/protocol/framing.hpp"
+#include "beamscope/protocol/limits.hpp"
+#include "beamscope/protocol/node_model.hpp"
+#include "beamscope/protocol/version.hpp"
+#include "beamscope/transport/endpoint.hpp"
+#include "beamscope/transport/stream_server.hpp"
+
+namespace beamscope::agent {
+
+AgentState::AgentState(const AgentConfig& config)
+    : config_(config), sweep_(config.top_k), snapshot_(std::make_shared<SnapshotBox>()) {}
+
+AgentState::~AgentState() { stop(); }
+
+std::string AgentState::start() {
+  if (auto err = transport::check_endpoint(config_.stream_endpoint, /*for_bind=*/true))
+    return "stream_endpoint " + config_.stream_endpoint + ": " + *err;
+  transport::StreamServerOptions opts;
+  opts.endpoint = config_.stream_endpoint;
+  std::string error;
+  server_ = transport::StreamServer::start(opts, error);
+  if (!server_) return "stream_endpoint " + config_.stream_endpoint + ": " + error;
+
+  if (config_.metrics_listen) {
+    try {
+      // One HTTP worker: a scrape is cheap and every thread lives in the
+      // user's VM.
+      exposer_ = std::make_unique<prometheus::Exposer>(*config_.metrics_listen, 1);
+      exporters::CollectableOptions copts;
+      copts.top_k = config_.top_k;
+      // The source holds the box, not `this`: it stays valid whatever the
+      // order of teardown.
+      auto box = snapshot_;
+      exposer_->RegisterCollectable(exporters::make_node_collectable([box] {
+        std::vector<std::shared_ptr<const v1::Keyframe>> out;
+        if (auto kf = box->get()) out.push_back(std::move(kf));
+        return out;
+      }, copts));
+    } catch (const std::exception& e) {
+      exposer_.reset();
+      server_->stop();
+      server_.reset();
+      return "metrics_listen " + *config_.metrics_listen + ": cannot listen (" + e.what() + ")";
+    }
+  }
+  counters_.running = true;
+  return {};
+}
+
+void AgentState::stop() {
+  // HTTP first: after this no scrape reads the snapshot.
+  exposer_.reset();
+  if (server_) {
+    server_->stop();
+    server_.reset();
+  }
+  counters_.running = false;
+}
+
+void AgentState::publish(v1::Keyframe kf) {
+  if (server_) {
+    const auto s = server_->stats();
+    counters_.frames_published = s.frames_published;
+    counters_.frames_sent = s.frames_sent;
+    counters_.frames_dropped = s.frames_dropped;
+    counters_.frames_rejected = s.frames_rejected;
+    counters_.viewers = s.viewers;
+  }
+  counters_.memory_bytes = memory_estimate();
+  auto* a = kf.mutable_agent();
+  a->set_frames_sent_total(counters_.frames_sent);
+  a->set_frames_dropped_total(counters_.frames_dropped + counters_.publish_dropped);
+  a->set_frames_rejected_total(counters_.frames_rejected);
+  a->set_memory_bytes(counters_.memory_bytes);
+  a->set_viewers(counters_.viewers);
+
+  auto next = std::make_shared<const v1::Keyframe>(std::move(kf));
+  {
+    std::lock_guard lock(snapshot_->mu);
+    snapshot_->latest = next;
+  }
+  if (!server_) return;
+
+  protocol::Envelope env;
+  const bool keyframe = need_keyframe_ || !last_sent_ || last_sent_->info().node() != next->info().node();
+  if (keyframe)
+    *env.mutable_keyframe() = *next;
+  else
+    *env.mutable_delta() = protocol::make_delta(*last_sent_, *next);
+  env.set_version_major(protocol::kVersionMajor);
+  env.set_version_minor(protocol::kVersionMinor);
+  env.set_node(next->info().node());
+  env.set_seq(++counters_.seq);
+  env.set_timestamp_us(protocol::now_us());
+
+  // A dropped frame breaks the delta chain for the server's model: the
+  // next frame is a keyframe again.
+  if (server_->publish(std::move(env))) {
+    ++(keyframe ? counters_.keyframes_sent : counters_.deltas_sent);
+    last_sent_ = std::move(next);
+    need_keyframe_ = false;
+  } else {
+    ++counters_.publish_dropped;
+    need_keyframe_ = true;
+  }
+}
+
+AgentCounters AgentState::counters() const { return counters_; }
+
+// What the agent holds: the sweep's tables plus the latest and last-sent
+// keyframes (the stream server's queue and model are bounded by it).
+std::uint64_t AgentState::memory_estimate() const {
+  std::uint64_t bytes = sizeof(*this) + sweep_.bytes();
+  if (last_sent_) bytes += last_sent_->SpaceUsedLong();
+  if (auto kf = snapshot_->get(); kf && kf != last_sent_) bytes += kf->SpaceUsedLong();
+  return bytes;
+}
+
+}  // namespace beamscope::agent

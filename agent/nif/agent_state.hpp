@@ -1,0 +1,101 @@
+// The agent's state, owned by one NIF resource: the stream server, the
+// /metrics exposer, the sweep and the publishing sequence. Sockets and
+// HTTP run on their own threads; everything here is called from NIFs and
+// returns quickly. stop() (and the destructor) join those threads, so a
+// resource that is garbage collected leaks nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "beamscope.pb.h"
+#include "sweep.hpp"
+
+namespace prometheus {
+class Exposer;
+}
+namespace beamscope::transport {
+class StreamServer;
+}
+
+namespace beamscope::agent {
+
+struct AgentConfig {
+  std::string stream_endpoint;
+  std::optional<std::string> metrics_listen;  // nullopt: disabled
+  std::size_t top_k = 50;
+};
+
+/// The latest keyframe, shared with the HTTP thread of /metrics. A scrape
+/// copies the pointer under the lock; the keyframe itself is immutable.
+struct SnapshotBox {
+  std::mutex mu;
+  std::shared_ptr<const v1::Keyframe> latest;
+  std::shared_ptr<const v1::Keyframe> get() {
+    std::lock_guard lock(mu);
+    return latest;
+  }
+};
+
+struct AgentCounters {
+  std::uint64_t seq = 0;
+  std::uint64_t keyframes_sent = 0;
+  std::uint64_t deltas_sent = 0;
+  std::uint64_t publish_dropped = 0;  // refused by the stream server's queue
+  std::uint64_t frames_published = 0;
+  std::uint64_t frames_sent = 0;
+  std::uint64_t frames_dropped = 0;
+  std::uint64_t frames_rejected = 0;
+  std::uint32_t viewers = 0;
+  std::uint64_t memory_bytes = 0;
+  bool running = false;
+};
+
+class AgentState {
+ public:
+  explicit AgentState(const AgentConfig& config);
+  ~AgentState();
+
+  /// Binds the stream endpoint and /metrics. Empty on success, else an
+  /// error naming what failed ("stream_endpoint tcp://...: Address already in use").
+  std::string start();
+  /// Stops the HTTP server, then the stream server. Idempotent.
+  void stop();
+
+  /// Guards the sweep and the publishing sequence: NIFs may be called from
+  /// several processes at once (the sampler, a test asking for stats).
+  std::mutex& mutex() { return mu_; }
+  Sweep& sweep() { return sweep_; }
+  const AgentConfig& config() const { return config_; }
+
+  /// Keeps `kf` as the latest snapshot and sends it on the stream, as a
+  /// keyframe the first time and after any drop, else as a delta from the
+  /// last frame sent. Fills kf.agent. Caller holds mutex().
+  void publish(v1::Keyframe kf);
+
+  /// Counters (caller holds mutex()).
+  AgentCounters counters() const;
+  std::shared_ptr<const v1::Keyframe> latest() { return snapshot_->get(); }
+
+  AgentState(const AgentState&) = delete;
+  AgentState& operator=(const AgentState&) = delete;
+
+ private:
+  std::uint64_t memory_estimate() const;
+
+  AgentConfig config_;
+  std::mutex mu_;
+  Sweep sweep_;
+  std::unique_ptr<transport::StreamServer> server_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<SnapshotBox> snapshot_;
+  std::shared_ptr<const v1::Keyframe> last_sent_;  // base of the next delta
+  bool need_keyframe_ = true;
+  std::string node_;
+  AgentCounters counters_;
+};
+
+}  // namespace beamscope::agent

@@ -1,0 +1,31 @@
+// Turns the sampler's maps (see beamscope_gauges, beamscope_hot) into the
+// protobuf Keyframe. Unknown keys are ignored, wrong types read as absent,
+// repeated fields and strings are cut to protocol/limits.hpp.
+#pragma once
+
+#include <cstdint>
+
+#include <erl_nif.h>
+
+#include "beamscope.pb.h"
+#include "sweep.hpp"
+
+namespace beamscope::agent {
+
+void read_node_info(ErlNifEnv* env, ERL_NIF_TERM map, v1::NodeInfo& out);
+void read_gauges(ErlNifEnv* env, ERL_NIF_TERM map, v1::VmGauges& out);
+
+/// Reads one hot-sample map; false when it has no local pid.
+/// reductions_per_s is filled later from the sweep (fill_rates).
+bool read_sample(ErlNifEnv* env, ERL_NIF_TERM map, v1::ProcessSample& out, std::uint64_t& pid_key);
+
+/// Reads the list of hot samples into `kf`, at most `limit` of them, with
+/// reductions_per_s taken from the last sweep.
+void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, std::size_t limit,
+                  v1::Keyframe& kf);
+
+/// Histogram and sweep stats from the last sweep; tick_cost_us and
+/// period_ms from the sampler's map.
+void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const SweepResult& sweep, v1::Keyframe& kf);
+
+}  // namespace beamscope::agent

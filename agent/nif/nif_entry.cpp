@@ -1,0 +1,245 @@
+// The NIF entry points of beamscope_nif: argument checking, the resource
+// type that owns AgentState, and load/upgrade/unload. No C++ exception
+// leaves this file: each becomes {error, Text} or badarg.
+#include <chrono>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <erl_nif.h>
+
+#include "agent_state.hpp"
+#include "atoms.hpp"
+#include "keyframe_builder.hpp"
+#include "terms.hpp"
+
+namespace beamscope::agent {
+namespace {
+
+// The resource wraps a pointer so that the AgentState is built and
+// destroyed with ordinary C++ rules. Bump the name when the layout of
+// AgentState changes: an upgrade then leaves old resources with the old
+// library instead of taking them over.
+constexpr const char* kResourceName = "beamscope_agent_state_v1";
+ErlNifResourceType* g_state_type = nullptr;
+
+struct Handle {
+  AgentState* state;
+};
+
+// Runs when the last reference is gone (the sampler stopped or was
+// killed): stops threads and closes sockets, so nothing leaks.
+void destroy_handle(ErlNifEnv*, void* obj) {
+  auto* h = static_cast<Handle*>(obj);
+  delete h->state;
+  h->state = nullptr;
+}
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+ERL_NIF_TERM error_text(ErlNifEnv* env, const std::string& text) {
+  ErlNifBinary bin;
+  if (!enif_alloc_binary(text.size(), &bin)) return enif_make_tuple2(env, atoms::error, atoms::undefined);
+  std::copy(text.begin(), text.end(), bin.data);
+  return enif_make_tuple2(env, atoms::error, enif_make_binary(env, &bin));
+}
+
+AgentState* get_state(ErlNifEnv* env, ERL_NIF_TERM term) {
+  Handle* h = nullptr;
+  if (!enif_get_resource(env, term, g_state_type, reinterpret_cast<void**>(&h))) return nullptr;
+  return h->state;
+}
+
+bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
+  ERL_NIF_TERM v;
+  if (!enif_is_map(env, map) || !enif_get_map_value(env, map, atoms::stream_endpoint, &v)) return false;
+  out.stream_endpoint = terms::text(env, v, 1024);
+  if (out.stream_endpoint.empty()) return false;
+  if (enif_get_map_value(env, map, atoms::metrics_listen, &v) && !enif_is_identical(v, atoms::disabled)) {
+    out.metrics_listen = terms::text(env, v, 1024);
+    if (out.metrics_listen->empty()) return false;
+  }
+  const std::uint64_t k = terms::u64(env, map, atoms::top_k);
+  out.top_k = k == 0 ? 50 : std::min<std::uint64_t>(k, 1000);
+  return true;
+}
+
+// start(Config) -> {ok, Ref} | {error, Binary}. Dirty I/O: binds sockets.
+ERL_NIF_TERM nif_start(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentConfig config;
+  if (!read_config(env, argv[0], config)) return enif_make_badarg(env);
+  auto* h = static_cast<Handle*>(enif_alloc_resource(g_state_type, sizeof(Handle)));
+  h->state = nullptr;
+  // From here the resource owns whatever h->state points to.
+  ERL_NIF_TERM ref = enif_make_resource(env, h);
+  enif_release_resource(h);
+  try {
+    h->state = new AgentState(config);
+    std::string error = h->state->start();
+    if (!error.empty()) return error_text(env, error);
+  } catch (const std::exception& e) {
+    return error_text(env, std::string("beamscope_nif:start: ") + e.what());
+  }
+  return enif_make_tuple2(env, atoms::ok, ref);
+}
+
+// stop(Ref) -> ok. Dirty I/O: joins the HTTP and stream threads.
+ERL_NIF_TERM nif_stop(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  s->stop();
+  return atoms::ok;
+}
+
+ERL_NIF_TERM nif_sweep_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  s->sweep().begin(now_us());
+  return atoms::ok;
+}
+
+// Longer chunks would break the < 1 ms rule; refuse them.
+constexpr unsigned kMaxChunk = 20000;
+
+ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  unsigned len = 0;
+  if (!s || !enif_get_list_length(env, argv[1], &len) || len > kMaxChunk) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  ERL_NIF_TERM list = argv[1], head;
+  while (enif_get_list_cell(env, list, &head, &list)) {
+    int arity = 0;
+    const ERL_NIF_TERM* t = nullptr;
+    ErlNifPid pid;
+    if (!enif_get_tuple(env, head, &arity, &t) || arity != 4 || !enif_get_local_pid(env, t[0], &pid)) continue;
+    s->sweep().add(static_cast<std::uint64_t>(pid.pid), terms::u64(env, t[1]), terms::u64(env, t[2]),
+                   terms::u64(env, t[3]));
+  }
+  return atoms::ok;
+}
+
+// erl_nif.h's enif_make_pid macro casts to a const type, which -Wextra flags.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-qualifiers"
+ERL_NIF_TERM make_pid(ErlNifEnv* env, std::uint64_t key) {
+  ErlNifPid pid;
+  pid.pid = static_cast<ERL_NIF_TERM>(key);
+  return enif_make_pid(env, &pid);
+}
+#pragma GCC diagnostic pop
+
+// sweep_end(Ref) -> [Pid]: the hot set.
+ERL_NIF_TERM nif_sweep_end(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  if (!s->sweep().end(now_us())) return enif_make_list(env, 0);
+  const auto& hot = s->sweep().last().hot;
+  std::vector<ERL_NIF_TERM> pids;
+  pids.reserve(hot.size());
+  for (const auto& p : hot) pids.push_back(make_pid(env, p.key));
+  return enif_make_list_from_array(env, pids.data(), static_cast<unsigned>(pids.size()));
+}
+
+// publish(Ref, NodeInfo, Gauges, [HotSample], SweepStats) -> ok.
+ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s || !enif_is_map(env, argv[1]) || !enif_is_map(env, argv[2]) || !enif_is_list(env, argv[3]) ||
+      !enif_is_map(env, argv[4]))
+    return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  try {
+    v1::Keyframe kf;
+    read_node_info(env, argv[1], *kf.mutable_info());
+    read_gauges(env, argv[2], *kf.mutable_gauges());
+    const SweepResult& sweep = s->sweep().last();
+    read_samples(env, argv[3], sweep, 3 * s->config().top_k, kf);
+    fill_sweep(env, argv[4], sweep, kf);
+    s->publish(std::move(kf));
+  } catch (const std::exception& e) {
+    return error_text(env, std::string("beamscope_nif:publish: ") + e.what());
+  }
+  return atoms::ok;
+}
+
+ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
+
+// stats(Ref) -> #{...}: counters and the NIF's view of the last sweep.
+ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  const AgentCounters c = s->counters();
+  const SweepResult& last = s->sweep().last();
+
+  std::vector<ERL_NIF_TERM> top;
+  for (std::size_t i = 0; i < last.top_mailbox.size() && i < 10; ++i)
+    top.push_back(enif_make_tuple2(env, make_pid(env, last.top_mailbox[i].key),
+                                   u(env, last.top_mailbox[i].message_queue_len)));
+  const auto kf = s->latest();
+
+  ERL_NIF_TERM keys[] = {
+      atoms::sweeps_total, atoms::last_sweep_processes, atoms::last_sweep_us, atoms::hot_count,
+      atoms::top_mailbox, atoms::histogram_count, atoms::histogram_sum, atoms::frames_published,
+      atoms::frames_sent, atoms::frames_dropped, atoms::frames_rejected, atoms::viewers,
+      atoms::keyframes_sent, atoms::deltas_sent, atoms::publish_dropped, atoms::seq,
+      atoms::memory_bytes, atoms::running, atoms::snapshot_process_count, atoms::snapshot_processes};
+  ERL_NIF_TERM values[] = {
+      u(env, last.sweeps_total), u(env, last.processes), u(env, last.duration_us), u(env, last.hot.size()),
+      enif_make_list_from_array(env, top.data(), static_cast<unsigned>(top.size())),
+      u(env, last.histogram.count), u(env, last.histogram.sum), u(env, c.frames_published),
+      u(env, c.frames_sent), u(env, c.frames_dropped), u(env, c.frames_rejected), u(env, c.viewers),
+      u(env, c.keyframes_sent), u(env, c.deltas_sent), u(env, c.publish_dropped), u(env, c.seq),
+      u(env, c.memory_bytes), c.running ? atoms::true_ : atoms::false_,
+      u(env, kf ? kf->gauges().process_count() : 0), u(env, kf ? kf->processes_size() : 0)};
+  static_assert(std::size(keys) == std::size(values));
+  ERL_NIF_TERM map;
+  enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);
+  return map;
+}
+
+bool open_type(ErlNifEnv* env) {
+  ErlNifResourceFlags tried;
+  g_state_type = enif_open_resource_type(env, nullptr, kResourceName, destroy_handle,
+                                         static_cast<ErlNifResourceFlags>(ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER),
+                                         &tried);
+  return g_state_type != nullptr;
+}
+
+int on_load(ErlNifEnv* env, void**, ERL_NIF_TERM) {
+  atoms::init(env);
+  return open_type(env) ? 0 : 1;
+}
+
+// A new version of the library while the old is loaded: take over the
+// resource type (same layout, same name) so running agents keep working.
+int on_upgrade(ErlNifEnv* env, void**, void**, ERL_NIF_TERM) {
+  atoms::init(env);
+  return open_type(env) ? 0 : 1;
+}
+
+// Nothing to free: atoms are permanent and ERTS keeps the library mapped
+// until the last resource of its type is destroyed (which joins threads).
+void on_unload(ErlNifEnv*, void*) {}
+
+ErlNifFunc nif_funcs[] = {
+    {"start", 1, nif_start, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"stop", 1, nif_stop, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"sweep_begin", 1, nif_sweep_begin, 0},
+    {"sweep_chunk", 2, nif_sweep_chunk, 0},
+    {"sweep_end", 1, nif_sweep_end, 0},
+    {"publish", 5, nif_publish, 0},
+    {"stats", 1, nif_stats, 0},
+};
+
+}  // namespace
+}  // namespace beamscope::agent
+
+ERL_NIF_INIT(beamscope_nif, beamscope::agent::nif_funcs, beamscope::agent::on_load, nullptr,
+             beamscope::agent::on_upgrade, beamscope::agent::on_unload)
