@@ -1,0 +1,23 @@
+// Every beamscope-ctl subcommand registers itself through one function
+// here and runs after parsing. One file per command; later issues add
+// attach, detach, tree, proc and events the same way.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "ctl_options.hpp"
+
+namespace beamscope::cli {
+
+struct Command {
+  CLI::App* sub = nullptr;
+  /// Runs the command once parsing picked it; returns the exit code.
+  std::function<int(const GlobalOptions&)> run;
+};
+
+Command add_overview_command(CLI::App& app);
+Command add_top_command(CLI::App& app);
+
+}  // namespace beamscope::cli

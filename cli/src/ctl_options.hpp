@@ -1,0 +1,22 @@
+// Options shared by every beamscope-ctl command, and its exit codes.
+#pragma once
+
+#include <string>
+
+namespace beamscope::cli {
+
+/// Exit codes (documented in README-json.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  ///< no answer, or no node state yet
+  kExitUsage = 2,    ///< bad arguments: endpoint string, unknown or ambiguous node
+};
+
+struct GlobalOptions {
+  std::string endpoint;      ///< --connect
+  std::string node;          ///< --node; empty: the only node there is
+  int timeout_ms = 3000;     ///< --timeout-ms: whole fetch, never more
+  bool json = false;         ///< --json: one JSON document on stdout
+};
+
+}  // namespace beamscope::cli

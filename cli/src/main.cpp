@@ -1,0 +1,37 @@
+// beamscope-ctl: query an agent or a collector from scripts (--json) or a
+// terminal. main only parses and dispatches; commands live in commands/.
+#include <iostream>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "commands/commands.hpp"
+#include "ctl_options.hpp"
+
+int main(int argc, char** argv) {
+  using namespace beamscope::cli;
+  GlobalOptions opts;
+  CLI::App app{"beamscope-ctl: query a beamscope agent or collector", "beamscope-ctl"};
+  // Global options may also follow the subcommand: `top --json --connect ...`.
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.add_option("--connect", opts.endpoint, "agent or collector endpoint, e.g. tcp://127.0.0.1:9755")->required();
+  app.add_option("--node", opts.node, "node to show when the endpoint knows several (a collector)");
+  app.add_option("--timeout-ms", opts.timeout_ms, "give up after this long")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_flag("--json", opts.json, "print one JSON document (fields: cli/README-json.md)");
+
+  std::vector<Command> commands{add_overview_command(app), add_top_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    // --help is not an error; every real parse error is a usage error (2).
+    return code == 0 ? 0 : kExitUsage;
+  }
+  for (const auto& c : commands)
+    if (c.sub->parsed()) return c.run(opts);
+  return kExitUsage;
+}

@@ -1,0 +1,40 @@
+// What beamscope-ctl prints, as JSON documents (field names are a contract,
+// see cli/README-json.md) and as human-readable text. No I/O here beyond
+// the stream handed in, so every function is unit-testable.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "beamscope/protocol/node_model.hpp"
+
+namespace beamscope::cli {
+
+/// The stable name of a sort key, as accepted by `top --by`.
+std::string sort_key_name(protocol::SortKey key);
+
+/// One process of the hot set.
+nlohmann::json process_json(const protocol::ProcessSample& p);
+
+/// `overview`: identity, gauges, mailbox histogram, sweep and agent stats.
+/// `timestamp_us` is the producer time of the state (NodeModel::updated_us).
+nlohmann::json overview_json(const protocol::Keyframe& kf, std::int64_t timestamp_us);
+
+/// `top`: {node, by, limit, timestamp_us, hot_processes, processes: [...]}.
+nlohmann::json top_json(const std::string& node, protocol::SortKey by, std::size_t limit, std::int64_t timestamp_us,
+                        std::size_t hot_processes, const std::vector<protocol::ProcessSample>& processes);
+
+/// Serializes a document; invalid UTF-8 (odd names) becomes U+FFFD, never an exception.
+std::string dump_json(const nlohmann::json& doc);
+
+/// The same content for people.
+void print_overview_text(std::ostream& out, const protocol::Keyframe& kf, std::int64_t timestamp_us);
+void print_top_text(std::ostream& out, const std::string& node, protocol::SortKey by,
+                    const std::vector<protocol::ProcessSample>& processes);
+
+}  // namespace beamscope::cli
