@@ -1,0 +1,108 @@
+// Run loop; see inspector_app.hpp.
+#include "inspector_app.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "beamscope/protocol/framing.hpp"
+#include "beamscope/transport/endpoint.hpp"
+#include "beamscope/transport/stream_client.hpp"
+#include "config_dir.hpp"
+#include "inspector_model.hpp"
+#include "inspector_view.hpp"
+#include "link_status.hpp"
+#include "platform_window.hpp"
+#include "screenshot.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Interactive: sleep up to 1 s (new frames wake us; the "stale Ns" text
+// needs a redraw each second). Screenshot: a steady pace so data can arrive.
+constexpr double kIdleWaitS = 1.0;
+constexpr double kScreenshotPaceS = 0.05;
+// Frames drawn with data before the screenshot, so tables have sized their columns.
+constexpr int kFramesWithData = 5;
+constexpr auto kScreenshotDeadline = std::chrono::seconds(15);
+
+std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
+  std::vector<LinkStatus> out;
+  const std::int64_t now = protocol::now_us();
+  for (const auto& c : clients) {
+    const auto s = c->stats();
+    out.push_back(describe_link(s.connected, s.last_heard_us, now));
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_inspector(const Options& opt) {
+  // Bad endpoints are reported before any window opens.
+  for (const auto& ep : opt.endpoints) {
+    if (auto err = transport::check_endpoint(ep, false)) {
+      std::fprintf(stderr, "beamscope: bad endpoint %s: %s\n", ep.c_str(), err->c_str());
+      return 2;
+    }
+  }
+  const bool screenshot = !opt.screenshot.empty();
+  std::string error;
+  // The window outlives the clients (declared first): their threads call wake().
+  auto window = PlatformWindow::open({opt.width, opt.height, "beamscope", screenshot ? "" : imgui_ini_path()}, error);
+  if (!window) {
+    std::fprintf(stderr, "beamscope: %s\n", error.c_str());
+    return 3;
+  }
+  std::vector<std::unique_ptr<transport::StreamClient>> clients;
+  for (const auto& ep : opt.endpoints) {
+    auto c = transport::StreamClient::start(ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); });
+    if (!c) {
+      std::fprintf(stderr, "beamscope: %s: %s\n", ep.c_str(), error.c_str());
+      return 2;
+    }
+    clients.push_back(std::move(c));
+  }
+
+  InspectorModel model(opt.endpoints);
+  InspectorView view;
+  view.show_tab(opt.tab == "processes" ? Tab::kProcesses : Tab::kOverview);
+
+  const auto started = Clock::now();
+  int frames = 0, frames_with_data = 0;
+  double busy_ms = 0.0;  // time spent building and rendering frames
+  while (!window->should_close()) {
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
+    window->begin_frame();
+    view.draw(model, link_states(clients));
+    window->render();
+    busy_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    ++frames;
+    if (model.has_data()) ++frames_with_data;
+
+    if (screenshot && frames >= opt.frames) {
+      const bool timed_out = Clock::now() - started > kScreenshotDeadline;
+      if (frames_with_data >= kFramesWithData || timed_out) {
+        int w = 0, h = 0;
+        window->framebuffer_size(w, h);
+        if (!write_back_buffer_png(w, h, opt.screenshot, error)) {
+          std::fprintf(stderr, "beamscope: %s\n", error.c_str());
+          return 1;
+        }
+        if (!model.has_data()) std::fprintf(stderr, "beamscope: no data arrived; the screenshot shows the waiting screen\n");
+        std::fprintf(stderr, "beamscope: wrote %s (%dx%d) after %d frames, mean frame %.2f ms\n",
+                     opt.screenshot.c_str(), w, h, frames, busy_ms / frames);
+        return 0;
+      }
+    }
+    window->swap();
+    window->wait(screenshot ? kScreenshotPaceS : kIdleWaitS);
+  }
+  return 0;
+}
+
+}  // namespace beamscope::gui

@@ -1,0 +1,26 @@
+// Command line parsing; see options.hpp.
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace beamscope::gui {
+
+std::optional<int> parse_options(int argc, char** argv, Options& out) {
+  CLI::App app{"beamscope: inspector for BEAM nodes running the beamscope agent (or a collector)"};
+  app.add_option("--connect", out.endpoints, "Agent or collector stream endpoint (repeatable)")
+      ->default_str(kDefaultEndpoint);
+  app.add_option("--screenshot", out.screenshot, "Render --frames frames, write this PNG and exit");
+  app.add_option("--frames", out.frames, "Frames to render before the screenshot")->check(CLI::Range(1, 100000));
+  app.add_option("--width", out.width, "Window width")->check(CLI::Range(200, 16384));
+  app.add_option("--height", out.height, "Window height")->check(CLI::Range(150, 16384));
+  app.add_option("--tab", out.tab, "Tab shown first")->check(CLI::IsMember({"overview", "processes"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (out.endpoints.empty()) out.endpoints.push_back(kDefaultEndpoint);
+  return std::nullopt;
+}
+
+}  // namespace beamscope::gui

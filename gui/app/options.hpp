@@ -1,0 +1,25 @@
+// Command line of `beamscope` (CLI11).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace beamscope::gui {
+
+struct Options {
+  std::vector<std::string> endpoints;  ///< at least one after parsing
+  std::string screenshot;              ///< PNG path; empty: interactive
+  int frames = 60;                     ///< frames to render before the screenshot
+  int width = 1280;
+  int height = 800;
+  std::string tab = "overview";        ///< tab shown first: overview | processes
+};
+
+inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9755";
+
+/// Parses argv; returns an exit code when the program should stop now
+/// (--help, or a usage error already printed).
+std::optional<int> parse_options(int argc, char** argv, Options& out);
+
+}  // namespace beamscope::gui

@@ -1,0 +1,117 @@
+// GLFW + OpenGL3 + ImGui set-up; see platform_window.hpp.
+#include "platform_window.hpp"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include <algorithm>
+
+#include "theme.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+std::string g_glfw_error;  // last GLFW error text, for the message on failure
+
+void on_glfw_error(int, const char* description) { g_glfw_error = description ? description : "unknown"; }
+
+struct ContextTry {
+  int major, minor;
+  bool core;
+  const char* glsl;
+};
+// Core 3.2 first (Mesa and every current driver), then a legacy 3.0 context.
+constexpr ContextTry kContexts[] = {{3, 2, true, "#version 150"}, {3, 0, false, "#version 130"}};
+
+}  // namespace
+
+std::unique_ptr<PlatformWindow> PlatformWindow::open(const Params& params, std::string& error) {
+  glfwSetErrorCallback(on_glfw_error);
+  if (!glfwInit()) {
+    error = "cannot start GLFW (" + g_glfw_error + "): no display: run under xvfb-run, or set DISPLAY";
+    return nullptr;
+  }
+  std::unique_ptr<PlatformWindow> w(new PlatformWindow());
+  const char* glsl = nullptr;
+  for (const ContextTry& c : kContexts) {
+    glfwDefaultWindowHints();
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, c.major);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, c.minor);
+    if (c.core) {
+      glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+      glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    }
+    // Size in screen coordinates as asked: the PNG and the tests rely on it.
+    glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_FALSE);
+    w->window_ = glfwCreateWindow(params.width, params.height, params.title, nullptr, nullptr);
+    if (w->window_) {
+      glsl = c.glsl;
+      break;
+    }
+  }
+  if (!w->window_) {
+    error = "cannot create an OpenGL 3 window (" + g_glfw_error + ")";
+    return nullptr;  // the destructor terminates GLFW
+  }
+  glfwMakeContextCurrent(w->window_);
+  glfwSwapInterval(1);
+  float sx = 1.0f, sy = 1.0f;
+  glfwGetWindowContentScale(w->window_, &sx, &sy);
+  w->scale_ = std::clamp(std::max(sx, sy), 1.0f, 4.0f);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  w->imgui_ = true;
+  ImGuiIO& io = ImGui::GetIO();
+  w->ini_path_ = params.ini_path;
+  io.IniFilename = w->ini_path_.empty() ? nullptr : w->ini_path_.c_str();
+  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  theme::apply_dark(w->scale_);
+  theme::load_fonts(w->scale_);
+  w->glfw_backend_ = ImGui_ImplGlfw_InitForOpenGL(w->window_, true);
+  w->gl_backend_ = w->glfw_backend_ && ImGui_ImplOpenGL3_Init(glsl);
+  if (!w->gl_backend_) {
+    error = "cannot initialise ImGui's OpenGL3 renderer";
+    return nullptr;
+  }
+  return w;
+}
+
+PlatformWindow::~PlatformWindow() {
+  if (gl_backend_) ImGui_ImplOpenGL3_Shutdown();
+  if (glfw_backend_) ImGui_ImplGlfw_Shutdown();
+  if (imgui_) ImGui::DestroyContext();
+  if (window_) glfwDestroyWindow(window_);
+  glfwTerminate();
+}
+
+bool PlatformWindow::should_close() const { return glfwWindowShouldClose(window_); }
+
+void PlatformWindow::wait(double timeout_s) const { glfwWaitEventsTimeout(timeout_s); }
+
+void PlatformWindow::wake() { glfwPostEmptyEvent(); }
+
+void PlatformWindow::begin_frame() {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+}
+
+void PlatformWindow::render() {
+  ImGui::Render();
+  int w = 0, h = 0;
+  framebuffer_size(w, h);
+  glViewport(0, 0, w, h);
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void PlatformWindow::swap() { glfwSwapBuffers(window_); }
+
+void PlatformWindow::framebuffer_size(int& w, int& h) const { glfwGetFramebufferSize(window_, &w, &h); }
+
+}  // namespace beamscope::gui

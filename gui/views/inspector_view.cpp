@@ -1,0 +1,89 @@
+// Window layout; see inspector_view.hpp.
+#include "inspector_view.hpp"
+
+#include <imgui.h>
+
+#include "node_bar.hpp"
+#include "process_detail_view.hpp"
+#include "theme.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+constexpr ImGuiWindowFlags kRootFlags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                        ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                        ImGuiWindowFlags_MenuBar;
+
+void waiting(const InspectorModel& model) {
+  const std::string text = model.waiting_text();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+  ImGui::SetCursorPos(ImVec2(ImGui::GetCursorPosX() + std::max(0.0f, (avail.x - size.x) / 2),
+                             ImGui::GetCursorPosY() + avail.y / 3));
+  ImGui::TextUnformatted(text.c_str());
+  const char* hint = "Start the agent in a node: ERL_LIBS=build/erlang, application:ensure_all_started(beamscope).";
+  const ImVec2 hs = ImGui::CalcTextSize(hint);
+  ImGui::SetCursorPosX(std::max(0.0f, (ImGui::GetWindowWidth() - hs.x) / 2));
+  ImGui::TextDisabled("%s", hint);
+}
+
+}  // namespace
+
+void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& links) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::Begin("beamscope", nullptr, kRootFlags);
+  if (ImGui::BeginMenuBar()) {
+    draw_node_bar(model, links);
+    ImGui::EndMenuBar();
+  }
+  NodeView* node = model.selected();
+  if (!node) {
+    waiting(model);
+    ImGui::End();
+    return;
+  }
+  // Columns: [tree: later issue] | main tabs | process detail. A resizable
+  // table keeps the split (and its width) in the ini file.
+  const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
+  // Alerts strip (later issue): reserve its height here, below the table.
+  if (ImGui::BeginTable("layout", 2, flags, ImGui::GetContentRegionAvail())) {
+    ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.74f);
+    ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch, 0.26f);
+    ImGui::TableNextColumn();
+    ImGui::BeginChild("main", ImVec2(0, 0));
+    draw_main(model, *node);
+    ImGui::EndChild();
+    ImGui::TableNextColumn();
+    ImGui::BeginChild("detail", ImVec2(0, 0));
+    draw_process_detail(*node);
+    ImGui::EndChild();
+    ImGui::EndTable();
+  }
+  ImGui::End();
+}
+
+void InspectorView::draw_main(InspectorModel& model, NodeView& node) {
+  if (!ImGui::BeginTabBar("main_tabs")) return;
+  auto flags_for = [this](Tab t) {
+    return has_pending_tab_ && pending_tab_ == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+  };
+  const ImGuiTabItemFlags overview_flags = flags_for(Tab::kOverview);
+  const ImGuiTabItemFlags processes_flags = flags_for(Tab::kProcesses);
+  has_pending_tab_ = false;
+  if (ImGui::BeginTabItem("Overview", nullptr, overview_flags)) {
+    ImGui::BeginChild("overview");
+    draw_overview(node, overview_);
+    ImGui::EndChild();
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem("Processes", nullptr, processes_flags)) {
+    draw_processes(model, node, processes_);
+    ImGui::EndTabItem();
+  }
+  // Events tab: later issue.
+  ImGui::EndTabBar();
+}
+
+}  // namespace beamscope::gui

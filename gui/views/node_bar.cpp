@@ -1,0 +1,90 @@
+// Node bar; see node_bar.hpp.
+#include "node_bar.hpp"
+
+#include <imgui.h>
+
+#include "format.hpp"
+#include "theme.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+ImU32 link_colour(LinkState s) {
+  switch (s) {
+    case LinkState::kConnected: return theme::kGood;
+    case LinkState::kStale: return theme::kBad;
+    case LinkState::kConnecting: return theme::kWarn;
+  }
+  return theme::kMuted;
+}
+
+// A filled dot drawn inline, followed by the state's text (colour is not the only cue).
+void status_dot(const LinkStatus& link) {
+  const float r = ImGui::GetTextLineHeight() * 0.3f;
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r,
+                                              link_colour(link.state));
+  ImGui::Dummy(ImVec2(r * 2.0f, ImGui::GetTextLineHeight()));
+  ImGui::SameLine();
+  ImGui::TextUnformatted(link.text.c_str());
+}
+
+void separator_dot() {
+  ImGui::SameLine();
+  ImGui::TextDisabled("\xC2\xB7");
+  ImGui::SameLine();
+}
+
+void node_selector(InspectorModel& model) {
+  if (model.nodes().size() <= 1) {
+    ImGui::TextUnformatted(model.selected_name().c_str());
+    return;
+  }
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize(model.selected_name().c_str()).x + ImGui::GetFrameHeight() * 2.0f);
+  if (ImGui::BeginCombo("##node", model.selected_name().c_str())) {
+    for (const auto& [name, view] : model.nodes()) {
+      if (ImGui::Selectable(name.c_str(), name == model.selected_name())) model.select_node(name);
+    }
+    ImGui::EndCombo();
+  }
+}
+
+}  // namespace
+
+void draw_node_bar(InspectorModel& model, const std::vector<LinkStatus>& links) {
+  const NodeView* node = model.selected();
+  if (!node) {
+    // No node yet: the connection state of every endpoint is all there is.
+    for (std::size_t i = 0; i < links.size() && i < model.endpoints().size(); ++i) {
+      if (i != 0) separator_dot();
+      ImGui::TextUnformatted(model.endpoints()[i].c_str());
+      ImGui::SameLine();
+      status_dot(links[i]);
+    }
+    return;
+  }
+  const v1::Keyframe& kf = *node->latest;
+  node_selector(model);
+  separator_dot();
+  ImGui::Text("OTP %s", kf.info().otp_release().empty() ? "?" : kf.info().otp_release().c_str());
+  separator_dot();
+  ImGui::Text("up %s", format_duration_ms(kf.gauges().uptime_ms()).c_str());
+  separator_dot();
+  if (node->source < links.size()) status_dot(links[node->source]);
+  separator_dot();
+  ImGui::Text("sweep %s", kf.sweep().period_ms() ? format_duration_ms(kf.sweep().period_ms()).c_str() : "-");
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("Full mailbox sweep period: %s processes in %s", format_count(kf.sweep().processes_swept()).c_str(),
+                      format_duration_us(kf.sweep().duration_us()).c_str());
+  }
+  separator_dot();
+  ImGui::Text("agent %s/tick, %s", format_duration_us(kf.sweep().tick_cost_us()).c_str(),
+              format_bytes(kf.agent().memory_bytes()).c_str());
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("Sampler time per tick and the agent's own memory.\nFrames sent %s, dropped %s, viewers %u",
+                      format_count(kf.agent().frames_sent_total()).c_str(),
+                      format_count(kf.agent().frames_dropped_total()).c_str(), kf.agent().viewers());
+  }
+}
+
+}  // namespace beamscope::gui
