@@ -1,0 +1,84 @@
+// The collector's core: one StreamClient per agent feeding one StreamServer,
+// so viewers talk to the collector exactly as to an agent. Frames are
+// forwarded unchanged (node, seq and timestamp of the agent), and the
+// server's FleetModel is the collector's view of every node.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "beamscope.pb.h"
+#include "beamscope/transport/stream_client.hpp"
+#include "beamscope/transport/stream_server.hpp"
+
+namespace beamscope::collector {
+
+struct FanInOptions {
+  std::vector<std::string> agents;       ///< agent stream endpoints to connect to
+  transport::StreamServerOptions server; ///< where viewers connect (server.endpoint)
+};
+
+/// One agent link as seen from the collector.
+struct AgentLinkStats {
+  std::string endpoint;
+  std::uint64_t frames_received = 0;   ///< decoded frames of any kind
+  std::uint64_t frames_rejected = 0;   ///< failed decode: malformed, oversize, ...
+  std::uint64_t frames_forwarded = 0;  ///< applied keyframes/deltas handed to the server
+  std::uint64_t resyncs = 0;           ///< sequence gaps that asked for a keyframe
+  bool connected = false;              ///< heard from the agent recently
+};
+
+struct FanInStats {
+  std::vector<AgentLinkStats> agents;       ///< in the order of FanInOptions::agents
+  std::uint64_t forward_dropped = 0;        ///< server queue full: frame not forwarded
+  std::uint64_t node_conflicts = 0;         ///< frames of a node already served by another agent
+  transport::StreamServerStats server;      ///< the viewer side
+};
+
+/// Usage:
+///   std::string err;
+///   auto fan = FanIn::start({.agents = {"tcp://10.0.0.5:9755"}, .server = {.endpoint = "tcp://127.0.0.1:9756"}}, err);
+///   if (!fan) die(err);
+///   fan->snapshots();  // latest state of every node, for /metrics
+class FanIn {
+ public:
+  /// Binds the viewer endpoint, then connects to every agent. nullptr and
+  /// `error` set when an endpoint is invalid or the bind fails.
+  static std::unique_ptr<FanIn> start(const FanInOptions& opts, std::string& error);
+  ~FanIn();
+  /// Stops the agent links first (no forwarding into a dead server), then the server.
+  void stop();
+
+  /// The viewer endpoint actually bound (resolves "tcp://127.0.0.1:*").
+  const std::string& listen_endpoint() const;
+
+  /// Latest state of every node the collector serves; thread-safe.
+  std::vector<std::shared_ptr<const v1::Keyframe>> snapshots() const;
+
+  /// Counters of every link and of the server; thread-safe.
+  FanInStats stats() const;
+
+  FanIn(const FanIn&) = delete;
+  FanIn& operator=(const FanIn&) = delete;
+
+ private:
+  struct Link;
+  FanIn() = default;
+  void forward(Link& link, const protocol::Envelope& env);
+  void gone(Link& link, const std::string& node, const std::string& reason);
+
+  std::unique_ptr<transport::StreamServer> server_;
+  std::vector<std::unique_ptr<Link>> links_;
+
+  // Which link serves which node: two agents claiming one node name would
+  // interleave unrelated sequences and make every viewer resync forever.
+  mutable std::mutex owners_mutex_;
+  std::unordered_map<std::string, const Link*> owners_;
+  std::uint64_t node_conflicts_ = 0;
+};
+
+}  // namespace beamscope::collector

@@ -1,0 +1,35 @@
+// Command line of beamscope-collector, parsed and checked apart from main()
+// so bad input is tested without starting anything.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace beamscope::collector {
+
+/// Exit code for bad command-line input (unknown flag, bad endpoint, ...).
+inline constexpr int kExitUsage = 2;
+/// Exit code when the collector cannot start (port in use, ...).
+inline constexpr int kExitStartFailed = 1;
+
+struct CollectorOptions {
+  std::vector<std::string> agents;                ///< --agent, one or more
+  std::string listen = "tcp://127.0.0.1:9756";    ///< --listen: viewers connect here
+  std::string metrics = "127.0.0.1:9757";         ///< --metrics HOST:PORT, or "none"
+  std::size_t top_k = 20;                         ///< --top-k per-process series per ranking
+  std::string log_level = "info";                 ///< --log-level
+};
+
+/// Parses argv with CLI11. Returns nullopt to go on, or the exit code to
+/// leave with (0 after --help, kExitUsage on bad input, message on stderr).
+std::optional<int> parse_command_line(int argc, const char* const* argv, CollectorOptions& out);
+
+/// Checks every endpoint and the metrics address; the first problem, or nullopt.
+std::optional<std::string> validate(const CollectorOptions& opts);
+
+/// Checks "HOST:PORT" (port 0..65535; 0 picks a free one) or "none".
+std::optional<std::string> check_metrics_address(const std::string& address);
+
+}  // namespace beamscope::collector

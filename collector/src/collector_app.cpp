@@ -1,0 +1,112 @@
+// The collector's lifetime: signals, fan-in, HTTP exposer, shutdown order.
+#include "beamscope/collector/collector_app.hpp"
+
+#include <csignal>
+#include <ctime>
+#include <exception>
+#include <memory>
+
+#include <prometheus/exposer.h>
+#include <spdlog/spdlog.h>
+
+#include "beamscope/collector/collector_metrics.hpp"
+#include "beamscope/collector/fan_in.hpp"
+#include "beamscope/exporters/node_collectable.hpp"
+
+namespace beamscope::collector {
+
+namespace {
+
+// Blocked in every thread (the mask is inherited by threads started after
+// this), so only sigtimedwait() in the main loop ever sees them.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts, const FanIn& fan,
+                                                   std::vector<std::shared_ptr<prometheus::Collectable>>& keep) {
+  if (opts.metrics == "none") return nullptr;
+  auto exposer = std::make_unique<prometheus::Exposer>(opts.metrics, 2);
+  keep.push_back(exporters::make_node_collectable([&fan] { return fan.snapshots(); },
+                                                  {.label_node = true, .top_k = opts.top_k}));
+  keep.push_back(make_collector_collectable(fan));
+  for (const auto& c : keep) exposer->RegisterCollectable(c);
+  return exposer;
+}
+
+// Logs links whose connected state changed since the last call.
+void log_link_changes(const FanIn& fan, std::vector<bool>& was_connected) {
+  const auto stats = fan.stats();
+  was_connected.resize(stats.agents.size(), false);
+  for (std::size_t i = 0; i < stats.agents.size(); ++i) {
+    const auto& a = stats.agents[i];
+    if (a.connected == was_connected[i]) continue;
+    was_connected[i] = a.connected;
+    if (a.connected) {
+      spdlog::info("agent {} connected", a.endpoint);
+    } else {
+      spdlog::warn("agent {} silent (frames so far: {} received, {} rejected)", a.endpoint, a.frames_received,
+                   a.frames_rejected);
+    }
+  }
+}
+
+}  // namespace
+
+int run_collector(const CollectorOptions& opts) {
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+  const sigset_t signals = shutdown_signals();
+
+  std::string error;
+  FanInOptions fan_opts;
+  fan_opts.agents = opts.agents;
+  fan_opts.server.endpoint = opts.listen;
+  // Many agents share one queue into the server's I/O thread.
+  fan_opts.server.queue_limit = 256 * (opts.agents.size() + 1);
+  auto fan = FanIn::start(fan_opts, error);
+  if (!fan) {
+    spdlog::error("cannot start: {}", error);
+    return kExitStartFailed;
+  }
+
+  // Declared after `fan`, so destroyed before it: no scrape can reach a
+  // stopped fan-in.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = start_exposer(opts, *fan, collectables);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot serve /metrics on {}: {}", opts.metrics, e.what());
+    return kExitStartFailed;
+  }
+
+  spdlog::info("serving viewers on {}", fan->listen_endpoint());
+  if (exposer) {
+    const auto ports = exposer->GetListeningPorts();
+    spdlog::info("serving fleet /metrics on {} (port {})", opts.metrics, ports.empty() ? 0 : ports.front());
+  }
+  for (const auto& agent : opts.agents) spdlog::info("following agent {}", agent);
+
+  std::vector<bool> was_connected;
+  const timespec tick{1, 0};
+  for (;;) {
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) {
+      spdlog::info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    log_link_changes(*fan, was_connected);
+  }
+  exposer.reset();
+  spdlog::debug("/metrics stopped");
+  fan->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace beamscope::collector

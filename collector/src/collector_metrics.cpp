@@ -1,0 +1,81 @@
+// beamscope_collector_* families (see collector_metrics.hpp).
+#include "beamscope/collector/collector_metrics.hpp"
+
+#include "beamscope/exporters/family_set.hpp"
+
+namespace beamscope::collector {
+
+namespace {
+
+using exporters::MetricSpec;
+using prometheus::MetricType;
+
+constexpr MetricSpec kReceived{"beamscope_collector_frames_received_total",
+                               "Frames received from an agent that decoded.", MetricType::Counter};
+constexpr MetricSpec kRejected{"beamscope_collector_frames_rejected_total",
+                               "Frames received from an agent and dropped: malformed, oversize or out of bounds.",
+                               MetricType::Counter};
+constexpr MetricSpec kForwarded{"beamscope_collector_frames_forwarded_total",
+                                "Keyframes and deltas of an agent forwarded to viewers.", MetricType::Counter};
+constexpr MetricSpec kResyncs{"beamscope_collector_resyncs_total",
+                              "Sequence gaps on an agent link that made the collector ask for a keyframe.",
+                              MetricType::Counter};
+constexpr MetricSpec kAgentUp{"beamscope_collector_agent_connected",
+                              "1 when the collector heard from the agent recently, else 0.", MetricType::Gauge};
+constexpr MetricSpec kAgentsConnected{"beamscope_collector_agents_connected",
+                                      "Agents the collector heard from recently.", MetricType::Gauge};
+constexpr MetricSpec kNodes{"beamscope_collector_nodes", "Nodes the collector currently serves.", MetricType::Gauge};
+constexpr MetricSpec kViewers{"beamscope_collector_viewers", "Viewers streaming from the collector.",
+                              MetricType::Gauge};
+constexpr MetricSpec kSent{"beamscope_collector_frames_sent_total", "Frames handed to viewers.", MetricType::Counter};
+constexpr MetricSpec kDropped{"beamscope_collector_frames_dropped_total",
+                              "Frames not delivered to viewers (queue full or viewer too slow).", MetricType::Counter};
+constexpr MetricSpec kViewerRejected{"beamscope_collector_viewer_frames_rejected_total",
+                                     "Frames received from viewers and dropped as malformed or oversize.",
+                                     MetricType::Counter};
+constexpr MetricSpec kConflicts{"beamscope_collector_node_conflicts_total",
+                                "Frames ignored because another agent already serves the same node name.",
+                                MetricType::Counter};
+
+double d(std::uint64_t v) { return static_cast<double>(v); }
+
+class CollectorCollectable final : public prometheus::Collectable {
+ public:
+  explicit CollectorCollectable(const FanIn& fan) : fan_(fan) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    const auto stats = fan_.stats();
+    exporters::FamilySet set;
+    exporters::NodeScope scope(set, {});
+    std::uint64_t connected = 0;
+    for (const auto& a : stats.agents) {
+      const exporters::Label agent{"agent", exporters::label_value(a.endpoint)};
+      scope.counter(kReceived, d(a.frames_received), {agent});
+      scope.counter(kRejected, d(a.frames_rejected), {agent});
+      scope.counter(kForwarded, d(a.frames_forwarded), {agent});
+      scope.counter(kResyncs, d(a.resyncs), {agent});
+      scope.gauge(kAgentUp, a.connected ? 1 : 0, {agent});
+      connected += a.connected;
+    }
+    scope.gauge(kAgentsConnected, d(connected));
+    scope.gauge(kNodes, d(fan_.snapshots().size()));
+    scope.gauge(kViewers, stats.server.viewers);
+    scope.counter(kSent, d(stats.server.frames_sent));
+    // publish() failures are already in the server's dropped count.
+    scope.counter(kDropped, d(stats.server.frames_dropped));
+    scope.counter(kViewerRejected, d(stats.server.frames_rejected));
+    scope.counter(kConflicts, d(stats.node_conflicts));
+    return set.take();
+  }
+
+ private:
+  const FanIn& fan_;
+};
+
+}  // namespace
+
+std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan) {
+  return std::make_shared<CollectorCollectable>(fan);
+}
+
+}  // namespace beamscope::collector

@@ -1,0 +1,70 @@
+// Command-line parsing and checks of beamscope-collector (see options.hpp).
+#include "beamscope/collector/options.hpp"
+
+#include <charconv>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/common.h>
+
+#include "beamscope/transport/endpoint.hpp"
+
+namespace beamscope::collector {
+
+std::optional<int> parse_command_line(int argc, const char* const* argv, CollectorOptions& out) {
+  CLI::App app{"beamscope-collector: fans many beamscope agents into one stream and one fleet /metrics"};
+  app.add_option("--agent", out.agents, "agent stream endpoint, e.g. tcp://10.0.0.5:9755 (repeatable)")
+      ->required()
+      ->expected(1, -1);
+  app.add_option("--listen", out.listen, "endpoint viewers connect to")->capture_default_str();
+  app.add_option("--metrics", out.metrics, "HOST:PORT of the fleet /metrics, or none")->capture_default_str();
+  app.add_option("--top-k", out.top_k, "per-process series per ranking and node on /metrics")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and usage to stderr
+    return kExitUsage;
+  }
+  if (auto err = validate(out)) {
+    std::cerr << "beamscope-collector: " << *err << "\n";
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate(const CollectorOptions& opts) {
+  if (opts.agents.empty()) return "at least one --agent endpoint is needed";
+  for (const auto& agent : opts.agents) {
+    if (auto err = transport::check_endpoint(agent, /*for_bind=*/false)) return "bad --agent: " + *err;
+  }
+  if (auto err = transport::check_endpoint(opts.listen, /*for_bind=*/true)) return "bad --listen: " + *err;
+  if (auto err = check_metrics_address(opts.metrics)) return "bad --metrics: " + *err;
+  if (spdlog::level::from_str(opts.log_level) == spdlog::level::off && opts.log_level != "off") {
+    return "bad --log-level: " + opts.log_level;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_metrics_address(const std::string& address) {
+  if (address == "none") return std::nullopt;
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return address + ": expected HOST:PORT (e.g. 127.0.0.1:9757) or none";
+  const std::string host = address.substr(0, colon);
+  if (host.find("://") != std::string::npos) return address + ": give HOST:PORT without a scheme";
+  const std::string port = address.substr(colon + 1);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || ptr != port.data() + port.size() || value > 65535) {
+    return address + ": port must be 0..65535, got '" + port + "'";
+  }
+  return std::nullopt;
+}
+
+}  // namespace beamscope::collector

@@ -1,0 +1,148 @@
+// FanIn over real ZeroMQ sockets on loopback: StreamServers act as agents
+// (real producers of the real protocol), a StreamClient acts as the viewer.
+#include "beamscope/collector/fan_in.hpp"
+
+#include <gtest/gtest.h>
+
+#include <zmq.hpp>
+
+#include "beamscope/protocol/framing.hpp"
+#include "beamscope/transport/stream_client.hpp"
+#include "beamscope/transport/stream_server.hpp"
+#include "stream_fixtures.hpp"
+
+namespace beamscope::collector {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::delta;
+using testing::find_node;
+using testing::has_process;
+using testing::keyframe;
+using testing::wait_until;
+
+std::unique_ptr<transport::StreamServer> start_agent() {
+  std::string err;
+  auto s = transport::StreamServer::start({.endpoint = "tcp://127.0.0.1:*"}, err);
+  EXPECT_TRUE(s) << err;
+  return s;
+}
+
+std::unique_ptr<FanIn> start_fan_in(std::vector<std::string> agents) {
+  std::string err;
+  auto fan = FanIn::start({.agents = std::move(agents), .server = {.endpoint = "tcp://127.0.0.1:*"}}, err);
+  EXPECT_TRUE(fan) << err;
+  return fan;
+}
+
+std::unique_ptr<transport::StreamClient> start_viewer(const std::string& endpoint) {
+  std::string err;
+  auto c = transport::StreamClient::start(endpoint, err);
+  EXPECT_TRUE(c) << err;
+  return c;
+}
+
+TEST(FanIn, ViewerSeesEveryAgentsNodeWithKeyframesAndDeltas) {
+  auto a = start_agent();
+  auto b = start_agent();
+  ASSERT_TRUE(a->publish(keyframe("a@h", 1, 100)));
+  ASSERT_TRUE(b->publish(keyframe("b@h", 7, 300)));
+  auto fan = start_fan_in({a->bound_endpoint(), b->bound_endpoint()});
+  ASSERT_TRUE(wait_until([&] { return fan->snapshots().size() == 2; }));
+
+  // Deltas published after the collector joined travel through it unchanged.
+  ASSERT_TRUE(a->publish(delta("a@h", 2, 150, "<0.9.0>", 500)));
+  ASSERT_TRUE(b->publish(delta("b@h", 8, 350, "<0.8.0>", 80)));
+  auto viewer = start_viewer(fan->listen_endpoint());
+  ASSERT_TRUE(wait_until([&] {
+    auto snaps = viewer->snapshots();
+    auto na = find_node(snaps, "a@h"), nb = find_node(snaps, "b@h");
+    return na && nb && na->gauges().process_count() == 150 && has_process(*na, "<0.9.0>", 500) &&
+           nb->gauges().process_count() == 350 && has_process(*nb, "<0.8.0>", 80);
+  })) << "viewer did not converge";
+
+  // A delta after the viewer joined reaches it through the collector too.
+  ASSERT_TRUE(a->publish(delta("a@h", 3, 160, "<0.10.0>", 1000)));
+  ASSERT_TRUE(wait_until([&] {
+    auto na = find_node(viewer->snapshots(), "a@h");
+    return na && na->gauges().process_count() == 160 && has_process(*na, "<0.10.0>", 1000) &&
+           has_process(*na, "<0.9.0>", 500);
+  }));
+
+  const auto stats = fan->stats();
+  ASSERT_EQ(stats.agents.size(), 2u);
+  EXPECT_GE(stats.agents[0].frames_forwarded, 3u);  // keyframe + 2 deltas
+  EXPECT_GE(stats.agents[1].frames_forwarded, 2u);
+  EXPECT_TRUE(stats.agents[0].connected);
+  EXPECT_EQ(stats.agents[0].frames_rejected, 0u);
+  EXPECT_EQ(stats.node_conflicts, 0u);
+}
+
+TEST(FanIn, OneShotFetchThroughTheCollector) {
+  auto a = start_agent();
+  ASSERT_TRUE(a->publish(keyframe("a@h", 1, 42)));
+  auto fan = start_fan_in({a->bound_endpoint()});
+  ASSERT_TRUE(wait_until([&] { return fan->snapshots().size() == 1; }));
+  std::string err;
+  auto fleet = transport::fetch_snapshot(fan->listen_endpoint(), 3000ms, err);
+  ASSERT_TRUE(fleet) << err;
+  const auto* node = fleet->find("a@h");
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(node->snapshot()->gauges().process_count(), 42u);
+}
+
+TEST(FanIn, NodeGoneIsForwardedToViewers) {
+  auto a = start_agent();
+  ASSERT_TRUE(a->publish(keyframe("a@h", 1, 10)));
+  ASSERT_TRUE(a->publish(keyframe("a2@h", 1, 20)));
+  auto fan = start_fan_in({a->bound_endpoint()});
+  auto viewer = start_viewer(fan->listen_endpoint());
+  ASSERT_TRUE(wait_until([&] { return viewer->snapshots().size() == 2; }));
+  a->node_gone("a2@h", "stopped");
+  ASSERT_TRUE(wait_until([&] {
+    auto snaps = viewer->snapshots();
+    return snaps.size() == 1 && find_node(snaps, "a@h");
+  }));
+  EXPECT_EQ(fan->snapshots().size(), 1u);
+}
+
+TEST(FanIn, SilentAgentsNodesAreDropped) {
+  auto a = start_agent();
+  auto b = start_agent();
+  ASSERT_TRUE(a->publish(keyframe("a@h", 1, 10)));
+  ASSERT_TRUE(b->publish(keyframe("b@h", 1, 20)));
+  auto fan = start_fan_in({a->bound_endpoint(), b->bound_endpoint()});
+  auto viewer = start_viewer(fan->listen_endpoint());
+  ASSERT_TRUE(wait_until([&] { return viewer->snapshots().size() == 2; }));
+  b->stop();  // the agent dies without a word
+  ASSERT_TRUE(wait_until([&] { return viewer->snapshots().size() == 1; }, 8000ms));
+  EXPECT_TRUE(find_node(viewer->snapshots(), "a@h"));
+  EXPECT_FALSE(fan->stats().agents[1].connected);
+}
+
+TEST(FanIn, SecondAgentClaimingANodeIsIgnoredAndCounted) {
+  auto a = start_agent();
+  ASSERT_TRUE(a->publish(keyframe("same@h", 1, 10)));
+  auto fan_probe = start_fan_in({a->bound_endpoint()});  // make sure a is serving first
+  ASSERT_TRUE(wait_until([&] { return fan_probe->snapshots().size() == 1; }));
+  fan_probe.reset();
+
+  auto b = start_agent();
+  ASSERT_TRUE(b->publish(keyframe("same@h", 1, 99)));
+  auto fan = start_fan_in({a->bound_endpoint(), b->bound_endpoint()});
+  ASSERT_TRUE(wait_until([&] { return fan->stats().node_conflicts >= 1; }));
+  auto snaps = fan->snapshots();
+  ASSERT_EQ(snaps.size(), 1u);
+  const auto count = snaps[0]->gauges().process_count();
+  EXPECT_TRUE(count == 10 || count == 99);
+  // The winner keeps streaming; the loser never overwrites it.
+  auto& winner = count == 10 ? a : b;
+  ASSERT_TRUE(winner->publish(delta("same@h", 2, 555, "<0.2.0>", 5)));
+  ASSERT_TRUE(wait_until([&] {
+    auto s = fan->snapshots();
+    return s.size() == 1 && s[0]->gauges().process_count() == 555;
+  }));
+}
+
+}  // namespace
+}  // namespace beamscope::collector

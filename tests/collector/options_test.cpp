@@ -1,0 +1,62 @@
+#include "beamscope/collector/options.hpp"
+
+#include <gtest/gtest.h>
+
+namespace beamscope::collector {
+namespace {
+
+std::optional<int> parse(std::vector<const char*> args, CollectorOptions& out) {
+  args.insert(args.begin(), "beamscope-collector");
+  return parse_command_line(static_cast<int>(args.size()), args.data(), out);
+}
+
+TEST(CollectorOptions, DefaultsFollowTheContract) {
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--agent", "tcp://10.0.0.5:9755", "--agent", "ipc:///tmp/a"}, o), std::nullopt);
+  EXPECT_EQ(o.agents.size(), 2u);
+  EXPECT_EQ(o.listen, "tcp://127.0.0.1:9756");
+  EXPECT_EQ(o.metrics, "127.0.0.1:9757");
+  EXPECT_EQ(o.top_k, 20u);
+}
+
+TEST(CollectorOptions, SeveralAgentsAfterOneFlag) {
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--agent", "tcp://a:1", "tcp://b:2", "--metrics", "none"}, o), std::nullopt);
+  EXPECT_EQ(o.agents.size(), 2u);
+  EXPECT_EQ(o.metrics, "none");
+}
+
+TEST(CollectorOptions, BadInputExitsWithUsageCode) {
+  const std::vector<std::vector<const char*>> bad = {
+      {},                                                         // no agent
+      {"--agent", "localhost:9755"},                              // no scheme
+      {"--agent", "tcp://127.0.0.1:*"},                           // wildcard port to connect
+      {"--agent", "udp://127.0.0.1:9755"},                        // unknown scheme
+      {"--agent", "tcp://127.0.0.1:9755", "--listen", "tcp://127.0.0.1:99999"},
+      {"--agent", "tcp://127.0.0.1:9755", "--metrics", "9757"},
+      {"--agent", "tcp://127.0.0.1:9755", "--metrics", "http://127.0.0.1:9757"},
+      {"--agent", "tcp://127.0.0.1:9755", "--metrics", "127.0.0.1:x"},
+      {"--agent", "tcp://127.0.0.1:9755", "--log-level", "chatty"},
+      {"--agent", "tcp://127.0.0.1:9755", "--bogus"},
+  };
+  for (const auto& args : bad) {
+    CollectorOptions o;
+    EXPECT_EQ(parse(args, o), kExitUsage) << (args.empty() ? "(none)" : args.back());
+  }
+}
+
+TEST(CollectorOptions, HelpExitsZero) {
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--help"}, o), 0);
+}
+
+TEST(CollectorOptions, MetricsAddress) {
+  EXPECT_EQ(check_metrics_address("127.0.0.1:0"), std::nullopt);
+  EXPECT_EQ(check_metrics_address("[::1]:9757"), std::nullopt);
+  EXPECT_EQ(check_metrics_address("none"), std::nullopt);
+  EXPECT_NE(check_metrics_address(":9757"), std::nullopt);
+  EXPECT_NE(check_metrics_address("host:65536"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace beamscope::collector
