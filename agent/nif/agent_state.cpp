@@ -11,6 +11,7 @@
 #include "beamscope/protocol/version.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "http_waker.hpp"
 
 namespace beamscope::agent {
 
@@ -26,7 +27,11 @@ std::string AgentState::start() {
   opts.endpoint = config_.stream_endpoint;
   std::string error;
   server_ = transport::StreamServer::start(opts, error);
-  if (!server_) return "stream_endpoint " + config_.stream_endpoint + ": " + error;
+  if (!server_) {
+    // The transport's message usually names the endpoint already.
+    if (error.rfind(config_.stream_endpoint, 0) == 0) return "stream_endpoint " + error;
+    return "stream_endpoint " + config_.stream_endpoint + ": " + error;
+  }
 
   if (config_.metrics_listen) {
     try {
@@ -38,13 +43,17 @@ std::string AgentState::start() {
       // The source holds the box, not `this`: it stays valid whatever the
       // order of teardown.
       auto box = snapshot_;
-      exposer_->RegisterCollectable(exporters::make_node_collectable([box] {
-        std::vector<std::shared_ptr<const v1::Keyframe>> out;
-        if (auto kf = box->get()) out.push_back(std::move(kf));
-        return out;
-      }, copts));
+      collectable_ = exporters::make_node_collectable(
+          [box] {
+            std::vector<std::shared_ptr<const v1::Keyframe>> out;
+            if (auto kf = box->get()) out.push_back(std::move(kf));
+            return out;
+          },
+          copts);
+      exposer_->RegisterCollectable(collectable_);
     } catch (const std::exception& e) {
       exposer_.reset();
+      collectable_.reset();
       server_->stop();
       server_.reset();
       return "metrics_listen " + *config_.metrics_listen + ": cannot listen (" + e.what() + ")";
@@ -56,7 +65,11 @@ std::string AgentState::start() {
 
 void AgentState::stop() {
   // HTTP first: after this no scrape reads the snapshot.
-  exposer_.reset();
+  if (exposer_) {
+    const auto ports = exposer_->GetListeningPorts();
+    stop_http_promptly(*config_.metrics_listen, ports.empty() ? 0 : ports.front(), [this] { exposer_.reset(); });
+  }
+  collectable_.reset();
   if (server_) {
     server_->stop();
     server_.reset();

@@ -15,6 +15,7 @@
 #include "sweep.hpp"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
 }
 namespace beamscope::transport {
@@ -91,6 +92,8 @@ class AgentState {
   Sweep sweep_;
   std::unique_ptr<transport::StreamServer> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // The exposer only keeps a weak_ptr to what it serves: we own it.
+  std::shared_ptr<prometheus::Collectable> collectable_;
   std::shared_ptr<SnapshotBox> snapshot_;
   std::shared_ptr<const v1::Keyframe> last_sent_;  // base of the next delta
   bool need_keyframe_ = true;

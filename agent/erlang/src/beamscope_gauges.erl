@@ -1,23 +1,28 @@
 %% @doc VM-wide gauges and counters: O(1) calls, taken every tick.
-%% Scheduler utilization needs the `scheduler_wall_time` system flag; the
-%% sampler turns it on at start (enable/0) and restores it at stop.
+%% Scheduler utilization needs the `scheduler_wall_time` system flag. The
+%% flag is counted per process by ERTS: the node-wide state stays on while
+%% any process that turned it on (and did not turn it off) is alive. So the
+%% sampler turns it on once at start and off once at stop: that undoes
+%% exactly our own request and never switches off someone else's.
 -module(beamscope_gauges).
 
--export([sample/1, enable_wall_time/0, restore_wall_time/1, node_info/0]).
+-export([sample/1, enable_wall_time/0, disable_wall_time/0, node_info/0]).
 -export_type([wall_time/0]).
 
 -type wall_time() :: [{pos_integer(), non_neg_integer(), non_neg_integer()}] | undefined.
 
-%% @doc Turns scheduler wall-time accounting on; returns the previous value
-%% so restore_wall_time/1 can undo only what we did. Cost: one system flag.
+%% @doc Adds the calling process's request for scheduler wall-time
+%% accounting; returns whether it was already on node-wide. Cost: one
+%% system flag.
 -spec enable_wall_time() -> boolean().
 enable_wall_time() ->
     erlang:system_flag(scheduler_wall_time, true).
 
-%% @doc Restores the flag to what enable_wall_time/0 found.
--spec restore_wall_time(boolean()) -> ok.
-restore_wall_time(true) -> ok;
-restore_wall_time(false) ->
+%% @doc Withdraws the calling process's request (one enable_wall_time/0).
+%% The flag stays on when another process asked for it too; it also goes
+%% away by itself when the calling process dies.
+-spec disable_wall_time() -> ok.
+disable_wall_time() ->
     _ = erlang:system_flag(scheduler_wall_time, false),
     ok.
 

@@ -10,7 +10,6 @@
 
 -record(state, {config :: beamscope_config:config(),
                 ref :: reference() | undefined,
-                wall_was_on :: boolean(),
                 wall :: beamscope_gauges:wall_time(),
                 timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer()}).
@@ -35,15 +34,15 @@ tick_now() ->
 init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
     process_flag(trap_exit, true),
-    WasOn = beamscope_gauges:enable_wall_time(),
+    _ = beamscope_gauges:enable_wall_time(),
     NifConfig = maps:with([stream_endpoint, metrics_listen, top_k], Config),
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
             {_, Wall} = beamscope_gauges:sample(undefined),
-            State = #state{config = Config, ref = Ref, wall_was_on = WasOn, wall = Wall},
+            State = #state{config = Config, ref = Ref, wall = Wall},
             {ok, schedule(State, 0)};
         {error, Why} ->
-            beamscope_gauges:restore_wall_time(WasOn),
+            beamscope_gauges:disable_wall_time(),
             {stop, {start_failed, Why}}
     end.
 
@@ -62,9 +61,9 @@ handle_info(tick, S) ->
 handle_info(_Other, S) ->
     {noreply, S}.
 
-terminate(_Reason, #state{ref = Ref, wall_was_on = WasOn}) ->
+terminate(_Reason, #state{ref = Ref}) ->
     _ = beamscope_nif:stop(Ref),
-    beamscope_gauges:restore_wall_time(WasOn),
+    beamscope_gauges:disable_wall_time(),
     ok.
 
 tick_ms(#state{config = #{tick_ms := T}}) -> T.

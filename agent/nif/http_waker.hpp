@@ -1,0 +1,17 @@
+// Makes prometheus::Exposer stop promptly. Its HTTP server (civetweb)
+// checks its stop flag only between polls of the listening socket, which
+// wait up to 2 s; while the exposer is being destroyed, a helper thread
+// connects to the socket every few milliseconds so the poll returns and
+// the stop is seen within ~10 ms instead of ~2 s.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace beamscope::agent {
+
+/// Runs `destroy` (which stops the HTTP server listening on `listen`,
+/// "HOST:PORT") while poking that address. Safe when nothing listens.
+void stop_http_promptly(const std::string& listen, int port, const std::function<void()>& destroy);
+
+}  // namespace beamscope::agent

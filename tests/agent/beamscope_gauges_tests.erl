@@ -1,0 +1,61 @@
+%% EUnit: the shape and sanity of the VM gauges and the node identity.
+-module(beamscope_gauges_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+shape_test() ->
+    _ = beamscope_gauges:enable_wall_time(),
+    try
+        {_, W0} = beamscope_gauges:sample(undefined),
+        _ = [spawn(fun() -> ok end) || _ <- lists:seq(1, 100)],
+        {G, W1} = beamscope_gauges:sample(W0),
+        ?assert(is_list(W1)),
+        Ints = [process_count, process_limit, port_count, port_limit, atom_count, atom_limit,
+                ets_count, ets_limit, run_queue_total, dirty_cpu_run_queue_length,
+                dirty_io_run_queue_length, reductions_total, gc_count_total,
+                gc_words_reclaimed_total, io_input_bytes_total, io_output_bytes_total,
+                uptime_ms, context_switches_total],
+        [?assert(is_integer(maps:get(K, G)) andalso maps:get(K, G) >= 0) || K <- Ints],
+        ?assert(maps:get(process_count, G) > 10),
+        ?assert(maps:get(process_count, G) =< maps:get(process_limit, G)),
+        ?assertEqual(erlang:system_info(schedulers), length(maps:get(run_queue_lengths, G))),
+        Mem = maps:get(memory, G),
+        [?assert(maps:get(K, Mem) > 0) || K <- [total, processes, system, atom, binary, code, ets]],
+        Util = maps:get(scheduler_util, G),
+        ?assertEqual(length(W1), length(Util)),
+        [?assert(U >= 0.0 andalso U =< 1.0 andalso lists:member(Kind, [normal, dirty_cpu, dirty_io]))
+         || {Kind, _Id, U} <- Util],
+        ?assert(lists:keymember(normal, 1, Util))
+    after
+        beamscope_gauges:disable_wall_time()
+    end.
+
+no_util_without_previous_test() ->
+    {G, _} = beamscope_gauges:sample(undefined),
+    ?assertEqual([], maps:get(scheduler_util, G)).
+
+%% ERTS counts the flag per process: our disable never switches off a
+%% request of another process, and the node-wide state goes back to off.
+wall_time_flag_restored_test() ->
+    On = fun() -> erlang:statistics(scheduler_wall_time) =/= undefined end,
+    ?assertNot(On()),
+    Self = self(),
+    Other = spawn(fun() -> erlang:system_flag(scheduler_wall_time, true), Self ! on,
+                           receive stop -> ok end end),
+    receive on -> ok end,
+    true = beamscope_gauges:enable_wall_time(),
+    ok = beamscope_gauges:disable_wall_time(),
+    ?assert(On()),
+    exit(Other, kill),
+    timer:sleep(50),
+    ?assertNot(On()),
+    false = beamscope_gauges:enable_wall_time(),
+    ?assert(On()),
+    ok = beamscope_gauges:disable_wall_time(),
+    ?assertNot(On()).
+
+node_info_test() ->
+    I = beamscope_gauges:node_info(),
+    ?assertEqual(atom_to_binary(node(), utf8), maps:get(node, I)),
+    ?assertEqual(list_to_binary(erlang:system_info(otp_release)), maps:get(otp_release, I)),
+    ?assert(maps:get(started_at_us, I) < erlang:system_time(microsecond)),
+    ?assertEqual(8, maps:get(word_size, I)).

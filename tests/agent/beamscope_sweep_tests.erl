@@ -1,0 +1,100 @@
+%% EUnit: the sweep and the hot set over real processes, against the real
+%% NIF (started with /metrics disabled on a free stream port).
+-module(beamscope_sweep_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+nif(TopK) ->
+    Endpoint = iolist_to_binary(["tcp://127.0.0.1:", integer_to_list(beamscope_test_util:free_port())]),
+    {ok, Ref} = beamscope_nif:start(#{stream_endpoint => Endpoint, metrics_listen => disabled, top_k => TopK}),
+    Ref.
+
+%% A process that never matches what it is sent: its mailbox only grows.
+sink() ->
+    spawn(fun() -> receive {stop, From} -> From ! stopped end end).
+
+stop(P) -> exit(P, kill).
+
+sweep_counts_every_process_test() ->
+    Ref = nif(5),
+    Ps = [sink() || _ <- lists:seq(1, 3000)],
+    {_Hot, Count} = beamscope_sweep:run(Ref, 500),
+    N = erlang:system_info(process_count),
+    ?assert(abs(Count - N) =< 5),
+    S = beamscope_nif:stats(Ref),
+    ?assertEqual(Count, maps:get(last_sweep_processes, S)),
+    ?assertEqual(Count, maps:get(histogram_count, S)),
+    [stop(P) || P <- Ps],
+    ok = beamscope_nif:stop(Ref).
+
+hot_set_by_mailbox_test() ->
+    Ref = nif(3),
+    Loaded = [sink() || _ <- lists:seq(1, 5)],
+    [[P ! {msg, I} || I <- lists:seq(1, 100 * K)] || {K, P} <- lists:zip(lists:seq(1, 5), Loaded)],
+    {Hot, _} = beamscope_sweep:run(Ref),
+    [_, _, P3, P4, P5] = Loaded,
+    %% Mailbox ranking first, largest first.
+    ?assertEqual([P5, P4, P3], lists:sublist(Hot, 3)),
+    #{top_mailbox := Top, histogram_sum := Sum} = beamscope_nif:stats(Ref),
+    ?assertEqual([{P5, 500}, {P4, 400}, {P3, 300}], lists:sublist(Top, 3)),
+    ?assert(Sum >= 1500),
+    [stop(P) || P <- Loaded],
+    ok = beamscope_nif:stop(Ref).
+
+hot_set_by_reductions_test() ->
+    Ref = nif(2),
+    _ = beamscope_sweep:run(Ref),
+    Busy = spawn(fun Spin() -> _ = lists:seq(1, 1000), Spin() end),
+    timer:sleep(200),
+    {Hot, _} = beamscope_sweep:run(Ref),
+    ?assert(lists:member(Busy, Hot)),
+    %% Union of three rankings of two: at most six.
+    ?assert(length(Hot) =< 6),
+    stop(Busy),
+    ok = beamscope_nif:stop(Ref).
+
+dead_process_reads_undefined_test() ->
+    P = spawn(fun() -> ok end),
+    timer:sleep(10),
+    ?assertEqual(undefined, beamscope_sweep:read(P)),
+    ?assertMatch({_, 0, _, _}, beamscope_sweep:read(self())).
+
+hot_sample_guard_test() ->
+    P = sink(),
+    [P ! x || _ <- lists:seq(1, 50)],
+    Guarded = beamscope_hot:sample_one(P, 10),
+    ?assertMatch(#{memory_guarded := true, memory_bytes := 0, message_queue_len := 50}, Guarded),
+    Read = beamscope_hot:sample_one(P, 100),
+    ?assertMatch(#{memory_guarded := false}, Read),
+    ?assert(maps:get(memory_bytes, Read) > 0),
+    stop(P).
+
+hot_sample_fields_test() ->
+    {ok, Pid} = gen_server:start(beamscope_test_gen, [], []),
+    register(beamscope_test_named, Pid),
+    S = beamscope_hot:sample_one(Pid, 1000),
+    ?assertEqual(beamscope_test_named, maps:get(registered_name, S)),
+    ?assertEqual({beamscope_test_gen, init, 1}, maps:get(initial_call, S)),
+    ?assertEqual(waiting, maps:get(status, S)),
+    ?assertMatch({_, _, _}, maps:get(current_function, S)),
+    [?assert(maps:get(K, S) > 0) || K <- [heap_size_words, total_heap_size_words, stack_size_words,
+                                          fullsweep_after]],
+    gen_server:stop(Pid),
+    ?assertEqual([], beamscope_hot:sample([Pid], 1000)).
+
+nif_rejects_bad_input_test() ->
+    Ref = nif(5),
+    ?assertError(badarg, beamscope_nif:start(#{})),
+    ?assertError(badarg, beamscope_nif:sweep_chunk(Ref, lists:duplicate(20001, x))),
+    ?assertError(badarg, beamscope_nif:stats(make_ref())),
+    ok = beamscope_nif:sweep_begin(Ref),
+    %% Malformed items are skipped, never trusted.
+    ok = beamscope_nif:sweep_chunk(Ref, [x, {self()}, {self(), -1, foo, 1 bsl 70}, {self(), 1, 2, 3}]),
+    [Self] = beamscope_nif:sweep_end(Ref),
+    ?assertEqual(self(), Self),
+    %% Garbage maps publish an empty keyframe rather than crash.
+    ok = beamscope_nif:publish(Ref, #{node => 42}, #{memory => [], scheduler_util => [x, {a, b, c}]},
+                               [#{}, #{pid => self(), registered_name => <<255, 0, 200>>}], #{}),
+    ?assertMatch(#{snapshot_processes := 1}, beamscope_nif:stats(Ref)),
+    ok = beamscope_nif:stop(Ref),
+    ok = beamscope_nif:stop(Ref),
+    ?assertMatch(#{running := false}, beamscope_nif:stats(Ref)).
