@@ -17,7 +17,7 @@ std::size_t PidTable::index(std::uint64_t key) const {
 }
 
 void PidTable::reserve(std::size_t n) {
-  const std::size_t want = std::bit_ceil(std::max(kMinCapacity, n * 2));
+  const std::size_t want = std::bit_ceil(std::max(kMinCapacity, n * 4 / 3 + 1));
   if (want > slots_.size()) rehash(want);
 }
 
@@ -31,7 +31,9 @@ void PidTable::rehash(std::size_t capacity) {
 }
 
 void PidTable::put(std::uint64_t key, std::uint64_t value) {
-  if ((size_ + 1) * 2 > slots_.size()) rehash(std::max(kMinCapacity, slots_.size() * 2));
+  // Load at most 3/4: linear probing stays short with a mixing hash, and
+  // memory stays near 21-43 bytes a process.
+  if ((size_ + 1) * 4 > slots_.size() * 3) rehash(std::max(kMinCapacity, slots_.size() * 2));
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = index(key);; i = (i + 1) & mask) {
     Slot& s = slots_[i];

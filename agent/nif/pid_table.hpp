@@ -1,5 +1,5 @@
 // A flat open-addressing map from a local pid's term value to its
-// reductions at the previous sweep. 16 bytes a slot at load <= 1/2, no
+// reductions at the previous sweep. 16 bytes a slot at load <= 3/4, no
 // per-entry allocation, O(1) lookups: lets a sweep chunk compute rates
 // without sorting the whole process table inside one NIF call.
 #pragma once

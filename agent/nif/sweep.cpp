@@ -61,7 +61,7 @@ void Sweep::begin(std::int64_t now_us) {
   begin_us_ = now_us;
   cur_reds_.clear();
   // Sized after the previous sweep so that chunks rarely rehash.
-  cur_reds_.reserve(prev_reds_.size() + prev_reds_.size() / 4);
+  cur_reds_.reserve(prev_reds_.size() + prev_reds_.size() / 8);
   by_mailbox_.reset(top_k_);
   by_reds_.reset(top_k_);
   by_heap_.reset(top_k_);

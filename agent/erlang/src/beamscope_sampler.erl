@@ -80,8 +80,12 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard}, wall = Wall0} = S) ->
     {Gauges, Wall} = beamscope_gauges:sample(Wall0),
     {Hot, _Count} = beamscope_sweep:run(Ref),
     Samples = beamscope_hot:sample(Hot, Guard),
-    ok = beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
+    case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
                                #{tick_cost_us => S#state.last_cost_us,
-                                 period_ms => tick_ms(S)}),
+                                 period_ms => tick_ms(S)}) of
+        ok -> ok;
+        %% One lost frame is not worth a restart (and rebinding ports).
+        {error, Why} -> logger:warning("beamscope: publish failed: ~ts", [Why])
+    end,
     Cost = erlang:monotonic_time(microsecond) - T0,
     S#state{wall = Wall, last_cost_us = Cost}.
