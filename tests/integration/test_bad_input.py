@@ -5,7 +5,7 @@ the host node keeps running, and the agent starts once the port is free)."""
 import socket
 import unittest
 
-from e2e_checks import build_dir_from_argv, main
+from e2e_checks import MEASURED, build_dir_from_argv, main
 from nodes import DemoNode, free_port, wait_for
 from probes import ctl_json, run_ctl
 
@@ -23,6 +23,7 @@ class CtlBadInput(unittest.TestCase):
             self.assertIn(f"no answer from {endpoint}", res.stderr)
             self.assertIn("is the agent", res.stderr)
             self.assertEqual(res.stdout, "")
+            MEASURED[f"ctl_unreachable_{timeout_ms or 'default'}_ms_exit_s"] = round(res.seconds, 2)
 
     def test_malformed_endpoints_exit_2(self):
         for bad in ("127.0.0.1:9755", "tcp://127.0.0.1", "tcp://127.0.0.1:70000", "tcp://127.0.0.1:*",
@@ -55,6 +56,7 @@ class AgentPortInUse(unittest.TestCase):
             node.start()
             result = node.start_agent()
             self.assertTrue(result.startswith("{error,"), f"agent started on a used port: {result}")
+            MEASURED[f"start_error_{needle}"] = result[:300]
             log = node.log_tail(200)
             self.assertTrue(needle in result or needle in log,
                             f"no clear error naming {needle!r}:\n{result}\n--- log ---\n{log}")
