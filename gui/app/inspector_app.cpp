@@ -27,7 +27,17 @@ constexpr double kIdleWaitS = 1.0;
 constexpr double kScreenshotPaceS = 0.05;
 // Frames drawn with data before the screenshot, so tables have sized their columns.
 constexpr int kFramesWithData = 5;
-constexpr auto kScreenshotDeadline = std::chrono::seconds(15);
+constexpr auto kScreenshotDeadline = std::chrono::seconds(10);
+
+// "top" means the hot process with the largest mailbox; anything else is a pid.
+std::string resolve_selection(const std::string& wanted, const NodeView& node) {
+  if (wanted != "top") return wanted;
+  const v1::ProcessSample* best = nullptr;
+  for (const auto& p : node.latest->processes()) {
+    if (!best || p.message_queue_len() > best->message_queue_len()) best = &p;
+  }
+  return best ? best->pid() : std::string();
+}
 
 std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
   std::vector<LinkStatus> out;
@@ -52,7 +62,8 @@ int run_inspector(const Options& opt) {
   const bool screenshot = !opt.screenshot.empty();
   std::string error;
   // The window outlives the clients (declared first): their threads call wake().
-  auto window = PlatformWindow::open({opt.width, opt.height, "beamscope", screenshot ? "" : imgui_ini_path()}, error);
+  auto window =
+      PlatformWindow::open({opt.width, opt.height, "beamscope", screenshot ? "" : imgui_ini_path(), screenshot}, error);
   if (!window) {
     std::fprintf(stderr, "beamscope: %s\n", error.c_str());
     return 3;
@@ -71,12 +82,17 @@ int run_inspector(const Options& opt) {
   InspectorView view;
   view.show_tab(opt.tab == "processes" ? Tab::kProcesses : Tab::kOverview);
 
+  std::string pending_select = opt.select;
   const auto started = Clock::now();
   int frames = 0, frames_with_data = 0;
   double busy_ms = 0.0;  // time spent building and rendering frames
   while (!window->should_close()) {
     const auto t0 = Clock::now();
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
+    if (!pending_select.empty() && model.selected()) {
+      model.select_process(resolve_selection(pending_select, *model.selected()));
+      pending_select.clear();
+    }
     window->begin_frame();
     view.draw(model, link_states(clients));
     window->render();

@@ -14,6 +14,7 @@ struct Options {
   int width = 1280;
   int height = 800;
   std::string tab = "overview";        ///< tab shown first: overview | processes
+  std::string select;                  ///< process selected at start: a pid, or "top" (largest mailbox)
 };
 
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9755";

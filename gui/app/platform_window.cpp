@@ -7,6 +7,7 @@
 #include <backends/imgui_impl_opengl3.h>
 
 #include <algorithm>
+#include <cfloat>
 
 #include "theme.hpp"
 
@@ -66,6 +67,7 @@ std::unique_ptr<PlatformWindow> PlatformWindow::open(const Params& params, std::
   w->imgui_ = true;
   ImGuiIO& io = ImGui::GetIO();
   w->ini_path_ = params.ini_path;
+  w->ignore_mouse_ = params.ignore_mouse;
   io.IniFilename = w->ini_path_.empty() ? nullptr : w->ini_path_.c_str();
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
   theme::apply_dark(w->scale_);
@@ -96,6 +98,11 @@ void PlatformWindow::wake() { glfwPostEmptyEvent(); }
 void PlatformWindow::begin_frame() {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  if (ignore_mouse_) {
+    // The backend just read the pointer; under Xvfb it sits mid-screen and
+    // would leave a tooltip or a hovered row in the picture.
+    ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  }
   ImGui::NewFrame();
 }
 

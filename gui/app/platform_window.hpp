@@ -17,6 +17,7 @@ class PlatformWindow {
     int height = 800;
     const char* title = "beamscope";
     std::string ini_path;  ///< empty: no ini persistence (screenshots)
+    bool ignore_mouse = false;  ///< screenshots: no hover effects from wherever the pointer is
   };
 
   /// nullptr and `error` set when there is no display or no usable OpenGL.
@@ -44,6 +45,7 @@ class PlatformWindow {
   GLFWwindow* window_ = nullptr;
   float scale_ = 1.0f;
   std::string ini_path_;  // ImGui keeps a pointer to it
+  bool ignore_mouse_ = false;
   bool imgui_ = false, glfw_backend_ = false, gl_backend_ = false;
 };
 

@@ -88,8 +88,14 @@ void line_chart(const char* id, const ChartSpec& spec, const std::vector<ChartLi
   const auto& first = win.values.empty() ? std::vector<float>{} : win.values[0];
   const std::string current = first.empty() || std::isnan(first.back()) ? "-" : spec.format(first.back());
   title_row(dl, p0, w, spec.title, current);
-  const std::string max_text = "max " + spec.format(vmax / (spec.fixed_max > 0.0 ? 1.0 : 1.1));
-  dl->AddText(ImVec2(x0 + 3, y0 + 1), theme::kMuted, max_text.c_str());
+  // The scale goes in the title row, muted, left of the current value: over
+  // the plot it would collide with a series running along the top.
+  const std::string max_text = "max " + spec.format(vmax / (spec.fixed_max > 0.0 ? 1.0 : 1.1)) + "   ";
+  const float right = ImGui::CalcTextSize(current.c_str()).x + ImGui::CalcTextSize(max_text.c_str()).x +
+                      ImGui::GetStyle().FramePadding.x;
+  if (ImGui::CalcTextSize(spec.title).x + right + 20.0f < w) {
+    dl->AddText(ImVec2(p0.x + w - right, p0.y + 2), theme::kMuted, max_text.c_str());
+  }
 
   if (ImGui::IsItemHovered() && !first.empty()) {
     // Nearest sample under the mouse, counted back from the newest.

@@ -1,0 +1,156 @@
+"""GUI test: the real `beamscope` under Xvfb against a real erl node running
+the demo and the agent; checks the screenshots a person would look at.
+
+  test_screenshot.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
+
+Writes DIR/overview.png, DIR/processes.png and DIR/waiting.png and keeps
+them for people to look at. Python 3 stdlib only.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+
+from nodes import DemoNode, free_port, wait_for  # noqa: E402
+from png_check import read_png  # noqa: E402
+
+WIDTH, HEIGHT = 1280, 800
+NODE_BAR = (0, 0, WIDTH, 24)        # the menu bar with node name and status
+MAIN = (0, 60, 930, HEIGHT)         # tabs' content, left of the detail panel
+DETAIL = (945, 30, WIDTH, HEIGHT)   # process detail panel on the right
+SINK_MESSAGES = 5000
+
+# Colours from gui/views/theme.hpp and ImGui's defaults we count on.
+GOOD_DOT = (80, 200, 120)           # "connected"
+GAUGE_BAR = (89, 158, 242)          # limit gauges (ImGuiCol_PlotHistogram)
+
+
+def near(colour, tol=12):
+    return lambda p: all(abs(p[i] - colour[i]) <= tol for i in range(3))
+
+
+def bright(p):
+    """Text pixels: the theme's text is near white on a dark background."""
+    return min(p) >= 200
+
+
+def text_scanlines(img, box, step=2):
+    """Scanlines of `box` holding any text, bright or muted (grey labels)."""
+    x0, y0, x1, y1 = box
+    return sum(1 for y in range(y0, y1, step)
+               if any(min(p) >= 110 for p in img.pixels((x0, y, x1, y + 1))))
+
+
+def run_beamscope(args, binary, out, extra=()):
+    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {WIDTH}x{HEIGHT}x24", binary,
+           "--screenshot", out, "--frames", "60", "--width", str(WIDTH), "--height", str(HEIGHT), *extra]
+    started = time.monotonic()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    took = time.monotonic() - started
+    print(f"$ {' '.join(cmd)}\n  rc={r.returncode} in {took:.1f}s\n  {r.stderr.strip()}")
+    if r.returncode != 0:
+        raise AssertionError(f"beamscope failed (rc {r.returncode}): {r.stdout}{r.stderr}")
+    img = read_png(out)
+    assert (img.width, img.height) == (WIDTH, HEIGHT), f"{out}: {img.width}x{img.height}"
+    return img, r.stderr
+
+
+def check_not_blank(img, name):
+    colours = img.distinct_colours()
+    print(f"  {name}: {colours} distinct colours")
+    assert colours >= 20, f"{name}: only {colours} colours: blank or broken rendering"
+
+
+def check_overview(img):
+    check_not_blank(img, "overview")
+    text = img.count(bright, NODE_BAR)
+    dot = img.count(near(GOOD_DOT), NODE_BAR)
+    bars = img.count(near(GAUGE_BAR, 20), MAIN)
+    main_text = img.count(bright, MAIN)
+    print(f"  overview: node bar text px {text}, connected dot px {dot}, gauge bar px {bars}, main text px {main_text}")
+    assert text > 400, "node bar shows no text (node name, OTP, uptime)"
+    assert dot > 10, "connection dot is not green: the inspector did not see the node as connected"
+    assert bars > 100, "no limit gauges drawn: no data reached the overview"
+    assert main_text > 1500, "overview has too little text: gauges and chart titles missing"
+
+
+def check_processes(img, waiting, overview):
+    check_not_blank(img, "processes")
+    # --select top: the detail panel is filled for the process with the
+    # largest mailbox (the sink); without a selection it holds one hint.
+    detail, hint = text_scanlines(img, DETAIL), text_scanlines(overview, DETAIL)
+    print(f"  processes: detail panel scanlines with text {detail} (no selection: {hint})")
+    assert detail > 3 * max(hint, 1), "the detail panel shows no selected process"
+    rows_text = img.count(bright, MAIN)
+    waiting_text = waiting.count(bright, MAIN)
+    print(f"  processes: table text px {rows_text} (waiting screen: {waiting_text})")
+    # A full table of hot processes is far more text than the waiting line.
+    assert rows_text > 5 * max(waiting_text, 1), "process table looks empty"
+    # Row text is data: pids, counts and functions fill the table's height.
+    filled_rows = sum(1 for y in range(MAIN[1], MAIN[3], 4)
+                      if any(bright(p) for p in img.pixels((0, y, 930, y + 1))))
+    print(f"  processes: {filled_rows} scanlines (every 4 px) with text")
+    assert filled_rows > 60, "too few table rows with text"
+
+
+def check_waiting(img):
+    check_not_blank(img, "waiting")
+    text = img.count(bright, MAIN)
+    bars = img.count(near(GAUGE_BAR, 20), MAIN)
+    print(f"  waiting: text px {text}, gauge bar px {bars}")
+    assert text > 200, "the waiting message is missing"
+    assert bars < 20, "gauges drawn without any data"
+
+
+def check_no_display(binary):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    r = subprocess.run([binary, "--screenshot", "/dev/null", "--frames", "1"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    print(f"  no display: rc={r.returncode}, {r.stderr.strip()}")
+    assert r.returncode != 0 and "xvfb-run" in r.stderr, "no display must fail with a hint"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--beamscope", required=True)
+    ap.add_argument("--out-dir", required=True)
+    a = ap.parse_args()
+    if not shutil.which("xvfb-run"):
+        print("xvfb-run is missing: install xvfb (scripts/install-deps.sh)")
+        return 1
+    os.makedirs(a.out_dir, exist_ok=True)
+    check_no_display(a.beamscope)
+
+    # No agent at all: the waiting screen, and no invented data.
+    waiting, _ = run_beamscope(a, a.beamscope, os.path.join(a.out_dir, "waiting.png"),
+                               ["--connect", f"tcp://127.0.0.1:{free_port()}"])
+    check_waiting(waiting)
+
+    with DemoNode(a.build_dir, name_prefix="guitest") as node:
+        node.start()
+        # A loaded process so the table and the mailbox chart have something to show.
+        node.spawn_sink(messages=SINK_MESSAGES)
+        # Let the agent tick a few times, so the charts have history.
+        time.sleep(3)
+        ep = ["--connect", node.stream_endpoint]
+        overview, log = run_beamscope(a, a.beamscope, os.path.join(a.out_dir, "overview.png"), ep)
+        assert "no data arrived" not in log, "the inspector got no data from the agent"
+        check_overview(overview)
+        processes, log = run_beamscope(a, a.beamscope, os.path.join(a.out_dir, "processes.png"),
+                                       [*ep, "--tab", "processes", "--select", "top"])
+        assert "no data arrived" not in log
+        check_processes(processes, waiting, overview)
+    print("gui screenshot test: OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
