@@ -129,6 +129,8 @@ class DemoNode:
         self.cookie = uuid.uuid4().hex
         self.stream_port = stream_port or free_port()
         self.metrics_port = metrics_port or free_port()
+        while self.metrics_port == self.stream_port:  # two draws may collide
+            self.metrics_port = free_port()
         self.agent_env = {"stream_endpoint": self.stream_endpoint,
                           "metrics_listen": f"127.0.0.1:{self.metrics_port}"}
         self.agent_env.update(agent_env or {})
