@@ -81,7 +81,7 @@ int run_collector(const CollectorOptions& opts) {
   try {
     exposer = start_exposer(opts, *fan, collectables);
   } catch (const std::exception& e) {
-    spdlog::error("cannot serve /metrics on {}: {}", opts.metrics, e.what());
+    spdlog::error("cannot serve /metrics on {} (port in use, or not a local address): {}", opts.metrics, e.what());
     return kExitStartFailed;
   }
 

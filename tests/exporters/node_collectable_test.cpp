@@ -180,6 +180,16 @@ TEST(NodeCollectable, FleetLabelsEverySeriesWithItsNode) {
   }
 }
 
+TEST(NodeCollectable, DuplicateNodeNamesAreExportedOnce) {
+  auto second = sample_keyframe("a@h");
+  second.mutable_gauges()->set_process_count(1);
+  Snapshots fleet = {std::make_shared<const v1::Keyframe>(sample_keyframe("a@h")),
+                     std::make_shared<const v1::Keyframe>(second)};
+  const auto text = scrape_of(fleet, {.label_node = true});
+  EXPECT_EQ(count_series(text, "erlang_vm_process_count"), 1u);
+  EXPECT_EQ(value_of(text, R"(erlang_vm_process_count{node="a@h"})"), 1234);
+}
+
 TEST(NodeCollectable, WithoutNodeLabelOnlyOneNodeIsExported) {
   Snapshots fleet = {std::make_shared<const v1::Keyframe>(sample_keyframe("a@h")),
                      std::make_shared<const v1::Keyframe>(sample_keyframe("b@h"))};

@@ -4,6 +4,7 @@
 #include "beamscope/exporters/node_collectable.hpp"
 
 #include <exception>
+#include <unordered_set>
 #include <utility>
 
 #include <prometheus/metric_family.h>
@@ -29,11 +30,16 @@ class NodeCollectable final : public prometheus::Collectable {
       return {};
     }
     FamilySet set;
+    std::unordered_set<std::string> seen;
     for (const auto& kf : snapshots) {
       if (!kf) continue;
       Labels base;
       if (opts_.label_node) {
-        base.push_back({"node", label_value(kf->info().node())});
+        std::string node = label_value(kf->info().node());
+        // Two snapshots naming the same node would repeat series, and
+        // Prometheus drops a scrape with duplicates whole: keep the first.
+        if (!seen.insert(node).second) continue;
+        base.push_back({"node", std::move(node)});
       }
       NodeScope scope(set, std::move(base));
       detail::add_vm_families(scope, *kf);
