@@ -1,7 +1,9 @@
 // Run loop; see inspector_app.hpp.
 #include "inspector_app.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -20,6 +22,11 @@ namespace beamscope::gui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Ctrl-C / SIGTERM end the loop normally, so ImGui saves the layout and the
+// stream clients stop cleanly. The loop sees it within one idle wait.
+std::atomic<bool> g_quit{false};
+extern "C" void on_quit_signal(int) { g_quit.store(true); }
 
 // Interactive: sleep up to 1 s (new frames wake us; the "stale Ns" text
 // needs a redraw each second). Screenshot: a steady pace so data can arrive.
@@ -86,7 +93,9 @@ int run_inspector(const Options& opt) {
   const auto started = Clock::now();
   int frames = 0, frames_with_data = 0;
   double busy_ms = 0.0;  // time spent building and rendering frames
-  while (!window->should_close()) {
+  std::signal(SIGINT, on_quit_signal);
+  std::signal(SIGTERM, on_quit_signal);
+  while (!window->should_close() && !g_quit.load()) {
     const auto t0 = Clock::now();
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
     if (!pending_select.empty() && model.selected()) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <string>
 #include <cstdio>
 #include <thread>
 
@@ -17,11 +18,11 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 
-beamscope::v1::Keyframe make_tick(std::uint64_t t) {
+beamscope::v1::Keyframe make_tick(const std::string& node, std::uint64_t t) {
   using namespace beamscope::v1;
   Keyframe kf;
   auto* info = kf.mutable_info();
-  info->set_node("devfeed@localhost");
+  info->set_node(node);
   info->set_otp_release("25");
   info->set_schedulers_online(4);
   info->set_word_size(8);
@@ -89,7 +90,9 @@ beamscope::v1::Keyframe make_tick(std::uint64_t t) {
 int main(int argc, char** argv) {
   CLI::App app{"beamscope-gui-devfeed: synthetic node for GUI development"};
   beamscope::transport::StreamServerOptions opts;
+  std::string node = "devfeed@localhost";
   app.add_option("--bind", opts.endpoint, "Endpoint to serve viewers on");
+  app.add_option("--node", node, "Node name to report");
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
@@ -102,8 +105,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "devfeed: serving on %s\n", server->bound_endpoint().c_str());
   for (std::uint64_t t = 1, seq = 1; !g_stop; ++t, ++seq) {
     beamscope::protocol::Envelope env;
-    *env.mutable_keyframe() = make_tick(t);
-    env.set_node("devfeed@localhost");
+    *env.mutable_keyframe() = make_tick(node, t);
+    env.set_node(node);
     env.set_seq(seq);
     env.set_timestamp_us(beamscope::protocol::now_us());
     env.set_version_major(1);

@@ -10,9 +10,10 @@
 namespace beamscope::gui {
 namespace {
 
+// Not NoSavedSettings: tables inherit it, and their column widths, order
+// and sort must persist in the ini file.
 constexpr ImGuiWindowFlags kRootFlags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                        ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                        ImGuiWindowFlags_MenuBar;
+                                        ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar;
 
 void waiting(const InspectorModel& model) {
   const std::string text = model.waiting_text();

@@ -22,8 +22,9 @@ ImU32 link_colour(LinkState s) {
 void status_dot(const LinkStatus& link) {
   const float r = ImGui::GetTextLineHeight() * 0.3f;
   const ImVec2 p = ImGui::GetCursorScreenPos();
-  ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r,
-                                              link_colour(link.state));
+  // Text in a menu bar sits FramePadding.y below the cursor; centre the dot on it.
+  const float cy = p.y + ImGui::GetStyle().FramePadding.y + ImGui::GetTextLineHeight() * 0.5f;
+  ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + r, cy), r, link_colour(link.state));
   ImGui::Dummy(ImVec2(r * 2.0f, ImGui::GetTextLineHeight()));
   ImGui::SameLine();
   ImGui::TextUnformatted(link.text.c_str());
