@@ -67,6 +67,7 @@ ApplyResult NodeModel::apply(const Envelope& env) {
 std::shared_ptr<const Keyframe> NodeModel::snapshot() const {
   if (cached_) return cached_;
   auto kf = std::make_shared<Keyframe>(base_);
+  kf->set_sampled_at_us(updated_us_);
   std::vector<const ProcessSample*> ordered;
   ordered.reserve(processes_.size());
   for (const auto& [pid, p] : processes_) ordered.push_back(&p);
