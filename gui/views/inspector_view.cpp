@@ -40,6 +40,10 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     ImGui::EndMenuBar();
   }
   NodeView* node = model.selected();
+  // Esc clears the process selection (when no text field has the keyboard).
+  if (node && !ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+    model.select_process("");
+  }
   if (!node) {
     waiting(model);
     ImGui::End();
