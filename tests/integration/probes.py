@@ -27,20 +27,9 @@ COMPAT_NAMES = {
     "erlang_vm_statistics_bytes_output_total",
     "erlang_vm_statistics_runtime_milliseconds",
     "erlang_vm_statistics_wallclock_time_milliseconds",
-    # gauges whose prometheus.erl name ends in `_count` or `_total`
-    "erlang_vm_process_count",
-    "erlang_vm_port_count",
-    "erlang_vm_atom_count",
-    "erlang_vm_ets_tables",
-    "erlang_vm_memory_atom_bytes_total",
-    "erlang_vm_memory_bytes_total",
-    "erlang_vm_memory_processes_bytes_total",
-    "erlang_vm_memory_system_bytes_total",
 }
 _SUFFIX_COMPLAINTS = (
     'counter metrics should have "_total" suffix',
-    'non-histogram and non-summary metrics should not have "_count" suffix',
-    'non-counter metrics should not have "_total" suffix',
 )
 
 

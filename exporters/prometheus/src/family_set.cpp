@@ -92,7 +92,10 @@ prometheus::ClientMetric& NodeScope::series(const MetricSpec& spec, Labels extra
 }
 
 void NodeScope::gauge(const MetricSpec& spec, double value, std::initializer_list<Label> extra) {
-  series(spec, Labels(extra)).gauge.value = value;
+  auto& metric = series(spec, Labels(extra));
+  // Kept prometheus.erl gauges with lint-breaking suffixes are untyped.
+  if (spec.type == prometheus::MetricType::Untyped) metric.untyped.value = value;
+  else metric.gauge.value = value;
 }
 
 void NodeScope::counter(const MetricSpec& spec, double value, std::initializer_list<Label> extra) {

