@@ -94,6 +94,9 @@ void AgentState::publish(v1::Keyframe kf) {
   a->set_memory_bytes(counters_.memory_bytes);
   a->set_viewers(counters_.viewers);
 
+  // One clock reading for the snapshot (/metrics) and the frame.
+  const std::int64_t sampled_at = protocol::now_us();
+  kf.set_sampled_at_us(sampled_at);
   auto next = std::make_shared<const v1::Keyframe>(std::move(kf));
   {
     std::lock_guard lock(snapshot_->mu);
@@ -111,7 +114,7 @@ void AgentState::publish(v1::Keyframe kf) {
   env.set_version_minor(protocol::kVersionMinor);
   env.set_node(next->info().node());
   env.set_seq(++counters_.seq);
-  env.set_timestamp_us(protocol::now_us());
+  env.set_timestamp_us(sampled_at);
 
   // A dropped frame breaks the delta chain for the server's model: the
   // next frame is a keyframe again.
