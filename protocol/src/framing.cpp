@@ -42,16 +42,61 @@ bool samples_ok(const Samples& samples) {
   return true;
 }
 
+bool tree_node_ok(const v1::TreeNode& n) {
+  if (static_cast<std::size_t>(n.modules_size()) > kMaxModules ||
+      static_cast<std::size_t>(n.recent_restarts_size()) > kMaxRecentRestarts)
+    return false;
+  for (const auto& m : n.modules())
+    if (!str_ok(m)) return false;
+  for (const auto& r : n.recent_restarts())
+    if (!str_ok(r.reason()) || !str_ok(r.old_pid()) || !str_ok(r.new_pid())) return false;
+  // Ids are paths of child ids: allow a few levels of full-length names.
+  return n.id().size() <= 4 * kMaxString && n.parent_id().size() <= 4 * kMaxString && str_ok(n.application()) &&
+         str_ok(n.name()) && str_ok(n.pid()) && str_ok(n.pid_state()) && str_ok(n.restart_type()) &&
+         str_ok(n.shutdown()) && str_ok(n.registered_name()) && str_ok(n.strategy()) && str_ok(n.walk_error());
+}
+
+template <typename Nodes>
+bool tree_ok(const Nodes& nodes) {
+  if (static_cast<std::size_t>(nodes.size()) > kMaxTreeNodes) return false;
+  for (const auto& n : nodes)
+    if (!tree_node_ok(n)) return false;
+  return true;
+}
+
+template <typename Events>
+bool events_ok(const Events& events) {
+  if (static_cast<std::size_t>(events.size()) > kMaxEvents) return false;
+  for (const auto& e : events)
+    if (e.supervisor().size() > 4 * kMaxString || e.child().size() > 4 * kMaxString || !str_ok(e.pid()) ||
+        !str_ok(e.reason()) || !str_ok(e.detail()))
+      return false;
+  return true;
+}
+
+template <typename Apps>
+bool applications_ok(const Apps& apps) {
+  if (static_cast<std::size_t>(apps.size()) > kMaxApplications) return false;
+  for (const auto& a : apps)
+    if (!str_ok(a.name())) return false;
+  return true;
+}
+
 bool keyframe_ok(const v1::Keyframe& k) {
   return info_ok(k.info()) && gauges_ok(k.gauges()) && histogram_ok(k.mailbox_histogram()) &&
-         samples_ok(k.processes());
+         samples_ok(k.processes()) && tree_ok(k.tree()) && events_ok(k.events()) &&
+         applications_ok(k.applications());
 }
 
 bool delta_ok(const v1::Delta& d) {
   if (static_cast<std::size_t>(d.removed_size()) > kMaxRemoved) return false;
   for (const auto& pid : d.removed())
     if (!str_ok(pid)) return false;
-  return gauges_ok(d.gauges()) && histogram_ok(d.mailbox_histogram()) && samples_ok(d.upserted());
+  if (static_cast<std::size_t>(d.tree_removed_size()) > kMaxTreeRemoved) return false;
+  for (const auto& id : d.tree_removed())
+    if (id.size() > 4 * kMaxString) return false;
+  return gauges_ok(d.gauges()) && histogram_ok(d.mailbox_histogram()) && samples_ok(d.upserted()) &&
+         tree_ok(d.tree_upserted()) && events_ok(d.events()) && applications_ok(d.applications());
 }
 
 }  // namespace

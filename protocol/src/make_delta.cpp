@@ -14,6 +14,9 @@ Delta make_delta(const Keyframe& prev, const Keyframe& next) {
   *d.mutable_mailbox_histogram() = next.mailbox_histogram();
   *d.mutable_sweep() = next.sweep();
   *d.mutable_agent() = next.agent();
+  *d.mutable_tree_stats() = next.tree_stats();
+  *d.mutable_monitor() = next.monitor();
+  *d.mutable_applications() = next.applications();
 
   std::unordered_map<std::string_view, const ProcessSample*> before;
   before.reserve(static_cast<std::size_t>(prev.processes_size()));
@@ -26,6 +29,20 @@ Delta make_delta(const Keyframe& prev, const Keyframe& next) {
     if (it != before.end()) before.erase(it);
   }
   for (const auto& [pid, p] : before) d.add_removed(std::string(pid));
+
+  std::unordered_map<std::string_view, const v1::TreeNode*> tree_before;
+  tree_before.reserve(static_cast<std::size_t>(prev.tree_size()));
+  for (const auto& n : prev.tree()) tree_before.emplace(n.id(), &n);
+  for (const auto& n : next.tree()) {
+    auto it = tree_before.find(n.id());
+    if (it == tree_before.end() || !MessageDifferencer::Equals(*it->second, n)) *d.add_tree_upserted() = n;
+    if (it != tree_before.end()) tree_before.erase(it);
+  }
+  for (const auto& [id, n] : tree_before) d.add_tree_removed(std::string(id));
+
+  const std::uint64_t newest = prev.events_size() ? prev.events(prev.events_size() - 1).id() : 0;
+  for (const auto& e : next.events())
+    if (e.id() > newest) *d.add_events() = e;
   return d;
 }
 

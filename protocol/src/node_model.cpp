@@ -26,12 +26,31 @@ std::uint64_t sort_value(const ProcessSample& p, SortKey key) {
   return 0;
 }
 
+namespace {
+
+void append_events(std::deque<v1::Event>& kept, const google::protobuf::RepeatedPtrField<v1::Event>& events) {
+  for (const auto& e : events) {
+    // Keyframes repeat recent events; keep each id once.
+    if (!kept.empty() && e.id() <= kept.back().id()) continue;
+    kept.push_back(e);
+    if (kept.size() > kKeptEvents) kept.pop_front();
+  }
+}
+
+}  // namespace
+
 void NodeModel::reset_from(const Keyframe& kf) {
   base_ = kf;
   base_.clear_processes();
+  base_.clear_tree();
+  base_.clear_events();
   processes_.clear();
   processes_.reserve(static_cast<std::size_t>(kf.processes_size()));
   for (const auto& p : kf.processes()) processes_[p.pid()] = p;
+  tree_.clear();
+  for (const auto& n : kf.tree()) tree_[n.id()] = n;
+  events_.clear();
+  append_events(events_, kf.events());
 }
 
 void NodeModel::merge(const Delta& d) {
@@ -39,8 +58,14 @@ void NodeModel::merge(const Delta& d) {
   if (d.has_mailbox_histogram()) *base_.mutable_mailbox_histogram() = d.mailbox_histogram();
   if (d.has_sweep()) *base_.mutable_sweep() = d.sweep();
   if (d.has_agent()) *base_.mutable_agent() = d.agent();
+  if (d.has_tree_stats()) *base_.mutable_tree_stats() = d.tree_stats();
+  if (d.has_monitor()) *base_.mutable_monitor() = d.monitor();
+  if (d.applications_size() > 0) *base_.mutable_applications() = d.applications();
   for (const auto& pid : d.removed()) processes_.erase(pid);
   for (const auto& p : d.upserted()) processes_[p.pid()] = p;
+  for (const auto& id : d.tree_removed()) tree_.erase(id);
+  for (const auto& n : d.tree_upserted()) tree_[n.id()] = n;
+  append_events(events_, d.events());
 }
 
 ApplyResult NodeModel::apply(const Envelope& env) {
@@ -78,6 +103,9 @@ std::shared_ptr<const Keyframe> NodeModel::snapshot() const {
   });
   kf->mutable_processes()->Reserve(static_cast<int>(ordered.size()));
   for (const auto* p : ordered) *kf->add_processes() = *p;
+  kf->mutable_tree()->Reserve(static_cast<int>(tree_.size()));
+  for (const auto& [id, n] : tree_) *kf->add_tree() = n;
+  for (const auto& e : events_) *kf->add_events() = e;
   cached_ = std::move(kf);
   return cached_;
 }

@@ -103,3 +103,29 @@ TEST(Framing, RejectCountersCountByReason) {
 
 }  // namespace
 }  // namespace beamscope::protocol
+
+namespace beamscope::protocol {
+namespace {
+
+TEST(Framing, TreeBoundsAreEnforced) {
+  auto env = beamscope::testing::keyframe_envelope("n@h", 1, 5);
+  auto* node = env.mutable_keyframe()->add_tree();
+  node->set_id("app/sup");
+  for (std::size_t i = 0; i <= limits::kMaxModules; ++i) node->add_modules("m");
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(env, "n@h", 1))), DecodeError::kOutOfBounds);
+  node->clear_modules();
+  node->add_recent_restarts()->set_reason(std::string(limits::kMaxString + 1, 'r'));
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(env, "n@h", 1))), DecodeError::kOutOfBounds);
+  node->clear_recent_restarts();
+  EXPECT_TRUE(std::holds_alternative<Envelope>(decode(encode(env, "n@h", 1))));
+}
+
+TEST(Framing, TooManyEventsIsOutOfBounds) {
+  Envelope env;
+  env.mutable_delta();
+  for (std::size_t i = 0; i <= limits::kMaxEvents; ++i) env.mutable_delta()->add_events()->set_id(i + 1);
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(env, "n@h", 2))), DecodeError::kOutOfBounds);
+}
+
+}  // namespace
+}  // namespace beamscope::protocol

@@ -56,3 +56,80 @@ TEST(MakeDelta, ApplyingTheDeltaReproducesTheNextState) {
 
 }  // namespace
 }  // namespace beamscope::protocol
+
+namespace beamscope::protocol {
+namespace {
+
+v1::TreeNode tree_node(const std::string& id, const std::string& parent, std::uint64_t restarts) {
+  v1::TreeNode n;
+  n.set_id(id);
+  n.set_parent_id(parent);
+  n.set_restarts_total(restarts);
+  return n;
+}
+
+v1::Event event(std::uint64_t id, const std::string& reason) {
+  v1::Event e;
+  e.set_id(id);
+  e.set_kind(v1::Event::CHILD_TERMINATED);
+  e.set_reason(reason);
+  return e;
+}
+
+TEST(MakeDelta, TreeAndEventsRoundTripThroughTheModel) {
+  auto kf = beamscope::testing::keyframe_envelope("n", 1, 10);
+  *kf.mutable_keyframe()->add_tree() = tree_node("app", "", 0);
+  *kf.mutable_keyframe()->add_tree() = tree_node("app/sup", "app", 0);
+  *kf.mutable_keyframe()->add_tree() = tree_node("app/sup/w", "app/sup", 0);
+  *kf.mutable_keyframe()->add_events() = event(1, "old");
+
+  Keyframe next = kf.keyframe();
+  next.mutable_tree(2)->set_restarts_total(3);  // w restarted
+  next.mutable_tree()->RemoveLast();
+  *next.add_tree() = tree_node("app/sup/w", "app/sup", 3);
+  *next.add_tree() = tree_node("app/sup/w2", "app/sup", 0);
+  *next.add_events() = event(2, "killed");
+  next.add_applications()->set_name("app");
+
+  Delta delta = make_delta(kf.keyframe(), next);
+  EXPECT_EQ(delta.tree_upserted_size(), 2);  // w changed, w2 new; app and sup unchanged
+  ASSERT_EQ(delta.events_size(), 1);
+  EXPECT_EQ(delta.events(0).reason(), "killed");
+
+  NodeModel m;
+  m.apply(kf);
+  Envelope d;
+  d.set_node("n");
+  d.set_seq(2);
+  *d.mutable_delta() = delta;
+  ASSERT_EQ(m.apply(d), ApplyResult::kApplied);
+  auto snap = m.snapshot();
+  ASSERT_EQ(snap->tree_size(), 4);
+  EXPECT_EQ(snap->tree(0).id(), "app");  // parents before children
+  EXPECT_EQ(m.tree().at("app/sup/w").restarts_total(), 3u);
+  ASSERT_EQ(snap->events_size(), 2);
+  EXPECT_EQ(snap->events(1).reason(), "killed");
+  ASSERT_EQ(snap->applications_size(), 1);
+
+  // A later keyframe repeating event 2 does not duplicate it.
+  Envelope again;
+  again.set_node("n");
+  again.set_seq(3);
+  *again.mutable_keyframe() = next;
+  m.apply(again);
+  EXPECT_EQ(m.snapshot()->events_size(), 2);
+}
+
+TEST(MakeDelta, RemovedTreeNodesAreListed) {
+  Keyframe prev, next;
+  *prev.add_tree() = tree_node("a", "", 0);
+  *prev.add_tree() = tree_node("a/x", "a", 0);
+  *next.add_tree() = tree_node("a", "", 0);
+  Delta d = make_delta(prev, next);
+  ASSERT_EQ(d.tree_removed_size(), 1);
+  EXPECT_EQ(d.tree_removed(0), "a/x");
+  EXPECT_EQ(d.tree_upserted_size(), 0);
+}
+
+}  // namespace
+}  // namespace beamscope::protocol

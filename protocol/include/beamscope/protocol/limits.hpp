@@ -13,5 +13,11 @@ inline constexpr std::size_t kMaxProcesses = 4096;          // per keyframe / de
 inline constexpr std::size_t kMaxRemoved = 8192;
 inline constexpr std::size_t kMaxSchedulers = 1024;
 inline constexpr std::size_t kMaxHistogramBuckets = 64;
+inline constexpr std::size_t kMaxTreeNodes = 20000;        // per keyframe / delta
+inline constexpr std::size_t kMaxTreeRemoved = 20000;
+inline constexpr std::size_t kMaxModules = 16;             // per tree node
+inline constexpr std::size_t kMaxRecentRestarts = 16;      // per tree node
+inline constexpr std::size_t kMaxEvents = 512;             // per keyframe / delta
+inline constexpr std::size_t kMaxApplications = 1024;
 
 }  // namespace beamscope::protocol::limits

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,10 @@ using v1::Delta;
 using v1::Envelope;
 using v1::Keyframe;
 using v1::ProcessSample;
+using v1::TreeNode;
+
+/// Events a node model keeps (the most recent ones) for late joiners.
+inline constexpr std::size_t kKeptEvents = 256;
 
 /// Column a top-K list is ordered by (descending).
 enum class SortKey { kMailbox, kMemory, kReductions, kMinorGcs };
@@ -56,6 +61,9 @@ class NodeModel {
   /// Number of processes in the hot set.
   std::size_t hot_count() const { return processes_.size(); }
 
+  /// Supervision tree entries by id (ordered, so parents come before children).
+  const std::map<std::string, TreeNode>& tree() const { return tree_; }
+
  private:
   void reset_from(const Keyframe& kf);
   void merge(const Delta& d);
@@ -65,6 +73,8 @@ class NodeModel {
   std::int64_t updated_us_ = 0;
   Keyframe base_;  // everything but processes
   std::unordered_map<std::string, ProcessSample> processes_;
+  std::map<std::string, TreeNode> tree_;
+  std::deque<v1::Event> events_;  // oldest first, at most kKeptEvents
   mutable std::shared_ptr<const Keyframe> cached_;
 };
 
@@ -84,7 +94,9 @@ class FleetModel {
 };
 
 /// Delta taking `prev` to `next` (the producer side of the stream): gauges,
-/// histogram, sweep and agent stats are sent whole; processes are diffed.
+/// histogram, sweep, agent and tree stats, applications and monitor counters
+/// are sent whole; processes and tree nodes are diffed; events newer than
+/// prev's newest are sent.
 Delta make_delta(const Keyframe& prev, const Keyframe& next);
 
 }  // namespace beamscope::protocol

@@ -25,7 +25,9 @@ struct CollectableOptions {
 };
 
 /// Usage (agent):
-///   exposer.RegisterCollectable(make_node_collectable([&]{ return state.snapshots(); }));
+///   // The Exposer keeps only a weak_ptr: the caller must own the collectable.
+///   collectable_ = make_node_collectable([&]{ return state.snapshots(); });
+///   exposer.RegisterCollectable(collectable_);
 std::shared_ptr<prometheus::Collectable> make_node_collectable(SnapshotSource source, CollectableOptions opts = {});
 
 }  // namespace beamscope::exporters
