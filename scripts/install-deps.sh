@@ -19,6 +19,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus xvfb xauth libgl1-mesa-dri curl procps python3
+  # Elixir embedding example and the third-party server for attach tests
+  elixir yaws
 )
 
 missing=()
