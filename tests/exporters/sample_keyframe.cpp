@@ -63,6 +63,7 @@ v1::Keyframe sample_keyframe(const std::string& node, std::size_t hot) {
     p->set_message_queue_len(i * 10);
     p->set_memory_bytes(1000 + i);
     p->set_reductions_per_s(5 * i);
+    p->set_minor_gcs_per_s(2 * i);
   }
 
   auto* h = kf.mutable_mailbox_histogram();
@@ -78,6 +79,10 @@ v1::Keyframe sample_keyframe(const std::string& node, std::size_t hot) {
   w->set_period_ms(1000);
   w->set_sweeps_total(42);
   w->set_tick_cost_us(800);
+  w->set_budget_ratio(0.01);
+  w->set_cost_ratio(0.004);
+  w->set_chunk_us_max(300);
+  w->set_guarded_total(5);
 
   auto* a = kf.mutable_agent();
   a->set_frames_sent_total(10);
@@ -85,6 +90,27 @@ v1::Keyframe sample_keyframe(const std::string& node, std::size_t hot) {
   a->set_frames_rejected_total(2);
   a->set_memory_bytes(1 << 20);
   a->set_viewers(3);
+  a->set_tracked_processes(1234);
+  a->set_bytes_per_process(96);
+
+  const struct {
+    const char* name;
+    std::uint64_t processes;
+  } apps[] = {{"kernel", 20}, {"demo", 1100}, {"", 114}};
+  for (const auto& app : apps) {
+    auto* s = kf.add_applications();
+    s->set_name(app.name);
+    s->set_processes(app.processes);
+    s->set_memory_bytes(app.processes * 1000);
+    s->set_mailbox_messages(app.processes * 2);
+    s->set_reductions(app.processes * 100);
+  }
+
+  auto* mon = kf.mutable_monitor();
+  mon->set_enabled(true);
+  mon->set_long_gc(3);
+  mon->set_large_heap(1);
+  mon->set_long_schedule(7);
   return kf;
 }
 

@@ -20,6 +20,10 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
     scope.gauge(k::kSweepProcesses, d(w.processes_swept()));
     scope.counter(k::kSweeps, d(w.sweeps_total()));
     scope.gauge(k::kTickDuration, d(w.tick_cost_us()) / 1e6);
+    scope.gauge(k::kSweepBudget, w.budget_ratio());
+    scope.gauge(k::kSweepCost, w.cost_ratio());
+    scope.gauge(k::kSweepChunkMax, d(w.chunk_us_max()) / 1e6);
+    scope.counter(k::kSweepGuarded, d(w.guarded_total()));
   }
   if (kf.has_agent()) {
     const auto& a = kf.agent();
@@ -28,6 +32,8 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
     scope.counter(k::kFramesRejected, d(a.frames_rejected_total()));
     scope.gauge(k::kAgentMemory, d(a.memory_bytes()));
     scope.gauge(k::kAgentViewers, a.viewers());
+    scope.gauge(k::kAgentTracked, d(a.tracked_processes()));
+    scope.gauge(k::kAgentBytesPerProcess, d(a.bytes_per_process()));
   }
 }
 

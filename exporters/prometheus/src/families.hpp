@@ -22,6 +22,16 @@ void add_mailbox_families(NodeScope& scope, const v1::Keyframe& kf);
 /// beamscope_process_*: at most `top_k` series per ranking from the hot set.
 void add_process_families(NodeScope& scope, const v1::Keyframe& kf, std::size_t top_k);
 
+/// Applications exported per node at most (the rest counted in
+/// beamscope_applications_omitted).
+inline constexpr std::size_t kMaxApplicationSeries = 256;
+
+/// beamscope_application_*: one series per application from Keyframe.applications.
+void add_application_families(NodeScope& scope, const v1::Keyframe& kf);
+
+/// beamscope_monitor_enabled and beamscope_monitor_events_total{kind}.
+void add_monitor_families(NodeScope& scope, const v1::Keyframe& kf);
+
 /// beamscope_sweep_*, beamscope_sampler_*, beamscope_agent_*.
 void add_agent_families(NodeScope& scope, const v1::Keyframe& kf);
 

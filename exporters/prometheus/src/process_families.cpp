@@ -25,15 +25,19 @@ std::uint64_t mailbox(const v1::ProcessSample& p) { return p.message_queue_len()
 // process_info(memory)); 0 would be a lie, so it is not ranked by memory.
 std::uint64_t memory(const v1::ProcessSample& p) { return p.memory_guarded() ? 0 : p.memory_bytes(); }
 std::uint64_t reduction_rate(const v1::ProcessSample& p) { return p.reductions_per_s(); }
+std::uint64_t gc_rate(const v1::ProcessSample& p) { return p.minor_gcs_per_s(); }
 
 const Ranking kRankings[] = {
     {&specs::kProcessMailbox, &mailbox},
     {&specs::kProcessMemory, &memory},
     {&specs::kProcessReductionRate, &reduction_rate},
+    {&specs::kProcessGcRate, &gc_rate},
 };
 
 // The name people know a process by: registered name, else initial call
-// (the agent already resolves proc_lib's '$initial_call').
+// (the agent already resolves proc_lib's '$initial_call'). The protocol has
+// no proc_lib label (OTP 27's proc_lib:set_label/1) yet; when it does, it
+// goes between the two. The pid label keeps two unnamed workers apart.
 const std::string& display_name(const v1::ProcessSample& p) {
   return p.registered_name().empty() ? p.initial_call() : p.registered_name();
 }

@@ -92,6 +92,26 @@ inline constexpr MetricSpec kProcessMemory{"beamscope_process_memory_bytes",
     "Memory of the processes using the most memory (top-K).", MetricType::Gauge};
 inline constexpr MetricSpec kProcessReductionRate{"beamscope_process_reductions_per_second",
     "Reductions per second of the busiest processes (top-K).", MetricType::Gauge};
+inline constexpr MetricSpec kProcessGcRate{"beamscope_process_minor_gcs_per_second",
+    "Minor garbage collections per second of the processes collecting most often (top-K).", MetricType::Gauge};
+
+// --- beamscope: per-application aggregates (one series per application) --------
+inline constexpr MetricSpec kApplicationProcesses{"beamscope_application_processes",
+    "Processes whose group leader belongs to the application.", MetricType::Gauge};
+inline constexpr MetricSpec kApplicationMemory{"beamscope_application_memory_bytes",
+    "Memory of the application's processes.", MetricType::Gauge};
+inline constexpr MetricSpec kApplicationMailbox{"beamscope_application_mailbox_messages",
+    "Messages queued in the mailboxes of the application's processes.", MetricType::Gauge};
+inline constexpr MetricSpec kApplicationReductions{"beamscope_application_reductions_total",
+    "Reductions executed by the application's live processes.", MetricType::Counter};
+inline constexpr MetricSpec kApplicationsOmitted{"beamscope_applications_omitted",
+    "Applications left out of the per-application series (over the series cap).", MetricType::Gauge};
+
+// --- beamscope: erlang:system_monitor events (when the agent holds the slot) ------
+inline constexpr MetricSpec kMonitorEnabled{"beamscope_monitor_enabled",
+    "1 when the agent receives system_monitor events, else 0.", MetricType::Gauge};
+inline constexpr MetricSpec kMonitorEvents{"beamscope_monitor_events_total",
+    "system_monitor events received, by kind.", MetricType::Counter};
 
 // --- beamscope: the sampler and the agent's own health ---------------------------
 inline constexpr MetricSpec kSweepDuration{"beamscope_sweep_duration_seconds",
@@ -102,6 +122,14 @@ inline constexpr MetricSpec kSweepProcesses{"beamscope_sweep_processes",
     "Processes visited by the last full sweep.", MetricType::Gauge};
 inline constexpr MetricSpec kSweeps{"beamscope_sweeps_total",
     "Full sweeps of the process table completed.", MetricType::Counter};
+inline constexpr MetricSpec kSweepBudget{"beamscope_sweep_budget_ratio",
+    "Configured share of scheduler capacity the sweep may use (0.01 = 1%).", MetricType::Gauge};
+inline constexpr MetricSpec kSweepCost{"beamscope_sweep_cost_ratio",
+    "Measured share of scheduler capacity the sweep used over the last period.", MetricType::Gauge};
+inline constexpr MetricSpec kSweepChunkMax{"beamscope_sweep_chunk_max_seconds",
+    "Longest single chunk of the last sweep (time the sampler held a scheduler).", MetricType::Gauge};
+inline constexpr MetricSpec kSweepGuarded{"beamscope_sweep_guarded_total",
+    "Rich process reads skipped by the mailbox guard.", MetricType::Counter};
 inline constexpr MetricSpec kTickDuration{"beamscope_sampler_tick_duration_seconds",
     "Sampler time spent in the last tick.", MetricType::Gauge};
 inline constexpr MetricSpec kFramesSent{"beamscope_agent_frames_sent_total",
@@ -112,6 +140,10 @@ inline constexpr MetricSpec kFramesRejected{"beamscope_agent_frames_rejected_tot
     "Frames the agent received and refused (malformed or out of bounds).", MetricType::Counter};
 inline constexpr MetricSpec kAgentMemory{"beamscope_agent_memory_bytes",
     "Memory held by the agent itself.", MetricType::Gauge};
+inline constexpr MetricSpec kAgentTracked{"beamscope_agent_tracked_processes",
+    "Processes the agent keeps state for.", MetricType::Gauge};
+inline constexpr MetricSpec kAgentBytesPerProcess{"beamscope_agent_bytes_per_process",
+    "Agent memory per tracked process.", MetricType::Gauge};
 inline constexpr MetricSpec kAgentViewers{"beamscope_agent_viewers",
     "Viewers currently streaming from the agent.", MetricType::Gauge};
 
