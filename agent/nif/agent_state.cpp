@@ -4,6 +4,7 @@
 
 #include <prometheus/exposer.h>
 
+#include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/protocol/limits.hpp"
@@ -37,7 +38,13 @@ std::string AgentState::start() {
     try {
       // One HTTP worker: a scrape is cheap and every thread lives in the
       // user's VM.
-      exposer_ = std::make_unique<prometheus::Exposer>(*config_.metrics_listen, 1);
+      exporters::MetricsHttpOptions http;
+      http.listen = *config_.metrics_listen;
+      http.threads = 1;
+      http.auth_user = config_.auth_user;
+      http.auth_password = config_.auth_password;
+      http.tls_pem = config_.tls_pem;
+      exposer_ = exporters::start_metrics_http(http);
       exporters::CollectableOptions copts;
       copts.top_k = config_.top_k;
       // The source holds the box, not `this`: it stays valid whatever the

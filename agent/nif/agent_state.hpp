@@ -28,6 +28,9 @@ struct AgentConfig {
   std::string stream_endpoint;
   std::optional<std::string> metrics_listen;  // nullopt: disabled
   std::size_t top_k = 50;
+  std::string auth_user;      // empty: /metrics without authentication
+  std::string auth_password;
+  std::string tls_pem;        // empty: plain HTTP
 };
 
 /// The latest keyframe, shared with the HTTP thread of /metrics. A scrape

@@ -9,7 +9,7 @@ namespace beamscope::agent::atoms {
 // X-macro so the list and its creation cannot drift apart.
 #define BEAMSCOPE_ATOMS(X)                                                                            \
   X(ok) X(error) X(true_, "true") X(false_, "false") X(undefined) X(disabled)                         \
-  X(stream_endpoint) X(metrics_listen) X(top_k)                                                       \
+  X(stream_endpoint) X(metrics_listen) X(top_k) X(metrics_auth) X(metrics_tls)                        \
   /* NodeInfo */                                                                                       \
   X(node) X(otp_release) X(erts_version) X(system_version) X(started_at_us) X(agent_version)           \
   X(schedulers_online) X(dirty_cpu_schedulers_online) X(word_size)                                     \

@@ -65,6 +65,19 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
   }
   const std::uint64_t k = terms::u64(env, map, atoms::top_k);
   out.top_k = k == 0 ? 50 : std::min<std::uint64_t>(k, 1000);
+  // {User, Password} binaries (beamscope_config read any auth file) or disabled.
+  int arity = 0;
+  const ERL_NIF_TERM* pair = nullptr;
+  if (enif_get_map_value(env, map, atoms::metrics_auth, &v) && enif_get_tuple(env, v, &arity, &pair)) {
+    if (arity != 2) return false;
+    out.auth_user = terms::text(env, pair[0], 255);
+    out.auth_password = terms::text(env, pair[1], 255);
+    if (out.auth_user.empty() || out.auth_password.empty()) return false;
+  }
+  if (enif_get_map_value(env, map, atoms::metrics_tls, &v) && !enif_is_identical(v, atoms::disabled)) {
+    out.tls_pem = terms::text(env, v, 4096);
+    if (out.tls_pem.empty()) return false;
+  }
   return true;
 }
 

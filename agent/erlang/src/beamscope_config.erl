@@ -10,9 +10,12 @@
                     metrics_listen := binary() | disabled,
                     tick_ms := 100..60000,
                     top_k := 1..1000,
-                    mailbox_guard := non_neg_integer()}.
+                    mailbox_guard := non_neg_integer(),
+                    metrics_auth := {binary(), binary()} | disabled,
+                    metrics_tls := binary() | disabled}.
 
--define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard]).
+-define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard,
+               metrics_auth, metrics_tls]).
 
 %% @doc Defaults of every key (the same as in beamscope.app.src).
 -spec defaults() -> config().
@@ -21,7 +24,9 @@ defaults() ->
       metrics_listen => <<"127.0.0.1:9754">>,
       tick_ms => 1000,
       top_k => 50,
-      mailbox_guard => 100000}.
+      mailbox_guard => 100000,
+      metrics_auth => disabled,
+      metrics_tls => disabled}.
 
 %% @doc Reads every key of the `beamscope` application env, validated.
 %% Cost: a few ETS lookups.
@@ -64,7 +69,59 @@ validate(tick_ms, V) -> int_range(V, 100, 60000);
 validate(top_k, V) -> int_range(V, 1, 1000);
 validate(mailbox_guard, V) when is_integer(V), V >= 0 -> {ok, V};
 validate(mailbox_guard, _) -> {error, "expected an integer >= 0"};
+validate(metrics_auth, disabled) -> {ok, disabled};
+validate(metrics_auth, {file, Path}) -> auth_file(Path);
+validate(metrics_auth, {User, Password}) ->
+    case {text(User), secret(Password)} of
+        {{ok, U}, {ok, P}} -> credentials(U, P);
+        _ -> {error, "expected {User, Password} as non-empty strings"}
+    end;
+validate(metrics_auth, _) -> {error, "expected disabled, {User, Password} or {file, Path}"};
+validate(metrics_tls, disabled) -> {ok, disabled};
+validate(metrics_tls, V) ->
+    case text(V) of
+        {ok, B} -> {ok, B};
+        error -> {error, "expected the path of a PEM file holding the key and the certificate"}
+    end;
 validate(_, _) -> {error, "unknown key"}.
+
+%% HTTP basic auth sends "user:password": a colon in the user cannot work.
+credentials(U, P) ->
+    case binary:match(U, <<":">>) of
+        nomatch -> {ok, {U, P}};
+        _ -> {error, "the user name cannot contain ':'"}
+    end.
+
+%% A file with one line "user:password": keeps the password out of sys.config.
+auth_file(Path) ->
+    case text(Path) of
+        error -> {error, "expected {file, Path} with Path a string"};
+        {ok, P} ->
+            case file:read_file(P) of
+                {ok, Bin} ->
+                    [Line | _] = binary:split(Bin, [<<"\r\n">>, <<"\n">>]),
+                    case string:split(Line, ":") of
+                        [U, Pw] when byte_size(U) > 0, byte_size(Pw) > 0 -> credentials(U, Pw);
+                        _ -> {error, "the auth file must hold one line user:password"}
+                    end;
+                {error, Why} ->
+                    {error, lists:flatten(io_lib:format("cannot read ~ts: ~ts", [P, file:format_error(Why)]))}
+            end
+    end.
+
+%% Passwords may hold any byte except what HTTP headers cannot carry.
+secret(V) when is_list(V) ->
+    try unicode:characters_to_binary(V) of
+        B when is_binary(B) -> secret(B);
+        _ -> error
+    catch _:_ -> error
+    end;
+secret(V) when is_binary(V), byte_size(V) > 0, byte_size(V) =< 255 ->
+    case binary:match(V, [<<"\n">>, <<"\r">>, <<0>>]) of
+        nomatch -> {ok, V};
+        _ -> error
+    end;
+secret(_) -> error.
 
 int_range(V, Lo, Hi) when is_integer(V), V >= Lo, V =< Hi -> {ok, V};
 int_range(_, Lo, Hi) -> {error, lists:flatten(io_lib:format("expected an integer in ~b..~b", [Lo, Hi]))}.

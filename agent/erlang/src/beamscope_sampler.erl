@@ -35,7 +35,7 @@ init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
     process_flag(trap_exit, true),
     _ = beamscope_gauges:enable_wall_time(),
-    NifConfig = maps:with([stream_endpoint, metrics_listen, top_k], Config),
+    NifConfig = maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls], Config),
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
             {_, Wall} = beamscope_gauges:sample(undefined),
