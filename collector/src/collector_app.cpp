@@ -5,12 +5,14 @@
 #include <ctime>
 #include <exception>
 #include <memory>
+#include <stdexcept>
 
 #include <prometheus/exposer.h>
 #include <spdlog/spdlog.h>
 
 #include "beamscope/collector/collector_metrics.hpp"
 #include "beamscope/collector/fan_in.hpp"
+#include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
 
 namespace beamscope::collector {
@@ -31,7 +33,14 @@ sigset_t shutdown_signals() {
 std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts, const FanIn& fan,
                                                    std::vector<std::shared_ptr<prometheus::Collectable>>& keep) {
   if (opts.metrics == "none") return nullptr;
-  auto exposer = std::make_unique<prometheus::Exposer>(opts.metrics, 2);
+  exporters::MetricsHttpOptions http;
+  http.listen = opts.metrics;
+  http.threads = 2;
+  http.tls_pem = opts.metrics_tls_pem;
+  if (!opts.metrics_auth_file.empty()) {
+    if (auto err = exporters::read_auth_file(opts.metrics_auth_file, http)) throw std::runtime_error(*err);
+  }
+  auto exposer = exporters::start_metrics_http(http);
   keep.push_back(exporters::make_node_collectable([&fan] { return fan.snapshots(); },
                                                   {.label_node = true, .top_k = opts.top_k}));
   keep.push_back(make_collector_collectable(fan));
@@ -81,7 +90,8 @@ int run_collector(const CollectorOptions& opts) {
   try {
     exposer = start_exposer(opts, *fan, collectables);
   } catch (const std::exception& e) {
-    spdlog::error("cannot serve /metrics on {} (port in use, or not a local address): {}", opts.metrics, e.what());
+    spdlog::error("cannot serve /metrics on {} (port in use, not a local address, or bad auth/TLS files): {}",
+                  opts.metrics, e.what());
     return kExitStartFailed;
   }
 

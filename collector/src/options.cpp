@@ -21,6 +21,11 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
   app.add_option("--top-k", out.top_k, "per-process series per ranking and node on /metrics")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
+  app.add_option("--metrics-auth-file", out.metrics_auth_file,
+                 "file with one line user:password: /metrics asks for HTTP basic auth")
+      ->check(CLI::ExistingFile);
+  app.add_option("--metrics-tls-pem", out.metrics_tls_pem, "PEM file (key and certificate): serve /metrics over TLS")
+      ->check(CLI::ExistingFile);
   app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);

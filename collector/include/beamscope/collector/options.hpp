@@ -19,6 +19,8 @@ struct CollectorOptions {
   std::string listen = "tcp://127.0.0.1:9756";    ///< --listen: viewers connect here
   std::string metrics = "127.0.0.1:9757";         ///< --metrics HOST:PORT, or "none"
   std::size_t top_k = 20;                         ///< --top-k per-process series per ranking
+  std::string metrics_auth_file;                  ///< --metrics-auth-file: one line user:password
+  std::string metrics_tls_pem;                    ///< --metrics-tls-pem: key + certificate PEM
   std::string log_level = "info";                 ///< --log-level
 };
 
