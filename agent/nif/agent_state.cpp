@@ -47,6 +47,9 @@ std::string AgentState::start() {
       exposer_ = exporters::start_metrics_http(http);
       exporters::CollectableOptions copts;
       copts.top_k = config_.top_k;
+      // node="..." on every series, as the collector does: one dashboard
+      // (its `node` variable) serves agents scraped directly and collectors.
+      copts.label_node = true;
       // The source holds the box, not `this`: it stays valid whatever the
       // order of teardown.
       auto box = snapshot_;
