@@ -96,6 +96,14 @@ void AgentState::publish(v1::Keyframe kf) {
     counters_.frames_rejected = s.frames_rejected;
     counters_.viewers = s.viewers;
   }
+  if (tree_part_) {
+    *kf.mutable_tree() = tree_part_->tree();
+    *kf.mutable_tree_stats() = tree_part_->tree_stats();
+  }
+  if (events_part_) {
+    *kf.mutable_events() = events_part_->events();
+    *kf.mutable_monitor() = events_part_->monitor();
+  }
   counters_.memory_bytes = memory_estimate();
   auto* a = kf.mutable_agent();
   a->set_frames_sent_total(counters_.frames_sent);
@@ -145,6 +153,8 @@ AgentCounters AgentState::counters() const { return counters_; }
 std::uint64_t AgentState::memory_estimate() const {
   std::uint64_t bytes = sizeof(*this) + sweep_.bytes();
   if (last_sent_) bytes += last_sent_->SpaceUsedLong();
+  if (tree_part_) bytes += tree_part_->SpaceUsedLong();
+  if (events_part_) bytes += events_part_->SpaceUsedLong();
   if (auto kf = snapshot_->get(); kf && kf != last_sent_) bytes += kf->SpaceUsedLong();
   return bytes;
 }

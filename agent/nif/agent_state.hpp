@@ -80,6 +80,12 @@ class AgentState {
   /// last frame sent. Fills kf.agent. Caller holds mutex().
   void publish(v1::Keyframe kf);
 
+  /// The supervision tree part (tree, tree_stats) and the events part
+  /// (events, monitor) copied into every keyframe from now on; null keeps
+  /// them empty. Caller holds mutex().
+  void set_tree(std::shared_ptr<const v1::Keyframe> part) { tree_part_ = std::move(part); }
+  void set_events(std::shared_ptr<const v1::Keyframe> part) { events_part_ = std::move(part); }
+
   /// Counters (caller holds mutex()).
   AgentCounters counters() const;
   std::shared_ptr<const v1::Keyframe> latest() { return snapshot_->get(); }
@@ -99,6 +105,8 @@ class AgentState {
   std::shared_ptr<prometheus::Collectable> collectable_;
   std::shared_ptr<SnapshotBox> snapshot_;
   std::shared_ptr<const v1::Keyframe> last_sent_;  // base of the next delta
+  std::shared_ptr<const v1::Keyframe> tree_part_;    // tree + tree_stats
+  std::shared_ptr<const v1::Keyframe> events_part_;  // events + monitor
   bool need_keyframe_ = true;
   std::string node_;
   AgentCounters counters_;

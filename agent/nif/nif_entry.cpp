@@ -15,6 +15,8 @@
 #include "terms.hpp"
 
 namespace beamscope::agent {
+#include "tree_atoms.hpp"
+#include "tree_terms.hpp"
 namespace {
 
 // The resource wraps a pointer so that the AgentState is built and
@@ -163,6 +165,45 @@ ERL_NIF_TERM nif_sweep_end(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
 // publish(Ref, NodeInfo, Gauges, [HotSample], SweepStats) -> ok.
 ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = get_state(env, argv[0]);
+// publish_tree(Ref, [NodeMap], StatsMap) -> ok. Dirty CPU: O(nodes).
+ERL_NIF_TERM nif_publish_tree(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  try {
+    auto part = std::make_shared<v1::Keyframe>();
+    if (!read_tree(env, argv[1], argv[2], *part)) return enif_make_badarg(env);
+    std::lock_guard lock(s->mutex());
+    s->set_tree(std::move(part));
+  } catch (const std::exception& e) {
+    return error_text(env, std::string("beamscope_nif:publish_tree: ") + e.what());
+  }
+  return atoms::ok;
+}
+
+// publish_events(Ref, [EventMap], MonitorMap) -> ok. O(events), <= 256 kept.
+ERL_NIF_TERM nif_publish_events(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  try {
+    auto part = std::make_shared<v1::Keyframe>();
+    if (!read_events(env, argv[1], argv[2], *part)) return enif_make_badarg(env);
+    std::lock_guard lock(s->mutex());
+    s->set_events(std::move(part));
+  } catch (const std::exception& e) {
+    return error_text(env, std::string("beamscope_nif:publish_events: ") + e.what());
+  }
+  return atoms::ok;
+}
+
+// tree_snapshot(Ref) -> map(): the latest keyframe's tree part. Dirty CPU.
+ERL_NIF_TERM nif_tree_snapshot(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  const auto kf = s->latest();
+  if (!kf) return snapshot_term(env, v1::Keyframe{});
+  return snapshot_term(env, *kf);
+}
+
   if (!s || !enif_is_map(env, argv[1]) || !enif_is_map(env, argv[2]) || !enif_is_list(env, argv[3]) ||
       !enif_is_map(env, argv[4]))
     return enif_make_badarg(env);
@@ -173,6 +214,7 @@ ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     read_gauges(env, argv[2], *kf.mutable_gauges());
     const SweepResult& sweep = s->sweep().last();
     read_samples(env, argv[3], sweep, 3 * s->config().top_k, kf);
+  tree_atoms::init(env);
     fill_sweep(env, argv[4], sweep, kf);
     s->publish(std::move(kf));
   } catch (const std::exception& e) {
@@ -180,6 +222,7 @@ ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   }
   return atoms::ok;
 }
+  tree_atoms::init(env);
 
 ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
 
@@ -198,6 +241,9 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   const auto kf = s->latest();
 
   ERL_NIF_TERM keys[] = {
+    {"publish_tree", 3, nif_publish_tree, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"publish_events", 3, nif_publish_events, 0},
+    {"tree_snapshot", 1, nif_tree_snapshot, ERL_NIF_DIRTY_JOB_CPU_BOUND},
       atoms::sweeps_total, atoms::last_sweep_processes, atoms::last_sweep_us, atoms::hot_count,
       atoms::top_mailbox, atoms::histogram_count, atoms::histogram_sum, atoms::frames_published,
       atoms::frames_sent, atoms::frames_dropped, atoms::frames_rejected, atoms::viewers,

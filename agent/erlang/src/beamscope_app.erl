@@ -18,10 +18,12 @@ start(_Type, _Args) ->
             Error
     end.
 
-%% @doc Nothing to undo here: the sampler's terminate/2 stops the NIF.
+%% @doc The sampler's terminate/2 stops the NIF and beamscope_events'
+%% removes the logger handler and system_monitor; cleanup again here in
+%% case that process was killed before it could.
 -spec stop(term()) -> ok.
 stop(_State) ->
-    ok.
+    beamscope_events:cleanup().
 
 start_checked() ->
     case beamscope_config:read() of

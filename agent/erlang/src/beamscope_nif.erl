@@ -7,7 +7,7 @@
 -module(beamscope_nif).
 
 -export([start/1, stop/1, sweep_begin/1, sweep_chunk/2, sweep_end/1,
-         publish/5, stats/1]).
+         publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1]).
 
 -on_load(load/0).
 
@@ -62,3 +62,19 @@ publish(_Ref, _NodeInfo, _Gauges, _Hot, _SweepStats) -> ?NOT_LOADED.
 %% diagnostics). O(K).
 -spec stats(reference()) -> map().
 stats(_Ref) -> ?NOT_LOADED.
+
+%% @doc Stores the supervision tree (beamscope_tree's node maps, parents
+%% first) and TreeStats; every keyframe published from now on carries
+%% them. Dirty CPU: O(nodes), up to 5,000 nodes.
+-spec publish_tree(reference(), [map()], map()) -> ok.
+publish_tree(_Ref, _Nodes, _Stats) -> ?NOT_LOADED.
+
+%% @doc Stores the latest events (at most 256 are kept) and the monitor
+%% counters for the next keyframes. O(events).
+-spec publish_events(reference(), [map()], map()) -> ok.
+publish_events(_Ref, _Events, _Monitor) -> ?NOT_LOADED.
+
+%% @doc The tree, events and tree stats of the latest published keyframe,
+%% decoded back to maps (tests and diagnostics). Dirty CPU: O(tree).
+-spec tree_snapshot(reference()) -> map().
+tree_snapshot(_Ref) -> ?NOT_LOADED.

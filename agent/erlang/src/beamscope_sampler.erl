@@ -5,13 +5,14 @@
 -module(beamscope_sampler).
 -behaviour(gen_server).
 
--export([start_link/1, stats/0, tick_now/0]).
+-export([start_link/1, stats/0, tick_now/0, publish_tree/3, publish_events/3]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {config :: beamscope_config:config(),
                 ref :: reference() | undefined,
                 wall :: beamscope_gauges:wall_time(),
                 timer :: reference() | undefined,
+                early = false :: boolean(),
                 last_cost_us = 0 :: non_neg_integer()}).
 
 %% @doc Starts the sampler; fails with `{start_failed, Binary}` when the NIF
@@ -30,6 +31,19 @@ stats() ->
 -spec tick_now() -> ok.
 tick_now() ->
     gen_server:call(?MODULE, tick_now, 60000).
+
+%% @doc Hands the supervision tree (beamscope_tree) to the NIF; it goes out
+%% with the next tick, or within ~20 ms when `Urgent' (a restart).
+%% Asynchronous: the caller never waits on the sampler.
+-spec publish_tree([map()], map(), boolean()) -> ok.
+publish_tree(Nodes, Stats, Urgent) ->
+    gen_server:cast(?MODULE, {publish_tree, Nodes, Stats, Urgent}).
+
+%% @doc Hands the event ring and monitor counters (beamscope_events) to the
+%% NIF, like publish_tree/3.
+-spec publish_events([map()], map(), boolean()) -> ok.
+publish_events(Events, Monitor, Urgent) ->
+    gen_server:cast(?MODULE, {publish_events, Events, Monitor, Urgent}).
 
 init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
@@ -53,9 +67,25 @@ handle_call(tick_now, _From, S) ->
 handle_call(_Other, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
+handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
+    {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S)};
+handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
+    {noreply, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S)};
 handle_cast(_Msg, S) ->
     {noreply, S}.
 
+%% One early tick for a burst of urgent changes, 20 ms after the first.
+early(ok, true, #state{early = false} = S) ->
+    erlang:send_after(20, self(), early_tick),
+    S#state{early = true};
+early(ok, _Urgent, S) ->
+    S;
+early(Error, _Urgent, S) ->
+    logger:warning("beamscope: tree/events not stored: ~0tP", [Error, 10]),
+    S.
+
+handle_info(early_tick, S) ->
+    {noreply, tick(S#state{early = false})};
 handle_info(tick, S) ->
     {noreply, schedule(tick(S#state{timer = undefined}), tick_ms(S))};
 handle_info(_Other, S) ->

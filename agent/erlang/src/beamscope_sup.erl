@@ -21,4 +21,11 @@ init(Config) ->
                 shutdown => 5000,
                 type => worker,
                 modules => [beamscope_sampler]},
-    {ok, {Flags, [Sampler]}}.
+    %% After the sampler (they publish through it), stopped before it.
+    Events = #{id => beamscope_events, start => {beamscope_events, start_link, []},
+               restart => permanent, shutdown => 5000, type => worker,
+               modules => [beamscope_events, beamscope_restarts]},
+    Tree = #{id => beamscope_tree, start => {beamscope_tree, start_link, []},
+             restart => permanent, shutdown => 5000, type => worker,
+             modules => [beamscope_tree, beamscope_tree_walk]},
+    {ok, {Flags, [Sampler, Events, Tree]}}.

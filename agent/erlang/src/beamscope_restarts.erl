@@ -1,0 +1,139 @@
+%% @doc Restart tracking. Two halves: a `logger' handler that turns
+%% supervisor reports (child_terminated, start_error, shutdown,
+%% reached_max_restart_intensity) and proc_lib crash reports into small
+%% messages for the agent, and pure functions that keep restart counts and
+%% a bounded history per child. The handler runs in the process that logs
+%% (often a supervisor): it does a bounded print of the reason and one
+%% send, never a call, and never creates an atom.
+-module(beamscope_restarts).
+
+-export([add_handler/0, remove_handler/0, log/2]).
+-export([new/0, record/4, child/2, sup_in_period/3, sup_total/2]).
+
+-export_type([restarts/0, restart/0]).
+
+-define(HANDLER, beamscope_restarts).
+-define(RECENT, 16).            % protocol limit kMaxRecentRestarts
+-define(REASON_BYTES, 480).     % under protocol kMaxString
+-define(SUP_TIMES, 256).
+
+-type restart() :: #{time_us := integer(), reason := binary(),
+                     old_pid := binary(), new_pid := binary()}.
+-type entry() :: #{total := non_neg_integer(), recent := [restart()]}.
+-opaque restarts() :: #{children := #{binary() => entry()},
+                        sups := #{binary() => [integer()]}}.
+
+%% @doc Installs the logger handler (errors and above, supervisor and crash
+%% reports only). Idempotent.
+-spec add_handler() -> ok | {error, term()}.
+add_handler() ->
+    case logger:add_handler(?HANDLER, ?MODULE, #{level => error}) of
+        ok -> ok;
+        {error, {already_exist, _}} -> ok;
+        Error -> Error
+    end.
+
+%% @doc Removes the handler; ok when it was not there.
+-spec remove_handler() -> ok.
+remove_handler() ->
+    _ = logger:remove_handler(?HANDLER),
+    ok.
+
+%% @doc logger callback. Never raises: a raising handler is removed by logger.
+-spec log(logger:log_event(), logger:handler_config()) -> ok.
+log(Event, _Config) ->
+    try handle(Event) catch _:_ -> ok end,
+    ok.
+
+handle(#{msg := {report, #{label := {supervisor, Ctx}, report := Report}}, meta := Meta})
+  when is_list(Report) ->
+    Offender = proplists:get_value(offender, Report, []),
+    Reason = proplists:get_value(reason, Report),
+    Msg = #{sup_pid => maps:get(pid, Meta, self()),
+            context => context(Ctx, Reason),
+            child_id => beamscope_tree_walk:child_name(child_field(id, Offender)),
+            child_pid => pid_field(child_field(pid, Offender)),
+            restart_type => restart_type(child_field(restart_type, Offender)),
+            reason => beamscope_tree_walk:print_bounded(Reason, ?REASON_BYTES),
+            time_us => maps:get(time, Meta, erlang:system_time(microsecond))},
+    send(beamscope_tree, {beamscope_sup_report, Msg});
+handle(#{msg := {report, #{label := {proc_lib, crash}, report := [Info | _]}}, meta := Meta})
+  when is_list(Info) ->
+    Reason = case proplists:get_value(error_info, Info) of
+                 {_Class, R, _Stack} -> R;
+                 Other -> Other
+             end,
+    send(beamscope_events,
+         {beamscope_event, #{kind => crash_report,
+                             pid => pid_field(proplists:get_value(pid, Info)),
+                             reason => beamscope_tree_walk:print_bounded(Reason, ?REASON_BYTES),
+                             time_us => maps:get(time, Meta, erlang:system_time(microsecond))}});
+handle(_) ->
+    ok.
+
+%% Only fixed atoms leave here: the report's own atoms are matched, not kept.
+context(shutdown, reached_max_restart_intensity) -> reached_max_restart_intensity;
+context(child_terminated, _) -> child_terminated;
+context(start_error, _) -> start_error;
+context(_, _) -> shutdown.
+
+restart_type(permanent) -> permanent;
+restart_type(transient) -> transient;
+restart_type(temporary) -> temporary;
+restart_type(_) -> unknown.
+
+child_field(Key, Offender) when is_list(Offender) -> proplists:get_value(Key, Offender);
+child_field(_, _) -> undefined.
+
+pid_field(P) when is_pid(P) -> list_to_binary(pid_to_list(P));
+pid_field(_) -> <<>>.
+
+send(Name, Msg) ->
+    case whereis(Name) of
+        undefined -> ok;
+        Pid -> Pid ! Msg, ok
+    end.
+
+%% --- bookkeeping (pure) --------------------------------------------------
+
+%% @doc No restarts seen.
+-spec new() -> restarts().
+new() -> #{children => #{}, sups => #{}}.
+
+%% @doc Records one restart of child `ChildPath' under `SupPath'. The
+%% history keeps the last 16; the supervisor keeps the last 256 times (for
+%% restarts inside its period when its state cannot be read).
+-spec record(binary(), binary(), restart(), restarts()) -> restarts().
+record(SupPath, ChildPath, Restart, #{children := C, sups := S}) ->
+    #{total := N, recent := R} = maps:get(ChildPath, C, #{total => 0, recent => []}),
+    Recent = lists:nthtail(max(0, length(R) + 1 - ?RECENT), R ++ [Restart]),
+    Times = lists:sublist([maps:get(time_us, Restart) | maps:get(SupPath, S, [])], ?SUP_TIMES),
+    #{children => C#{ChildPath => #{total => N + 1, recent => Recent}},
+      sups => S#{SupPath => Times}}.
+
+%% @doc Restart count and recent history of a child (0 and [] when none).
+-spec child(binary(), restarts()) -> {non_neg_integer(), [restart()]}.
+child(Path, #{children := C}) ->
+    case maps:get(Path, C, undefined) of
+        #{total := N, recent := R} -> {N, R};
+        undefined -> {0, []}
+    end.
+
+%% @doc Restarts seen under a supervisor in the last `PeriodS' seconds.
+-spec sup_in_period(binary(), non_neg_integer(), restarts()) -> non_neg_integer().
+sup_in_period(SupPath, PeriodS, #{sups := S}) ->
+    Since = erlang:system_time(microsecond) - PeriodS * 1000000,
+    length([T || T <- maps:get(SupPath, S, []), T >= Since]).
+
+%% @doc Every restart seen under a supervisor.
+-spec sup_total(binary(), restarts()) -> non_neg_integer().
+sup_total(SupPath, #{children := C}) ->
+    Prefix = <<SupPath/binary, "/">>,
+    N = byte_size(Prefix),
+    maps:fold(fun(<<P:N/binary, Rest/binary>>, #{total := T}, Acc) when P =:= Prefix ->
+                      case binary:match(Rest, <<"/">>) of
+                          nomatch -> Acc + T;
+                          _ -> Acc
+                      end;
+                 (_, _, Acc) -> Acc
+              end, 0, C).

@@ -1,0 +1,243 @@
+%% @doc The supervision tree server: walks the forest (in a helper process,
+%% see beamscope_tree_walk) at start, every tree_walk_ms and shortly after
+%% each restart; counts restarts from the supervisor reports the logger
+%% handler (beamscope_restarts) sends and from pid changes between walks;
+%% hands the tree to the sampler, which stores it in the NIF and publishes
+%% it with its next tick (an early one after a restart). The sampler never
+%% waits on this server, and this server never waits on a walk.
+-module(beamscope_tree).
+-behaviour(gen_server).
+
+-export([start_link/0, walk_now/0, nodes/0]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
+
+-define(DEBOUNCE_MS, 100).
+-define(WALK_DEADLINE_MS, 60000).
+-define(PENDING, 1000).
+
+-record(state, {opts :: beamscope_tree_walk:opts(),
+                interval :: pos_integer(),
+                walker :: {pid(), reference()} | undefined,
+                walk_started = 0 :: integer(),
+                again = false :: boolean(),        % walk once more when this one ends
+                timer :: reference() | undefined,
+                nodes = [] :: [map()],             % last walk, without restart fields
+                sups = #{} :: #{pid() => {binary(), binary()}},  % pid => {path, strategy}
+                child_pids = #{} :: #{binary() => pid()},
+                reported = #{} :: #{binary() => true},   % restarts reported since the walk
+                restarts = beamscope_restarts:new(),
+                escalated = #{} :: #{binary() => true},
+                pending = [] :: [map()],           % reports from supervisors not walked yet
+                stats = #{walks_total => 0} :: map(),
+                published :: term()}).
+
+%% @doc Starts the tree server (registered as beamscope_tree).
+-spec start_link() -> gen_server:start_ret().
+start_link() ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
+
+%% @doc Asks for a walk now (asynchronous). Cost: one message.
+-spec walk_now() -> ok.
+walk_now() ->
+    gen_server:cast(?MODULE, walk_now).
+
+%% @doc The latest published tree nodes (tests, diagnostics). Cost: a copy.
+-spec nodes() -> [map()].
+nodes() ->
+    gen_server:call(?MODULE, nodes, 5000).
+
+init([]) ->
+    Env = fun(K, D) -> application:get_env(beamscope, K, D) end,
+    Int = fun(V, Lo, Hi, _D) when is_integer(V), V >= Lo, V =< Hi -> V; (_, _, _, D) -> D end,
+    Opts = #{timeout => Int(Env(tree_call_timeout_ms, 1000), 10, 60000, 1000),
+             big => Int(Env(tree_big_supervisor, 1000), 10, 1000000, 1000),
+             page => Int(Env(tree_page, 100), 1, 1000, 100),
+             guard => Int(Env(mailbox_guard, 100000), 0, 1 bsl 40, 100000),
+             max_nodes => 5000,
+             flags => #{}},
+    self() ! walk,
+    {ok, #state{opts = Opts, interval = Int(Env(tree_walk_ms, 5000), 100, 3600000, 5000)}}.
+
+handle_call(nodes, _From, S) ->
+    {reply, build(S), S};
+handle_call(_Other, _From, S) ->
+    {reply, {error, unknown_call}, S}.
+
+handle_cast(walk_now, S) ->
+    {noreply, start_walk(S)};
+handle_cast(_Msg, S) ->
+    {noreply, S}.
+
+handle_info(walk, S) ->
+    {noreply, start_walk(S#state{timer = undefined})};
+handle_info({beamscope_sup_report, Report}, S) ->
+    {noreply, report(Report, S)};
+handle_info({walk_result, Pid, {Nodes, Flags}}, #state{walker = {Pid, Ref}} = S) ->
+    erlang:demonitor(Ref, [flush]),
+    {noreply, walk_done(Nodes, Flags, S#state{walker = undefined})};
+handle_info({'DOWN', Ref, process, Pid, Why}, #state{walker = {Pid, Ref}} = S) ->
+    logger:warning("beamscope: tree walk failed: ~0tP", [Why, 10]),
+    {noreply, schedule(S#state{walker = undefined}, S#state.interval)};
+handle_info({walk_deadline, Pid}, #state{walker = {Pid, _}} = S) ->
+    exit(Pid, kill),
+    {noreply, S};
+handle_info(_Other, S) ->
+    {noreply, S}.
+
+terminate(_Reason, #state{walker = {Pid, _}}) ->
+    exit(Pid, kill),
+    ok;
+terminate(_Reason, _S) ->
+    ok.
+
+%% --- walking -------------------------------------------------------------
+
+start_walk(#state{walker = undefined, opts = Opts} = S) ->
+    Self = self(),
+    {Pid, Ref} = spawn_monitor(fun() -> Self ! {walk_result, self(), beamscope_tree_walk:walk(Opts)} end),
+    erlang:send_after(?WALK_DEADLINE_MS, self(), {walk_deadline, Pid}),
+    S#state{walker = {Pid, Ref}, walk_started = erlang:monotonic_time(microsecond), again = false};
+start_walk(S) ->
+    S#state{again = true}.
+
+walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
+    Now = erlang:monotonic_time(microsecond),
+    Sups = maps:from_list([{P, {Id, maps:get(strategy, N, <<>>)}}
+                           || #{kind := supervisor, pid := P, id := Id} = N <- Nodes]),
+    ChildPids = maps:from_list([{Id, P} || #{kind := K, pid := P, id := Id, parent_id := Parent} <- Nodes,
+                                           K =/= helper, K =/= application,
+                                           not dynamic_parent(Parent, Sups)]),
+    S1 = pid_changes(ChildPids, S#state{sups = Sups}),
+    S2 = S1#state{nodes = Nodes, child_pids = ChildPids, reported = #{},
+                  opts = Opts#{flags => Flags},
+                  stats = Stats#{walked_at_us => erlang:system_time(microsecond),
+                                 walk_duration_us => Now - S#state.walk_started,
+                                 walks_total => maps:get(walks_total, Stats) + 1,
+                                 unresponsive => length([1 || #{unresponsive := true} <- Nodes])}},
+    S3 = lists:foldl(fun(R, Acc) -> report(R, Acc) end, S2#state{pending = []},
+                     lists:reverse(S2#state.pending)),
+    S4 = publish(S3, false),
+    case S4#state.again of
+        true -> schedule(S4, ?DEBOUNCE_MS);
+        false -> schedule(S4, S4#state.interval)
+    end.
+
+dynamic_parent(Parent, Sups) ->
+    lists:any(fun({Id, Strategy}) -> Id =:= Parent andalso Strategy =:= <<"simple_one_for_one">> end,
+              maps:values(Sups)).
+
+%% A static child with a new pid and no report since the last walk was
+%% restarted silently (normal exit of a permanent child, a sibling's
+%% restart under rest_for_one / one_for_all, a logger level that hides
+%% supervisor reports).
+pid_changes(New, #state{child_pids = Old, reported = Reported} = S) ->
+    maps:fold(fun(Path, Pid, Acc) ->
+                      case maps:get(Path, Old, undefined) of
+                          OldPid when is_pid(OldPid), OldPid =/= Pid ->
+                              case maps:is_key(Path, Reported) of
+                                  true -> Acc;
+                                  false -> silent_restart(Path, OldPid, Pid, Acc)
+                              end;
+                          _ -> Acc
+                      end
+              end, S, New).
+
+silent_restart(Path, OldPid, Pid, #state{restarts = R} = S) ->
+    SupPath = parent_path(Path),
+    Restart = #{time_us => erlang:system_time(microsecond),
+                reason => <<"pid changed between walks (no supervisor report)">>,
+                old_pid => pid_text(OldPid), new_pid => pid_text(Pid)},
+    S#state{restarts = beamscope_restarts:record(SupPath, Path, Restart, R)}.
+
+schedule(#state{timer = undefined} = S, After) ->
+    S#state{timer = erlang:send_after(After, self(), walk)};
+schedule(#state{timer = T} = S, After) ->
+    case erlang:read_timer(T) of
+        Left when is_integer(Left), Left =< After -> S;
+        _ ->
+            _ = erlang:cancel_timer(T),
+            S#state{timer = erlang:send_after(After, self(), walk)}
+    end.
+
+%% --- restart reports -----------------------------------------------------
+
+report(#{sup_pid := SupPid} = R, #state{sups = Sups} = S) ->
+    case maps:get(SupPid, Sups, undefined) of
+        undefined when not is_map_key(unresolved, R) ->
+            %% A supervisor the last walk did not see (new, or not walked
+            %% yet): the event goes out now, the count after the next walk.
+            event(R, <<>>, maps:get(child_id, R), S),
+            Pending = lists:sublist([R#{unresolved => true} | S#state.pending], ?PENDING),
+            schedule(S#state{pending = Pending}, ?DEBOUNCE_MS);
+        undefined ->
+            S;
+        {SupPath, Strategy} ->
+            resolved(R, SupPath, Strategy, S)
+    end.
+
+resolved(#{context := Ctx, child_id := ChildId, child_pid := ChildPid, restart_type := Type,
+           reason := Reason, time_us := T} = R, SupPath, Strategy, S) ->
+    ChildPath = case Strategy of
+                    <<"simple_one_for_one">> -> <<SupPath/binary, "/*">>;
+                    _ -> <<SupPath/binary, "/", (beamscope_tree_walk:escape(ChildId))/binary>>
+                end,
+    S1 = case Ctx of
+             child_terminated when Type =/= temporary ->
+                 Restart = #{time_us => T, reason => Reason, old_pid => ChildPid, new_pid => <<>>},
+                 S#state{restarts = beamscope_restarts:record(SupPath, ChildPath, Restart,
+                                                              S#state.restarts),
+                         reported = (S#state.reported)#{ChildPath => true}};
+             reached_max_restart_intensity ->
+                 S#state{escalated = (S#state.escalated)#{SupPath => true}};
+             _ -> S
+         end,
+    case maps:is_key(unresolved, R) of
+        true -> ok;
+        false -> event(R, SupPath, ChildPath, S)
+    end,
+    schedule(publish(S1, true), ?DEBOUNCE_MS).
+
+event(#{context := Ctx, child_pid := ChildPid, reason := Reason, time_us := T}, SupPath, Child, _S) ->
+    beamscope_events:add(#{kind => Ctx, supervisor => SupPath, child => Child,
+                           pid => ChildPid, reason => Reason, time_us => T}).
+
+%% --- publishing ----------------------------------------------------------
+
+%% The walked nodes with restart counts, history, headroom and escalation.
+build(#state{nodes = Nodes, restarts = R, escalated = E}) ->
+    [annotate(N, R, E) || N <- Nodes].
+
+annotate(#{kind := supervisor, id := Id} = N, R, E) ->
+    {_, Recent} = beamscope_restarts:child(<<Id/binary, "/*">>, R),
+    {Own, OwnRecent} = beamscope_restarts:child(Id, R),
+    InPeriod = case maps:find(restarts_in_period, N) of
+                   {ok, V} -> V;
+                   error -> beamscope_restarts:sup_in_period(Id, maps:get(period_s, N, 5), R)
+               end,
+    N#{restarts_total => beamscope_restarts:sup_total(Id, R),
+       own_restarts => Own,
+       recent_restarts => case Recent of [] -> OwnRecent; _ -> Recent end,
+       restarts_in_period => InPeriod,
+       escalated => maps:is_key(Id, E)};
+annotate(#{kind := K, id := Id} = N, R, _E) when K =:= worker ->
+    {Total, Recent} = beamscope_restarts:child(Id, R),
+    N#{restarts_total => Total, recent_restarts => Recent};
+annotate(N, _R, _E) ->
+    N.
+
+publish(#state{stats = Stats} = S, Urgent) ->
+    Nodes = build(S),
+    case {Nodes, Stats} =:= S#state.published of
+        true -> S;
+        false ->
+            beamscope_sampler:publish_tree(Nodes, Stats, Urgent),
+            S#state{published = {Nodes, Stats}}
+    end.
+
+parent_path(Path) ->
+    case binary:matches(Path, <<"/">>) of
+        [] -> <<>>;
+        Ms -> {Pos, _} = lists:last(Ms), binary:part(Path, 0, Pos)
+    end.
+
+pid_text(P) -> list_to_binary(pid_to_list(P)).
