@@ -35,4 +35,12 @@ void add_monitor_families(NodeScope& scope, const v1::Keyframe& kf);
 /// beamscope_sweep_*, beamscope_sampler_*, beamscope_agent_*.
 void add_agent_families(NodeScope& scope, const v1::Keyframe& kf);
 
+/// Most series a restart family exports (supervisors, static children).
+inline constexpr std::size_t kMaxRestartSeries = 2000;
+
+/// beamscope_supervisor_restarts_total, beamscope_child_restarts_total
+/// (static children only), beamscope_supervisor_restart_intensity_headroom,
+/// beamscope_supervisor_children: from the supervision tree.
+void add_restart_families(NodeScope& scope, const v1::Keyframe& kf);
+
 }  // namespace beamscope::exporters::detail
