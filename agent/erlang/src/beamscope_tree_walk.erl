@@ -18,7 +18,8 @@
                   page := pos_integer(),          % children sent for big ones
                   guard := non_neg_integer(),     % mailbox guard for memory
                   max_nodes := pos_integer(),
-                  flags := #{pid() => map()}}.    % cached supervisor flags
+                  flags := #{pid() => map()},     % cached supervisor flags
+                  apps => all | [atom()]}.
 -type tree_node() :: #{atom() => term()}.
 
 -define(MAX_DEPTH, 32).
@@ -34,8 +35,13 @@
 %% child to pick the page.
 -spec walk(opts()) -> {[tree_node()], #{pid() => map()}}.
 walk(Opts) ->
-    Apps = try application:which_applications(maps:get(timeout, Opts))
-           catch _:_ -> [] end,
+    Running = try application:which_applications(maps:get(timeout, Opts))
+              catch _:_ -> [] end,
+    %% `apps' (optional) restricts the walk to some applications (benchmarks).
+    Apps = case maps:get(apps, Opts, all) of
+               all -> Running;
+               Only -> [A || {Name, _, _} = A <- Running, lists:member(Name, Only)]
+           end,
     {Nodes, Flags} = lists:foldl(fun({App, _, _}, Acc) -> walk_app(App, Opts, Acc) end,
                                  {[], #{}}, lists:sort(Apps)),
     {lists:reverse(Nodes), Flags}.
