@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   // Global options may also follow the subcommand: `top --json --connect ...`.
   app.fallthrough();
   app.require_subcommand(1);
-  app.add_option("--connect", opts.endpoint, "agent or collector endpoint, e.g. tcp://127.0.0.1:9755")->required();
+  // Not required here: attach and detach talk to a node, not an endpoint;
+  // the query commands reject an empty endpoint themselves (exit 2).
+  app.add_option("--connect", opts.endpoint, "agent or collector endpoint, e.g. tcp://127.0.0.1:9755");
   app.add_option("--node", opts.node, "node to show when the endpoint knows several (a collector)");
   app.add_option("--timeout-ms", opts.timeout_ms, "give up after this long")
       ->check(CLI::Range(1, 600000))
@@ -23,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_flag("--json", opts.json, "print one JSON document (fields: cli/README-json.md)");
 
   std::vector<Command> commands{add_overview_command(app), add_top_command(app)};
+  commands.push_back(add_attach_command(app));
+  commands.push_back(add_detach_command(app));
 
   try {
     app.parse(argc, argv);

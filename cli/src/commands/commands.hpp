@@ -17,6 +17,9 @@ struct Command {
   std::function<int(const GlobalOptions&)> run;
 };
 
+// attach.cpp / detach.cpp: load the agent into a running node, and unload it.
+Command add_attach_command(CLI::App& app);
+Command add_detach_command(CLI::App& app);
 Command add_overview_command(CLI::App& app);
 Command add_top_command(CLI::App& app);
 
