@@ -22,5 +22,7 @@ Command add_attach_command(CLI::App& app);
 Command add_detach_command(CLI::App& app);
 Command add_overview_command(CLI::App& app);
 Command add_top_command(CLI::App& app);
+Command add_tree_command(CLI::App& app);
+Command add_events_command(CLI::App& app);
 
 }  // namespace beamscope::cli

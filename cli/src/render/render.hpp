@@ -29,6 +29,24 @@ nlohmann::json overview_json(const protocol::Keyframe& kf, std::int64_t timestam
 nlohmann::json top_json(const std::string& node, protocol::SortKey by, std::size_t limit, std::int64_t timestamp_us,
                         std::size_t hot_processes, const std::vector<protocol::ProcessSample>& processes);
 
+/// snake_case names of protocol enums: "supervisor", "child_terminated".
+std::string tree_kind_name(protocol::TreeNode::Kind kind);
+std::string event_kind_name(v1::Event::Kind kind);
+
+/// One supervision tree entry, flat (`children` empty), every field present.
+nlohmann::json tree_node_json(const protocol::TreeNode& n);
+
+/// `tree`: {node, timestamp_us, tree_stats, entries, applications: [nested], unplaced: [flat]}.
+nlohmann::json tree_json(const std::string& node, std::int64_t timestamp_us, const protocol::Keyframe& kf);
+
+/// One event.
+nlohmann::json event_json(const v1::Event& e);
+
+/// `events`: {node, timestamp_us, events_kept, events: [...]}, oldest first,
+/// the newest `limit` (0: all kept).
+nlohmann::json events_json(const std::string& node, std::int64_t timestamp_us, const protocol::Keyframe& kf,
+                           std::size_t limit);
+
 /// Serializes a document; invalid UTF-8 (odd names) becomes U+FFFD, never an exception.
 std::string dump_json(const nlohmann::json& doc);
 
@@ -36,5 +54,7 @@ std::string dump_json(const nlohmann::json& doc);
 void print_overview_text(std::ostream& out, const protocol::Keyframe& kf, std::int64_t timestamp_us);
 void print_top_text(std::ostream& out, const std::string& node, protocol::SortKey by,
                     const std::vector<protocol::ProcessSample>& processes);
+void print_tree_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf);
+void print_events_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf, std::size_t limit);
 
 }  // namespace beamscope::cli
