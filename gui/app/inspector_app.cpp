@@ -32,18 +32,36 @@ extern "C" void on_quit_signal(int) { g_quit.store(true); }
 // needs a redraw each second). Screenshot: a steady pace so data can arrive.
 constexpr double kIdleWaitS = 1.0;
 constexpr double kScreenshotPaceS = 0.05;
+constexpr double kAnimationWaitS = 1.0 / 60;
 // Frames drawn with data before the screenshot, so tables have sized their columns.
 constexpr int kFramesWithData = 5;
 constexpr auto kScreenshotDeadline = std::chrono::seconds(10);
 
-// "top" means the hot process with the largest mailbox; anything else is a pid.
-std::string resolve_selection(const std::string& wanted, const NodeView& node) {
-  if (wanted != "top") return wanted;
-  const v1::ProcessSample* best = nullptr;
-  for (const auto& p : node.latest->processes()) {
-    if (!best || p.message_queue_len() > best->message_queue_len()) best = &p;
+// "top" means the hot process with the largest mailbox; "<...>" is a pid;
+// anything else names a supervision tree entry (registered name, child id
+// or tree id), which may only appear after the agent's first walk: false
+// means "not there yet, try again next frame".
+bool apply_selection(const std::string& wanted, InspectorModel& model) {
+  NodeView& node = *model.selected();
+  if (wanted == "top") {
+    const v1::ProcessSample* best = nullptr;
+    for (const auto& p : node.latest->processes()) {
+      if (!best || p.message_queue_len() > best->message_queue_len()) best = &p;
+    }
+    model.select_process(best ? best->pid() : std::string());
+    return true;
   }
-  return best ? best->pid() : std::string();
+  if (!wanted.empty() && wanted.front() == '<') {
+    model.select_process(wanted);
+    return true;
+  }
+  for (const auto& e : node.latest->tree()) {
+    if (e.id() == wanted || e.registered_name() == wanted || e.name() == wanted) {
+      model.select_tree_entry(e.id());
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
@@ -87,7 +105,7 @@ int run_inspector(const Options& opt) {
 
   InspectorModel model(opt.endpoints);
   InspectorView view;
-  view.show_tab(opt.tab == "processes" ? Tab::kProcesses : Tab::kOverview);
+  view.show_tab(opt.tab == "processes" ? Tab::kProcesses : opt.tab == "events" ? Tab::kEvents : Tab::kOverview);
 
   std::string pending_select = opt.select;
   const auto started = Clock::now();
@@ -98,10 +116,7 @@ int run_inspector(const Options& opt) {
   while (!window->should_close() && !g_quit.load()) {
     const auto t0 = Clock::now();
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
-    if (!pending_select.empty() && model.selected()) {
-      model.select_process(resolve_selection(pending_select, *model.selected()));
-      pending_select.clear();
-    }
+    if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
     window->begin_frame();
     view.draw(model, link_states(clients));
     window->render();
@@ -125,7 +140,9 @@ int run_inspector(const Options& opt) {
       }
     }
     window->swap();
-    window->wait(screenshot ? kScreenshotPaceS : kIdleWaitS);
+    // A restarted child's flash fades smoothly: keep drawing while it lasts.
+    const bool animating = model.selected() && model.selected()->tree.animating(monotonic_s());
+    window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : kIdleWaitS);
   }
   return 0;
 }

@@ -13,8 +13,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   app.add_option("--frames", out.frames, "Frames to render before the screenshot")->check(CLI::Range(1, 100000));
   app.add_option("--width", out.width, "Window width")->check(CLI::Range(200, 16384));
   app.add_option("--height", out.height, "Window height")->check(CLI::Range(150, 16384));
-  app.add_option("--tab", out.tab, "Tab shown first")->check(CLI::IsMember({"overview", "processes"}));
-  app.add_option("--select", out.select, "Process to select once data arrives: a pid, or 'top' (largest mailbox)");
+  app.add_option("--tab", out.tab, "Tab shown first")->check(CLI::IsMember({"overview", "processes", "events"}));
+  app.add_option("--select", out.select, "Process to select once data arrives: a pid, 'top' (largest mailbox), or a supervision tree entry (registered name, child id or tree id)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,8 +13,8 @@ struct Options {
   int frames = 60;                     ///< frames to render before the screenshot
   int width = 1280;
   int height = 800;
-  std::string tab = "overview";        ///< tab shown first: overview | processes
-  std::string select;                  ///< process selected at start: a pid, or "top" (largest mailbox)
+  std::string tab = "overview";        ///< tab shown first: overview | processes | events
+  std::string select;                  ///< selected at start: a pid, "top" (largest mailbox), or a tree entry
 };
 
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9755";

@@ -21,6 +21,8 @@ bool InspectorModel::update(std::size_t source, const std::vector<std::shared_pt
     n.latest = kf;
     n.source = source;
     n.table.set_data(kf);
+    n.tree.set_data(kf, monotonic_s());
+    n.events.set_data(kf);
     if (n.history.ingest(*kf)) track_selected(n);
     changed = true;
   }
@@ -49,12 +51,26 @@ void InspectorModel::select_node(const std::string& name) {
 
 void InspectorModel::select_process(const std::string& pid) {
   NodeView* n = selected();
-  if (!n || n->table.selected_pid() == pid) return;
-  n->table.select(pid);
-  n->tracked_pid = pid;
-  n->selected_mailbox.clear();
-  const auto sel = n->table.selection();
-  if (sel.sample && sel.in_hot_set) n->selected_mailbox.push(static_cast<float>(sel.sample->message_queue_len()));
+  if (!n) return;
+  if (!n->tree.reveal_pid(pid)) n->tree.clear_selection();
+  select_in_table(*n, pid);
+}
+
+void InspectorModel::select_tree_entry(const std::string& id) {
+  NodeView* n = selected();
+  if (!n) return;
+  n->tree.select(id);
+  const v1::TreeNode* e = n->tree.selected();
+  select_in_table(*n, e ? e->pid() : std::string());
+}
+
+void InspectorModel::select_in_table(NodeView& n, const std::string& pid) {
+  if (n.table.selected_pid() == pid) return;
+  n.table.select(pid);
+  n.tracked_pid = pid;
+  n.selected_mailbox.clear();
+  const auto sel = n.table.selection();
+  if (sel.sample && sel.in_hot_set) n.selected_mailbox.push(static_cast<float>(sel.sample->message_queue_len()));
 }
 
 std::string InspectorModel::waiting_text() const {

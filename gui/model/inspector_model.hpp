@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "events_model.hpp"
 #include "node_history.hpp"
 #include "process_table.hpp"
 #include "ring_buffer.hpp"
+#include "tree_model.hpp"
 
 namespace beamscope::gui {
 
@@ -27,6 +29,8 @@ struct NodeView {
   std::shared_ptr<const v1::Keyframe> latest;
   NodeHistory history;
   ProcessTable table;
+  TreeModel tree;
+  EventsModel events;
   /// Mailbox of the selected process at every tick since it was selected.
   RingBuffer<float> selected_mailbox{kTrackCapacity};
   std::string tracked_pid;
@@ -49,14 +53,19 @@ class InspectorModel {
   const std::string& selected_name() const { return selected_; }
   void select_node(const std::string& name);
 
-  /// Selects a process of the shown node and starts tracking its mailbox.
+  /// Selects a process of the shown node and starts tracking its mailbox;
+  /// the tree follows (shows and selects its entry, or drops its selection).
   void select_process(const std::string& pid);
+  /// Selects a supervision tree entry of the shown node; its process (if
+  /// running) becomes the process selection. "" clears both.
+  void select_tree_entry(const std::string& id);
 
   /// "Waiting for tcp://127.0.0.1:9755 — no agent answering yet".
   std::string waiting_text() const;
 
  private:
   void track_selected(NodeView& n);
+  void select_in_table(NodeView& n, const std::string& pid);
 
   std::vector<std::string> endpoints_;
   std::map<std::string, NodeView> nodes_;

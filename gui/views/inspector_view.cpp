@@ -5,6 +5,7 @@
 
 #include "node_bar.hpp"
 #include "process_detail_view.hpp"
+#include "tree_detail_view.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
@@ -49,20 +50,31 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     ImGui::End();
     return;
   }
-  // Columns: [tree: later issue] | main tabs | process detail. A resizable
-  // table keeps the split (and its width) in the ini file.
+  // Columns: supervision tree | main tabs | detail. A resizable table keeps
+  // the split (and its widths) in the ini file.
   const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
   // Alerts strip (later issue): reserve its height here, below the table.
-  if (ImGui::BeginTable("layout", 2, flags, ImGui::GetContentRegionAvail())) {
-    ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.74f);
+  if (ImGui::BeginTable("layout3", 3, flags, ImGui::GetContentRegionAvail())) {
+    ImGui::TableSetupColumn("tree", ImGuiTableColumnFlags_WidthStretch, 0.22f);
+    ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.52f);
     ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch, 0.26f);
+    ImGui::TableNextColumn();
+    ImGui::BeginChild("tree", ImVec2(0, 0));
+    draw_tree(model, *node, tree_);
+    ImGui::EndChild();
     ImGui::TableNextColumn();
     ImGui::BeginChild("main", ImVec2(0, 0));
     draw_main(model, *node);
     ImGui::EndChild();
     ImGui::TableNextColumn();
     ImGui::BeginChild("detail", ImVec2(0, 0));
-    draw_process_detail(*node);
+    // A tree entry shows its supervision facts; its process figures follow
+    // when the process is in the hot set.
+    const bool tree_entry = draw_tree_detail(*node);
+    if (!tree_entry || node->table.selection().sample) {
+      if (tree_entry) ImGui::Separator();
+      draw_process_detail(*node);
+    }
     ImGui::EndChild();
     ImGui::EndTable();
   }
@@ -76,6 +88,7 @@ void InspectorView::draw_main(InspectorModel& model, NodeView& node) {
   };
   const ImGuiTabItemFlags overview_flags = flags_for(Tab::kOverview);
   const ImGuiTabItemFlags processes_flags = flags_for(Tab::kProcesses);
+  const ImGuiTabItemFlags events_flags = flags_for(Tab::kEvents);
   has_pending_tab_ = false;
   if (ImGui::BeginTabItem("Overview", nullptr, overview_flags)) {
     ImGui::BeginChild("overview");
@@ -87,7 +100,10 @@ void InspectorView::draw_main(InspectorModel& model, NodeView& node) {
     draw_processes(model, node, processes_);
     ImGui::EndTabItem();
   }
-  // Events tab: later issue.
+  if (ImGui::BeginTabItem("Events", nullptr, events_flags)) {
+    draw_events(model, node, events_);
+    ImGui::EndTabItem();
+  }
   ImGui::EndTabBar();
 }
 

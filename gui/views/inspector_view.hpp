@@ -1,19 +1,21 @@
 // The whole window: node bar on top, the main tabs, the process detail on
-// the right, and the waiting message before any node answered. Later
-// regions (supervision tree on the left, alerts strip at the bottom, the
-// Events tab) slot into draw() where the comments say.
+// the right, the supervision tree on the left, and the waiting message
+// before any node answered. The alerts strip (later issue) slots into
+// draw() where the comment says.
 #pragma once
 
 #include <vector>
 
+#include "events_view.hpp"
 #include "inspector_model.hpp"
 #include "link_status.hpp"
 #include "overview_view.hpp"
 #include "processes_view.hpp"
+#include "tree_view.hpp"
 
 namespace beamscope::gui {
 
-enum class Tab { kOverview, kProcesses };
+enum class Tab { kOverview, kProcesses, kEvents };
 
 class InspectorView {
  public:
@@ -28,6 +30,8 @@ class InspectorView {
 
   OverviewState overview_;
   ProcessesState processes_;
+  TreeViewState tree_;
+  EventsViewState events_;
   Tab pending_tab_ = Tab::kOverview;
   bool has_pending_tab_ = false;
 };

@@ -18,6 +18,8 @@ inline constexpr ImU32 kGood = IM_COL32(80, 200, 120, 255);
 inline constexpr ImU32 kWarn = IM_COL32(235, 180, 60, 255);
 inline constexpr ImU32 kBad = IM_COL32(235, 85, 75, 255);
 inline constexpr ImU32 kMuted = IM_COL32(140, 146, 160, 255);
+/// Restart badges in the supervision tree: its own hue, apart from warn and bad.
+inline constexpr ImU32 kRestart = IM_COL32(205, 100, 40, 255);
 inline constexpr ImU32 kChartBg = IM_COL32(22, 25, 31, 255);
 inline constexpr ImU32 kChartGrid = IM_COL32(60, 66, 80, 255);
 /// Line colours for multi-series charts, in order.

@@ -1,0 +1,121 @@
+// Tree entry detail; see tree_detail_view.hpp.
+#include "tree_detail_view.hpp"
+
+#include <imgui.h>
+
+#include <string>
+
+#include "format.hpp"
+#include "theme.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+void field(const char* label, const std::string& value) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextDisabled("%s", label);
+  ImGui::TableNextColumn();
+  ImGui::TextWrapped("%s", value.empty() ? "-" : value.c_str());
+}
+
+std::string join(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void identity(const v1::TreeNode& n, std::size_t received) {
+  if (!ImGui::BeginTable("tree_fields", 2, ImGuiTableFlags_SizingFixedFit)) return;
+  ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
+  ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
+  field("path", n.id());
+  field("application", n.application());
+  if (!n.pid_state().empty()) field("state", n.pid_state());
+  if (n.kind() != v1::TreeNode::APPLICATION) {
+    field("restart", n.restart_type());
+    field("shutdown", n.shutdown());
+    field("modules", join(n.modules()));
+  }
+  if (n.kind() == v1::TreeNode::SUPERVISOR) {
+    field("strategy", n.strategy());
+    const std::size_t total = std::max<std::size_t>(n.children_total(), received);
+    field("children", format_count(total) + (total > received ? " (" + format_count(received) + " sent)" : ""));
+  } else if (n.kind() != v1::TreeNode::APPLICATION) {
+    field("mailbox", format_count(n.message_queue_len()) + " messages");
+    field("memory", format_bytes(n.memory_bytes()));
+  }
+  field("restarts", format_count(n.restarts_total()));
+  if (n.unresponsive() || !n.walk_error().empty()) field("walk", n.walk_error().empty() ? "no answer" : n.walk_error());
+  ImGui::EndTable();
+}
+
+// Intensity headroom: how much of the restart budget the period has used.
+void headroom_gauge(const v1::TreeNode& n) {
+  const std::uint32_t used = n.restarts_in_period(), limit = n.intensity();
+  const float frac = limit == 0 ? (used > 0 ? 1.0f : 0.0f) : std::min(1.0f, static_cast<float>(used) / limit);
+  const TreeHealth h = tree_health(n);
+  const ImU32 colour = h == TreeHealth::kEscalated ? theme::kBad
+                       : h == TreeHealth::kNearLimit ? theme::kWarn
+                                                     : theme::kGood;
+  ImGui::TextDisabled("Restart intensity");
+  const std::string text = std::to_string(used) + " of " + std::to_string(limit) + " in " +
+                           std::to_string(n.period_s()) + " s \xE2\x80\x94 " +
+                           (n.escalated() ? std::string("escalated")
+                                          : std::to_string(restart_headroom(n)) + " left");
+  ImGui::PushStyleColor(ImGuiCol_PlotHistogram, colour);
+  ImGui::ProgressBar(frac, ImVec2(-1, 0), text.c_str());
+  ImGui::PopStyleColor();
+}
+
+void history(const v1::TreeNode& n) {
+  ImGui::TextDisabled("Restart history (%d recent of %s)", n.recent_restarts_size(),
+                      format_count(n.restarts_total()).c_str());
+  if (n.recent_restarts_size() == 0) return;
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  if (!ImGui::BeginTable("restarts", 2, flags)) return;
+  ImGui::TableSetupColumn("time", ImGuiTableColumnFlags_WidthFixed);
+  ImGui::TableSetupColumn("reason", ImGuiTableColumnFlags_WidthStretch);
+  // Newest first: the last restart is the one being investigated.
+  for (int i = n.recent_restarts_size() - 1; i >= 0; --i) {
+    const auto& r = n.recent_restarts(i);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(event_clock(r.time_us()).c_str());
+    ImGui::TableNextColumn();
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::kRestart);
+    ImGui::TextWrapped("%s", r.reason().empty() ? "(no reason)" : r.reason().c_str());
+    ImGui::PopStyleColor();
+    if (!r.old_pid().empty() || !r.new_pid().empty())
+      ImGui::TextDisabled("%s \xE2\x86\x92 %s", r.old_pid().c_str(), r.new_pid().c_str());
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace
+
+bool draw_tree_detail(NodeView& node) {
+  const v1::TreeNode* n = node.tree.selected();
+  if (!n) return false;
+  ImGui::Text("%s", tree_display_name(*n).c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s", v1::TreeNode::Kind_Name(n->kind()).c_str());
+  if (!n->pid().empty()) {
+    ImGui::TextUnformatted(n->pid().c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("copy pid##tree")) ImGui::SetClipboardText(n->pid().c_str());
+  }
+  ImGui::Separator();
+  identity(*n, node.tree.child_count(node.tree.find(n->id())));
+  if (n->kind() == v1::TreeNode::SUPERVISOR) {
+    ImGui::Spacing();
+    headroom_gauge(*n);
+  }
+  if (n->kind() != v1::TreeNode::APPLICATION) {
+    ImGui::Spacing();
+    history(*n);
+  }
+  return true;
+}
+
+}  // namespace beamscope::gui
