@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "atoms.hpp"
+#include "sweep_atoms.hpp"
 #include "beamscope/protocol/limits.hpp"
 #include "terms.hpp"
 
@@ -111,6 +112,12 @@ bool read_sample(ErlNifEnv* env, ERL_NIF_TERM m, v1::ProcessSample& out, std::ui
   out.set_fullsweep_after(u64(env, m, atoms::fullsweep_after));
   out.set_memory_guarded(terms::flag(env, m, atoms::memory_guarded));
   out.set_application(terms::text(env, m, atoms::application, max));
+  out.set_minor_gcs_per_s(u64(env, m, sweep_atoms::minor_gcs_per_s));
+  ERL_NIF_TERM v;
+  if (enif_get_map_value(env, m, sweep_atoms::mailbox_growth_per_s, &v))
+    out.set_mailbox_growth_per_s(terms::number(env, v));
+  if (enif_get_map_value(env, m, sweep_atoms::seconds_to_threshold, &v))
+    out.set_seconds_to_threshold(terms::number(env, v));
   return true;
 }
 
@@ -131,7 +138,8 @@ void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, s
   }
 }
 
-void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const SweepResult& sweep, v1::Keyframe& kf) {
+void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const Sweep& live, v1::Keyframe& kf) {
+  const SweepResult& sweep = live.last();
   auto* h = kf.mutable_mailbox_histogram();
   for (std::size_t i = 0; i < MailboxHistogram::kBounds.size(); ++i) {
     h->add_upper_bounds(MailboxHistogram::kBounds[i]);
@@ -144,10 +152,33 @@ void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const SweepResult& sweep
   auto* s = kf.mutable_sweep();
   s->set_processes_swept(sweep.processes);
   s->set_duration_us(sweep.duration_us);
-  // The measured period between sweeps when there is one, else the configured tick.
+  // The measured period between sweeps when there is one, else the sampler's estimate.
   s->set_period_ms(sweep.period_us != 0 ? sweep.period_us / 1000 : u64(env, stats_map, atoms::period_ms));
   s->set_sweeps_total(sweep.sweeps_total);
   s->set_tick_cost_us(u64(env, stats_map, atoms::tick_cost_us));
+  ERL_NIF_TERM v;
+  if (enif_get_map_value(env, stats_map, sweep_atoms::budget_ratio, &v)) s->set_budget_ratio(terms::number(env, v));
+  if (enif_get_map_value(env, stats_map, sweep_atoms::cost_ratio, &v)) s->set_cost_ratio(terms::number(env, v));
+  s->set_chunk_us_max(u64(env, stats_map, sweep_atoms::chunk_us_max));
+  s->set_guarded_total(u64(env, stats_map, sweep_atoms::guarded_total));
+  s->set_sweep_progress(live.progress());
+
+  // The per-process part of the agent's memory: its table of processes.
+  auto* a = kf.mutable_agent();
+  a->set_tracked_processes(live.tracked());
+  a->set_bytes_per_process(live.tracked() ? live.table_bytes() / live.tracked() : 0);
+
+  // Word size 8 on every 64-bit emulator; the heap proxy is in words.
+  const std::uint64_t word = kf.info().word_size() ? kf.info().word_size() : 8;
+  for (const AppTotals& t : sweep.apps) {
+    if (static_cast<std::size_t>(kf.applications_size()) >= kMaxApps) break;
+    auto* app = kf.add_applications();
+    app->set_name(t.name);
+    app->set_processes(t.processes);
+    app->set_memory_bytes(t.heap_words * word);
+    app->set_mailbox_messages(t.mailbox);
+    app->set_reductions(t.reductions);
+  }
 }
 
 }  // namespace beamscope::agent

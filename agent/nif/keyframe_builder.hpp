@@ -24,8 +24,10 @@ bool read_sample(ErlNifEnv* env, ERL_NIF_TERM map, v1::ProcessSample& out, std::
 void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, std::size_t limit,
                   v1::Keyframe& kf);
 
-/// Histogram and sweep stats from the last sweep; tick_cost_us and
-/// period_ms from the sampler's map.
-void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const SweepResult& sweep, v1::Keyframe& kf);
+/// Histogram, sweep stats and application totals from the last complete
+/// sweep, progress and table size from the one under way; tick_cost_us,
+/// period_ms, budget_ratio, cost_ratio, chunk_us_max and guarded_total
+/// from the sampler's map.
+void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const Sweep& sweep, v1::Keyframe& kf);
 
 }  // namespace beamscope::agent

@@ -12,11 +12,13 @@
 #include "agent_state.hpp"
 #include "atoms.hpp"
 #include "keyframe_builder.hpp"
+#include "sweep_atoms.hpp"
+#include "sweep_nifs.hpp"
 #include "terms.hpp"
-
-namespace beamscope::agent {
 #include "tree_atoms.hpp"
 #include "tree_terms.hpp"
+
+namespace beamscope::agent {
 namespace {
 
 // The resource wraps a pointer so that the AgentState is built and
@@ -36,11 +38,6 @@ void destroy_handle(ErlNifEnv*, void* obj) {
   auto* h = static_cast<Handle*>(obj);
   delete h->state;
   h->state = nullptr;
-}
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 ERL_NIF_TERM error_text(ErlNifEnv* env, const std::string& text) {
@@ -65,8 +62,6 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
     out.metrics_listen = terms::text(env, v, 1024);
     if (out.metrics_listen->empty()) return false;
   }
-  const std::uint64_t k = terms::u64(env, map, atoms::top_k);
-  out.top_k = k == 0 ? 50 : std::min<std::uint64_t>(k, 1000);
   // {User, Password} binaries (beamscope_config read any auth file) or disabled.
   int arity = 0;
   const ERL_NIF_TERM* pair = nullptr;
@@ -80,6 +75,8 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
     out.tls_pem = terms::text(env, v, 4096);
     if (out.tls_pem.empty()) return false;
   }
+  const std::uint64_t k = terms::u64(env, map, atoms::top_k);
+  out.top_k = k == 0 ? 50 : std::min<std::uint64_t>(k, 1000);
   return true;
 }
 
@@ -111,60 +108,63 @@ ERL_NIF_TERM nif_stop(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return atoms::ok;
 }
 
-ERL_NIF_TERM nif_sweep_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+// publish(Ref, NodeInfo, Gauges, [HotSample], SweepStats) -> ok.
+ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = get_state(env, argv[0]);
-  if (!s) return enif_make_badarg(env);
+  if (!s || !enif_is_map(env, argv[1]) || !enif_is_map(env, argv[2]) || !enif_is_list(env, argv[3]) ||
+      !enif_is_map(env, argv[4]))
+    return enif_make_badarg(env);
   std::lock_guard lock(s->mutex());
-  s->sweep().begin(now_us());
-  return atoms::ok;
-}
-
-// Longer chunks would break the < 1 ms rule; refuse them.
-constexpr unsigned kMaxChunk = 20000;
-
-ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  AgentState* s = get_state(env, argv[0]);
-  unsigned len = 0;
-  if (!s || !enif_get_list_length(env, argv[1], &len) || len > kMaxChunk) return enif_make_badarg(env);
-  std::lock_guard lock(s->mutex());
-  ERL_NIF_TERM list = argv[1], head;
-  while (enif_get_list_cell(env, list, &head, &list)) {
-    int arity = 0;
-    const ERL_NIF_TERM* t = nullptr;
-    ErlNifPid pid;
-    if (!enif_get_tuple(env, head, &arity, &t) || arity != 4 || !enif_get_local_pid(env, t[0], &pid)) continue;
-    s->sweep().add(static_cast<std::uint64_t>(pid.pid), terms::u64(env, t[1]), terms::u64(env, t[2]),
-                   terms::u64(env, t[3]));
+  try {
+    v1::Keyframe kf;
+    read_node_info(env, argv[1], *kf.mutable_info());
+    read_gauges(env, argv[2], *kf.mutable_gauges());
+    const SweepResult& sweep = s->sweep().last();
+    read_samples(env, argv[3], sweep, 3 * s->config().top_k, kf);
+    fill_sweep(env, argv[4], s->sweep(), kf);
+    s->publish(std::move(kf));
+  } catch (const std::exception& e) {
+    return error_text(env, std::string("beamscope_nif:publish: ") + e.what());
   }
   return atoms::ok;
 }
 
-// erl_nif.h's enif_make_pid macro casts to a const type, which -Wextra flags.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-qualifiers"
-ERL_NIF_TERM make_pid(ErlNifEnv* env, std::uint64_t key) {
-  ErlNifPid pid;
-  pid.pid = static_cast<ERL_NIF_TERM>(key);
-  return enif_make_pid(env, &pid);
-}
-#pragma GCC diagnostic pop
+ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
 
-// sweep_end(Ref) -> [Pid]: the hot set.
-ERL_NIF_TERM nif_sweep_end(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+// stats(Ref) -> #{...}: counters and the NIF's view of the last sweep.
+ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = get_state(env, argv[0]);
   if (!s) return enif_make_badarg(env);
   std::lock_guard lock(s->mutex());
-  if (!s->sweep().end(now_us())) return enif_make_list(env, 0);
-  const auto& hot = s->sweep().last().hot;
-  std::vector<ERL_NIF_TERM> pids;
-  pids.reserve(hot.size());
-  for (const auto& p : hot) pids.push_back(make_pid(env, p.key));
-  return enif_make_list_from_array(env, pids.data(), static_cast<unsigned>(pids.size()));
+  const AgentCounters c = s->counters();
+  const SweepResult& last = s->sweep().last();
+
+  std::vector<ERL_NIF_TERM> top;
+  for (std::size_t i = 0; i < last.top_mailbox.size() && i < 10; ++i)
+    top.push_back(enif_make_tuple2(env, make_local_pid(env, last.top_mailbox[i].key),
+                                   u(env, last.top_mailbox[i].message_queue_len)));
+  const auto kf = s->latest();
+
+  ERL_NIF_TERM keys[] = {
+      atoms::sweeps_total, atoms::last_sweep_processes, atoms::last_sweep_us, atoms::hot_count,
+      atoms::top_mailbox, atoms::histogram_count, atoms::histogram_sum, atoms::frames_published,
+      atoms::frames_sent, atoms::frames_dropped, atoms::frames_rejected, atoms::viewers,
+      atoms::keyframes_sent, atoms::deltas_sent, atoms::publish_dropped, atoms::seq,
+      atoms::memory_bytes, atoms::running, atoms::snapshot_process_count, atoms::snapshot_processes};
+  ERL_NIF_TERM values[] = {
+      u(env, last.sweeps_total), u(env, last.processes), u(env, last.duration_us), u(env, last.hot.size()),
+      enif_make_list_from_array(env, top.data(), static_cast<unsigned>(top.size())),
+      u(env, last.histogram.count), u(env, last.histogram.sum), u(env, c.frames_published),
+      u(env, c.frames_sent), u(env, c.frames_dropped), u(env, c.frames_rejected), u(env, c.viewers),
+      u(env, c.keyframes_sent), u(env, c.deltas_sent), u(env, c.publish_dropped), u(env, c.seq),
+      u(env, c.memory_bytes), c.running ? atoms::true_ : atoms::false_,
+      u(env, kf ? kf->gauges().process_count() : 0), u(env, kf ? kf->processes_size() : 0)};
+  static_assert(std::size(keys) == std::size(values));
+  ERL_NIF_TERM map;
+  enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);
+  return map;
 }
 
-// publish(Ref, NodeInfo, Gauges, [HotSample], SweepStats) -> ok.
-ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  AgentState* s = get_state(env, argv[0]);
 // publish_tree(Ref, [NodeMap], StatsMap) -> ok. Dirty CPU: O(nodes).
 ERL_NIF_TERM nif_publish_tree(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = get_state(env, argv[0]);
@@ -204,65 +204,6 @@ ERL_NIF_TERM nif_tree_snapshot(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return snapshot_term(env, *kf);
 }
 
-  if (!s || !enif_is_map(env, argv[1]) || !enif_is_map(env, argv[2]) || !enif_is_list(env, argv[3]) ||
-      !enif_is_map(env, argv[4]))
-    return enif_make_badarg(env);
-  std::lock_guard lock(s->mutex());
-  try {
-    v1::Keyframe kf;
-    read_node_info(env, argv[1], *kf.mutable_info());
-    read_gauges(env, argv[2], *kf.mutable_gauges());
-    const SweepResult& sweep = s->sweep().last();
-    read_samples(env, argv[3], sweep, 3 * s->config().top_k, kf);
-  tree_atoms::init(env);
-    fill_sweep(env, argv[4], sweep, kf);
-    s->publish(std::move(kf));
-  } catch (const std::exception& e) {
-    return error_text(env, std::string("beamscope_nif:publish: ") + e.what());
-  }
-  return atoms::ok;
-}
-  tree_atoms::init(env);
-
-ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
-
-// stats(Ref) -> #{...}: counters and the NIF's view of the last sweep.
-ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  AgentState* s = get_state(env, argv[0]);
-  if (!s) return enif_make_badarg(env);
-  std::lock_guard lock(s->mutex());
-  const AgentCounters c = s->counters();
-  const SweepResult& last = s->sweep().last();
-
-  std::vector<ERL_NIF_TERM> top;
-  for (std::size_t i = 0; i < last.top_mailbox.size() && i < 10; ++i)
-    top.push_back(enif_make_tuple2(env, make_pid(env, last.top_mailbox[i].key),
-                                   u(env, last.top_mailbox[i].message_queue_len)));
-  const auto kf = s->latest();
-
-  ERL_NIF_TERM keys[] = {
-    {"publish_tree", 3, nif_publish_tree, ERL_NIF_DIRTY_JOB_CPU_BOUND},
-    {"publish_events", 3, nif_publish_events, 0},
-    {"tree_snapshot", 1, nif_tree_snapshot, ERL_NIF_DIRTY_JOB_CPU_BOUND},
-      atoms::sweeps_total, atoms::last_sweep_processes, atoms::last_sweep_us, atoms::hot_count,
-      atoms::top_mailbox, atoms::histogram_count, atoms::histogram_sum, atoms::frames_published,
-      atoms::frames_sent, atoms::frames_dropped, atoms::frames_rejected, atoms::viewers,
-      atoms::keyframes_sent, atoms::deltas_sent, atoms::publish_dropped, atoms::seq,
-      atoms::memory_bytes, atoms::running, atoms::snapshot_process_count, atoms::snapshot_processes};
-  ERL_NIF_TERM values[] = {
-      u(env, last.sweeps_total), u(env, last.processes), u(env, last.duration_us), u(env, last.hot.size()),
-      enif_make_list_from_array(env, top.data(), static_cast<unsigned>(top.size())),
-      u(env, last.histogram.count), u(env, last.histogram.sum), u(env, c.frames_published),
-      u(env, c.frames_sent), u(env, c.frames_dropped), u(env, c.frames_rejected), u(env, c.viewers),
-      u(env, c.keyframes_sent), u(env, c.deltas_sent), u(env, c.publish_dropped), u(env, c.seq),
-      u(env, c.memory_bytes), c.running ? atoms::true_ : atoms::false_,
-      u(env, kf ? kf->gauges().process_count() : 0), u(env, kf ? kf->processes_size() : 0)};
-  static_assert(std::size(keys) == std::size(values));
-  ERL_NIF_TERM map;
-  enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);
-  return map;
-}
-
 bool open_type(ErlNifEnv* env) {
   ErlNifResourceFlags tried;
   g_state_type = enif_open_resource_type(env, nullptr, kResourceName, destroy_handle,
@@ -273,6 +214,8 @@ bool open_type(ErlNifEnv* env) {
 
 int on_load(ErlNifEnv* env, void**, ERL_NIF_TERM) {
   atoms::init(env);
+  sweep_atoms::init(env);
+  tree_atoms::init(env);
   return open_type(env) ? 0 : 1;
 }
 
@@ -280,6 +223,8 @@ int on_load(ErlNifEnv* env, void**, ERL_NIF_TERM) {
 // resource type (same layout, same name) so running agents keep working.
 int on_upgrade(ErlNifEnv* env, void**, void**, ERL_NIF_TERM) {
   atoms::init(env);
+  sweep_atoms::init(env);
+  tree_atoms::init(env);
   return open_type(env) ? 0 : 1;
 }
 
@@ -290,14 +235,23 @@ void on_unload(ErlNifEnv*, void*) {}
 ErlNifFunc nif_funcs[] = {
     {"start", 1, nif_start, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"stop", 1, nif_stop, ERL_NIF_DIRTY_JOB_IO_BOUND},
-    {"sweep_begin", 1, nif_sweep_begin, 0},
+    {"sweep_begin", 2, nif_sweep_begin, 0},
     {"sweep_chunk", 2, nif_sweep_chunk, 0},
+    {"sweep_grow", 2, nif_sweep_grow, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"sweep_end", 1, nif_sweep_end, 0},
+    {"sweep_hot", 1, nif_sweep_hot, 0},
+    {"sweep_stats", 1, nif_sweep_stats, 0},
     {"publish", 5, nif_publish, 0},
     {"stats", 1, nif_stats, 0},
+    {"publish_tree", 3, nif_publish_tree, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"publish_events", 3, nif_publish_events, 0},
+    {"tree_snapshot", 1, nif_tree_snapshot, ERL_NIF_DIRTY_JOB_CPU_BOUND},
 };
 
 }  // namespace
+
+AgentState* state_of(ErlNifEnv* env, ERL_NIF_TERM term) { return get_state(env, term); }
+
 }  // namespace beamscope::agent
 
 ERL_NIF_INIT(beamscope_nif, beamscope::agent::nif_funcs, beamscope::agent::on_load, nullptr,

@@ -1,12 +1,17 @@
-// Aggregation of one sweep of the process table, fed in chunks: the
-// mailbox histogram, reductions since the previous sweep, and the top-K by
-// mailbox, by reductions delta and by total heap, whose union is the hot
-// set. Knows nothing of erl_nif: a process is its pid's term value (a
-// stable immediate while the process lives).
+// Aggregation of one sweep of the process table, fed in paced chunks: the
+// mailbox histogram, reductions since the previous sweep, per-application
+// totals, and the top-K by mailbox, by reductions delta, by heap and by
+// mailbox growth (processes whose mailbox grew in consecutive sweeps); the
+// union of the rankings is the hot set. Everything a viewer sees describes
+// one complete sweep: results are swapped in at sweep end. Knows nothing
+// of erl_nif: a process is its pid's term value (a stable immediate while
+// the process lives).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pid_table.hpp"
@@ -31,19 +36,32 @@ struct SweptProcess {
   std::uint64_t message_queue_len = 0;
   std::uint64_t reductions = 0;
   std::uint64_t reductions_delta = 0;  // since the previous sweep
-  std::uint64_t total_heap_words = 0;
+  std::uint64_t heap_words = 0;        // young heap (heap_size): the sweep's memory proxy
+  std::uint64_t mailbox_growth = 0;    // messages more than at the previous sweep
+  std::uint64_t growth_streak = 0;     // consecutive sweeps it grew (0..3)
+};
+
+/// Totals of the processes whose group leader is one application master.
+struct AppTotals {
+  std::string name;
+  std::uint64_t processes = 0;
+  std::uint64_t heap_words = 0;
+  std::uint64_t mailbox = 0;
+  std::uint64_t reductions = 0;
 };
 
 /// A complete sweep, kept until the next one ends.
 struct SweepResult {
-  std::vector<SweptProcess> hot;        // union of the rankings, by mailbox desc
+  std::vector<SweptProcess> hot;          // union of the rankings, by mailbox desc
   std::vector<SweptProcess> top_mailbox;  // ranking by mailbox, desc
+  std::vector<SweptProcess> growing;      // growing for >= 2 sweeps, by growth desc
+  std::vector<AppTotals> apps;            // empty unless the sweep counted applications
   MailboxHistogram histogram;
   std::uint64_t processes = 0;
-  std::uint64_t duration_us = 0;   // sweep_begin to sweep_end (wall)
-  std::uint64_t period_us = 0;     // since the previous sweep began; 0 at first
+  std::uint64_t duration_us = 0;  // sweep_begin to sweep_end (wall)
+  std::uint64_t period_us = 0;    // since the previous sweep began; 0 at first
   std::uint64_t sweeps_total = 0;
-  /// Reductions per second of `key` over the last period, 0 when unknown.
+  /// Reductions per second of `p` over the last period, 0 when unknown.
   std::uint64_t rate_per_s(const SweptProcess& p) const;
 };
 
@@ -57,6 +75,8 @@ class TopK {
   void offer(const SweptProcess& p);
   /// Descending by value, ties by key; empties the heap.
   std::vector<SweptProcess> take_sorted();
+  /// The entries so far, unordered (the sweep under way).
+  const std::vector<SweptProcess>& peek() const { return heap_; }
 
  private:
   bool greater(const SweptProcess& a, const SweptProcess& b) const;
@@ -65,35 +85,63 @@ class TopK {
   std::vector<SweptProcess> heap_;
 };
 
+/// Mailboxes smaller than this never count as "growing".
+inline constexpr std::uint64_t kGrowthMinMailbox = 16;
+/// At most this many applications are counted per sweep.
+inline constexpr std::size_t kMaxApps = 256;
+
 class Sweep {
  public:
   explicit Sweep(std::size_t top_k);
 
-  /// Starts a sweep (an unfinished one is discarded). `now_us`: a monotonic clock.
-  void begin(std::int64_t now_us);
+  /// Starts a sweep (an unfinished one is discarded). `now_us`: a
+  /// monotonic clock. `masters`: application master pid keys and names;
+  /// empty means this sweep does not count applications. O(apps).
+  void begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std::string>> masters);
   /// Adds one process of the current sweep; ignored outside a sweep.
-  void add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words);
+  /// `group_leader` is 0 when not read.
+  void add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
+           std::uint64_t group_leader);
+  /// Purges up to `slots` slots of entries of processes gone for a sweep.
+  void purge_step(std::size_t slots);
   /// Ends the sweep; false when none was begun.
   bool end(std::int64_t now_us);
 
+  /// Whether the table should grow (on a dirty scheduler) to hold `expected`.
+  bool wants_growth(std::size_t expected) const { return table_.wants_growth(expected); }
+  void grow(std::size_t expected) { table_.grow(expected); }
+
   bool active() const { return active_; }
+  std::uint64_t progress() const { return active_ ? processes_ : 0; }
   const SweepResult& last() const { return last_; }
+  /// The sweep under way's top entries by mailbox with a non-empty
+  /// mailbox: promoted to the hot set before the sweep ends.
+  std::vector<std::uint64_t> rising() const;
+  std::size_t tracked() const { return table_.size(); }
+  std::size_t table_bytes() const { return table_.bytes(); }
+  /// Processes seen but not tracked (table full, waiting for grow()).
+  std::uint64_t untracked_total() const { return untracked_total_; }
   /// Bytes held (tables and vectors), for the agent's memory report.
   std::size_t bytes() const;
 
  private:
   std::size_t top_k_;
   bool active_ = false;
+  unsigned epoch_ = 0;
   std::int64_t begin_us_ = 0;
   std::int64_t prev_begin_us_ = 0;
   bool have_prev_ = false;
-  PidTable prev_reds_;  // previous complete sweep
-  PidTable cur_reds_;   // this sweep so far
+  PidTable table_;
   TopK by_mailbox_;
   TopK by_reds_;
   TopK by_heap_;
+  TopK by_growth_;
   MailboxHistogram histogram_;
   std::uint64_t processes_ = 0;
+  std::uint64_t untracked_total_ = 0;
+  std::unordered_map<std::uint64_t, std::size_t> app_index_;  // master key -> apps_ index
+  std::vector<AppTotals> apps_;
+  bool count_apps_ = false;
   SweepResult last_;
 };
 

@@ -56,7 +56,7 @@ dead_process_reads_undefined_test() ->
     P = spawn(fun() -> ok end),
     timer:sleep(10),
     ?assertEqual(undefined, beamscope_sweep:read(P)),
-    ?assertMatch({_, 0, _, _}, beamscope_sweep:read(self())).
+    ?assertMatch([{message_queue_len, 0}, {reductions, _}, {heap_size, _}], beamscope_sweep:read(self())).
 
 hot_sample_guard_test() ->
     P = sink(),
@@ -84,11 +84,15 @@ hot_sample_fields_test() ->
 nif_rejects_bad_input_test() ->
     Ref = nif(5),
     ?assertError(badarg, beamscope_nif:start(#{})),
-    ?assertError(badarg, beamscope_nif:sweep_chunk(Ref, lists:duplicate(20001, x))),
+    ?assertError(badarg, beamscope_nif:sweep_chunk(Ref, lists:duplicate(40001, x))),
     ?assertError(badarg, beamscope_nif:stats(make_ref())),
-    ok = beamscope_nif:sweep_begin(Ref),
+    ?assertError(badarg, beamscope_nif:sweep_begin(Ref, x)),
+    ?assertError(badarg, beamscope_nif:sweep_grow(Ref, -1)),
+    ok = beamscope_nif:sweep_grow(Ref, 10),
+    ok = beamscope_nif:sweep_begin(Ref, [x, {self(), foo}, {self(), <<"app">>}]),
     %% Malformed items are skipped, never trusted.
-    ok = beamscope_nif:sweep_chunk(Ref, [x, {self()}, {self(), -1, foo, 1 bsl 70}, {self(), 1, 2, 3}]),
+    _ = beamscope_nif:sweep_chunk(Ref, [x, y, self(), undefined, self(), [{a, -1}, {b, foo}, {c, 1 bsl 70}],
+                                        self(), [x], self(), [{a, 1}, {b, 2}, {c, 3}], odd]),
     [Self] = beamscope_nif:sweep_end(Ref),
     ?assertEqual(self(), Self),
     %% Garbage maps publish an empty keyframe rather than crash.

@@ -10,11 +10,13 @@
                     metrics_listen := binary() | disabled,
                     tick_ms := 100..60000,
                     top_k := 1..1000,
-                    mailbox_guard := non_neg_integer(),
+                    mailbox_guard := 0..10000000,
+                    budget := float(),
+                    mailbox_alarm := pos_integer(),
                     metrics_auth := {binary(), binary()} | disabled,
                     metrics_tls := binary() | disabled}.
 
--define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard,
+-define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls]).
 
 %% @doc Defaults of every key (the same as in beamscope.app.src).
@@ -25,6 +27,8 @@ defaults() ->
       tick_ms => 1000,
       top_k => 50,
       mailbox_guard => 100000,
+      budget => 0.01,
+      mailbox_alarm => 10000,
       metrics_auth => disabled,
       metrics_tls => disabled}.
 
@@ -67,8 +71,13 @@ validate(metrics_listen, V) ->
     end;
 validate(tick_ms, V) -> int_range(V, 100, 60000);
 validate(top_k, V) -> int_range(V, 1, 1000);
-validate(mailbox_guard, V) when is_integer(V), V >= 0 -> {ok, V};
-validate(mailbox_guard, _) -> {error, "expected an integer >= 0"};
+%% Above ten million queued messages a single memory read could stall a
+%% scheduler for seconds: that is no guard.
+validate(mailbox_guard, V) -> int_range(V, 0, 10000000);
+%% Share of the node's scheduler capacity the agent may use.
+validate(budget, V) when is_number(V), V >= 0.001, V =< 0.5 -> {ok, float(V)};
+validate(budget, _) -> {error, "expected a number in 0.001..0.5 (share of scheduler capacity, 0.01 = 1%)"};
+validate(mailbox_alarm, V) -> int_range(V, 1, 1 bsl 32);
 validate(metrics_auth, disabled) -> {ok, disabled};
 validate(metrics_auth, {file, Path}) -> auth_file(Path);
 validate(metrics_auth, {User, Password}) ->

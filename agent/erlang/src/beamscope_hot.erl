@@ -1,33 +1,92 @@
 %% @doc Rich samples of the few hot processes the NIF picked (top-K by
-%% mailbox, reduction rate and heap). Only these get the costlier items;
-%% `memory` is never read above the mailbox guard, `messages` never.
+%% mailbox, by reduction rate, by heap, the growing ones, and the sweep
+%% under way's top mailboxes), taken every tick. Only these get the
+%% costlier items. `memory` and `total_heap_size` (both walk the message
+%% queue and do not yield) are never read when the mailbox, now or when
+%% last seen, is above the guard; `messages` never. Keeps the previous
+%% tick's figures of each hot process to give growth and GC rates.
 -module(beamscope_hot).
 
--export([sample/2, sample_one/2]).
+-export([new/0, sample/4, sample/2, sample_one/2, guarded_total/1]).
+-export_type([hot/0]).
 
+-record(hot, {prev = #{} :: #{pid() => {integer(), non_neg_integer(), non_neg_integer()}},
+              guarded_total = 0 :: non_neg_integer()}).
+-opaque hot() :: #hot{}.
+
+%% Items that cost the same whatever the mailbox holds.
 -define(ITEMS, [registered_name, initial_call, current_function, status,
-                message_queue_len, reductions, heap_size, total_heap_size,
-                stack_size, garbage_collection]).
+                message_queue_len, reductions, heap_size, stack_size,
+                garbage_collection]).
 
-%% @doc Samples each pid; dead ones are skipped. Cost per process: one
-%% process_info/2, one for memory when the mailbox is under `Guard`, the
-%% dictionary only for proc_lib processes (to find '$initial_call'), one
-%% application lookup. Meant for at most a few hundred processes.
+-spec new() -> hot().
+new() -> #hot{}.
+
+%% @doc Rich reads skipped by the guard since start.
+-spec guarded_total(hot()) -> non_neg_integer().
+guarded_total(#hot{guarded_total = G}) -> G.
+
+%% @doc Samples each pid (dead ones are skipped) and adds rates against
+%% the previous call: minor_gcs_per_s, mailbox_growth_per_s and
+%% seconds_to_threshold (until the mailbox reaches `Alarm` at that growth;
+%% 0 when not growing or already there). Cost per process: one
+%% process_info/2, one more for memory under the guard, the dictionary
+%% only for proc_lib processes, one application lookup: meant for at most
+%% a few hundred processes.
+-spec sample([pid()], non_neg_integer(), pos_integer(), hot()) -> {[map()], hot()}.
+sample(Pids, Guard, Alarm, #hot{prev = Prev, guarded_total = G0}) ->
+    Now = erlang:monotonic_time(microsecond),
+    {Samples, Seen, G} =
+        lists:foldl(
+          fun(P, {Acc, SeenAcc, GAcc} = Same) ->
+                  Last = maps:get(P, Prev, undefined),
+                  case sample_one(P, Guard, last_mailbox(Last)) of
+                      undefined -> Same;
+                      S0 ->
+                          S = rates(S0, Last, Now, Alarm),
+                          #{message_queue_len := Q, minor_gcs := Gc} = S,
+                          {[S | Acc], SeenAcc#{P => {Now, Q, Gc}},
+                           GAcc + guarded(S)}
+                  end
+          end, {[], #{}, G0}, Pids),
+    {lists:reverse(Samples), #hot{prev = Seen, guarded_total = G}}.
+
+%% @doc Samples without history (no rates). Kept for callers that need
+%% one shot.
 -spec sample([pid()], non_neg_integer()) -> [map()].
 sample(Pids, Guard) ->
     [S || P <- Pids, S <- [sample_one(P, Guard)], S =/= undefined].
 
 %% @doc One process; undefined when it is gone.
 -spec sample_one(pid(), non_neg_integer()) -> map() | undefined.
-sample_one(P, Guard) ->
+sample_one(P, Guard) -> sample_one(P, Guard, 0).
+
+sample_one(P, Guard, LastSeen) ->
     case erlang:process_info(P, ?ITEMS) of
         undefined -> undefined;
-        Info -> build(P, maps:from_list(Info), Guard)
+        Info -> build(P, maps:from_list(Info), Guard, LastSeen)
     end.
 
-build(P, #{message_queue_len := Q} = I, Guard) ->
+last_mailbox({_T, Q, _Gc}) -> Q;
+last_mailbox(undefined) -> 0.
+
+guarded(#{memory_guarded := true}) -> 1;
+guarded(_) -> 0.
+
+rates(S, undefined, _Now, _Alarm) ->
+    S#{minor_gcs_per_s => 0, mailbox_growth_per_s => 0.0, seconds_to_threshold => 0.0};
+rates(#{message_queue_len := Q, minor_gcs := Gc} = S, {T, Q0, Gc0}, Now, Alarm) ->
+    Dt = max(Now - T, 1) / 1.0e6,
+    Growth = (Q - Q0) / Dt,
+    ToAlarm = if Growth > 0, Q < Alarm -> (Alarm - Q) / Growth;
+                 true -> 0.0
+              end,
+    S#{minor_gcs_per_s => max(0, round((Gc - Gc0) / Dt)),
+       mailbox_growth_per_s => Growth, seconds_to_threshold => ToAlarm}.
+
+build(P, #{message_queue_len := Q} = I, Guard, LastSeen) ->
     Gc = maps:get(garbage_collection, I),
-    {Memory, Guarded} = memory(P, Q, Guard),
+    {Memory, Total, Guarded} = memory(P, max(Q, LastSeen), Guard),
     #{pid => P,
       registered_name => case maps:get(registered_name, I) of
                              [] -> <<>>;
@@ -41,19 +100,19 @@ build(P, #{message_queue_len := Q} = I, Guard) ->
       memory_bytes => Memory,
       memory_guarded => Guarded,
       heap_size_words => maps:get(heap_size, I),
-      total_heap_size_words => maps:get(total_heap_size, I),
+      total_heap_size_words => Total,
       stack_size_words => maps:get(stack_size, I),
       minor_gcs => proplists:get_value(minor_gcs, Gc, 0),
       fullsweep_after => proplists:get_value(fullsweep_after, Gc, 0),
       application => application(P)}.
 
-%% process_info(P, memory) walks the message queue and does not yield:
-%% skip it when the mailbox is above the guard.
-memory(_P, Q, Guard) when Q > Guard -> {0, true};
+%% process_info(P, memory) and total_heap_size walk the message queue and
+%% do not yield: skip both when the mailbox is above the guard.
+memory(_P, Q, Guard) when Q > Guard -> {0, 0, true};
 memory(P, _Q, _Guard) ->
-    case erlang:process_info(P, memory) of
-        {memory, M} -> {M, false};
-        undefined -> {0, false}
+    case erlang:process_info(P, [memory, total_heap_size]) of
+        [{memory, M}, {total_heap_size, T}] -> {M, T, false};
+        undefined -> {0, 0, false}
     end.
 
 %% proc_lib processes all start in proc_lib:init_p/5; their real initial

@@ -6,7 +6,8 @@
 %% scheduler.
 -module(beamscope_nif).
 
--export([start/1, stop/1, sweep_begin/1, sweep_chunk/2, sweep_end/1,
+-export([start/1, stop/1, sweep_begin/2, sweep_chunk/2, sweep_grow/2, sweep_end/1,
+         sweep_hot/1, sweep_stats/1,
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1]).
 
 -on_load(load/0).
@@ -38,19 +39,43 @@ start(_Config) -> ?NOT_LOADED.
 -spec stop(reference()) -> ok.
 stop(_Ref) -> ?NOT_LOADED.
 
-%% @doc Starts a sweep of the process table. O(1).
--spec sweep_begin(reference()) -> ok.
-sweep_begin(_Ref) -> ?NOT_LOADED.
+%% @doc Starts a sweep of the process table. `Masters` are the running
+%% applications' masters (`[{Pid, NameBinary}]`, see
+%% beamscope_sweep:app_masters/0); empty: this sweep counts no
+%% applications. O(applications): the table is not cleared, dead entries
+%% are purged a few slots per chunk.
+-spec sweep_begin(reference(), [{pid(), binary()}]) -> ok.
+sweep_begin(_Ref, _Masters) -> ?NOT_LOADED.
 
-%% @doc Adds `[{Pid, MessageQueueLen, Reductions, TotalHeapWords}]` to the
-%% current sweep. O(length) with small constants; keep chunks ~2,000 long.
--spec sweep_chunk(reference(), [{pid(), non_neg_integer(), non_neg_integer(), non_neg_integer()}]) -> ok.
+%% @doc Adds `[Pid, Info | ...]` to the current sweep, where Info is what
+%% `process_info(Pid, [message_queue_len, reductions, heap_size])` (with
+%% `group_leader` appended on application sweeps) returned; `undefined`
+%% and malformed items are skipped. O(length), about 50 ns an item; at
+%% most 20,000 items. Returns `grow` when the table wants sweep_grow/2.
+-spec sweep_chunk(reference(), list()) -> ok | grow.
 sweep_chunk(_Ref, _Items) -> ?NOT_LOADED.
 
-%% @doc Ends the sweep; returns the hot set (union of the top-K by mailbox,
-%% by reductions since the previous sweep and by total heap). O(K log K).
+%% @doc Grows the table to hold `Expected` processes (no-op when it
+%% does). Dirty CPU: O(N) rehash.
+-spec sweep_grow(reference(), non_neg_integer()) -> ok.
+sweep_grow(_Ref, _Expected) -> ?NOT_LOADED.
+
+%% @doc Ends the sweep and swaps its results in; returns the hot set
+%% (union of the top-K by mailbox, by mailbox growth, by reductions since
+%% the previous sweep and by heap). O(K log K).
 -spec sweep_end(reference()) -> [pid()].
 sweep_end(_Ref) -> ?NOT_LOADED.
+
+%% @doc The last complete sweep's hot set followed by the sweep under
+%% way's top mailboxes. O(K).
+-spec sweep_hot(reference()) -> [pid()].
+sweep_hot(_Ref) -> ?NOT_LOADED.
+
+%% @doc The table (tracked_processes, table_bytes, bytes_per_process),
+%% progress of the sweep under way, and the last sweep's rankings and
+%% application totals. O(K + applications).
+-spec sweep_stats(reference()) -> map().
+sweep_stats(_Ref) -> ?NOT_LOADED.
 
 %% @doc Builds a keyframe from the maps, keeps it for /metrics and sends a
 %% keyframe or a delta on the stream (never blocks; drops are counted).

@@ -1,11 +1,14 @@
-%% @doc The sampler: owns the NIF state and, every tick_ms, takes the VM
-%% gauges, sweeps the process table, samples the hot set and publishes.
+%% @doc The sampler: owns the NIF state and, every tick_ms (on absolute
+%% deadlines, so ticks do not drift), takes the VM gauges, samples the hot
+%% set and publishes. Between ticks it sweeps the process table in chunks
+%% paced by the CPU budget (beamscope_pacer): the sweep period follows
+%% from the number of processes and the budget.
 %% It never waits on the network: publishing only queues a frame for the
 %% NIF's own I/O thread.
 -module(beamscope_sampler).
 -behaviour(gen_server).
 
--export([start_link/1, stats/0, tick_now/0, publish_tree/3, publish_events/3]).
+-export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {config :: beamscope_config:config(),
@@ -13,6 +16,11 @@
                 wall :: beamscope_gauges:wall_time(),
                 timer :: reference() | undefined,
                 early = false :: boolean(),
+                sweep :: beamscope_sweep:sweep() | undefined,
+                pacer :: beamscope_pacer:pacer() | undefined,
+                hot = beamscope_hot:new() :: beamscope_hot:hot(),
+                next_tick = 0 :: integer(),          % monotonic ms
+                slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer()}).
 
 %% @doc Starts the sampler; fails with `{start_failed, Binary}` when the NIF
@@ -26,8 +34,16 @@ start_link(Config) ->
 stats() ->
     gen_server:call(?MODULE, stats).
 
-%% @doc Runs one tick now and returns when it is done (tests, ctl attach).
-%% Cost: one full tick.
+%% @doc The sweep's and the budget's figures (tests, benchmarks): the
+%% NIF's sweep_stats/1 plus cost_ratio, budget_ratio, credit_us,
+%% chunk_us_max, list_us and guarded_total. Cost: O(K).
+-spec sweep_stats() -> map().
+sweep_stats() ->
+    gen_server:call(?MODULE, sweep_stats).
+
+%% @doc Finishes the sweep under way, sweeps every process once more,
+%% unpaced, then runs one tick and returns (tests, ctl attach). Cost: one
+%% or two full sweeps.
 -spec tick_now() -> ok.
 tick_now() ->
     gen_server:call(?MODULE, tick_now, 60000).
@@ -53,8 +69,12 @@ init(Config) ->
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
             {_, Wall} = beamscope_gauges:sample(undefined),
-            State = #state{config = Config, ref = Ref, wall = Wall},
-            {ok, schedule(State, 0)};
+            #{budget := Budget} = Config,
+            State = #state{config = Config, ref = Ref, wall = Wall,
+                           sweep = beamscope_sweep:new(Ref),
+                           pacer = beamscope_pacer:new(Budget, erlang:system_info(schedulers_online)),
+                           next_tick = erlang:monotonic_time(millisecond)},
+            {ok, schedule_slice(schedule(State, 0), 1)};
         {error, Why} ->
             beamscope_gauges:disable_wall_time(),
             {stop, {start_failed, Why}}
@@ -62,8 +82,10 @@ init(Config) ->
 
 handle_call(stats, _From, #state{ref = Ref} = S) ->
     {reply, beamscope_nif:stats(Ref), S};
-handle_call(tick_now, _From, S) ->
-    {reply, ok, tick(S)};
+handle_call(tick_now, _From, #state{sweep = Sw} = S) ->
+    {reply, ok, tick(S#state{sweep = beamscope_sweep:full(Sw)})};
+handle_call(sweep_stats, _From, #state{ref = Ref} = S) ->
+    {reply, maps:merge(beamscope_nif:sweep_stats(Ref), sweep_figures(S)), S};
 handle_call(_Other, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
@@ -88,6 +110,8 @@ handle_info(early_tick, S) ->
     {noreply, tick(S#state{early = false})};
 handle_info(tick, S) ->
     {noreply, schedule(tick(S#state{timer = undefined}), tick_ms(S))};
+handle_info(slice, S) ->
+    {noreply, slice(S#state{slice_timer = undefined})};
 handle_info(_Other, S) ->
     {noreply, S}.
 
@@ -98,24 +122,57 @@ terminate(_Reason, #state{ref = Ref}) ->
 
 tick_ms(#state{config = #{tick_ms := T}}) -> T.
 
-schedule(#state{timer = undefined} = S, After) ->
-    S#state{timer = erlang:send_after(After, self(), tick)};
-schedule(S, _After) ->
+%% The next tick is due `Period` ms after the previous deadline, not after
+%% the end of the last tick; deadlines missed while busy are skipped.
+schedule(#state{timer = undefined, next_tick = Due0} = S, Period) ->
+    Now = erlang:monotonic_time(millisecond),
+    Due = case Due0 + Period of
+              D when D >= Now -> D;
+              D -> D + ((Now - D) div max(Period, 1) + 1) * Period
+          end,
+    S#state{timer = erlang:send_after(Due, self(), tick, [{abs, true}]), next_tick = Due};
+schedule(S, _Period) ->
     S.
 
-%% One tick: gauges, sweep, hot set, publish. The cost of the previous
-%% tick is reported with this one (this one is not finished yet).
-tick(#state{ref = Ref, config = #{mailbox_guard := Guard}, wall = Wall0} = S) ->
+%% Sweeps while there is credit, then sleeps until the next chunk's
+%% estimated cost is earned back.
+slice(#state{sweep = Sw, pacer = P0} = S) ->
+    P1 = beamscope_pacer:refill(P0, erlang:monotonic_time(microsecond)),
+    {Sw1, P2} = case beamscope_pacer:credit(P1) of
+                    C when C > 0 ->
+                        {Sw2, Spent} = beamscope_sweep:step(Sw, C),
+                        {Sw2, beamscope_pacer:charge(P1, Spent)};
+                    _ -> {Sw, P1}
+                end,
+    #{next_chunk_us := Need} = beamscope_sweep:stats(Sw1),
+    schedule_slice(S#state{sweep = Sw1, pacer = P2}, beamscope_pacer:delay_ms(P2, Need)).
+
+schedule_slice(#state{slice_timer = undefined} = S, AfterMs) ->
+    S#state{slice_timer = erlang:send_after(AfterMs, self(), slice)};
+schedule_slice(S, _AfterMs) ->
+    S.
+
+sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget}}) ->
+    (beamscope_sweep:stats(Sw))#{cost_ratio => beamscope_pacer:cost_ratio(P), budget_ratio => Budget,
+                                 credit_us => beamscope_pacer:credit(P),
+                                 guarded_total => beamscope_hot:guarded_total(H)}.
+
+%% One tick: gauges, hot set, publish; its cost is charged to the budget.
+%% The cost of the previous tick is reported with this one (this one is
+%% not finished yet).
+tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm},
+            wall = Wall0, hot = Hot0} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     {Gauges, Wall} = beamscope_gauges:sample(Wall0),
-    {Hot, _Count} = beamscope_sweep:run(Ref),
-    Samples = beamscope_hot:sample(Hot, Guard),
+    {Samples, Hot} = beamscope_hot:sample(beamscope_nif:sweep_hot(Ref), Guard, Alarm, Hot0),
+    Figures = sweep_figures(S#state{hot = Hot}),
     case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
-                               #{tick_cost_us => S#state.last_cost_us,
-                                 period_ms => tick_ms(S)}) of
+                               Figures#{tick_cost_us => S#state.last_cost_us,
+                                        period_ms => tick_ms(S)}) of
         ok -> ok;
         %% One lost frame is not worth a restart (and rebinding ports).
         {error, Why} -> logger:warning("beamscope: publish failed: ~ts", [Why])
     end,
     Cost = erlang:monotonic_time(microsecond) - T0,
-    S#state{wall = Wall, last_cost_us = Cost}.
+    S#state{wall = Wall, last_cost_us = Cost, hot = Hot,
+            pacer = beamscope_pacer:charge(S#state.pacer, Cost)}.

@@ -1,48 +1,139 @@
-%% @doc The full sweep: message_queue_len, reductions and total heap of
-%% every process, fed to the NIF in chunks so that each NIF call stays well
-%% under 1 ms. The NIF keeps the histogram, the rates and the top-K and
-%% returns the hot set.
+%% @doc The mailbox sweep, done incrementally: each sweep takes the pid
+%% list once (erlang:processes/0, two words a process, held only until the
+%% sweep ends), then reads `[message_queue_len, reductions, heap_size]`
+%% (plus `group_leader` on application sweeps) of a chunk of processes at a
+%% time and hands the raw process_info/2 results to the NIF. The caller
+%% (beamscope_sampler) paces the chunks with beamscope_pacer; the NIF keeps
+%% the histogram, the rates, the application totals and the rankings, and
+%% swaps them in at sweep end. OTP 28's erlang:processes_iterator/0 is not
+%% used yet: this module targets OTP 25, which has no iterator.
 -module(beamscope_sweep).
 
--export([run/1, run/2, read/1]).
+-export([new/1, step/2, finish/1, full/1, active/1, stats/1]).
+-export([run/1, run/2, read/1, app_masters/0]).
+-export_type([sweep/0]).
 
--define(CHUNK, 2000).
+-define(CHUNK0, 256).
+-define(CHUNK_MIN, 64).
+-define(CHUNK_MAX, 4000).
+%% Aim for chunks of this many microseconds: short next to 1 ms, long
+%% next to the cost of one NIF call and one timer.
+-define(CHUNK_TARGET_US, 400).
+%% Application totals are counted on every APPS_EVERY-th sweep (the
+%% slower tier; see bench/README.md for its measured cost).
+-define(APPS_EVERY, 4).
+-define(ITEMS, [message_queue_len, reductions, heap_size]).
+-define(APP_ITEMS, [message_queue_len, reductions, heap_size, group_leader]).
 
-%% @doc Sweeps every process with the default chunk size; see run/2.
--spec run(reference()) -> {[pid()], non_neg_integer()}.
-run(Ref) ->
-    run(Ref, ?CHUNK).
+-record(sweep, {ref :: reference(),
+                pids = [] :: [pid()],
+                active = false :: boolean(),
+                chunk = ?CHUNK0 :: pos_integer(),
+                started = 0 :: non_neg_integer(),
+                chunk_us_max = 0 :: non_neg_integer(),
+                last_chunk_us_max = 0 :: non_neg_integer(),
+                list_us = 0 :: non_neg_integer(),
+                est_us = 200 :: non_neg_integer()}).
+-opaque sweep() :: #sweep{}.
 
-%% @doc Sweeps every process in chunks of `Chunk`; returns the hot set
-%% chosen by the NIF and the number of processes swept. Cost: one
-%% process_info/2 per process (~0.3 us each) plus erlang:processes/0
-%% (two words a process, transient); about 15 ms at 50k processes.
+
+%% @doc A sweep driver on the NIF state `Ref`; nothing is swept yet.
+-spec new(reference()) -> sweep().
+new(Ref) -> #sweep{ref = Ref}.
+
+%% @doc Sweeps for about `MaxUs` microseconds (at least one chunk),
+%% starting a new sweep when none is under way. Returns the driver and
+%% the microseconds spent, to charge to the budget.
+-spec step(sweep(), number()) -> {sweep(), non_neg_integer()}.
+step(#sweep{active = false} = S, MaxUs) ->
+    T0 = now_us(),
+    S1 = start(S),
+    step_chunks(S1, MaxUs, now_us() - T0);
+step(S, MaxUs) ->
+    step_chunks(S, MaxUs, 0).
+
+%% @doc Finishes the sweep under way, unpaced (tests, tick_now/0).
+-spec finish(sweep()) -> sweep().
+finish(#sweep{active = false} = S) -> S;
+finish(S) -> finish(element(1, step_chunks(S, 1.0e12, 0))).
+
+%% @doc Finishes the sweep under way, then does one whole sweep, unpaced.
+-spec full(sweep()) -> sweep().
+full(S) -> finish(start(finish(S))).
+
+-spec active(sweep()) -> boolean().
+active(#sweep{active = A}) -> A.
+
+%% @doc The driver's own figures: the longest chunk of the last complete
+%% sweep (or of this one, if longer) and what erlang:processes/0 cost.
+-spec stats(sweep()) -> #{chunk_us_max := non_neg_integer(), list_us := non_neg_integer(),
+                          chunk := pos_integer(), next_chunk_us := non_neg_integer()}.
+stats(#sweep{chunk_us_max = C, last_chunk_us_max = L, list_us = Lu, chunk = Ch, est_us = E}) ->
+    #{chunk_us_max => max(C, L), list_us => Lu, chunk => Ch, next_chunk_us => E}.
+
+%% @doc One whole sweep of every process in chunks of `Chunk` (tests and
+%% benchmarks); returns the hot set and the number of processes read.
 -spec run(reference(), pos_integer()) -> {[pid()], non_neg_integer()}.
 run(Ref, Chunk) ->
-    ok = beamscope_nif:sweep_begin(Ref),
-    Count = chunks(erlang:processes(), Ref, Chunk, [], 0, 0),
-    {beamscope_nif:sweep_end(Ref), Count}.
+    S = full((new(Ref))#sweep{chunk = Chunk}),
+    #{last_sweep_processes := N} = beamscope_nif:sweep_stats(S#sweep.ref),
+    {beamscope_nif:sweep_hot(Ref), N}.
 
-chunks([], Ref, _Chunk, Acc, _N, Count) ->
-    flush(Ref, Acc),
-    Count;
-chunks(Pids, Ref, Chunk, Acc, N, Count) when N >= Chunk ->
-    flush(Ref, Acc),
-    chunks(Pids, Ref, Chunk, [], 0, Count);
-chunks([P | Pids], Ref, Chunk, Acc, N, Count) ->
-    case read(P) of
-        undefined -> chunks(Pids, Ref, Chunk, Acc, N, Count);
-        Item -> chunks(Pids, Ref, Chunk, [Item | Acc], N + 1, Count + 1)
-    end.
-
-flush(_Ref, []) -> ok;
-flush(Ref, Acc) -> ok = beamscope_nif:sweep_chunk(Ref, Acc).
+-spec run(reference()) -> {[pid()], non_neg_integer()}.
+run(Ref) -> run(Ref, 2000).
 
 %% @doc The sweep's view of one process, or undefined when it is gone.
-%% Cost: one process_info/2 with three cheap items (no memory, no messages).
--spec read(pid()) -> {pid(), non_neg_integer(), non_neg_integer(), non_neg_integer()} | undefined.
-read(P) ->
-    case erlang:process_info(P, [message_queue_len, reductions, total_heap_size]) of
-        [{message_queue_len, Q}, {reductions, R}, {total_heap_size, H}] -> {P, Q, R, H};
-        undefined -> undefined
-    end.
+-spec read(pid()) -> [{atom(), term()}] | undefined.
+read(P) -> erlang:process_info(P, ?ITEMS).
+
+%% @doc `[{MasterPid, AppName}]` of the running applications: their
+%% processes have the master as group leader. Cost: one ETS lookup an
+%% application.
+-spec app_masters() -> [{pid(), binary()}].
+app_masters() ->
+    [{M, atom_to_binary(App, utf8)}
+     || {App, _, _} <- application:which_applications(1000),
+        M <- [application_controller:get_master(App)], is_pid(M)].
+
+start(#sweep{ref = Ref, started = N, chunk_us_max = C} = S) ->
+    Masters = case N rem ?APPS_EVERY of 0 -> app_masters(); _ -> [] end,
+    %% The table is grown before the sweep (a dirty NIF), never inside a chunk.
+    ok = beamscope_nif:sweep_grow(Ref, erlang:system_info(process_count)),
+    ok = beamscope_nif:sweep_begin(Ref, Masters),
+    T0 = now_us(),
+    Pids = erlang:processes(),
+    S#sweep{pids = Pids, active = true, started = N + 1, list_us = now_us() - T0,
+            chunk_us_max = 0, last_chunk_us_max = C}.
+
+step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
+    {S, Spent};
+step_chunks(S, MaxUs, Spent) when Spent >= MaxUs, Spent > 0 ->
+    {S, Spent};
+step_chunks(#sweep{ref = Ref, pids = Pids, chunk = Chunk, started = N} = S, MaxUs, Spent) ->
+    Items = case (N - 1) rem ?APPS_EVERY of 0 -> ?APP_ITEMS; _ -> ?ITEMS end,
+    T0 = now_us(),
+    {Batch, Rest} = batch(Pids, Chunk, Items, []),
+    Reply = beamscope_nif:sweep_chunk(Ref, Batch),
+    _ = Reply =:= grow andalso beamscope_nif:sweep_grow(Ref, erlang:system_info(process_count)),
+    S1 = case Rest of
+             [] -> _ = beamscope_nif:sweep_end(Ref),
+                   S#sweep{pids = [], active = false};
+             _ -> S#sweep{pids = Rest}
+         end,
+    Us = now_us() - T0,
+    step_chunks(adapt(S1, Chunk, Us), MaxUs, Spent + Us).
+
+%% The chunk size follows the measured cost so a chunk stays near
+%% CHUNK_TARGET_US whatever the per-process cost is on this machine.
+adapt(#sweep{chunk_us_max = M} = S, Chunk, Us) ->
+    PerProcess = max(Us, 1) / Chunk,
+    Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
+    S#sweep{chunk = Next, chunk_us_max = max(M, Us), est_us = round(Next * PerProcess)}.
+
+%% [Pid, Info | ...] as sweep_chunk/2 reads it; Info is undefined for a
+%% process that died since the list was taken (the NIF skips it).
+batch([], _N, _Items, Acc) -> {Acc, []};
+batch(Rest, 0, _Items, Acc) -> {Acc, Rest};
+batch([P | Ps], N, Items, Acc) -> batch(Ps, N - 1, Items, [P, erlang:process_info(P, Items) | Acc]).
+
+now_us() -> erlang:monotonic_time(microsecond).

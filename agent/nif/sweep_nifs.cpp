@@ -1,0 +1,193 @@
+#include "sweep_nifs.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "agent_state.hpp"
+#include "atoms.hpp"
+#include "sweep_atoms.hpp"
+#include "terms.hpp"
+
+namespace beamscope::agent {
+
+namespace {
+
+std::int64_t mono_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
+
+std::uint64_t pid_key(ErlNifEnv* env, ERL_NIF_TERM term) {
+  ErlNifPid pid;
+  if (!enif_get_local_pid(env, term, &pid)) return 0;
+  return static_cast<std::uint64_t>(pid.pid);
+}
+
+// [{MasterPid, NameBinary}] -> pairs; malformed items are skipped.
+std::vector<std::pair<std::uint64_t, std::string>> read_masters(ErlNifEnv* env, ERL_NIF_TERM list) {
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  ERL_NIF_TERM head;
+  while (enif_get_list_cell(env, list, &head, &list) && out.size() < kMaxApps) {
+    int arity = 0;
+    const ERL_NIF_TERM* t = nullptr;
+    if (!enif_get_tuple(env, head, &arity, &t) || arity != 2) continue;
+    const std::uint64_t key = pid_key(env, t[0]);
+    std::string name = terms::text(env, t[1], 255);
+    if (key != 0 && !name.empty()) out.emplace_back(key, std::move(name));
+  }
+  return out;
+}
+
+// Info = [{message_queue_len, Q}, {reductions, R}, {heap_size, H} | [{group_leader, G}]]
+// as process_info/2 returns it for that item list; anything else (undefined:
+// the process died) reads as false.
+bool read_info(ErlNifEnv* env, ERL_NIF_TERM info, std::uint64_t (&v)[4]) {
+  ERL_NIF_TERM head;
+  int i = 0;
+  v[3] = 0;
+  while (i < 4 && enif_get_list_cell(env, info, &head, &info)) {
+    int arity = 0;
+    const ERL_NIF_TERM* t = nullptr;
+    if (!enif_get_tuple(env, head, &arity, &t) || arity != 2) return false;
+    v[i] = i == 3 ? pid_key(env, t[1]) : terms::u64(env, t[1]);
+    ++i;
+  }
+  return i >= 3;
+}
+
+}  // namespace
+
+// erl_nif.h's enif_make_pid macro casts to a const type, which -Wextra flags.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-qualifiers"
+ERL_NIF_TERM make_local_pid(ErlNifEnv* env, std::uint64_t key) {
+  ErlNifPid pid;
+  pid.pid = static_cast<ERL_NIF_TERM>(key);
+  return enif_make_pid(env, &pid);
+}
+#pragma GCC diagnostic pop
+
+// sweep_begin(Ref, [{MasterPid, AppName}]) -> ok. O(applications).
+ERL_NIF_TERM nif_sweep_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  if (!s || !enif_is_list(env, argv[1])) return enif_make_badarg(env);
+  auto masters = read_masters(env, argv[1]);
+  std::lock_guard lock(s->mutex());
+  s->sweep().begin(mono_us(), std::move(masters));
+  return atoms::ok;
+}
+
+// sweep_chunk(Ref, [Pid, Info | ...]) -> ok | grow. O(chunk): about 50 ns
+// an item plus a purge of 4 table slots an item. `grow` asks the caller
+// for sweep_grow/2 (the table is over 3/4 full).
+ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  unsigned len = 0;
+  if (!s || !enif_get_list_length(env, argv[1], &len) || len > 2 * kMaxChunkItems) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  Sweep& sweep = s->sweep();
+  ERL_NIF_TERM list = argv[1], pid_term, info;
+  std::size_t items = 0;
+  while (enif_get_list_cell(env, list, &pid_term, &list) && enif_get_list_cell(env, list, &info, &list)) {
+    ++items;
+    const std::uint64_t key = pid_key(env, pid_term);
+    std::uint64_t v[4];
+    if (key == 0 || !read_info(env, info, v)) continue;  // gone mid-sweep: skipped silently
+    sweep.add(key, v[0], v[1], v[2], v[3]);
+  }
+  sweep.purge_step(4 * items);
+  return sweep.wants_growth(0) ? sweep_atoms::grow : atoms::ok;
+}
+
+// sweep_grow(Ref, Expected) -> ok. Dirty CPU: rehashes the table, O(N).
+ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  ErlNifUInt64 expected = 0;
+  if (!s || !enif_get_uint64(env, argv[1], &expected) || expected > (1ull << 28)) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  if (s->sweep().wants_growth(expected)) s->sweep().grow(expected);
+  return atoms::ok;
+}
+
+// sweep_end(Ref) -> [Pid]: the completed sweep's hot set. O(K log K).
+ERL_NIF_TERM nif_sweep_end(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  if (!s->sweep().end(mono_us())) return enif_make_list(env, 0);
+  std::vector<ERL_NIF_TERM> pids;
+  for (const auto& p : s->sweep().last().hot) pids.push_back(make_local_pid(env, p.key));
+  return enif_make_list_from_array(env, pids.data(), static_cast<unsigned>(pids.size()));
+}
+
+// sweep_hot(Ref) -> [Pid]: the last complete sweep's hot set, then the
+// sweep under way's top mailboxes (so a filling mailbox shows up as soon
+// as the sweep reaches it, not a sweep later). O(K).
+ERL_NIF_TERM nif_sweep_hot(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  const Sweep& sweep = s->sweep();
+  std::unordered_set<std::uint64_t> seen;
+  std::vector<ERL_NIF_TERM> pids;
+  for (const auto& p : sweep.last().hot)
+    if (seen.insert(p.key).second) pids.push_back(make_local_pid(env, p.key));
+  for (std::uint64_t key : sweep.rising())
+    if (seen.insert(key).second) pids.push_back(make_local_pid(env, key));
+  return enif_make_list_from_array(env, pids.data(), static_cast<unsigned>(pids.size()));
+}
+
+// sweep_stats(Ref) -> #{...}: table size and memory, progress, the last
+// sweep's rankings and application totals. O(K + applications).
+ERL_NIF_TERM nif_sweep_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  std::lock_guard lock(s->mutex());
+  const Sweep& sweep = s->sweep();
+  const SweepResult& last = sweep.last();
+  auto pairs = [env](const std::vector<SweptProcess>& v, std::uint64_t SweptProcess::*by) {
+    std::vector<ERL_NIF_TERM> out;
+    for (const auto& p : v) out.push_back(enif_make_tuple2(env, make_local_pid(env, p.key), u(env, p.*by)));
+    return enif_make_list_from_array(env, out.data(), static_cast<unsigned>(out.size()));
+  };
+  std::vector<ERL_NIF_TERM> apps;
+  for (const auto& a : last.apps) {
+    ERL_NIF_TERM name;
+    auto* d = enif_make_new_binary(env, a.name.size(), &name);
+    std::copy(a.name.begin(), a.name.end(), d);
+    apps.push_back(enif_make_tuple5(env, name, u(env, a.processes), u(env, a.heap_words), u(env, a.mailbox),
+                                    u(env, a.reductions)));
+  }
+  std::vector<ERL_NIF_TERM> rising;
+  for (std::uint64_t key : sweep.rising()) rising.push_back(make_local_pid(env, key));
+  const std::size_t tracked = sweep.tracked();
+  ERL_NIF_TERM keys[] = {sweep_atoms::tracked_processes, sweep_atoms::table_bytes, sweep_atoms::bytes_per_process,
+                         sweep_atoms::sweep_progress,    sweep_atoms::untracked_total, sweep_atoms::top_mailbox_all,
+                         sweep_atoms::growing,           sweep_atoms::applications,  sweep_atoms::rising,
+                         sweep_atoms::sweep_active,      atoms::sweeps_total,        atoms::last_sweep_processes};
+  ERL_NIF_TERM values[] = {
+      u(env, tracked),
+      u(env, sweep.table_bytes()),
+      u(env, tracked ? sweep.table_bytes() / tracked : 0),
+      u(env, sweep.progress()),
+      u(env, sweep.untracked_total()),
+      pairs(last.top_mailbox, &SweptProcess::message_queue_len),
+      pairs(last.growing, &SweptProcess::mailbox_growth),
+      enif_make_list_from_array(env, apps.data(), static_cast<unsigned>(apps.size())),
+      enif_make_list_from_array(env, rising.data(), static_cast<unsigned>(rising.size())),
+      sweep.active() ? atoms::true_ : atoms::false_,
+      u(env, last.sweeps_total),
+      u(env, last.processes)};
+  static_assert(std::size(keys) == std::size(values));
+  ERL_NIF_TERM map;
+  enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);
+  return map;
+}
+
+}  // namespace beamscope::agent
