@@ -33,7 +33,9 @@
                 chunk_us_max = 0 :: non_neg_integer(),
                 last_chunk_us_max = 0 :: non_neg_integer(),
                 list_us = 0 :: non_neg_integer(),
-                est_us = 200 :: non_neg_integer()}).
+                est_us = 200 :: non_neg_integer(),
+                cost_us = 0 :: non_neg_integer(),        % this sweep so far
+                last_cost_us = 0 :: non_neg_integer()}). % the last complete sweep
 -opaque sweep() :: #sweep{}.
 
 
@@ -67,9 +69,12 @@ active(#sweep{active = A}) -> A.
 %% @doc The driver's own figures: the longest chunk of the last complete
 %% sweep (or of this one, if longer) and what erlang:processes/0 cost.
 -spec stats(sweep()) -> #{chunk_us_max := non_neg_integer(), list_us := non_neg_integer(),
-                          chunk := pos_integer(), next_chunk_us := non_neg_integer()}.
-stats(#sweep{chunk_us_max = C, last_chunk_us_max = L, list_us = Lu, chunk = Ch, est_us = E}) ->
-    #{chunk_us_max => max(C, L), list_us => Lu, chunk => Ch, next_chunk_us => E}.
+                          chunk := pos_integer(), next_chunk_us := non_neg_integer(),
+                          sweep_cost_us := non_neg_integer()}.
+stats(#sweep{chunk_us_max = C, last_chunk_us_max = L, list_us = Lu, chunk = Ch, est_us = E,
+             last_cost_us = Cost}) ->
+    #{chunk_us_max => max(C, L), list_us => Lu, chunk => Ch, next_chunk_us => E,
+      sweep_cost_us => Cost}.
 
 %% @doc One whole sweep of every process in chunks of `Chunk` (tests and
 %% benchmarks); returns the hot set and the number of processes read.
@@ -102,7 +107,8 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C} = S) ->
     ok = beamscope_nif:sweep_begin(Ref, Masters),
     T0 = now_us(),
     Pids = erlang:processes(),
-    S#sweep{pids = Pids, active = true, started = N + 1, list_us = now_us() - T0,
+    ListUs = now_us() - T0,
+    S#sweep{pids = Pids, active = true, started = N + 1, list_us = ListUs, cost_us = ListUs,
             chunk_us_max = 0, last_chunk_us_max = C}.
 
 step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
@@ -117,7 +123,8 @@ step_chunks(#sweep{ref = Ref, pids = Pids, chunk = Chunk, started = N} = S, MaxU
     _ = Reply =:= grow andalso beamscope_nif:sweep_grow(Ref, erlang:system_info(process_count)),
     S1 = case Rest of
              [] -> _ = beamscope_nif:sweep_end(Ref),
-                   S#sweep{pids = [], active = false};
+                   S#sweep{pids = [], active = false,
+                           last_cost_us = S#sweep.cost_us + now_us() - T0};
              _ -> S#sweep{pids = Rest}
          end,
     Us = now_us() - T0,
@@ -125,7 +132,8 @@ step_chunks(#sweep{ref = Ref, pids = Pids, chunk = Chunk, started = N} = S, MaxU
 
 %% The chunk size follows the measured cost so a chunk stays near
 %% CHUNK_TARGET_US whatever the per-process cost is on this machine.
-adapt(#sweep{chunk_us_max = M} = S, Chunk, Us) ->
+adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Chunk, Us) ->
+    S = S0#sweep{cost_us = C + Us},
     PerProcess = max(Us, 1) / Chunk,
     Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
     S#sweep{chunk = Next, chunk_us_max = max(M, Us), est_us = round(Next * PerProcess)}.

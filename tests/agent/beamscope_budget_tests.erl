@@ -1,0 +1,43 @@
+%% EUnit: the agent keeps to its CPU budget over a 30 s window, measured
+%% two ways: the agent's own accounting (cost_ratio) and the node's
+%% (scheduler_wall_time busy time, minus the same node's idle baseline).
+-module(beamscope_budget_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+-define(U, beamscope_test_util).
+-define(BUDGET, 0.02).
+
+budget_respected_test_() ->
+    {timeout, 300, fun budget_respected/0}.
+
+%% Busy share of the normal schedulers over `Ms`.
+utilization(Ms) ->
+    Normal = erlang:system_info(schedulers),
+    W0 = lists:sort(erlang:statistics(scheduler_wall_time)),
+    timer:sleep(Ms),
+    W1 = lists:sort(erlang:statistics(scheduler_wall_time)),
+    {A, T} = lists:foldl(fun({{I, A0, T0}, {I, A1, T1}}, {Aa, Ta}) when I =< Normal ->
+                                 {Aa + A1 - A0, Ta + T1 - T0};
+                            (_, Acc) -> Acc
+                         end, {0, 0}, lists:zip(W0, W1)),
+    A / T.
+
+budget_respected() ->
+    _ = erlang:system_flag(scheduler_wall_time, true),
+    Idle = [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, 200000)],
+    Baseline = utilization(5000),
+    {ok, _} = ?U:start_agent([{budget, ?BUDGET}, {metrics_listen, disabled}, {tick_ms, 1000}]),
+    timer:sleep(2000),   % the bucket starts empty: let it reach its steady state
+    #{sweeps_total := S0} = beamscope_sampler:sweep_stats(),
+    Used = utilization(30000) - Baseline,
+    #{sweeps_total := S1, cost_ratio := Own, tracked_processes := Tracked} = beamscope_sampler:sweep_stats(),
+    io:format(user, "~nbudget ~.3f: node accounting ~.4f (baseline ~.4f), agent's own ~.4f, "
+              "~b sweeps of ~b processes in 30 s~n", [?BUDGET, Used, Baseline, Own, S1 - S0, Tracked]),
+    %% The agent spends its budget (it has work to do) but not more.
+    ?assert(Own =< ?BUDGET * 1.1),
+    ?assert(Own >= ?BUDGET * 0.5),
+    %% Node accounting: within 25% of the budget plus 0.25 pp of noise.
+    ?assert(Used =< ?BUDGET * 1.25 + 0.0025),
+    ?assert(S1 - S0 >= 1),
+    [P ! stop || P <- Idle],
+    ok = ?U:stop_agent().
