@@ -1,0 +1,120 @@
+%% @doc Benchmarks of the budgeted sweep (issue 7), each printed as a
+%% ratio against a baseline measured side by side in the same node and run:
+%%   1. full-sweep cost per process vs the floor
+%%      `[process_info(P, message_queue_len) || P <- processes()]`;
+%%   2. vs observer_backend:procs_info/1 (observer's full process table);
+%%   4. detection time of a filling mailbox vs N x floor / budget + 1 tick;
+%%   6. agent memory per tracked process.
+%% Usage: erl +P 2000000 -noshell -pa DIR -eval 'beamscope_bench_sweep:main([N...])'.
+-module(beamscope_bench_sweep).
+
+-export([main/1]).
+
+-define(RUNS, 3).
+
+-spec main([pos_integer()]) -> no_return().
+main(Ns) ->
+    logger:set_primary_config(level, warning),
+    io:format("~-9s ~-32s ~14s ~14s ~8s~n", ["N", "measure", "beamscope", "baseline", "ratio"]),
+    lists:foreach(fun bench/1, Ns),
+    halt(0).
+
+bench(N) ->
+    Idle = [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, N)],
+    Total = erlang:system_info(process_count),
+    %% 1 and 2, unpaced: our sweep driver vs the floor vs observer, interleaved.
+    Endpoint = "tcp://127.0.0.1:" ++ integer_to_list(free_port()),
+    {ok, Ref} = beamscope_nif:start(#{stream_endpoint => list_to_binary(Endpoint),
+                                      metrics_listen => disabled, top_k => 50}),
+    _ = fresh(fun() -> beamscope_sweep:run(Ref) end),   % warm the table
+    Rounds = [{fresh(fun floor/0), fresh(fun() -> beamscope_sweep:run(Ref) end), fresh(fun observer/0)}
+              || _ <- lists:seq(1, ?RUNS)],
+    Floor = median([F || {F, _, _} <- Rounds]),
+    Ours = median([O || {_, O, _} <- Rounds]),
+    Obs = median([B || {_, _, B} <- Rounds]),
+    row(Total, "1 sweep us/process (unpaced)", Ours / Total, Floor / Total, Ours / Floor),
+    row(Total, "2 observer procs_info/ours", Ours / Total, Obs / Total, Obs / Ours),
+    #{tracked_processes := T, bytes_per_process := B} = beamscope_nif:sweep_stats(Ref),
+    ok = beamscope_nif:stop(Ref),
+    row(Total, "6 agent bytes/tracked process", B, 64, B / 64),
+    io:format("          (tracked ~b; + 16 B/process transient pid list during a sweep)~n", [T]),
+    %% 1 paced, and 4: the running agent at the default and a 5% budget.
+    [paced(Total, Budget, Floor) || Budget <- [0.01, 0.05]],
+    [P ! stop || P <- Idle],
+    ok.
+
+paced(Total, Budget, FloorUs) ->
+    application:load(beamscope),
+    [application:set_env(beamscope, K, V) || {K, V} <-
+        [{stream_endpoint, "tcp://127.0.0.1:" ++ integer_to_list(free_port())},
+         {metrics_listen, disabled}, {budget, Budget}, {tick_ms, 1000}]],
+    {ok, _} = application:ensure_all_started(beamscope),
+    Sched = erlang:system_info(schedulers_online),
+    LimitMs = FloorUs / (Budget * Sched) / 1000 + 1000,
+    %% A process that starts filling up once the agent is in its stride.
+    ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= 1 end,
+               round(LimitMs * 3) + 10000),
+    Filler = spawn(fun() -> receive never -> ok end end),
+    T0 = erlang:monotonic_time(millisecond),
+    Feeder = spawn(fun Feed() -> [Filler ! x || _ <- lists:seq(1, 100)], timer:sleep(10), Feed() end),
+    ok = await(fun() -> seen(Filler) end, round(LimitMs * 3) + 10000),
+    %% The keyframe with it goes out at the next tick: add one tick.
+    Detect = erlang:monotonic_time(millisecond) - T0 + 1000,
+    row(Total, io_lib:format("4 detect ms, budget ~.2f", [Budget]), Detect, LimitMs + 1000,
+        Detect / (LimitMs + 1000)),
+    ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= 2 end,
+               round(LimitMs * 3) + 10000),
+    #{sweep_cost_us := Cost, last_sweep_processes := Swept, cost_ratio := Own, chunk_us_max := Cmax} =
+        beamscope_sampler:sweep_stats(),
+    row(Total, io_lib:format("1 sweep us/process paced ~.2f", [Budget]), Cost / max(Swept, 1),
+        FloorUs / Total, (Cost / max(Swept, 1)) / (FloorUs / Total)),
+    io:format("          (paced: cost_ratio ~.4f, chunk_us_max ~b us)~n", [Own, Cmax]),
+    exit(Feeder, kill),
+    exit(Filler, kill),
+    application:stop(beamscope).
+
+seen(P) ->
+    #{rising := R, top_mailbox_all := Top} = beamscope_sampler:sweep_stats(),
+    lists:member(P, R) orelse lists:keymember(P, 1, Top).
+
+await(F, TimeoutMs) ->
+    Deadline = erlang:monotonic_time(millisecond) + TimeoutMs,
+    await_(F, Deadline).
+await_(F, Deadline) ->
+    case F() of
+        true -> ok;
+        false ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> timeout;
+                false -> timer:sleep(20), await_(F, Deadline)
+            end
+    end.
+
+floor() -> [process_info(P, message_queue_len) || P <- processes()].
+
+%% observer's backend sends the table in messages of 10,000 entries and
+%% no end marker: it is done when its process exits.
+observer() ->
+    Self = self(),
+    {Pid, Mon} = spawn_monitor(fun() -> observer_backend:procs_info(Self) end),
+    receive {'DOWN', Mon, process, Pid, _} -> ok end,
+    drain(Pid).
+drain(Pid) ->
+    receive {procs_info, Pid, _} -> drain(Pid) after 0 -> ok end.
+
+%% Time of F in a fresh process (same heap start for every variant).
+fresh(F) ->
+    Self = self(),
+    {P, M} = spawn_monitor(fun() -> {T, _} = timer:tc(F), Self ! {self(), T} end),
+    receive {P, T} -> receive {'DOWN', M, _, _, _} -> T end end.
+
+median(L) -> lists:nth(length(L) div 2 + 1, lists:sort(L)).
+
+row(N, What, Ours, Base, Ratio) ->
+    io:format("~-9b ~-32s ~14.3f ~14.3f ~8.2f~n", [N, lists:flatten(What), float(Ours), float(Base), float(Ratio)]).
+
+free_port() ->
+    {ok, S} = gen_tcp:listen(0, [{ip, {127, 0, 0, 1}}]),
+    {ok, Port} = inet:port(S),
+    ok = gen_tcp:close(S),
+    Port.
