@@ -209,8 +209,8 @@ LinkError NodeLink::connect(const NodeAddress& node, const std::string& cookie, 
   }
   // epmd knows the node, so a refused handshake is an authentication
   // failure: the node closes the connection on a wrong challenge reply.
-  error_ = "node " + node_ + " rejected the connection: wrong cookie (the node's log says "
-           "\"Connection attempt from node " + self + " rejected\")";
+  error_ = "node " + node_ + " rejected the connection: wrong cookie (the node logs the rejected attempt from " +
+           self + ")";
   return LinkError::Refused;
 }
 
