@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""/metrics scrape time and body size at SMALL vs LARGE processes, one run.
+
+A real demo node with the agent (ERL_FLAGS +P so it can hold LARGE
+processes); SMALL processes first, then idle processes up to LARGE. At each
+size it waits until a full sweep has seen them, then times N scrapes over
+HTTP (median, p90) and records the body size. Prints both and the ratios
+(goal: <= 1.1: the exposition is built from a bounded snapshot).
+
+    bench_metrics_scrape.py --build-dir build [--small 1000] [--large 1000000] [--scrapes 50]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+from nodes import DemoNode, wait_for  # noqa: E402
+from probes import samples  # noqa: E402
+
+
+def scrape_once(url):
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=30) as r:
+        body = r.read()
+    return time.perf_counter() - t0, body
+
+
+def swept(node, want):
+    _, body = scrape_once(node.metrics_url)
+    s = samples(body.decode(), "beamscope_sweep_processes")
+    return s and s[0][1] >= 0.98 * want
+
+
+def measure(node, want, scrapes):
+    wait_for(lambda: swept(node, want), 600, interval=1, what=f"a sweep over {want} processes")
+    times, sizes = [], []
+    for _ in range(scrapes):
+        t, body = scrape_once(node.metrics_url)
+        times.append(t)
+        sizes.append(len(body))
+        time.sleep(0.05)
+    times.sort()
+    return {"processes": node.process_count(), "median_ms": 1e3 * statistics.median(times),
+            "p90_ms": 1e3 * times[int(0.9 * (len(times) - 1))], "bytes": statistics.median(sizes)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--small", type=int, default=1_000)
+    ap.add_argument("--large", type=int, default=1_000_000)
+    ap.add_argument("--scrapes", type=int, default=50)
+    args = ap.parse_args()
+    os.environ["ERL_FLAGS"] = (os.environ.get("ERL_FLAGS", "") + f" +P {max(2 * args.large, 262144)}").strip()
+    with DemoNode(os.path.abspath(args.build_dir)) as node:
+        node.start()
+        node.spawn_idle(max(0, args.small - node.process_count()))
+        small = measure(node, args.small, args.scrapes)
+        t0 = time.monotonic()
+        node.spawn_idle(max(0, args.large - node.process_count()), timeout=600)
+        print(f"spawned up to {args.large} processes in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+        large = measure(node, args.large, args.scrapes)
+    for r in (small, large):
+        print(f"{r['processes']:>9} processes: scrape median {r['median_ms']:.2f} ms, p90 {r['p90_ms']:.2f} ms, "
+              f"body {r['bytes']:.0f} bytes")
+    t_ratio = large["median_ms"] / small["median_ms"]
+    b_ratio = large["bytes"] / small["bytes"]
+    print(f"ratio large/small: time {t_ratio:.2f}, body {b_ratio:.3f} (goal <= 1.1)")
+    return 0 if t_ratio <= 1.1 and b_ratio <= 1.1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
