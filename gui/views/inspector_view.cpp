@@ -55,8 +55,8 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
   const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
   // Alerts strip (later issue): reserve its height here, below the table.
   if (ImGui::BeginTable("layout3", 3, flags, ImGui::GetContentRegionAvail())) {
-    ImGui::TableSetupColumn("tree", ImGuiTableColumnFlags_WidthStretch, 0.22f);
-    ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.52f);
+    ImGui::TableSetupColumn("tree", ImGuiTableColumnFlags_WidthStretch, 0.26f);
+    ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.48f);
     ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch, 0.26f);
     ImGui::TableNextColumn();
     ImGui::BeginChild("tree", ImVec2(0, 0));

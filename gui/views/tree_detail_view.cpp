@@ -3,6 +3,7 @@
 
 #include <imgui.h>
 
+#include <cctype>
 #include <string>
 
 #include "format.hpp"
@@ -86,8 +87,11 @@ void history(const v1::TreeNode& n) {
     ImGui::PushStyleColor(ImGuiCol_Text, theme::kRestart);
     ImGui::TextWrapped("%s", r.reason().empty() ? "(no reason)" : r.reason().c_str());
     ImGui::PopStyleColor();
-    if (!r.old_pid().empty() || !r.new_pid().empty())
+    // The agent may not know the new pid yet (it learns it at its next walk).
+    if (!r.new_pid().empty())
       ImGui::TextDisabled("%s \xE2\x86\x92 %s", r.old_pid().c_str(), r.new_pid().c_str());
+    else if (!r.old_pid().empty())
+      ImGui::TextDisabled("was %s", r.old_pid().c_str());
   }
   ImGui::EndTable();
 }
@@ -99,7 +103,9 @@ bool draw_tree_detail(NodeView& node) {
   if (!n) return false;
   ImGui::Text("%s", tree_display_name(*n).c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("%s", v1::TreeNode::Kind_Name(n->kind()).c_str());
+  std::string kind = v1::TreeNode::Kind_Name(n->kind());
+  for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  ImGui::TextDisabled("%s", kind.c_str());
   if (!n->pid().empty()) {
     ImGui::TextUnformatted(n->pid().c_str());
     ImGui::SameLine();

@@ -33,6 +33,7 @@ struct Badge {
   ImU32 fill;
   ImU32 ink;
   bool outline = false;  // supervisors' restart totals: their children's, not their own
+  bool plain = false;    // text only: memory is on every row, it must not shout
 };
 
 // Words next to the colours, so colour is never the only signal.
@@ -41,7 +42,7 @@ std::vector<Badge> badges_for(const v1::TreeNode& n, std::size_t received) {
   const ImU32 dark = IM_COL32(20, 20, 24, 255), light = IM_COL32(225, 228, 235, 255);
   const ImU32 chip = IM_COL32(48, 53, 64, 255);
   if (n.kind() != v1::TreeNode::APPLICATION) {
-    if (n.memory_bytes() != 0) out.push_back({format_bytes(n.memory_bytes()), chip, light});
+    if (n.memory_bytes() != 0) out.push_back({format_bytes(n.memory_bytes()), 0, theme::kMuted, false, true});
     if (n.message_queue_len() != 0) out.push_back({format_count(n.message_queue_len()) + " msg", chip, light});
   }
   const bool sup = n.kind() == v1::TreeNode::SUPERVISOR;
@@ -73,7 +74,7 @@ float draw_badges(ImDrawList* dl, const std::vector<Badge>& badges, ImVec2 row_m
     const ImVec2 a(x - w, row_min.y + 1), z(x, row_min.y + h - 1);
     if (a.x < row_min.x) break;  // no room left
     if (b.outline) dl->AddRect(a, z, b.fill, 3.0f);
-    else dl->AddRectFilled(a, z, b.fill, 3.0f);
+    else if (!b.plain) dl->AddRectFilled(a, z, b.fill, 3.0f);
     dl->AddText(ImVec2(a.x + pad, row_min.y + (h - ts.y) / 2), b.ink, b.text.c_str());
     x = a.x - gap;
   }

@@ -3,11 +3,12 @@ the demo and the agent; checks the screenshots a person would look at.
 
   test_screenshot.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
 
-Writes DIR/overview.png, DIR/processes.png and DIR/waiting.png and keeps
-them for people to look at. Python 3 stdlib only.
+Writes DIR/overview.png, DIR/processes.png, DIR/tree.png and
+DIR/waiting.png and keeps them for people to look at. Python 3 stdlib only.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -23,13 +24,16 @@ from png_check import read_png  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
 NODE_BAR = (0, 0, WIDTH, 24)        # the menu bar with node name and status
-MAIN = (0, 60, 930, HEIGHT)         # tabs' content, left of the detail panel
-DETAIL = (945, 30, WIDTH, HEIGHT)   # process detail panel on the right
+TREE = (0, 30, 325, HEIGHT)         # supervision tree on the left
+MAIN = (370, 60, 935, HEIGHT)       # tabs' content, between the tree and the detail panel
+DETAIL = (955, 30, WIDTH, HEIGHT)   # process detail panel on the right
 SINK_MESSAGES = 5000
 
 # Colours from gui/views/theme.hpp and ImGui's defaults we count on.
 GOOD_DOT = (80, 200, 120)           # "connected"
 GAUGE_BAR = (89, 158, 242)          # limit gauges (ImGuiCol_PlotHistogram)
+RESTART = (205, 100, 40)            # theme::kRestart: restart badges and reasons
+WARN = (235, 180, 60)               # theme::kWarn: child_terminated in the Events tab
 
 
 def near(colour, tol=12):
@@ -95,9 +99,47 @@ def check_processes(img, waiting, overview):
     assert rows_text > 5 * max(waiting_text, 1), "process table looks empty"
     # Row text is data: pids, counts and functions fill the table's height.
     filled_rows = sum(1 for y in range(MAIN[1], MAIN[3], 4)
-                      if any(bright(p) for p in img.pixels((0, y, 930, y + 1))))
+                      if any(bright(p) for p in img.pixels((MAIN[0], y, MAIN[2], y + 1))))
     print(f"  processes: {filled_rows} scanlines (every 4 px) with text")
     assert filled_rows > 60, "too few table rows with text"
+
+
+def crasher_restarts(build_dir, endpoint):
+    """restarts_total of the demo's crasher as beamscope-ctl reports it (0 if absent)."""
+    ctl = os.path.join(build_dir, "bin", "beamscope-ctl")
+    r = subprocess.run([ctl, "--connect", endpoint, "tree", "--json"], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        return 0
+    def walk(e):
+        yield e
+        for c in e["children"]:
+            yield from walk(c)
+    for app in json.loads(r.stdout)["applications"]:
+        for e in walk(app):
+            if e["registered_name"] == "beamscope_demo_crasher":
+                return e["restarts_total"]
+    return 0
+
+
+def check_tree(img, overview):
+    """Tree on the left with restart badges, the Events tab with the
+    crasher's restarts, and the crasher's restart history in the detail."""
+    check_not_blank(img, "tree")
+    tree_text = text_scanlines(img, TREE)
+    badges = img.count(near(RESTART, 16), TREE)
+    events_warn = img.count(near(WARN, 16), MAIN)
+    history = img.count(near(RESTART, 16), DETAIL)
+    no_history = overview.count(near(RESTART, 16), DETAIL)
+    print(f"  tree: scanlines with text {tree_text}, restart badge px {badges}, "
+          f"child_terminated px in events {events_warn}, restart-reason px in detail {history} "
+          f"(overview, nothing selected: {no_history})")
+    # Each row is ~20 px: dozens of entries (kernel, beamscope, the demo) fill the column.
+    assert tree_text > 60, "the tree region is (nearly) empty"
+    # One filled badge is ~35x16 px; the crasher's plus its supervisors' outlines.
+    assert badges > 250, "no restart badge in the tree"
+    # One "child_terminated" in the warn colour is ~30 px of glyphs.
+    assert events_warn > 25, "no child_terminated rows in the Events tab"
+    assert history > 5 * max(no_history, 20), "the detail panel shows no restart history for the crasher"
 
 
 def check_waiting(img):
@@ -148,6 +190,14 @@ def main():
                                        [*ep, "--tab", "processes", "--select", "top"])
         assert "no data arrived" not in log
         check_processes(processes, waiting, overview)
+        # The demo's crasher dies every 5 s: wait for a restart the agent has counted.
+        n = wait_for(lambda: crasher_restarts(a.build_dir, node.stream_endpoint), 30, interval=0.5,
+                     what="a crasher restart counted by the agent")
+        print(f"  crasher restarts before the tree screenshot: {n}")
+        tree, log = run_beamscope(a, a.beamscope, os.path.join(a.out_dir, "tree.png"),
+                                  [*ep, "--tab", "events", "--select", "beamscope_demo_crasher"])
+        assert "no data arrived" not in log
+        check_tree(tree, overview)
     print("gui screenshot test: OK")
     return 0
 

@@ -2,6 +2,9 @@
 // keyboard selection, and that collapsed subtrees cost nothing.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include "tree_model.hpp"
 
 namespace beamscope::gui {
@@ -220,6 +223,25 @@ TEST(TreeModel, HealthAndHeadroom) {
   EXPECT_EQ(tree_health(w), TreeHealth::kRestarting);
   w.set_pid_state("undefined");
   EXPECT_EQ(tree_health(w), TreeHealth::kNotRunning);
+}
+
+// The protocol's bound on tree entries per keyframe, all under one dynamic
+// supervisor: a new keyframe costs one index pass, a frame only its rows.
+TEST(TreeModel, KeyframeAtTheProtocolBoundIsCheap) {
+  auto kf = demo(19990);
+  TreeModel m;
+  const auto t0 = std::chrono::steady_clock::now();
+  m.set_data(kf, 0.0);
+  m.set_expanded(m.find("demo/demo_sup/pool_sup"), true);
+  const auto rows = m.rows().size();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("set_data + rows over %d entries: %.2f ms (%zu rows)\n", kf->tree_size(), ms, rows);
+  EXPECT_EQ(rows, 5u + TreeModel::kPageSize + 1);
+  EXPECT_LT(ms, 500.0);  // generous: sanitizers and a shared CI core
+  const auto t1 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) m.rows();  // what frames cost when nothing changed
+  const double frame_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+  EXPECT_LT(frame_ms, 5.0);
 }
 
 }  // namespace
