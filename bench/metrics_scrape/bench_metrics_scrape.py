@@ -36,8 +36,18 @@ def swept(node, want):
     return s and s[0][1] >= 0.98 * want
 
 
+def metric(node, name):
+    _, body = scrape_once(node.metrics_url)
+    s = samples(body.decode(), name)
+    return s[0][1] if s else None
+
+
 def measure(node, want, scrapes):
     wait_for(lambda: swept(node, want), 600, interval=1, what=f"a sweep over {want} processes")
+    # Steady state: two more sweeps, so the spawn burst's reductions and GCs
+    # have left the rate rankings, as they would in production.
+    base = metric(node, "beamscope_sweeps_total")
+    wait_for(lambda: metric(node, "beamscope_sweeps_total") >= base + 2, 600, interval=1, what="two more sweeps")
     times, sizes = [], []
     for _ in range(scrapes):
         t, body = scrape_once(node.metrics_url)
@@ -45,7 +55,12 @@ def measure(node, want, scrapes):
         sizes.append(len(body))
         time.sleep(0.05)
     times.sort()
-    return {"processes": node.process_count(), "median_ms": 1e3 * statistics.median(times),
+    by_family = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name = line.split("{")[0].split(" ")[0]
+            by_family[name] = by_family.get(name, 0) + len(line) + 1
+    return {"families": by_family, "processes": node.process_count(), "median_ms": 1e3 * statistics.median(times),
             "p90_ms": 1e3 * times[int(0.9 * (len(times) - 1))], "bytes": statistics.median(sizes)}
 
 
@@ -59,6 +74,11 @@ def main():
     os.environ["ERL_FLAGS"] = (os.environ.get("ERL_FLAGS", "") + f" +P {max(2 * args.large, 262144)}").strip()
     with DemoNode(os.path.abspath(args.build_dir)) as node:
         node.start()
+        # The tree walk and the monitor counters arrive a few seconds after
+        # start: measure once every family is there.
+        wait_for(lambda: metric(node, "beamscope_monitor_enabled") is not None
+                 and metric(node, "beamscope_supervisor_children") is not None, 60, interval=1,
+                 what="tree and monitor families")
         node.spawn_idle(max(0, args.small - node.process_count()))
         small = measure(node, args.small, args.scrapes)
         t0 = time.monotonic()
@@ -68,6 +88,10 @@ def main():
     for r in (small, large):
         print(f"{r['processes']:>9} processes: scrape median {r['median_ms']:.2f} ms, p90 {r['p90_ms']:.2f} ms, "
               f"body {r['bytes']:.0f} bytes")
+    grew = {k: (small["families"].get(k, 0), v) for k, v in large["families"].items()
+            if v != small["families"].get(k, 0)}
+    print("bytes by family that changed (small, large): " +
+          ", ".join(f"{k} {a}->{b}" for k, (a, b) in sorted(grew.items(), key=lambda kv: kv[1][0] - kv[1][1])))
     t_ratio = large["median_ms"] / small["median_ms"]
     b_ratio = large["bytes"] / small["bytes"]
     print(f"ratio large/small: time {t_ratio:.2f}, body {b_ratio:.3f} (goal <= 1.1)")
