@@ -72,7 +72,7 @@ hot_sample_fields_test() ->
     {ok, Pid} = gen_server:start(beamscope_test_gen, [], []),
     register(beamscope_test_named, Pid),
     S = beamscope_hot:sample_one(Pid, 1000),
-    ?assertEqual(beamscope_test_named, maps:get(registered_name, S)),
+    ?assertEqual(<<"beamscope_test_named">>, maps:get(registered_name, S)),
     ?assertEqual({beamscope_test_gen, init, 1}, maps:get(initial_call, S)),
     ?assertEqual(waiting, maps:get(status, S)),
     ?assertMatch({_, _, _}, maps:get(current_function, S)),
