@@ -58,12 +58,15 @@ Sweep::Sweep(std::size_t top_k)
       by_growth_(&SweptProcess::mailbox_growth, top_k) {}
 
 void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std::string>> masters) {
-  // O(1) apart from the few applications: the table is not cleared, its
-  // dead entries are purged chunk by chunk (purge_step).
+  // O(1) apart from the few applications: cur_ keeps its capacity.
   active_ = true;
-  epoch_ = (epoch_ + 1) & 3u;
+  full_ = false;
   begin_us_ = now_us;
-  table_.restart_purge();
+  cur_.clear();
+  cursor_ = 0;
+  misses_ = 0;
+  resync_after_ = kResyncAfter;
+  matched_ = 0;
   by_mailbox_.reset(top_k_);
   by_reds_.reset(top_k_);
   by_heap_.reset(top_k_);
@@ -79,36 +82,81 @@ void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std:
   }
 }
 
-void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
-                std::uint64_t group_leader) {
-  if (!active_ || key == 0) return;
-  SweptProcess p{key, mqlen, reds, reds, heap_words, 0, 0};
-  bool inserted = false;
-  if (PidEntry* e = table_.find_or_insert(key, inserted)) {
-    const auto reds32 = static_cast<std::uint32_t>(reds);
-    const unsigned prev_epoch = (epoch_ + 3) & 3u;
-    if (!inserted && e->epoch() == prev_epoch) {
-      // Deltas mod 2^32; a "negative" one means the pid was reused.
-      const std::uint32_t d = reds32 - e->reds;
-      if (d < (1u << 31)) p.reductions_delta = d;
-      const std::uint64_t before = e->mailbox();
-      const bool grew = std::min<std::uint64_t>(mqlen, PidEntry::kMaxMailbox) > before;
-      p.mailbox_growth = grew ? mqlen - before : 0;
-      p.growth_streak = grew ? std::min(e->streak() + 1u, 3u) : 0u;
+bool Sweep::wants_growth(std::size_t expected) const {
+  if (expected == 0) return cur_.size() >= cur_.capacity();
+  const std::size_t want = expected + expected / 8;
+  return cur_.capacity() < want || prev_.capacity() < want;
+}
+
+void Sweep::grow(std::size_t expected) {
+  const std::size_t want = std::max<std::size_t>(1024, expected + expected / 4);
+  if (cur_.capacity() < want) cur_.reserve(want);
+  if (prev_.capacity() < want) prev_.reserve(want);
+}
+
+// The previous sweep's entry of `key`, found from the cursor: pids come in
+// the same order as last time, so it is usually the very next entry.
+const PidEntry* Sweep::match(std::uint64_t key) {
+  const std::size_t n = prev_.size();
+  const std::size_t scan = misses_ >= resync_after_ ? kResyncScan : kLookAhead;
+  const std::size_t end = std::min(n, cursor_ + scan);
+  for (std::size_t i = cursor_; i < end; ++i) {
+    if (prev_[i].key == key) {
+      cursor_ = i + 1;  // entries skipped over are processes that died
+      misses_ = 0;
+      resync_after_ = kResyncAfter;
+      return &prev_[i];
     }
-    // A process new since the last sweep did all its reductions in the period.
-    e->reds = reds32;
-    e->set(epoch_, static_cast<unsigned>(p.growth_streak), mqlen);
-  } else {
-    // Not tracked (table full until grow()): no history, so no delta.
-    p.reductions_delta = 0;
-    ++untracked_total_;
   }
+  // A new process (or one far ahead: a long run of dead ones). After a
+  // failed long scan, wait twice as long before the next one.
+  if (scan == kResyncScan) resync_after_ = std::min<std::size_t>(resync_after_ * 2, 1u << 20);
+  ++misses_;
+  return nullptr;
+}
+
+void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
+                std::uint64_t group_leader, bool full) {
+  if (!active_ || key == 0) return;
+  full_ = full_ || full;
+  SweptProcess p{key, mqlen, full ? reds : 0, full ? reds : 0, full ? heap_words : 0, 0, 0};
+  const PidEntry* before = match(key);
+  PidEntry e{key, 0, 0};
+  bool reds_known = false;
+  if (before) {
+    ++matched_;
+    const std::uint64_t was = before->mailbox();
+    const bool grew = std::min<std::uint64_t>(mqlen, PidEntry::kMaxMailbox) > was;
+    p.mailbox_growth = grew ? mqlen - was : 0;
+    p.growth_streak = grew ? std::min(before->streak() + 1u, 3u) : 0u;
+    e.reds = before->reds;
+    reds_known = before->epoch() != 0;
+  }
+  if (full) {
+    // Deltas mod 2^32 against the last slow-tier sweep; a "negative" one
+    // means the pid was reused. A process not seen by a slow-tier sweep
+    // did all its reductions since.
+    const auto reds32 = static_cast<std::uint32_t>(reds);
+    if (reds_known) {
+      const std::uint32_t d = reds32 - e.reds;
+      p.reductions_delta = d < (1u << 31) ? d : reds;
+    }
+    e.reds = reds32;
+    reds_known = true;
+  }
+  e.set(reds_known ? 1u : 0u, static_cast<unsigned>(p.growth_streak), mqlen);
+  // Never reallocate here (O(N)): when full, the caller is told to grow().
+  if (cur_.size() < cur_.capacity())
+    cur_.push_back(e);
+  else
+    ++untracked_total_;
   histogram_.add(mqlen);
   ++processes_;
   by_mailbox_.offer(p);
-  by_reds_.offer(p);
-  by_heap_.offer(p);
+  if (full) {
+    by_reds_.offer(p);
+    by_heap_.offer(p);
+  }
   if (p.growth_streak >= 2 && mqlen >= kGrowthMinMailbox) by_growth_.offer(p);
   if (count_apps_ && group_leader != 0) {
     if (auto it = app_index_.find(group_leader); it != app_index_.end()) {
@@ -119,13 +167,6 @@ void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std:
       a.reductions += reds;
     }
   }
-}
-
-void Sweep::purge_step(std::size_t slots) {
-  // Seen two or three sweeps ago and not since: gone. Entries of the
-  // previous sweep (epoch - 1) may still be visited by this one.
-  const unsigned dead = (1u << ((epoch_ + 2) & 3u)) | (1u << ((epoch_ + 1) & 3u));
-  table_.purge_step(dead, slots);
 }
 
 std::vector<std::uint64_t> Sweep::rising() const {
@@ -149,10 +190,18 @@ bool Sweep::end(std::int64_t now_us) {
     for (const auto& p : ranking)
       if (seen.insert(p.key).second) r.hot.push_back(p);
   };
+  if (full_) {
+    r.top_reds = by_reds_.take_sorted();
+    r.top_heap = by_heap_.take_sorted();
+  } else {
+    // The fast tier read no reductions nor heap: keep the slow tier's.
+    r.top_reds = last_.top_reds;
+    r.top_heap = last_.top_heap;
+  }
   merge(r.top_mailbox);
   merge(r.growing);
-  merge(by_reds_.take_sorted());
-  merge(by_heap_.take_sorted());
+  merge(r.top_reds);
+  merge(r.top_heap);
 
   r.histogram = histogram_;
   r.processes = processes_;
@@ -163,21 +212,32 @@ bool Sweep::end(std::int64_t now_us) {
   }
   apps_.clear();
   r.duration_us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_us - begin_us_));
-  r.period_us = have_prev_ ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, begin_us_ - prev_begin_us_)) : 0;
   r.sweeps_total = last_.sweeps_total + 1;
-  if (!have_prev_) {
-    // No previous counts: a delta would be the lifetime total, not a rate.
-    for (auto& p : r.hot) p.reductions_delta = 0;
+  if (full_) {
+    r.period_us =
+        have_prev_full_ ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, begin_us_ - prev_full_begin_us_)) : 0;
+    if (!have_prev_full_) {
+      // No previous counts: a delta would be the lifetime total, not a rate.
+      for (auto& p : r.hot) p.reductions_delta = 0;
+      for (auto& p : r.top_reds) p.reductions_delta = 0;
+    }
+    prev_full_begin_us_ = begin_us_;
+    have_prev_full_ = true;
+  } else {
+    r.period_us = last_.period_us;
   }
   last_ = std::move(r);
-  prev_begin_us_ = begin_us_;
-  have_prev_ = true;
+  // This sweep's entries become the history; the old vector is reused.
+  prev_.swap(cur_);
+  cur_.clear();
+  last_matched_ = matched_;
   return true;
 }
 
 std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
-  return sizeof(*this) + table_.bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
+  return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
+         vec(last_.top_reds) + vec(last_.top_heap) +
          (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals);
 }
 

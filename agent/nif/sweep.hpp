@@ -6,6 +6,15 @@
 // one complete sweep: results are swapped in at sweep end. Knows nothing
 // of erl_nif: a process is its pid's term value (a stable immediate while
 // the process lives).
+//
+// History between sweeps is kept in sweep order, not in a hash table:
+// erlang:processes/0 lists pids in process-table order, which is stable
+// for the processes that live on, so the previous sweep's entries are
+// found by a merge-join with a cursor (sequential reads; a short look-ahead
+// skips dead processes, a miss is a new process). Two tiers: a sweep whose
+// items carry only message_queue_len (the fast tier) updates mailboxes and
+// growth; one whose items also carry reductions and heap_size (the slow
+// tier, every few sweeps) also re-ranks by reductions delta and by heap.
 #pragma once
 
 #include <array>
@@ -55,11 +64,13 @@ struct SweepResult {
   std::vector<SweptProcess> hot;          // union of the rankings, by mailbox desc
   std::vector<SweptProcess> top_mailbox;  // ranking by mailbox, desc
   std::vector<SweptProcess> growing;      // growing for >= 2 sweeps, by growth desc
+  std::vector<SweptProcess> top_reds;     // last slow-tier sweep's ranking by reductions delta
+  std::vector<SweptProcess> top_heap;     // last slow-tier sweep's ranking by heap
   std::vector<AppTotals> apps;            // empty unless the sweep counted applications
   MailboxHistogram histogram;
   std::uint64_t processes = 0;
   std::uint64_t duration_us = 0;  // sweep_begin to sweep_end (wall)
-  std::uint64_t period_us = 0;    // since the previous sweep began; 0 at first
+  std::uint64_t period_us = 0;    // between the last two slow-tier sweeps' beginnings; 0 at first
   std::uint64_t sweeps_total = 0;
   /// Reductions per second of `p` over the last period, 0 when unknown.
   std::uint64_t rate_per_s(const SweptProcess& p) const;
@@ -85,6 +96,13 @@ class TopK {
   std::vector<SweptProcess> heap_;
 };
 
+/// The merge-join's look-ahead: a pid is searched this far past the
+/// cursor (entries skipped over are processes that died), then, after
+/// kResyncAfter misses in a row, once this far (kResyncScan).
+inline constexpr std::size_t kLookAhead = 64;
+inline constexpr std::size_t kResyncAfter = 32;
+inline constexpr std::size_t kResyncScan = 16384;
+
 /// Mailboxes smaller than this never count as "growing".
 inline constexpr std::uint64_t kGrowthMinMailbox = 16;
 /// At most this many applications are counted per sweep.
@@ -99,17 +117,20 @@ class Sweep {
   /// empty means this sweep does not count applications. O(apps).
   void begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std::string>> masters);
   /// Adds one process of the current sweep; ignored outside a sweep.
-  /// `group_leader` is 0 when not read.
+  /// `group_leader` is 0 when not read. `full`: reductions and heap were
+  /// read (slow tier); otherwise they are ignored.
   void add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
-           std::uint64_t group_leader);
-  /// Purges up to `slots` slots of entries of processes gone for a sweep.
-  void purge_step(std::size_t slots);
+           std::uint64_t group_leader, bool full = true);
+  /// Kept for the NIF's interface: history needs no purge any more.
+  void purge_step(std::size_t) {}
   /// Ends the sweep; false when none was begun.
   bool end(std::int64_t now_us);
 
-  /// Whether the table should grow (on a dirty scheduler) to hold `expected`.
-  bool wants_growth(std::size_t expected) const { return table_.wants_growth(expected); }
-  void grow(std::size_t expected) { table_.grow(expected); }
+  /// Whether the history vectors should grow (on a dirty scheduler) to
+  /// hold `expected` processes; 0: whether the sweep under way is full.
+  bool wants_growth(std::size_t expected) const;
+  /// Reserves room for `expected` processes and a margin. O(N): dirty.
+  void grow(std::size_t expected);
 
   bool active() const { return active_; }
   std::uint64_t progress() const { return active_ ? processes_ : 0; }
@@ -117,21 +138,31 @@ class Sweep {
   /// The sweep under way's top entries by mailbox with a non-empty
   /// mailbox: promoted to the hot set before the sweep ends.
   std::vector<std::uint64_t> rising() const;
-  std::size_t tracked() const { return table_.size(); }
-  std::size_t table_bytes() const { return table_.bytes(); }
-  /// Processes seen but not tracked (table full, waiting for grow()).
+  std::size_t tracked() const { return prev_.size(); }
+  std::size_t table_bytes() const { return (prev_.capacity() + cur_.capacity()) * sizeof(PidEntry); }
+  /// Processes of the last complete sweep whose history was found.
+  std::uint64_t history_matched() const { return last_matched_; }
+  /// Processes seen but not tracked (vectors full, waiting for grow()).
   std::uint64_t untracked_total() const { return untracked_total_; }
   /// Bytes held (tables and vectors), for the agent's memory report.
   std::size_t bytes() const;
 
  private:
+  const PidEntry* match(std::uint64_t key);
+
   std::size_t top_k_;
   bool active_ = false;
-  unsigned epoch_ = 0;
+  bool full_ = false;  // the sweep under way read reductions and heap
   std::int64_t begin_us_ = 0;
-  std::int64_t prev_begin_us_ = 0;
-  bool have_prev_ = false;
-  PidTable table_;
+  std::int64_t prev_full_begin_us_ = 0;
+  bool have_prev_full_ = false;
+  std::vector<PidEntry> prev_;  // the last complete sweep, in sweep order
+  std::vector<PidEntry> cur_;   // the sweep under way
+  std::size_t cursor_ = 0;      // into prev_
+  std::size_t misses_ = 0;      // in a row
+  std::size_t resync_after_ = kResyncAfter;
+  std::uint64_t matched_ = 0;
+  std::uint64_t last_matched_ = 0;
   TopK by_mailbox_;
   TopK by_reds_;
   TopK by_heap_;

@@ -44,13 +44,21 @@ std::vector<std::pair<std::uint64_t, std::string>> read_masters(ErlNifEnv* env, 
   return out;
 }
 
-// Info = [{message_queue_len, Q}, {reductions, R}, {heap_size, H} | [{group_leader, G}]]
-// as process_info/2 returns it for that item list; anything else (undefined:
-// the process died) reads as false.
-bool read_info(ErlNifEnv* env, ERL_NIF_TERM info, std::uint64_t (&v)[4]) {
+// Info = {message_queue_len, Q} (the fast tier: process_info/2 with one
+// item, `full` false) or [{message_queue_len, Q}, {reductions, R},
+// {heap_size, H} | [{group_leader, G}]] (the slow tier) as process_info/2
+// returns them; anything else (undefined: the process died) reads as false.
+bool read_info(ErlNifEnv* env, ERL_NIF_TERM info, std::uint64_t (&v)[4], bool& full) {
   ERL_NIF_TERM head;
   int i = 0;
-  v[3] = 0;
+  v[1] = v[2] = v[3] = 0;
+  int arity = 0;
+  const ERL_NIF_TERM* t = nullptr;
+  if (enif_get_tuple(env, info, &arity, &t)) {
+    full = false;
+    return arity == 2 && enif_get_uint64(env, t[1], &v[0]);
+  }
+  full = true;
   while (i < 4 && enif_get_list_cell(env, info, &head, &info)) {
     int arity = 0;
     const ERL_NIF_TERM* t = nullptr;
@@ -83,9 +91,9 @@ ERL_NIF_TERM nif_sweep_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return atoms::ok;
 }
 
-// sweep_chunk(Ref, [Pid, Info | ...]) -> ok | grow. O(chunk): about 50 ns
-// an item plus a purge of 4 table slots an item. `grow` asks the caller
-// for sweep_grow/2 (the table is over 3/4 full).
+// sweep_chunk(Ref, [Pid, Info | ...]) -> ok | grow. O(chunk): a few tens
+// of ns an item (sequential history, a top-K check). `grow` asks the caller
+// for sweep_grow/2 (the history vectors are full).
 ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   unsigned len = 0;
@@ -93,19 +101,17 @@ ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   std::lock_guard lock(s->mutex());
   Sweep& sweep = s->sweep();
   ERL_NIF_TERM list = argv[1], pid_term, info;
-  std::size_t items = 0;
   while (enif_get_list_cell(env, list, &pid_term, &list) && enif_get_list_cell(env, list, &info, &list)) {
-    ++items;
     const std::uint64_t key = pid_key(env, pid_term);
     std::uint64_t v[4];
-    if (key == 0 || !read_info(env, info, v)) continue;  // gone mid-sweep: skipped silently
-    sweep.add(key, v[0], v[1], v[2], v[3]);
+    bool full = false;
+    if (key == 0 || !read_info(env, info, v, full)) continue;  // gone mid-sweep: skipped silently
+    sweep.add(key, v[0], v[1], v[2], v[3], full);
   }
-  sweep.purge_step(4 * items);
   return sweep.wants_growth(0) ? sweep_atoms::grow : atoms::ok;
 }
 
-// sweep_grow(Ref, Expected) -> ok. Dirty CPU: rehashes the table, O(N).
+// sweep_grow(Ref, Expected) -> ok. Dirty CPU: reserves the history vectors, O(N).
 ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   ErlNifUInt64 expected = 0;
@@ -170,7 +176,8 @@ ERL_NIF_TERM nif_sweep_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   ERL_NIF_TERM keys[] = {sweep_atoms::tracked_processes, sweep_atoms::table_bytes, sweep_atoms::bytes_per_process,
                          sweep_atoms::sweep_progress,    sweep_atoms::untracked_total, sweep_atoms::top_mailbox_all,
                          sweep_atoms::growing,           sweep_atoms::applications,  sweep_atoms::rising,
-                         sweep_atoms::sweep_active,      atoms::sweeps_total,        atoms::last_sweep_processes};
+                         sweep_atoms::sweep_active,      atoms::sweeps_total,        atoms::last_sweep_processes,
+                         sweep_atoms::history_matched};
   ERL_NIF_TERM values[] = {
       u(env, tracked),
       u(env, sweep.table_bytes()),
@@ -183,7 +190,8 @@ ERL_NIF_TERM nif_sweep_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       enif_make_list_from_array(env, rising.data(), static_cast<unsigned>(rising.size())),
       sweep.active() ? atoms::true_ : atoms::false_,
       u(env, last.sweeps_total),
-      u(env, last.processes)};
+      u(env, last.processes),
+      u(env, sweep.history_matched())};
   static_assert(std::size(keys) == std::size(values));
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);

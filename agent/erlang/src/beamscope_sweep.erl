@@ -1,8 +1,12 @@
 %% @doc The mailbox sweep, done incrementally: each sweep takes the pid
-%% list once (erlang:processes/0, two words a process, held only until the
-%% sweep ends), then reads `[message_queue_len, reductions, heap_size]`
-%% (plus `group_leader` on application sweeps) of a chunk of processes at a
-%% time and hands the raw process_info/2 results to the NIF. The caller
+%% list once (erlang:processes/0, two words a process) in a short-lived
+%% holder process whose heap is sized to never be garbage collected; the
+%% holder hands out chunks of pids and exits at sweep end, so the caller
+%% never holds (nor copies in a GC) the whole list. Two tiers: most sweeps
+%% read only `process_info(P, message_queue_len)` (the floor's own call);
+%% every APPS_EVERY-th sweep reads `[message_queue_len, reductions,
+%% heap_size, group_leader]` (reduction and heap rankings, application
+%% totals). The raw process_info/2 results go to the NIF. The caller
 %% (beamscope_sampler) paces the chunks with beamscope_pacer; the NIF keeps
 %% the histogram, the rates, the application totals and the rankings, and
 %% swaps them in at sweep end. OTP 28's erlang:processes_iterator/0 is not
@@ -10,7 +14,7 @@
 -module(beamscope_sweep).
 
 -export([new/1, step/2, finish/1, full/1, active/1, stats/1]).
--export([run/1, run/2, read/1, app_masters/0]).
+-export([run/1, run/2, run/3, read/1, app_masters/0]).
 -export_type([sweep/0]).
 
 -define(CHUNK0, 256).
@@ -23,10 +27,12 @@
 %% slower tier; see bench/README.md for its measured cost).
 -define(APPS_EVERY, 4).
 -define(ITEMS, [message_queue_len, reductions, heap_size]).
+-define(FAST_ITEM, message_queue_len).
 -define(APP_ITEMS, [message_queue_len, reductions, heap_size, group_leader]).
 
 -record(sweep, {ref :: reference(),
-                pids = [] :: [pid()],
+                holder :: pid() | undefined,
+                slow = true :: boolean(),                  % this sweep's tier
                 active = false :: boolean(),
                 chunk = ?CHUNK0 :: pos_integer(),
                 started = 0 :: non_neg_integer(),
@@ -35,7 +41,9 @@
                 list_us = 0 :: non_neg_integer(),
                 est_us = 200 :: non_neg_integer(),
                 cost_us = 0 :: non_neg_integer(),        % this sweep so far
-                last_cost_us = 0 :: non_neg_integer()}). % the last complete sweep
+                last_cost_us = 0 :: non_neg_integer(),   % the last complete sweep
+                cost_total_us = 0 :: non_neg_integer(),  % every chunk since new/1
+                swept_total = 0 :: non_neg_integer()}).  % processes read since new/1
 -opaque sweep() :: #sweep{}.
 
 
@@ -68,19 +76,29 @@ active(#sweep{active = A}) -> A.
 
 %% @doc The driver's own figures: the longest chunk of the last complete
 %% sweep (or of this one, if longer) and what erlang:processes/0 cost.
+%% `sweep_cost_total_us` and `swept_total` add up every chunk since new/1
+%% (both tiers: their ratio is the average cost per process read).
 -spec stats(sweep()) -> #{chunk_us_max := non_neg_integer(), list_us := non_neg_integer(),
                           chunk := pos_integer(), next_chunk_us := non_neg_integer(),
-                          sweep_cost_us := non_neg_integer()}.
+                          sweep_cost_us := non_neg_integer(),
+                          sweep_cost_total_us := non_neg_integer(),
+                          swept_total := non_neg_integer()}.
 stats(#sweep{chunk_us_max = C, last_chunk_us_max = L, list_us = Lu, chunk = Ch, est_us = E,
-             last_cost_us = Cost}) ->
+             last_cost_us = Cost, cost_total_us = Total, swept_total = Swept}) ->
     #{chunk_us_max => max(C, L), list_us => Lu, chunk => Ch, next_chunk_us => E,
-      sweep_cost_us => Cost}.
+      sweep_cost_us => Cost, sweep_cost_total_us => Total, swept_total => Swept}.
 
 %% @doc One whole sweep of every process in chunks of `Chunk` (tests and
 %% benchmarks); returns the hot set and the number of processes read.
 -spec run(reference(), pos_integer()) -> {[pid()], non_neg_integer()}.
-run(Ref, Chunk) ->
-    S = full((new(Ref))#sweep{chunk = Chunk}),
+run(Ref, Chunk) -> run(Ref, Chunk, slow).
+
+%% @doc One whole sweep of the given tier: `slow` (reductions, heap and
+%% application totals too) or `fast` (mailboxes only).
+-spec run(reference(), pos_integer(), slow | fast) -> {[pid()], non_neg_integer()}.
+run(Ref, Chunk, Tier) ->
+    Started = case Tier of slow -> 0; fast -> 1 end,
+    S = full((new(Ref))#sweep{chunk = Chunk, started = Started}),
     #{last_sweep_processes := N} = beamscope_nif:sweep_stats(S#sweep.ref),
     {beamscope_nif:sweep_hot(Ref), N}.
 
@@ -101,34 +119,42 @@ app_masters() ->
         M <- [application_controller:get_master(App)], is_pid(M)].
 
 start(#sweep{ref = Ref, started = N, chunk_us_max = C} = S) ->
-    Masters = case N rem ?APPS_EVERY of 0 -> app_masters(); _ -> [] end,
-    %% The table is grown before the sweep (a dirty NIF), never inside a chunk.
-    ok = beamscope_nif:sweep_grow(Ref, erlang:system_info(process_count)),
+    Slow = N rem ?APPS_EVERY =:= 0,
+    Masters = case Slow of true -> app_masters(); false -> [] end,
+    Count = erlang:system_info(process_count),
+    %% The history is grown before the sweep (a dirty NIF), never inside a chunk.
+    ok = beamscope_nif:sweep_grow(Ref, Count),
     ok = beamscope_nif:sweep_begin(Ref, Masters),
     T0 = now_us(),
-    Pids = erlang:processes(),
+    Holder = holder_start(Count),
     ListUs = now_us() - T0,
-    S#sweep{pids = Pids, active = true, started = N + 1, list_us = ListUs, cost_us = ListUs,
-            chunk_us_max = 0, last_chunk_us_max = C}.
+    S#sweep{holder = Holder, slow = Slow, active = true, started = N + 1, list_us = ListUs,
+            cost_us = ListUs, chunk_us_max = 0, last_chunk_us_max = C}.
 
 step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
     {S, Spent};
 step_chunks(S, MaxUs, Spent) when Spent >= MaxUs, Spent > 0 ->
     {S, Spent};
-step_chunks(#sweep{ref = Ref, pids = Pids, chunk = Chunk, started = N} = S, MaxUs, Spent) ->
-    Items = case (N - 1) rem ?APPS_EVERY of 0 -> ?APP_ITEMS; _ -> ?ITEMS end,
+step_chunks(#sweep{ref = Ref, holder = H, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
     T0 = now_us(),
-    {Batch, Rest} = batch(Pids, Chunk, Items, []),
+    {Pids, Last} = holder_next(H, Chunk),
+    Batch = case Slow of
+                true -> batch(Pids, ?APP_ITEMS, []);
+                false -> batch(Pids, ?FAST_ITEM, [])
+            end,
     Reply = beamscope_nif:sweep_chunk(Ref, Batch),
     _ = Reply =:= grow andalso beamscope_nif:sweep_grow(Ref, erlang:system_info(process_count)),
-    S1 = case Rest of
-             [] -> _ = beamscope_nif:sweep_end(Ref),
-                   S#sweep{pids = [], active = false,
-                           last_cost_us = S#sweep.cost_us + now_us() - T0};
-             _ -> S#sweep{pids = Rest}
+    Read = length(Pids),
+    S1 = case Last of
+             true -> _ = beamscope_nif:sweep_end(Ref),
+                     S#sweep{holder = undefined, active = false,
+                             last_cost_us = S#sweep.cost_us + now_us() - T0};
+             false -> S
          end,
     Us = now_us() - T0,
-    step_chunks(adapt(S1, Chunk, Us), MaxUs, Spent + Us).
+    S2 = S1#sweep{cost_total_us = S1#sweep.cost_total_us + Us,
+                  swept_total = S1#sweep.swept_total + Read},
+    step_chunks(adapt(S2, Chunk, Us), MaxUs, Spent + Us).
 
 %% The chunk size follows the measured cost so a chunk stays near
 %% CHUNK_TARGET_US whatever the per-process cost is on this machine.
@@ -138,10 +164,51 @@ adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Chunk, Us) ->
     Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
     S#sweep{chunk = Next, chunk_us_max = max(M, Us), est_us = round(Next * PerProcess)}.
 
-%% [Pid, Info | ...] as sweep_chunk/2 reads it; Info is undefined for a
-%% process that died since the list was taken (the NIF skips it).
-batch([], _N, _Items, Acc) -> {Acc, []};
-batch(Rest, 0, _Items, Acc) -> {Acc, Rest};
-batch([P | Ps], N, Items, Acc) -> batch(Ps, N - 1, Items, [P, erlang:process_info(P, Items) | Acc]).
+%% [Pid, Info | ...] as sweep_chunk/2 reads it, in erlang:processes/0
+%% order (the holder hands chunks out reversed; this reverses them back).
+%% Info is undefined for a process that died since the list was taken (the
+%% NIF skips it).
+batch([], _Items, Acc) -> Acc;
+batch([P | Ps], Items, Acc) -> batch(Ps, Items, [P, erlang:process_info(P, Items) | Acc]).
+
+%% The holder: takes erlang:processes/0 with a heap big enough for the list
+%% and every chunk it hands out (4 words a process), so it is never garbage
+%% collected; its memory goes back in one piece when it exits at sweep end.
+%% Linked to the sweeping process, and gone when it is (even on a normal exit).
+holder_start(Count) ->
+    Words = 4 * (Count + Count div 8) + 4096,
+    Owner = self(),
+    spawn_opt(fun() -> _ = erlang:monitor(process, Owner), holder(erlang:processes()) end,
+              [link, {min_heap_size, Words}]).
+
+holder(Pids) ->
+    receive
+        {'DOWN', _, process, _, _} -> ok;
+        {next, From, Mref, N} ->
+            {Chunk, Rest} = take(Pids, N, []),
+            From ! {Mref, Chunk, Rest =:= []},
+            case Rest of
+                [] -> ok;
+                _ -> holder(Rest)
+            end;
+        stop -> ok
+    end.
+
+%% The next N pids, reversed.
+take([], _N, Acc) -> {Acc, []};
+take(Rest, 0, Acc) -> {Acc, Rest};
+take([P | Ps], N, Acc) -> take(Ps, N - 1, [P | Acc]).
+
+%% {ReversedPids, IsLast}; a holder gone (killed) ends the sweep.
+holder_next(H, N) ->
+    Mref = erlang:monitor(process, H),
+    H ! {next, self(), Mref, N},
+    receive
+        {Mref, Chunk, Last} ->
+            erlang:demonitor(Mref, [flush]),
+            {Chunk, Last};
+        {'DOWN', Mref, process, _, _} ->
+            {[], true}
+    end.
 
 now_us() -> erlang:monotonic_time(microsecond).
