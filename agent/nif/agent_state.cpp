@@ -136,8 +136,10 @@ void AgentState::publish(v1::Keyframe kf) {
 
   // A dropped frame breaks the delta chain for the server's model: the
   // next frame is a keyframe again.
+  const std::uint64_t size = env.ByteSizeLong();
   if (server_->publish(std::move(env))) {
     ++(keyframe ? counters_.keyframes_sent : counters_.deltas_sent);
+    (keyframe ? counters_.keyframe_bytes : counters_.delta_bytes) += size;
     last_sent_ = std::move(next);
     need_keyframe_ = false;
   } else {

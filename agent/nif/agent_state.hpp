@@ -53,6 +53,8 @@ struct AgentCounters {
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_dropped = 0;
   std::uint64_t frames_rejected = 0;
+  std::uint64_t keyframe_bytes = 0;  // serialized envelopes handed to the stream server
+  std::uint64_t delta_bytes = 0;
   std::uint32_t viewers = 0;
   std::uint64_t memory_bytes = 0;
   bool running = false;

@@ -4,7 +4,8 @@
 %%      `[process_info(P, message_queue_len) || P <- processes()]`;
 %%   2. vs observer_backend:procs_info/1 (observer's full process table);
 %%   4. detection time of a filling mailbox vs N x floor / budget + 1 tick;
-%%   6. agent memory per tracked process.
+%%   6. agent memory per tracked process and wire bytes per process per
+%%      steady-state sweep.
 %% Usage: erl +P 2000000 -noshell -pa DIR -eval 'beamscope_bench_sweep:main([N...])'.
 -module(beamscope_bench_sweep).
 
@@ -81,7 +82,26 @@ paced(Total, Budget, FloorUs) ->
     io:format("          (paced: cost_ratio ~.4f, chunk_us_max ~b us)~n", [Own, Cmax]),
     exit(Feeder, kill),
     exit(Filler, kill),
+    _ = Budget >= 0.05 andalso wire_bytes(Total, LimitMs),
     application:stop(beamscope).
+
+%% 6, wire bytes: everything published (deltas and keyframes, serialized
+%% envelopes) over two steady-state sweeps, nothing changing, per process
+%% per sweep.
+wire_bytes(Total, LimitMs) ->
+    #{sweeps_total := S0} = beamscope_sampler:sweep_stats(),
+    ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= S0 + 1 end,
+               round(LimitMs * 3) + 10000),
+    #{delta_bytes_total := D0, keyframe_bytes_total := K0, sweeps_total := S1} = beamscope_sampler:stats(),
+    ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= S1 + 2 end,
+               round(LimitMs * 6) + 10000),
+    #{delta_bytes_total := D1, keyframe_bytes_total := K1, sweeps_total := S2} = beamscope_sampler:stats(),
+    Bytes = (D1 - D0) + (K1 - K0),
+    PerProc = Bytes / (Total * max(S2 - S1, 1)),
+    row(Total, "6 wire bytes/process/sweep", PerProc, 2, PerProc / 2),
+    io:format("          (~b B over ~b sweeps: deltas ~b B, keyframes ~b B)~n",
+              [Bytes, S2 - S1, D1 - D0, K1 - K0]),
+    true.
 
 seen(P) ->
     #{rising := R, top_mailbox_all := Top} = beamscope_sampler:sweep_stats(),

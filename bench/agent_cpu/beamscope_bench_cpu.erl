@@ -1,0 +1,73 @@
+%% @doc Benchmark 5 of issue 7, agent CPU: two nodes side by side, each
+%% with N idle processes, one running the agent at its defaults and one
+%% not; the OS CPU time of each node (statistics(runtime): every thread)
+%% over the same window. The agent's cost is the difference, as a share
+%% of the node's scheduler capacity, against the configured budget.
+%% Usage (bench/run.sh):
+%%   erl -noshell -pa DIR -eval 'beamscope_bench_cpu:main([N, WarmupMs, WindowMs])'.
+-module(beamscope_bench_cpu).
+
+-export([main/1, child/1]).
+
+-spec main([pos_integer()]) -> no_return().
+main([N, WarmupMs, WindowMs]) ->
+    Erl = os:find_executable("erl"),
+    Dir = filename:dirname(code:which(?MODULE)),
+    Ports = [{Mode, open_port({spawn_executable, Erl},
+                              [{args, ["+P", "2000000", "-noshell", "-pa", Dir, "-eval",
+                                       lists:flatten(io_lib:format("beamscope_bench_cpu:child([~s, ~b, ~b, ~b])",
+                                                                   [Mode, N, WarmupMs, WindowMs]))]},
+                               exit_status, {line, 1024}, stderr_to_stdout])}
+             || Mode <- [on, off]],
+    Timeout = WarmupMs + WindowMs + 120000,
+    [{on, {CpuOn, WallOn, Sched, Budget}}, {off, {CpuOff, WallOff, _, _}}] =
+        [{Mode, result(Port, Timeout)} || {Mode, Port} <- Ports],
+    Share = fun(Cpu, Wall) -> Cpu / (Wall * Sched) end,
+    On = Share(CpuOn, WallOn),
+    Off = Share(CpuOff, WallOff),
+    Diff = (On - Off) * 100,
+    io:format("~-9s ~-36s ~14s ~14s ~8s~n", ["N", "measure", "agent on", "agent off", "value"]),
+    io:format("~-9b ~-36s ~14.3f ~14.3f ~8.3f~n", [N, "5 node CPU % of capacity", On * 100, Off * 100, Diff]),
+    io:format("~-9b ~-36s ~14.3f ~14.3f ~8.3f~n",
+              [N, "5 agent pp over budget (goal <= 0.25)", Diff, Budget * 100, Diff - Budget * 100]),
+    io:format("          (~b schedulers, window ~b ms after ~b ms warm-up)~n", [Sched, WindowMs, WarmupMs]),
+    halt(0).
+
+result(Port, Timeout) ->
+    receive
+        {Port, {data, {eol, "RESULT " ++ Rest}}} ->
+            {ok, Toks, _} = erl_scan:string(Rest ++ "."),
+            {ok, Term} = erl_parse:parse_term(Toks),
+            Term;
+        {Port, {data, _}} -> result(Port, Timeout);
+        {Port, {exit_status, S}} -> error({child_exited, S})
+    after Timeout -> error(child_timeout)
+    end.
+
+%% @doc One side: N idle processes, the agent on or off, then CPU and wall
+%% time over the window; prints `RESULT {CpuMs, WallMs, Schedulers, Budget}`.
+-spec child([term()]) -> no_return().
+child([Mode, N, WarmupMs, WindowMs]) ->
+    logger:set_primary_config(level, warning),
+    _Idle = [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, N)],
+    application:load(beamscope),
+    [application:set_env(beamscope, K, V) || {K, V} <-
+        [{stream_endpoint, "tcp://127.0.0.1:" ++ integer_to_list(free_port())},
+         {metrics_listen, disabled}]],
+    _ = Mode =:= on andalso ({ok, _} = application:ensure_all_started(beamscope)) =/= x,
+    {ok, Budget} = application:get_env(beamscope, budget),
+    timer:sleep(WarmupMs),
+    {Cpu0, _} = statistics(runtime),
+    W0 = erlang:monotonic_time(millisecond),
+    timer:sleep(WindowMs),
+    {Cpu1, _} = statistics(runtime),
+    W1 = erlang:monotonic_time(millisecond),
+    io:format("RESULT {~b, ~b, ~b, ~w}~n",
+              [Cpu1 - Cpu0, W1 - W0, erlang:system_info(schedulers_online), Budget]),
+    halt(0).
+
+free_port() ->
+    {ok, S} = gen_tcp:listen(0, [{ip, {127, 0, 0, 1}}]),
+    {ok, Port} = inet:port(S),
+    ok = gen_tcp:close(S),
+    Port.
