@@ -93,8 +93,11 @@ wire_bytes(Total, LimitMs) ->
     ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= S0 + 1 end,
                round(LimitMs * 3) + 10000),
     #{delta_bytes_total := D0, keyframe_bytes_total := K0, sweeps_total := S1} = beamscope_sampler:stats(),
-    ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= S1 + 2 end,
-               round(LimitMs * 6) + 10000),
+    %% At least two sweeps and five ticks (small N sweeps many times a tick).
+    T0 = erlang:monotonic_time(millisecond),
+    ok = await(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= S1 + 2 andalso
+                            erlang:monotonic_time(millisecond) - T0 >= 5000 end,
+               round(LimitMs * 6) + 15000),
     #{delta_bytes_total := D1, keyframe_bytes_total := K1, sweeps_total := S2} = beamscope_sampler:stats(),
     Bytes = (D1 - D0) + (K1 - K0),
     PerProc = Bytes / (Total * max(S2 - S1, 1)),
