@@ -43,8 +43,12 @@ check_metrics(Port, N) ->
     Url = "http://127.0.0.1:" ++ integer_to_list(Port) ++ "/metrics",
     {ok, {{_, 200, _}, _, Body}} = httpc:request(get, {Url, []}, [{timeout, 5000}], []),
     Lines = string:split(Body, "\n", all),
+    %% Every series carries node="..." (one dashboard for agents and collectors).
+    Node = atom_to_list(node()),
     [Count] = [list_to_integer(string:trim(V))
-               || "erlang_vm_process_count " ++ V <- Lines],
+               || "erlang_vm_process_count{node=\"" ++ Rest <- Lines,
+                  [N1, V] <- [string:split(Rest, "\"} ")],
+                  N1 =:= Node],
     ?assert(abs(Count - N) =< N div 100),
     ?assert(lists:any(fun(L) -> lists:prefix("beamscope_mailbox_length_bucket", L)
                                     orelse lists:prefix("beamscope_process_mailbox", L) end, Lines)).
