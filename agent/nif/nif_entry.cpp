@@ -240,6 +240,8 @@ ErlNifFunc nif_funcs[] = {
     {"sweep_begin", 2, nif_sweep_begin, 0},
     {"sweep_chunk", 2, nif_sweep_chunk, 0},
     {"sweep_grow", 2, nif_sweep_grow, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"sweep_load", 2, nif_sweep_load, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"sweep_next", 2, nif_sweep_next, 0},
     {"sweep_end", 1, nif_sweep_end, 0},
     {"sweep_hot", 1, nif_sweep_hot, 0},
     {"sweep_stats", 1, nif_sweep_stats, 0},

@@ -238,7 +238,15 @@ std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
   return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
-         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals);
+         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + pids_.capacity() * sizeof(std::uint64_t);
+}
+
+bool Sweep::next_pids(std::size_t n, std::vector<std::uint64_t>& out) {
+  const std::size_t take = std::min(n, pids_.size() - pids_next_);
+  out.insert(out.end(), pids_.begin() + static_cast<std::ptrdiff_t>(pids_next_),
+             pids_.begin() + static_cast<std::ptrdiff_t>(pids_next_ + take));
+  pids_next_ += take;
+  return pids_next_ >= pids_.size();
 }
 
 }  // namespace beamscope::agent

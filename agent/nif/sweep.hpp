@@ -147,6 +147,17 @@ class Sweep {
   /// Bytes held (tables and vectors), for the agent's memory report.
   std::size_t bytes() const;
 
+  /// The pid list of the sweep (erlang:processes/0 order), held here so no
+  /// Erlang process holds it: replaced by load_pids (O(1) swap; the caller
+  /// builds it on a dirty scheduler), handed out by next_pids.
+  void load_pids(std::vector<std::uint64_t>&& keys) {
+    pids_.swap(keys);
+    pids_next_ = 0;
+  }
+  /// Appends up to `n` keys to `out`; true when the list is exhausted.
+  bool next_pids(std::size_t n, std::vector<std::uint64_t>& out);
+  std::size_t pids_left() const { return pids_.size() - pids_next_; }
+
  private:
   const PidEntry* match(std::uint64_t key);
 
@@ -174,6 +185,8 @@ class Sweep {
   std::vector<AppTotals> apps_;
   bool count_apps_ = false;
   SweepResult last_;
+  std::vector<std::uint64_t> pids_;  // 8 B a process; capacity kept between sweeps
+  std::size_t pids_next_ = 0;
 };
 
 }  // namespace beamscope::agent

@@ -121,6 +121,49 @@ ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return atoms::ok;
 }
 
+// sweep_load(Ref, Pids) -> Count. Dirty CPU: copies the pid list
+// (erlang:processes/0) into the sweep, 8 bytes a process, so no Erlang
+// process has to hold it; O(N) outside the lock, an O(1) swap under it.
+// Non-pids are skipped; an improper or too long list is badarg.
+ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  unsigned len = 0;
+  if (!s || !enif_get_list_length(env, argv[1], &len) || len > (1u << 28)) return enif_make_badarg(env);
+  std::vector<std::uint64_t> keys;
+  keys.reserve(len);
+  ERL_NIF_TERM list = argv[1], head;
+  while (enif_get_list_cell(env, list, &head, &list)) {
+    const std::uint64_t key = pid_key(env, head);
+    if (key != 0) keys.push_back(key);
+  }
+  const std::size_t n = keys.size();
+  {
+    std::lock_guard lock(s->mutex());
+    s->sweep().load_pids(std::move(keys));
+  }
+  // keys now holds the previous list: freed here, outside the lock.
+  return enif_make_uint64(env, n);
+}
+
+// sweep_next(Ref, N) -> {ReversedPids, IsLast}: the next N pids of the
+// loaded list, last one first (the order beamscope_sweep's batch reverses
+// back). O(N), N <= kMaxChunkItems: a few ns a pid.
+ERL_NIF_TERM nif_sweep_next(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  unsigned n = 0;
+  if (!s || !enif_get_uint(env, argv[1], &n) || n == 0 || n > kMaxChunkItems) return enif_make_badarg(env);
+  std::vector<std::uint64_t> keys;
+  keys.reserve(n);
+  bool last = false;
+  {
+    std::lock_guard lock(s->mutex());
+    last = s->sweep().next_pids(n, keys);
+  }
+  ERL_NIF_TERM list = enif_make_list(env, 0);
+  for (std::uint64_t key : keys) list = enif_make_list_cell(env, make_local_pid(env, key), list);
+  return enif_make_tuple2(env, list, last ? atoms::true_ : atoms::false_);
+}
+
 // sweep_end(Ref) -> [Pid]: the completed sweep's hot set. O(K log K).
 ERL_NIF_TERM nif_sweep_end(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);

@@ -1,6 +1,7 @@
 // The NIFs of the paced sweep (beamscope_sweep drives them): begin, chunk,
 // grow, end, the hot set and the sweep's own statistics. Each returns in
-// well under 1 ms except sweep_grow, which runs on a dirty CPU scheduler.
+// well under 1 ms except sweep_grow and sweep_load, which run on a dirty
+// CPU scheduler.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,8 @@ ERL_NIF_TERM make_local_pid(ErlNifEnv* env, std::uint64_t key);
 ERL_NIF_TERM nif_sweep_begin(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
 ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
 ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
+ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
+ERL_NIF_TERM nif_sweep_next(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
 ERL_NIF_TERM nif_sweep_end(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
 ERL_NIF_TERM nif_sweep_hot(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);
 ERL_NIF_TERM nif_sweep_stats(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]);

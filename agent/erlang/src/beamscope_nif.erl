@@ -3,10 +3,11 @@
 %% the reason is logged, and beamscope_app refuses to start.
 %% Every function here returns in well under 1 ms except start/1 and
 %% stop/1, which bind or close sockets and join threads on a dirty I/O
-%% scheduler.
+%% scheduler, and the O(N) ones marked dirty CPU.
 -module(beamscope_nif).
 
 -export([start/1, stop/1, sweep_begin/2, sweep_chunk/2, sweep_grow/2, sweep_end/1,
+         sweep_load/2, sweep_next/2,
          sweep_hot/1, sweep_stats/1,
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1]).
 
@@ -59,6 +60,17 @@ sweep_chunk(_Ref, _Items) -> ?NOT_LOADED.
 %% does). Dirty CPU: O(N) rehash.
 -spec sweep_grow(reference(), non_neg_integer()) -> ok.
 sweep_grow(_Ref, _Expected) -> ?NOT_LOADED.
+
+%% @doc Copies the sweep's pid list (erlang:processes/0, in its order)
+%% into the NIF, 8 bytes a process, replacing the previous one; returns
+%% how many pids it holds. Non-pids are skipped. Dirty CPU: O(N).
+-spec sweep_load(reference(), [pid()]) -> non_neg_integer().
+sweep_load(_Ref, _Pids) -> ?NOT_LOADED.
+
+%% @doc The next `N` (1..20,000) pids of the loaded list, reversed (last
+%% one first), and whether the list is now exhausted. O(N), a few ns a pid.
+-spec sweep_next(reference(), pos_integer()) -> {[pid()], boolean()}.
+sweep_next(_Ref, _N) -> ?NOT_LOADED.
 
 %% @doc Ends the sweep and swaps its results in; returns the hot set
 %% (union of the top-K by mailbox, by mailbox growth, by reductions since

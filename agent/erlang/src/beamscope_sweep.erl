@@ -1,8 +1,10 @@
 %% @doc The mailbox sweep, done incrementally: each sweep takes the pid
-%% list once (erlang:processes/0, two words a process) in a short-lived
-%% holder process whose heap is sized to never be garbage collected; the
-%% holder hands out chunks of pids and exits at sweep end, so the caller
-%% never holds (nor copies in a GC) the whole list. Two tiers: most sweeps
+%% list once (erlang:processes/0, a yielding BIF) in a short-lived loader
+%% process whose heap is sized so it is never garbage collected; the
+%% loader hands the list to the NIF (sweep_load/2, dirty CPU, 8 bytes a
+%% process) and exits, so no Erlang process holds the list for longer
+%% than that; chunks come from the NIF (sweep_next/2) with no message
+%% round trip. Two tiers: most sweeps
 %% read only `process_info(P, message_queue_len)` (the floor's own call);
 %% every APPS_EVERY-th sweep reads `[message_queue_len, reductions,
 %% heap_size, group_leader]` (reduction and heap rankings, application
@@ -31,7 +33,6 @@
 -define(APP_ITEMS, [message_queue_len, reductions, heap_size, group_leader]).
 
 -record(sweep, {ref :: reference(),
-                holder :: pid() | undefined,
                 slow = true :: boolean(),                  % this sweep's tier
                 active = false :: boolean(),
                 chunk = ?CHUNK0 :: pos_integer(),
@@ -126,18 +127,18 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C} = S) ->
     ok = beamscope_nif:sweep_grow(Ref, Count),
     ok = beamscope_nif:sweep_begin(Ref, Masters),
     T0 = now_us(),
-    Holder = holder_start(Count),
+    _Loaded = load(Ref, Count),
     ListUs = now_us() - T0,
-    S#sweep{holder = Holder, slow = Slow, active = true, started = N + 1, list_us = ListUs,
+    S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs,
             cost_us = ListUs, chunk_us_max = 0, last_chunk_us_max = C}.
 
 step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
     {S, Spent};
 step_chunks(S, MaxUs, Spent) when Spent >= MaxUs, Spent > 0 ->
     {S, Spent};
-step_chunks(#sweep{ref = Ref, holder = H, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
+step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
     T0 = now_us(),
-    {Pids, Last} = holder_next(H, Chunk),
+    {Pids, Last} = beamscope_nif:sweep_next(Ref, Chunk),
     Batch = case Slow of
                 true -> batch(Pids, ?APP_ITEMS, []);
                 false -> batch(Pids, ?FAST_ITEM, [])
@@ -147,7 +148,7 @@ step_chunks(#sweep{ref = Ref, holder = H, chunk = Chunk, slow = Slow} = S, MaxUs
     Read = length(Pids),
     S1 = case Last of
              true -> _ = beamscope_nif:sweep_end(Ref),
-                     S#sweep{holder = undefined, active = false,
+                     S#sweep{active = false,
                              last_cost_us = S#sweep.cost_us + now_us() - T0};
              false -> S
          end,
@@ -165,50 +166,27 @@ adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Chunk, Us) ->
     S#sweep{chunk = Next, chunk_us_max = max(M, Us), est_us = round(Next * PerProcess)}.
 
 %% [Pid, Info | ...] as sweep_chunk/2 reads it, in erlang:processes/0
-%% order (the holder hands chunks out reversed; this reverses them back).
+%% order (sweep_next/2 hands chunks out reversed; this reverses them back).
 %% Info is undefined for a process that died since the list was taken (the
 %% NIF skips it).
 batch([], _Items, Acc) -> Acc;
 batch([P | Ps], Items, Acc) -> batch(Ps, Items, [P, erlang:process_info(P, Items) | Acc]).
 
-%% The holder: takes erlang:processes/0 with a heap big enough for the list
-%% and every chunk it hands out (4 words a process), so it is never garbage
-%% collected; its memory goes back in one piece when it exits at sweep end.
-%% Linked to the sweeping process, and gone when it is (even on a normal exit).
-holder_start(Count) ->
-    Words = 4 * (Count + Count div 8) + 4096,
-    Owner = self(),
-    spawn_opt(fun() -> _ = erlang:monitor(process, Owner), holder(erlang:processes()) end,
-              [link, {min_heap_size, Words}]).
-
-holder(Pids) ->
+%% The loader: takes erlang:processes/0 with a heap big enough for the
+%% list (2 words a process and a margin), so it is never garbage collected
+%% (a GC would copy the 1M-element list without yielding); hands it to the
+%% NIF and exits, its heap going back in one piece. The result comes back
+%% as the exit reason: one message. A loader that fails leaves an empty
+%% list (the sweep ends at its first chunk).
+load(Ref, Count) ->
+    Words = 2 * (Count + Count div 8) + 4096,
+    {Pid, Mref} = spawn_opt(fun() -> exit({loaded, beamscope_nif:sweep_load(Ref, erlang:processes())}) end,
+                            [monitor, {min_heap_size, Words}]),
     receive
-        {'DOWN', _, process, _, _} -> ok;
-        {next, From, Mref, N} ->
-            {Chunk, Rest} = take(Pids, N, []),
-            From ! {Mref, Chunk, Rest =:= []},
-            case Rest of
-                [] -> ok;
-                _ -> holder(Rest)
-            end;
-        stop -> ok
-    end.
-
-%% The next N pids, reversed.
-take([], _N, Acc) -> {Acc, []};
-take(Rest, 0, Acc) -> {Acc, Rest};
-take([P | Ps], N, Acc) -> take(Ps, N - 1, [P | Acc]).
-
-%% {ReversedPids, IsLast}; a holder gone (killed) ends the sweep.
-holder_next(H, N) ->
-    Mref = erlang:monitor(process, H),
-    H ! {next, self(), Mref, N},
-    receive
-        {Mref, Chunk, Last} ->
-            erlang:demonitor(Mref, [flush]),
-            {Chunk, Last};
-        {'DOWN', Mref, process, _, _} ->
-            {[], true}
+        {'DOWN', Mref, process, Pid, {loaded, N}} -> N;
+        {'DOWN', Mref, process, Pid, Why} ->
+            logger:warning("beamscope: sweep pid list not loaded: ~0tP", [Why, 10]),
+            0 = beamscope_nif:sweep_load(Ref, [])
     end.
 
 now_us() -> erlang:monotonic_time(microsecond).
