@@ -21,7 +21,10 @@
 
 -define(CHUNK0, 256).
 -define(CHUNK_MIN, 64).
--define(CHUNK_MAX, 4000).
+%% A chunk of at most this many processes (about 2 reductions each) fits
+%% in one scheduling slice (4,000 reductions), so the wall time charged to
+%% it is not stretched by preemption behind the host's processes.
+-define(CHUNK_MAX, 1500).
 %% Aim for chunks of this many microseconds: short next to 1 ms, long
 %% next to the cost of one NIF call and one timer.
 -define(CHUNK_TARGET_US, 400).
@@ -137,6 +140,9 @@ step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
 step_chunks(S, MaxUs, Spent) when Spent >= MaxUs, Spent > 0 ->
     {S, Spent};
 step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
+    %% Every chunk after the first of a step starts a fresh slice: the host's
+    %% processes run in between, and the chunk is not preempted half way.
+    _ = Spent > 0 andalso erlang:yield(),
     T0 = now_us(),
     {Pids, Last} = beamscope_nif:sweep_next(Ref, Chunk),
     Batch = case Slow of
