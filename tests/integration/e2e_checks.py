@@ -66,19 +66,22 @@ class LoadedNodeChecks:
             t0 = time.monotonic()
             doc = self.ctl("overview")
             seen.update(truth=truth, reported=doc["process_count"], ctl_s=time.monotonic() - t0, doc=doc)
-            return doc["process_count"] >= EXTRA_PROCESSES and within(doc["process_count"], truth, TOLERANCE)
+            # The mailbox histogram describes the last complete sweep, which
+            # is paced by the agent's CPU budget: wait for one that saw the sink.
+            return (doc["process_count"] >= EXTRA_PROCESSES and within(doc["process_count"], truth, TOLERANCE)
+                    and doc["mailbox"]["sum"] >= SINK_MESSAGES)
 
         t0 = time.monotonic()
         try:
             wait_for(close_enough, CONVERGE_S, interval=0.5, what="ctl overview process_count")
         except TimeoutError as e:
-            self.fail(f"{e}; last: node {seen.get('truth')} vs ctl {seen.get('reported')}")
+            self.fail(f"{e}; last: node {seen.get('truth')} vs ctl {seen.get('reported')}, "
+                      f"mailbox sum {seen.get('doc', {}).get('mailbox', {}).get('sum')}")
         MEASURED[f"{self.kind}_overview_converge_s"] = round(time.monotonic() - t0, 2)
         MEASURED[f"{self.kind}_ctl_overview_s"] = round(seen["ctl_s"], 3)
         MEASURED[f"{self.kind}_process_count"] = (seen["truth"], seen["reported"])
         doc = seen["doc"]
         self.assertEqual(doc["node"], self.node.node_name)
-        self.assertGreaterEqual(doc["mailbox"]["sum"], SINK_MESSAGES)
         self.assertGreater(doc["memory_bytes"]["total"], 0)
         self.assertTrue(doc["scheduler_utilization"], "no scheduler utilization")
 
