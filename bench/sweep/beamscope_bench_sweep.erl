@@ -46,7 +46,7 @@ bench(N) ->
     io:format("          (history found by the merge-join for ~b of ~b processes)~n", [Matched, LastN]),
     ok = beamscope_nif:stop(Ref),
     row(Total, "6 agent bytes/tracked process", B, 64, B / 64),
-    io:format("          (tracked ~b; + 32 B/process transient in the sweep's pid holder)~n", [T]),
+    io:format("          (tracked ~b; + 8 B/process pid list held in the NIF during a sweep)~n", [T]),
     %% 1 paced, and 4: the running agent at the default and a 5% budget.
     [paced(Total, Budget, Floor) || Budget <- [0.01, 0.05]],
     [P ! stop || P <- Idle],
