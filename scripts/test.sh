@@ -13,5 +13,5 @@ bash scripts/build.sh build
 # Sanitized build: no GUI, no benchmarks; the NIF is loaded into erl with the
 # ASan runtime preloaded (see tests/agent).
 bash scripts/build.sh build-asan -DBEAMSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
-  "-DBEAMSCOPE_SKIP_PARTS=gui;bench;examples"
+  "-DBEAMSCOPE_SKIP_PARTS=gui;bench"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure --timeout 600 -j "$jobs" -L sanitize)
