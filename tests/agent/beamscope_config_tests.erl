@@ -18,7 +18,11 @@ good_values_test_() ->
      ?_assertMatch({ok, #{metrics_listen := <<"[::1]:9000">>}},
                    beamscope_config:from_env([{metrics_listen, "[::1]:9000"}])),
      ?_assertMatch({ok, #{tick_ms := 100, top_k := 1000, mailbox_guard := 0}},
-                   beamscope_config:from_env([{tick_ms, 100}, {top_k, 1000}, {mailbox_guard, 0}]))].
+                   beamscope_config:from_env([{tick_ms, 100}, {top_k, 1000}, {mailbox_guard, 0}])),
+     ?_assertMatch({ok, #{system_monitor := force, long_schedule_ms := 50}},
+                   beamscope_config:from_env([{system_monitor, force}, {long_schedule_ms, 50}])),
+     ?_assertMatch({ok, #{system_monitor := auto, long_schedule_ms := disabled}},
+                   beamscope_config:from_env([]))].
 
 bad(Key, Value) ->
     ?_assertMatch({error, {bad_config, Key, Value, [_ | _]}}, beamscope_config:from_env([{Key, Value}])).
@@ -36,7 +40,9 @@ bad_values_test_() ->
      bad(metrics_listen, enabled),
      bad(tick_ms, 99), bad(tick_ms, 60001), bad(tick_ms, 1.5), bad(tick_ms, "1000"),
      bad(top_k, 0), bad(top_k, 1001),
-     bad(mailbox_guard, -1), bad(mailbox_guard, infinity)].
+     bad(mailbox_guard, -1), bad(mailbox_guard, infinity),
+     bad(system_monitor, on), bad(system_monitor, "auto"),
+     bad(long_schedule_ms, 0), bad(long_schedule_ms, enabled)].
 
 first_bad_wins_test() ->
     ?assertMatch({error, {bad_config, tick_ms, 5, _}},

@@ -10,6 +10,8 @@
 %% keep a few code/atom tables warm.
 -define(RSS_SLACK_KB, 16384).
 -define(ERTS_SLACK_BYTES, 4 * 1024 * 1024).
+%% Threads or fds of the VM itself that may be mid-flight when measured.
+-define(NOISE, 2).
 
 start_stop_100_times_test_() ->
     {timeout, 300, fun start_stop_100_times/0}.
@@ -50,8 +52,11 @@ start_stop_100_times() ->
     logger:notice("start/stop x~b: ~b ms; before ~p after ~p", [?ROUNDS, Ms, Base, After]),
     io:format(user, "~nstart/stop x~b: ~b ms (~.1f ms a cycle)~n  before ~p~n  after  ~p~n",
               [?ROUNDS, Ms, Ms / ?ROUNDS, Base, After]),
-    ?assertEqual(maps:get(threads, Base), maps:get(threads, After)),
-    ?assertEqual(maps:get(fds, Base), maps:get(fds, After)),
+    %% A leak of anything per start/stop shows up 100 times over; a couple
+    %% of the VM's own threads or fds (a port program, the file server)
+    %% coming and going on a loaded machine do not make a leak.
+    ?assert(maps:get(threads, After) - maps:get(threads, Base) =< ?NOISE),
+    ?assert(maps:get(fds, After) - maps:get(fds, Base) =< ?NOISE),
     %% Under ASan freed memory sits in its quarantine: RSS says nothing there.
     os:getenv("BEAMSCOPE_SANITIZE") =:= "1" orelse
         ?assert(maps:get(rss_kb, After) - maps:get(rss_kb, Base) < ?RSS_SLACK_KB),

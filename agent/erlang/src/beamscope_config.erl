@@ -14,10 +14,12 @@
                     budget := float(),
                     mailbox_alarm := pos_integer(),
                     metrics_auth := {binary(), binary()} | disabled,
-                    metrics_tls := binary() | disabled}.
+                    metrics_tls := binary() | disabled,
+                    system_monitor := auto | off | force,
+                    long_schedule_ms := pos_integer() | disabled}.
 
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
-               metrics_auth, metrics_tls]).
+               metrics_auth, metrics_tls, system_monitor, long_schedule_ms]).
 
 %% @doc Defaults of every key (the same as in beamscope.app.src).
 -spec defaults() -> config().
@@ -30,7 +32,9 @@ defaults() ->
       budget => 0.01,
       mailbox_alarm => 10000,
       metrics_auth => disabled,
-      metrics_tls => disabled}.
+      metrics_tls => disabled,
+      system_monitor => auto,
+      long_schedule_ms => disabled}.
 
 %% @doc Reads every key of the `beamscope` application env, validated.
 %% Cost: a few ETS lookups.
@@ -92,6 +96,12 @@ validate(metrics_tls, V) ->
         {ok, B} -> {ok, B};
         error -> {error, "expected the path of a PEM file holding the key and the certificate"}
     end;
+validate(system_monitor, V) when V =:= auto; V =:= off; V =:= force -> {ok, V};
+validate(system_monitor, _) -> {error, "expected auto, off or force"};
+%% long_schedule monitoring makes the VM time every context switch: a cost
+%% on the host's own message passing, so it is opt-in.
+validate(long_schedule_ms, disabled) -> {ok, disabled};
+validate(long_schedule_ms, V) -> int_range(V, 1, 60000);
 validate(_, _) -> {error, "unknown key"}.
 
 %% HTTP basic auth sends "user:password": a colon in the user cannot work.

@@ -63,26 +63,25 @@ snapshot() ->
 init([]) ->
     process_flag(trap_exit, true),
     ok = beamscope_restarts:add_handler(),
-    Monitor = take_monitor(application:get_env(beamscope, system_monitor, auto)),
+    {ok, Config} = beamscope_config:read(),
+    Monitor = take_monitor(maps:get(system_monitor, Config), maps:get(long_schedule_ms, Config)),
     {ok, #state{refilled = erlang:monotonic_time(millisecond), monitor = Monitor}}.
 
 %% Never take the slot from another owner unless told to (force).
-take_monitor(off) -> false;
-take_monitor(Mode) when Mode =:= auto; Mode =:= force ->
+take_monitor(off, _LongSchedule) -> false;
+take_monitor(Mode, LongSchedule) ->
     case {Mode, erlang:system_monitor()} of
         {auto, {_Other, _}} ->
             logger:notice("beamscope: system_monitor is held by another process; not taken "
                           "(set beamscope system_monitor to force to take it)"),
             false;
         _ ->
+            %% long_schedule only on request: it times every context switch.
+            Schedule = [{long_schedule, LongSchedule} || is_integer(LongSchedule)],
             _ = erlang:system_monitor(self(), [{long_gc, 100}, {large_heap, 16#1000000},
-                                                {long_schedule, 100}, busy_port, busy_dist_port]),
+                                                busy_port, busy_dist_port | Schedule]),
             true
-    end;
-take_monitor(Other) ->
-    logger:warning("beamscope: system_monitor must be auto, off or force, not ~0tP; using off",
-                   [Other, 5]),
-    false.
+    end.
 
 handle_call(snapshot, _From, S) ->
     {reply, {queue:to_list(S#state.ring), monitor_map(S), S#state.dropped}, S};
