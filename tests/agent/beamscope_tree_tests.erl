@@ -129,6 +129,18 @@ kill_three_times() ->
               [erlang:monotonic_time(millisecond) - T0]),
     #{recent_restarts := Recent} = node_of(Id),
     ?assertEqual([<<"killed">>, <<"killed">>, <<"killed">>], [R || #{reason := R} <- Recent]),
+    %% Each restart names the pid that replaced the dead one: the next
+    %% restart's victim, and for the newest the pid running now.
+    Current = pid_text(whereis(beamscope_demo_crasher)),
+    NewestFilled = fun() ->
+                           #{recent_restarts := Rs} = node_of(Id),
+                           maps:get(new_pid, lists:last(Rs)) =:= Current
+                   end,
+    ?assert(wait(NewestFilled, 7000)),
+    #{recent_restarts := [R1, R2, R3]} = node_of(Id),
+    ?assertEqual(maps:get(old_pid, R2), maps:get(new_pid, R1)),
+    ?assertEqual(maps:get(old_pid, R3), maps:get(new_pid, R2)),
+    ?assertEqual(Current, maps:get(new_pid, R3)),
     Sup = node_of(<<?DEMO/binary, "/beamscope_demo_services_sup">>),
     ?assertEqual(3, maps:get(restarts_total, Sup)),
     ?assert(maps:get(restarts_in_period, Sup) =< 3),

@@ -8,7 +8,7 @@
 -module(beamscope_restarts).
 
 -export([add_handler/0, remove_handler/0, log/2]).
--export([new/0, record/4, child/2, sup_in_period/3, sup_total/2]).
+-export([new/0, record/4, child/2, sup_in_period/3, sup_total/2, replaced_by/3]).
 
 -export_type([restarts/0, restart/0]).
 
@@ -105,11 +105,36 @@ new() -> #{children => #{}, sups => #{}}.
 %% restarts inside its period when its state cannot be read).
 -spec record(binary(), binary(), restart(), restarts()) -> restarts().
 record(SupPath, ChildPath, Restart, #{children := C, sups := S}) ->
-    #{total := N, recent := R} = maps:get(ChildPath, C, #{total => 0, recent => []}),
+    #{total := N, recent := R0} = maps:get(ChildPath, C, #{total => 0, recent => []}),
+    %% The pid that died now is the one that replaced the previous death.
+    R = chain(R0, maps:get(old_pid, Restart, <<>>)),
     Recent = lists:nthtail(max(0, length(R) + 1 - ?RECENT), R ++ [Restart]),
     Times = lists:sublist([maps:get(time_us, Restart) | maps:get(SupPath, S, [])], ?SUP_TIMES),
     #{children => C#{ChildPath => #{total => N + 1, recent => Recent}},
       sups => S#{SupPath => Times}}.
+
+chain([_ | _] = R, Died) when Died =/= <<>> ->
+    case lists:last(R) of
+        #{new_pid := <<>>} = Last -> lists:droplast(R) ++ [Last#{new_pid := Died}];
+        _ -> R
+    end;
+chain(R, _) -> R.
+
+%% @doc Fills in the pid that replaced a child in its newest restart, once
+%% a walk has seen it (a supervisor report only names the pid that died).
+%% Cost: one map lookup.
+-spec replaced_by(binary(), binary(), restarts()) -> restarts().
+replaced_by(ChildPath, NewPid, #{children := C} = Restarts) ->
+    case maps:get(ChildPath, C, undefined) of
+        #{recent := [_ | _] = R} = Entry ->
+            case lists:last(R) of
+                #{new_pid := <<>>, old_pid := Old} = Last when Old =/= NewPid ->
+                    Recent = lists:droplast(R) ++ [Last#{new_pid := NewPid}],
+                    Restarts#{children := C#{ChildPath := Entry#{recent := Recent}}};
+                _ -> Restarts
+            end;
+        _ -> Restarts
+    end.
 
 %% @doc Restart count and recent history of a child (0 and [] when none).
 -spec child(binary(), restarts()) -> {non_neg_integer(), [restart()]}.

@@ -107,7 +107,7 @@ walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
     ChildPids = maps:from_list([{Id, P} || #{kind := K, pid := P, id := Id, parent_id := Parent} <- Nodes,
                                            K =/= helper, K =/= application,
                                            not dynamic_parent(Parent, Sups)]),
-    S1 = pid_changes(ChildPids, S#state{sups = Sups}),
+    S1 = fill_new_pids(ChildPids, pid_changes(ChildPids, S#state{sups = Sups})),
     S2 = S1#state{nodes = Nodes, child_pids = ChildPids, reported = #{},
                   opts = Opts#{flags => Flags},
                   stats = Stats#{walked_at_us => erlang:system_time(microsecond),
@@ -141,6 +141,13 @@ pid_changes(New, #state{child_pids = Old, reported = Reported} = S) ->
                           _ -> Acc
                       end
               end, S, New).
+
+%% Reported restarts name only the pid that died: the walk names the new one.
+fill_new_pids(ChildPids, #state{restarts = R} = S) ->
+    S#state{restarts = maps:fold(fun(Path, Pid, Acc) when is_pid(Pid) ->
+                                         beamscope_restarts:replaced_by(Path, pid_text(Pid), Acc);
+                                    (_Path, _NotRunning, Acc) -> Acc
+                                 end, R, ChildPids)}.
 
 silent_restart(Path, OldPid, Pid, #state{restarts = R} = S) ->
     SupPath = parent_path(Path),
