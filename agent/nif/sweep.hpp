@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pid_table.hpp"
+#include "pid_entry.hpp"
 
 namespace beamscope::agent {
 
