@@ -13,7 +13,7 @@ PACKAGES=(
   # agent + cli (erl_nif.h, ei.h) and the runtime itself
   erlang-nox erlang-dev erlang-eunit erlang-tools
   # gui
-  libimgui-dev libglfw3-dev libstb-dev libgl-dev
+  libimgui-dev libglfw3-dev libstb-dev libgl-dev fonts-dejavu-core
   # flags, logs, json
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   # tests and benchmarks
