@@ -2,48 +2,14 @@
 collector's viewer endpoint, /metrics from its fleet exporter (node label).
 Also: a collector with two nodes makes ctl without --node list them."""
 
-import os
-import subprocess
-import tempfile
 import unittest
 
 from e2e_checks import LoadedNodeChecks, build_dir_from_argv, main, start_loaded_node
-from nodes import DemoNode, free_port, wait_for
+from collector_proc import Collector
+from nodes import DemoNode, wait_for
 from probes import ctl_json, run_ctl, scrape
 
 BUILD_DIR = build_dir_from_argv()
-
-
-class Collector:
-    """beamscope-collector on free ports; always stopped (SIGTERM, then SIGKILL)."""
-
-    def __init__(self, build_dir, agents):
-        self.listen = f"tcp://127.0.0.1:{free_port()}"
-        self.metrics_port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="collector_", suffix=".log", delete=False)
-        cmd = [os.path.join(build_dir, "bin", "beamscope-collector")]
-        for a in agents:
-            cmd += ["--agent", a]
-        cmd += ["--listen", self.listen, "--metrics", f"127.0.0.1:{self.metrics_port}"]
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    @property
-    def metrics_url(self):
-        return f"http://127.0.0.1:{self.metrics_port}/metrics"
-
-    def log_text(self):
-        with open(self.log.name, errors="replace") as f:
-            return f.read()[-4000:]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self.log.close()
 
 
 class CollectorEndToEnd(LoadedNodeChecks, unittest.TestCase):
