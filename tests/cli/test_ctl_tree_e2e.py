@@ -134,9 +134,21 @@ class CtlTree(unittest.TestCase):
             self.assertNotEqual(r["old_pid"], r["new_pid"])
             self.assertGreater(r["time_us"], 0)
 
-        events = self.ctl("events")["events"]
-        ours = [e for e in events if e["child"] == seen["entry"]["id"] and "killed" in e["reason"]]
-        self.assertGreaterEqual(len(ours), 3, f"events: {events[-6:]}")
+        # Events travel on their own publish (coalesced for 20 ms), so they may
+        # trail the tree by a moment: wait for them, within the second.
+        got = {}
+
+        def three_events():
+            got["events"] = self.ctl("events")["events"]
+            got["ours"] = [e for e in got["events"]
+                           if e["child"] == seen["entry"]["id"] and "killed" in e["reason"]]
+            return len(got["ours"]) >= 3
+
+        try:
+            wait_for(three_events, 2, interval=0.1, what="3 restart events in ctl events")
+        except TimeoutError as e:
+            self.fail(f"{e}: events {got.get('events', [])[-6:]}")
+        events, ours = got["events"], got["ours"]
         for e in ours:
             self.assertIn(e["kind"], ("child_terminated", "crash_report"))
             self.assertTrue(e["supervisor"])

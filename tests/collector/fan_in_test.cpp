@@ -130,7 +130,9 @@ TEST(FanIn, SecondAgentClaimingANodeIsIgnoredAndCounted) {
   auto b = start_agent();
   ASSERT_TRUE(b->publish(keyframe("same@h", 1, 99)));
   auto fan = start_fan_in({a->bound_endpoint(), b->bound_endpoint()});
-  ASSERT_TRUE(wait_until([&] { return fan->stats().node_conflicts >= 1; }));
+  // The conflict is counted on a link thread; the winner's frame reaches the
+  // server's model a moment later, on the server thread: wait for both.
+  ASSERT_TRUE(wait_until([&] { return fan->stats().node_conflicts >= 1 && fan->snapshots().size() == 1; }));
   auto snaps = fan->snapshots();
   ASSERT_EQ(snaps.size(), 1u);
   const auto count = snaps[0]->gauges().process_count();
