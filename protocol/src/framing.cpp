@@ -99,6 +99,17 @@ bool delta_ok(const v1::Delta& d) {
          tree_ok(d.tree_upserted()) && events_ok(d.events()) && applications_ok(d.applications());
 }
 
+bool children_request_ok(const v1::ChildrenRequest& r) {
+  return r.supervisor_id().size() <= 4 * kMaxString && r.limit() <= kMaxPageChildren;
+}
+
+bool children_page_ok(const v1::ChildrenPage& p) {
+  if (static_cast<std::size_t>(p.children_size()) > kMaxPageChildren) return false;
+  for (const auto& n : p.children())
+    if (!tree_node_ok(n)) return false;
+  return p.supervisor_id().size() <= 4 * kMaxString && str_ok(p.error());
+}
+
 }  // namespace
 
 const char* to_string(DecodeError e) {
@@ -119,6 +130,8 @@ bool within_bounds(const Envelope& env) {
     case Envelope::kDelta: return delta_ok(env.delta());
     case Envelope::kHello: return str_ok(env.hello().client());
     case Envelope::kNodeGone: return str_ok(env.node_gone().reason());
+    case Envelope::kChildrenRequest: return children_request_ok(env.children_request());
+    case Envelope::kChildrenPage: return children_page_ok(env.children_page());
     default: return true;
   }
 }
@@ -130,7 +143,8 @@ DecodeResult decode(std::string_view bytes) {
   if (env.version_major() != kVersionMajor) return DecodeError::kWrongVersion;
   if (env.body_case() == Envelope::BODY_NOT_SET) return DecodeError::kNoBody;
   const bool is_data = env.body_case() == Envelope::kKeyframe || env.body_case() == Envelope::kDelta ||
-                       env.body_case() == Envelope::kNodeGone;
+                       env.body_case() == Envelope::kNodeGone || env.body_case() == Envelope::kChildrenRequest ||
+                       env.body_case() == Envelope::kChildrenPage;
   if (is_data && env.node().empty()) return DecodeError::kNoBody;
   if (!within_bounds(env)) return DecodeError::kOutOfBounds;
   return env;

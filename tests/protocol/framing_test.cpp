@@ -127,5 +127,26 @@ TEST(Framing, TooManyEventsIsOutOfBounds) {
   EXPECT_EQ(std::get<DecodeError>(decode(encode(env, "n@h", 2))), DecodeError::kOutOfBounds);
 }
 
+TEST(Framing, ChildrenRequestAndPageNeedANodeAndRespectBounds) {
+  Envelope req;
+  req.mutable_children_request()->set_supervisor_id("demo/demo_sup/pool");
+  req.mutable_children_request()->set_limit(limits::kMaxPageChildren);
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(req, "", 0))), DecodeError::kNoBody);
+  EXPECT_TRUE(std::holds_alternative<Envelope>(decode(encode(req, "n@h", 0))));
+  req.mutable_children_request()->set_limit(limits::kMaxPageChildren + 1);
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(req, "n@h", 0))), DecodeError::kOutOfBounds);
+
+  Envelope page;
+  auto* p = page.mutable_children_page();
+  p->set_total(5);
+  p->add_children()->set_id("demo/demo_sup/pool/<0.90.0>");
+  EXPECT_TRUE(std::holds_alternative<Envelope>(decode(encode(page, "n@h", 0))));
+  p->set_error(std::string(limits::kMaxString + 1, 'e'));
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(page, "n@h", 0))), DecodeError::kOutOfBounds);
+  p->clear_error();
+  for (std::size_t i = 0; i < limits::kMaxPageChildren; ++i) p->add_children()->set_id("x");
+  EXPECT_EQ(std::get<DecodeError>(decode(encode(page, "n@h", 0))), DecodeError::kOutOfBounds);
+}
+
 }  // namespace
 }  // namespace beamscope::protocol

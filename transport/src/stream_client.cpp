@@ -2,6 +2,8 @@
 // DEALER socket and the FleetModel and publishes immutable snapshots.
 #include "beamscope/transport/stream_client.hpp"
 
+#include <deque>
+
 #include <zmq.hpp>
 
 #include "beamscope/transport/endpoint.hpp"
@@ -32,6 +34,7 @@ struct StreamClient::Impl {
   std::string endpoint;
   StreamClient::FrameHandler on_frame;
   StreamClient::GoneHandler on_gone;
+  StreamClient::ReplyHandler on_reply;
   zmq::context_t ctx{1};
   zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
   std::thread thread;
@@ -43,12 +46,16 @@ struct StreamClient::Impl {
   Clock::time_point last_heartbeat{};
   bool silent_reported = true;  // nothing to report before the first frame
 
+  std::mutex outgoing_mutex;
+  std::deque<std::string> outgoing;  // requests from other threads, encoded
+
   mutable std::mutex mutex;  // guards snapshot and stats
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
   StreamClientStats stats;
 
   void run();
   void send(const std::string& payload);
+  void send_requests();
   void say_hello(Clock::time_point now);
   bool handle(const Envelope& env, Clock::time_point now);
   void on_silence();
@@ -56,7 +63,8 @@ struct StreamClient::Impl {
 };
 
 std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, std::string& error,
-                                                  FrameHandler on_frame, GoneHandler on_gone) {
+                                                  FrameHandler on_frame, GoneHandler on_gone,
+                                                  ReplyHandler on_reply) {
   if (auto err = check_endpoint(endpoint, /*for_bind=*/false)) {
     error = *err;
     return nullptr;
@@ -65,6 +73,7 @@ std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, s
   impl->endpoint = endpoint;
   impl->on_frame = std::move(on_frame);
   impl->on_gone = std::move(on_gone);
+  impl->on_reply = std::move(on_reply);
   try {
     apply_presets(impl->dealer);
     impl->dealer.connect(endpoint);
@@ -100,6 +109,24 @@ StreamClientStats StreamClient::stats() const {
   return impl_->stats;
 }
 
+bool StreamClient::request(Envelope env) {
+  constexpr std::size_t kMaxWaiting = 64;
+  std::string payload = protocol::encode(env, env.node(), 0);
+  std::lock_guard lock(impl_->outgoing_mutex);
+  if (impl_->outgoing.size() >= kMaxWaiting) return false;
+  impl_->outgoing.push_back(std::move(payload));
+  return true;
+}
+
+void StreamClient::Impl::send_requests() {
+  std::deque<std::string> batch;
+  {
+    std::lock_guard lock(outgoing_mutex);
+    batch.swap(outgoing);
+  }
+  for (const auto& payload : batch) send(payload);
+}
+
 void StreamClient::Impl::send(const std::string& payload) {
   zmq::message_t msg(payload.data(), payload.size());
   // DEALER blocks at its HWM; dontwait turns that into a dropped request.
@@ -131,6 +158,7 @@ void StreamClient::Impl::run() {
       }
     }
     if (changed) refresh_snapshot();
+    send_requests();
     if (now - last_heartbeat >= kHeartbeatInterval) {
       Envelope hb;
       hb.mutable_heartbeat();
@@ -154,6 +182,10 @@ bool StreamClient::Impl::handle(const Envelope& env, Clock::time_point now) {
     fleet.erase(env.node());
     if (on_gone) on_gone(env.node(), env.node_gone().reason());
     return true;
+  }
+  if (env.has_children_page()) {
+    if (on_reply) on_reply(env);
+    return false;
   }
   if (!env.has_keyframe() && !env.has_delta()) return false;
   switch (fleet.apply(env)) {

@@ -30,6 +30,7 @@ struct StreamServer::Impl {
 
   std::mutex queue_mutex;
   std::deque<Envelope> queue;
+  std::deque<std::pair<std::string, Envelope>> replies;  // (viewer, frame)
 
   struct Viewer {
     Clock::time_point last_seen;
@@ -40,7 +41,7 @@ struct StreamServer::Impl {
   mutable std::mutex snapshot_mutex;
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
 
-  std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, rejected{0};
+  std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, rejected{0}, requests{0};
   std::atomic<std::uint32_t> viewer_count{0};
 
   void run();
@@ -48,6 +49,7 @@ struct StreamServer::Impl {
   void drain_queue();
   void send_to(const std::string& identity, const std::string& payload);
   void send_keyframes(const std::string& identity);
+  void handle_request(const std::string& identity, const Envelope& env);
   void broadcast(const std::string& payload);
   void broadcast_keyframes();
   void heartbeat_and_expire(Clock::time_point now);
@@ -89,6 +91,18 @@ void StreamServer::stop() {
   impl_->ctx.close();
 }
 
+bool StreamServer::reply(const std::string& viewer, Envelope env) {
+  {
+    std::lock_guard lock(impl_->queue_mutex);
+    if (impl_->replies.size() < impl_->opts.queue_limit) {
+      impl_->replies.emplace_back(viewer, std::move(env));
+      return true;
+    }
+  }
+  impl_->dropped.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 bool StreamServer::publish(Envelope env) {
   {
     std::lock_guard lock(impl_->queue_mutex);
@@ -120,6 +134,7 @@ StreamServerStats StreamServer::stats() const {
   s.frames_sent = impl_->sent.load();
   s.frames_dropped = impl_->dropped.load();
   s.frames_rejected = impl_->rejected.load();
+  s.requests = impl_->requests.load();
   s.viewers = impl_->viewer_count.load();
   return s;
 }
@@ -171,17 +186,38 @@ void StreamServer::Impl::handle_incoming() {
     if (env->has_hello()) {
       if (env->hello().want_stream() && it == viewers.end()) viewers.emplace(identity, Viewer{Clock::now()});
       send_keyframes(identity);
+    } else if (env->has_children_request()) {
+      handle_request(identity, *env);
     }
   }
   viewer_count = static_cast<std::uint32_t>(viewers.size());
 }
 
+void StreamServer::Impl::handle_request(const std::string& identity, const Envelope& env) {
+  requests.fetch_add(1, std::memory_order_relaxed);
+  if (opts.on_request) {
+    opts.on_request(identity, env);
+    return;
+  }
+  Envelope answer;
+  auto* page = answer.mutable_children_page();
+  page->set_request_id(env.children_request().request_id());
+  page->set_supervisor_id(env.children_request().supervisor_id());
+  page->set_order(env.children_request().order());
+  page->set_error("this server does not serve children pages");
+  send_to(identity, protocol::encode(answer, env.node(), 0));
+}
+
 void StreamServer::Impl::drain_queue() {
   std::deque<Envelope> batch;
+  std::deque<std::pair<std::string, Envelope>> answers;
   {
     std::lock_guard lock(queue_mutex);
     batch.swap(queue);
+    answers.swap(replies);
   }
+  // Stamped here (version, timestamp): repliers only fill in node and body.
+  for (auto& [viewer, env] : answers) send_to(viewer, protocol::encode(env, env.node(), env.seq()));
   if (batch.empty()) return;
   for (auto& env : batch) {
     if (env.has_node_gone()) {

@@ -19,5 +19,6 @@ inline constexpr std::size_t kMaxModules = 16;             // per tree node
 inline constexpr std::size_t kMaxRecentRestarts = 16;      // per tree node
 inline constexpr std::size_t kMaxEvents = 512;             // per keyframe / delta
 inline constexpr std::size_t kMaxApplications = 1024;
+inline constexpr std::size_t kMaxPageChildren = 1000;      // per ChildrenPage
 
 }  // namespace beamscope::protocol::limits

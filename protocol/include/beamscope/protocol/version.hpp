@@ -6,6 +6,7 @@
 namespace beamscope::protocol {
 
 inline constexpr std::uint32_t kVersionMajor = 1;
-inline constexpr std::uint32_t kVersionMinor = 1;  // 1.1: tree, events, applications, monitor
+inline constexpr std::uint32_t kVersionMinor = 2;  // 1.1: tree, events, applications, monitor;
+                                                   // 1.2: children pages on request
 
 }  // namespace beamscope::protocol

@@ -26,6 +26,14 @@ namespace beamscope::transport {
 std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, std::chrono::milliseconds timeout,
                                                    std::string& error);
 
+/// One-shot page of a supervisor's children, for command-line tools:
+/// connects, sends the request for `node`, waits for the ChildrenPage with
+/// the same request_id. nullopt with `error` set when nothing answers in
+/// time; a page with `error()` set when the server answered it cannot.
+std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, const std::string& node,
+                                                         const v1::ChildrenRequest& request,
+                                                         std::chrono::milliseconds timeout, std::string& error);
+
 struct StreamClientStats {
   std::uint64_t frames_received = 0;
   std::uint64_t frames_rejected = 0;    // failed decode (malformed, oversize, ...)
@@ -43,11 +51,15 @@ class StreamClient {
   using FrameHandler = std::function<void(const protocol::Envelope&)>;
   /// Called on the client's thread when a node is gone or the server is silent.
   using GoneHandler = std::function<void(const std::string& node, const std::string& reason)>;
+  /// Called on the client's thread with every answer to request() (a
+  /// ChildrenPage); it must not call back into this client.
+  using ReplyHandler = std::function<void(const protocol::Envelope&)>;
 
   /// Validates the endpoint and starts connecting (ZeroMQ reconnects by
   /// itself). nullptr and `error` set when the endpoint string is bad.
   static std::unique_ptr<StreamClient> start(const std::string& endpoint, std::string& error,
-                                             FrameHandler on_frame = {}, GoneHandler on_gone = {});
+                                             FrameHandler on_frame = {}, GoneHandler on_gone = {},
+                                             ReplyHandler on_reply = {});
   ~StreamClient();
   void stop();
 
@@ -57,6 +69,11 @@ class StreamClient {
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshots() const;
 
   StreamClientStats stats() const;
+
+  /// Sends a request (e.g. a ChildrenRequest; env.node() names the node) to
+  /// the server from any thread; the answer comes to the ReplyHandler.
+  /// False when too many requests are already waiting to be sent.
+  bool request(protocol::Envelope env);
 
   StreamClient(const StreamClient&) = delete;
   StreamClient& operator=(const StreamClient&) = delete;

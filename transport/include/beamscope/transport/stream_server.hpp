@@ -30,12 +30,19 @@ class context_t;
 
 namespace beamscope::transport {
 
+/// Called on the server's I/O thread with a request frame from a viewer
+/// (today: ChildrenRequest). It must not block: it hands the request on and
+/// answers later, from any thread, with StreamServer::reply(viewer, ...).
+using RequestHandler = std::function<void(const std::string& viewer, const protocol::Envelope& request)>;
+
 struct StreamServerOptions {
   std::string endpoint = "tcp://127.0.0.1:9755";
   std::size_t queue_limit = 256;         // frames waiting for the I/O thread
   int keyframe_interval_ms = 10000;      // periodic keyframe to all viewers
   int viewer_timeout_ms = 10000;         // viewer silent this long is dropped
   int send_hwm = 1000;
+  /// Without a handler, requests are answered with an error page at once.
+  RequestHandler on_request = {};
 };
 
 struct StreamServerStats {
@@ -43,6 +50,7 @@ struct StreamServerStats {
   std::uint64_t frames_sent = 0;         // frames handed to ZeroMQ (per viewer)
   std::uint64_t frames_dropped = 0;      // queue full or viewer HWM reached
   std::uint64_t frames_rejected = 0;     // received frames that failed decode
+  std::uint64_t requests = 0;            // requests received from viewers
   std::uint32_t viewers = 0;
 };
 
@@ -59,6 +67,11 @@ class StreamServer {
   /// Queues a keyframe or delta (node, seq, timestamp already set) for
   /// every viewer. Thread-safe; never blocks; false when dropped.
   bool publish(protocol::Envelope env);
+
+  /// Queues a frame for one viewer only (the answer to its request; node
+  /// set, version and timestamp stamped on sending). Thread-safe; never blocks; false when
+  /// dropped.
+  bool reply(const std::string& viewer, protocol::Envelope env);
 
   /// Forgets a node and tells viewers it is gone (collector: agent lost).
   void node_gone(const std::string& node, const std::string& reason);
