@@ -37,6 +37,11 @@ constexpr MetricSpec kConflicts{"beamscope_collector_node_conflicts_total",
                                 "Frames ignored because another agent already serves the same node name.",
                                 MetricType::Counter};
 
+constexpr MetricSpec kRequests{"beamscope_collector_requests_total",
+                               "Viewer requests (children pages) by outcome: relayed (an agent answered) or failed "
+                               "(unknown node, busy, agent timeout).",
+                               MetricType::Counter};
+
 double d(std::uint64_t v) { return static_cast<double>(v); }
 
 class CollectorCollectable final : public prometheus::Collectable {
@@ -65,6 +70,8 @@ class CollectorCollectable final : public prometheus::Collectable {
     scope.counter(kDropped, d(stats.server.frames_dropped));
     scope.counter(kViewerRejected, d(stats.server.frames_rejected));
     scope.counter(kConflicts, d(stats.node_conflicts));
+    scope.counter(kRequests, d(stats.requests_relayed), {{"outcome", "relayed"}});
+    scope.counter(kRequests, d(stats.requests_failed), {{"outcome", "failed"}});
     return set.take();
   }
 

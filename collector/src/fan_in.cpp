@@ -6,8 +6,13 @@
 #include <spdlog/spdlog.h>
 
 #include "beamscope/transport/endpoint.hpp"
+#include "request_relay.hpp"
 
 namespace beamscope::collector {
+
+namespace {
+constexpr std::size_t kMaxRelayed = 256;  // requests waiting for agents
+}  // namespace
 
 struct FanIn::Link {
   std::string endpoint;
@@ -26,7 +31,12 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
     }
   }
   std::unique_ptr<FanIn> fan(new FanIn());
-  fan->server_ = transport::StreamServer::start(opts.server, error);
+  fan->relay_ = std::make_unique<RequestRelay>(kMaxRelayed, std::chrono::milliseconds(opts.request_timeout_ms));
+  auto server_opts = opts.server;
+  server_opts.on_request = [self = fan.get()](const std::string& viewer, const protocol::Envelope& request) {
+    self->relay_request(viewer, request);
+  };
+  fan->server_ = transport::StreamServer::start(server_opts, error);
   if (!fan->server_) return nullptr;
   for (const auto& agent : opts.agents) {
     auto link = std::make_unique<Link>();
@@ -35,13 +45,16 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
     FanIn* self = fan.get();
     link->client = transport::StreamClient::start(
         agent, error, [self, raw](const protocol::Envelope& env) { self->forward(*raw, env); },
-        [self, raw](const std::string& node, const std::string& reason) { self->gone(*raw, node, reason); });
+        [self, raw](const std::string& node, const std::string& reason) { self->gone(*raw, node, reason); },
+        [self](const protocol::Envelope& answer) { self->relay_answer(answer); });
     if (!link->client) return nullptr;  // destructor stops what already started
     fan->links_.push_back(std::move(link));
   }
+  fan->serving_ = true;
   return fan;
 }
 
+FanIn::FanIn() = default;
 FanIn::~FanIn() { stop(); }
 
 void FanIn::stop() {
@@ -69,6 +82,7 @@ void FanIn::forward(Link& link, const protocol::Envelope& env) {
     }
     if (claimed) spdlog::info("node {} joined through {}", env.node(), link.endpoint);
   }
+  expire_requests();  // agents tick every second: timeouts are seen on time
   if (server_->publish(env)) {
     link.forwarded.fetch_add(1, std::memory_order_relaxed);
   } else {
@@ -89,6 +103,83 @@ void FanIn::gone(Link& link, const std::string& node, const std::string& reason)
   server_->node_gone(node, reason);
 }
 
+// Runs on the server's I/O thread: never blocks, answers errors at once.
+void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& request) {
+  if (!serving_) return;  // still starting: the viewer's own deadline answers
+  expire_requests();
+  Link* link = nullptr;
+  {
+    std::lock_guard lock(owners_mutex_);
+    auto it = owners_.find(request.node());
+    if (it != owners_.end()) link = const_cast<Link*>(it->second);
+  }
+  if (!link) return fail_request(viewer, request, "node " + request.node() + " is not served by this collector");
+  const auto& ask = request.children_request();
+  std::optional<std::uint64_t> relay_id;
+  {
+    std::lock_guard lock(relay_mutex_);
+    relay_id = relay_->admit({.viewer = viewer, .viewer_id = ask.request_id(), .node = request.node(),
+                              .supervisor_id = ask.supervisor_id()},
+                             RequestRelay::Clock::now());
+  }
+  if (!relay_id) return fail_request(viewer, request, "collector busy: too many requests waiting for agents");
+  protocol::Envelope relayed = request;
+  relayed.mutable_children_request()->set_request_id(*relay_id);
+  if (!link->client->request(std::move(relayed))) {
+    {
+      std::lock_guard lock(relay_mutex_);
+      relay_->complete(*relay_id);
+    }
+    fail_request(viewer, request, "collector busy: the link to " + link->endpoint + " is full");
+  }
+}
+
+// Runs on a link's client thread with an agent's ChildrenPage.
+void FanIn::relay_answer(const protocol::Envelope& answer) {
+  std::optional<RequestRelay::Pending> pending;
+  {
+    std::lock_guard lock(relay_mutex_);
+    pending = relay_->complete(answer.children_page().request_id());
+  }
+  expire_requests();
+  if (!pending) return;  // late (already answered with a timeout) or not ours
+  protocol::Envelope back = answer;
+  back.mutable_children_page()->set_request_id(pending->viewer_id);
+  server_->reply(pending->viewer, std::move(back));
+  requests_relayed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void FanIn::fail_request(const std::string& viewer, const protocol::Envelope& request, const std::string& why) {
+  protocol::Envelope answer;
+  answer.set_node(request.node());
+  auto* page = answer.mutable_children_page();
+  page->set_request_id(request.children_request().request_id());
+  page->set_supervisor_id(request.children_request().supervisor_id());
+  page->set_offset(request.children_request().offset());
+  page->set_order(request.children_request().order());
+  page->set_error(why);
+  server_->reply(viewer, std::move(answer));
+  requests_failed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void FanIn::expire_requests() {
+  std::vector<RequestRelay::Pending> late;
+  std::chrono::milliseconds timeout{};
+  {
+    std::lock_guard lock(relay_mutex_);
+    late = relay_->expire(RequestRelay::Clock::now());
+    timeout = relay_->timeout();
+  }
+  for (const auto& p : late) {
+    protocol::Envelope request;
+    request.set_node(p.node);
+    request.mutable_children_request()->set_request_id(p.viewer_id);
+    request.mutable_children_request()->set_supervisor_id(p.supervisor_id);
+    fail_request(p.viewer, request,
+                 "the agent of " + p.node + " did not answer within " + std::to_string(timeout.count()) + " ms");
+  }
+}
+
 FanInStats FanIn::stats() const {
   FanInStats out;
   out.server = server_->stats();
@@ -102,6 +193,8 @@ FanInStats FanIn::stats() const {
                           .connected = s.connected});
     out.forward_dropped += link->dropped.load(std::memory_order_relaxed);
   }
+  out.requests_relayed = requests_relayed_.load(std::memory_order_relaxed);
+  out.requests_failed = requests_failed_.load(std::memory_order_relaxed);
   std::lock_guard lock(owners_mutex_);
   out.node_conflicts = node_conflicts_;
   return out;

@@ -4,6 +4,7 @@
 // server's FleetModel is the collector's view of every node.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -16,10 +17,15 @@
 #include "beamscope/transport/stream_server.hpp"
 
 namespace beamscope::collector {
+class RequestRelay;
+}
+
+namespace beamscope::collector {
 
 struct FanInOptions {
   std::vector<std::string> agents;       ///< agent stream endpoints to connect to
   transport::StreamServerOptions server; ///< where viewers connect (server.endpoint)
+  int request_timeout_ms = 10000;        ///< an agent's time to answer a relayed request
 };
 
 /// One agent link as seen from the collector.
@@ -36,6 +42,8 @@ struct FanInStats {
   std::vector<AgentLinkStats> agents;       ///< in the order of FanInOptions::agents
   std::uint64_t forward_dropped = 0;        ///< server queue full: frame not forwarded
   std::uint64_t node_conflicts = 0;         ///< frames of a node already served by another agent
+  std::uint64_t requests_relayed = 0;       ///< viewer requests answered by an agent
+  std::uint64_t requests_failed = 0;        ///< answered by the collector: unknown node, busy, timeout
   transport::StreamServerStats server;      ///< the viewer side
 };
 
@@ -67,9 +75,15 @@ class FanIn {
 
  private:
   struct Link;
-  FanIn() = default;
+  FanIn();
   void forward(Link& link, const protocol::Envelope& env);
   void gone(Link& link, const std::string& node, const std::string& reason);
+  // Viewer requests (children pages): relayed to the agent serving the
+  // node, answers routed back to the viewer that asked.
+  void relay_request(const std::string& viewer, const protocol::Envelope& request);
+  void relay_answer(const protocol::Envelope& answer);
+  void fail_request(const std::string& viewer, const protocol::Envelope& request, const std::string& why);
+  void expire_requests();
 
   std::unique_ptr<transport::StreamServer> server_;
   std::vector<std::unique_ptr<Link>> links_;
@@ -79,6 +93,11 @@ class FanIn {
   mutable std::mutex owners_mutex_;
   std::unordered_map<std::string, const Link*> owners_;
   std::uint64_t node_conflicts_ = 0;
+
+  std::mutex relay_mutex_;
+  std::unique_ptr<RequestRelay> relay_;
+  std::atomic<std::uint64_t> requests_relayed_{0}, requests_failed_{0};
+  std::atomic<bool> serving_{false};  // server_ and links_ are set: requests may be relayed
 };
 
 }  // namespace beamscope::collector
