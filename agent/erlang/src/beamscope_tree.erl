@@ -14,6 +14,8 @@
 -define(DEBOUNCE_MS, 100).
 -define(WALK_DEADLINE_MS, 60000).
 -define(PENDING, 1000).
+-define(WATCH_MS, 500).            % check for changes between walks this often
+-define(WATCH_COST_FACTOR, 200).   % watch-triggered walks cost at most 0.5% of a scheduler
 
 -record(state, {opts :: beamscope_tree_walk:opts(),
                 interval :: pos_integer(),
@@ -28,6 +30,8 @@
                 restarts = beamscope_restarts:new(),
                 escalated = #{} :: #{binary() => true},
                 pending = [] :: [map()],           % reports from supervisors not walked yet
+                watch :: beamscope_tree_watch:watch() | undefined,  % taken after the last walk
+                walk_ended = 0 :: integer(),
                 stats = #{walks_total => 0} :: map(),
                 published :: term()}).
 
@@ -56,6 +60,7 @@ init([]) ->
              max_nodes => 5000,
              flags => #{}},
     self() ! walk,
+    erlang:send_after(?WATCH_MS, self(), watch),
     {ok, #state{opts = Opts, interval = Int(Env(tree_walk_ms, 5000), 100, 3600000, 5000)}}.
 
 handle_call(nodes, _From, S) ->
@@ -70,6 +75,9 @@ handle_cast(_Msg, S) ->
 
 handle_info(walk, S) ->
     {noreply, start_walk(S#state{timer = undefined})};
+handle_info(watch, S) ->
+    erlang:send_after(?WATCH_MS, self(), watch),
+    {noreply, watch(S)};
 handle_info({beamscope_sup_report, Report}, S) ->
     {noreply, report(Report, S)};
 handle_info({walk_result, Pid, {Nodes, Flags}}, #state{walker = {Pid, Ref}} = S) ->
@@ -92,6 +100,19 @@ terminate(_Reason, _S) ->
 
 %% --- walking -------------------------------------------------------------
 
+%% A walk as soon as something changed. Applications come and go rarely;
+%% supervisors that keep changing (a Task.Supervisor) trigger a walk at most
+%% every WATCH_COST_FACTOR walk durations, a bounded share of a scheduler.
+watch(#state{walker = undefined, watch = W, walk_ended = Ended, stats = Stats} = S) when W =/= undefined ->
+    Now = erlang:monotonic_time(microsecond),
+    Spaced = Now - Ended >= ?WATCH_COST_FACTOR * maps:get(walk_duration_us, Stats, 0),
+    case beamscope_tree_watch:changed(W, Spaced) of
+        true -> start_walk(S);
+        false -> S
+    end;
+watch(S) ->
+    S.
+
 start_walk(#state{walker = undefined, opts = Opts} = S) ->
     Self = self(),
     {Pid, Ref} = spawn_monitor(fun() -> Self ! {walk_result, self(), beamscope_tree_walk:walk(Opts)} end),
@@ -109,6 +130,7 @@ walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
                                            not dynamic_parent(Parent, Sups)]),
     S1 = fill_new_pids(ChildPids, pid_changes(ChildPids, S#state{sups = Sups})),
     S2 = S1#state{nodes = Nodes, child_pids = ChildPids, reported = #{},
+                  watch = beamscope_tree_watch:take(maps:keys(Sups)), walk_ended = Now,
                   opts = Opts#{flags => Flags},
                   stats = Stats#{walked_at_us => erlang:system_time(microsecond),
                                  walk_duration_us => Now - S#state.walk_started,
@@ -232,12 +254,15 @@ annotate(#{kind := K, id := Id} = N, R, _E) when K =:= worker ->
 annotate(N, _R, _E) ->
     N.
 
+%% Urgent (an early tick) when the tree itself changed: added, removed,
+%% restarted children reach viewers within the second, not the next tick.
 publish(#state{stats = Stats} = S, Urgent) ->
     Nodes = build(S),
-    case {Nodes, Stats} =:= S#state.published of
-        true -> S;
-        false ->
-            beamscope_sampler:publish_tree(Nodes, Stats, Urgent),
+    case S#state.published of
+        {Nodes, Stats} -> S;
+        Previous ->
+            Changed = case Previous of {Nodes, _} -> false; _ -> true end,
+            beamscope_sampler:publish_tree(Nodes, Stats, Urgent orelse Changed),
             S#state{published = {Nodes, Stats}}
     end.
 

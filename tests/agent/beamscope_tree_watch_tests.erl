@@ -1,0 +1,93 @@
+%% EUnit, real node: with the periodic walk far away (60 s), changes still
+%% reach the published tree within about a second: a worker added to and
+%% removed from a dynamic supervisor, an application started and stopped.
+-module(beamscope_tree_watch_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+-define(U, beamscope_test_util).
+-define(POOL, <<"beamscope_demo/beamscope_demo_sup/beamscope_demo_pool_top_sup/beamscope_demo_pool_sup">>).
+
+watch_test_() ->
+    {setup, fun setup/0, fun cleanup/1,
+     {inorder, [{timeout, 60, fun dynamic_child_added_and_removed/0},
+                {timeout, 60, fun application_started_and_stopped/0}]}}.
+
+setup() ->
+    _ = logger:set_handler_config(default, level, none),
+    ok = application:load(beamscope_demo),
+    ok = application:set_env(beamscope_demo, crash_interval_ms, 0),
+    {ok, _} = application:ensure_all_started(beamscope_demo),
+    {ok, _} = ?U:start_agent([{tick_ms, 200}, {tree_walk_ms, 60000}]),
+    %% The first walk (at start) has seen the demo.
+    true = within(fun() -> pids_under(?POOL) =/= [] end, 10000),
+    ok.
+
+cleanup(_) ->
+    _ = application:stop(sasl),
+    _ = application:stop(beamscope_demo),
+    ok = ?U:stop_agent().
+
+dynamic_child_added_and_removed() ->
+    {ok, Pid} = beamscope_demo_pool_sup:start_worker(424242),
+    Text = list_to_binary(pid_to_list(Pid)),
+    {Added, Ms} = timed(fun() -> lists:member(Text, pids_under(?POOL)) end, 5000),
+    ?assert(Added),
+    ?assert(Ms < 2000),
+    ok = supervisor:terminate_child(beamscope_demo_pool_sup, Pid),
+    {Removed, Ms2} = timed(fun() -> not lists:member(Text, pids_under(?POOL)) end, 5000),
+    io:format(user, "~ndynamic child seen added in ~b ms, removed in ~b ms~n", [Ms, Ms2]),
+    ?assert(Removed),
+    ?assert(Ms2 < 2000),
+    %% The walk is what told: exactly as the node says.
+    ?assertEqual(lists:sort([list_to_binary(pid_to_list(P))
+                             || {_, P, _, _} <- supervisor:which_children(beamscope_demo_pool_sup)]),
+                 lists:sort(pids_under(?POOL))).
+
+application_started_and_stopped() ->
+    ?assertEqual(undefined, app_node(<<"sasl">>)),
+    ok = application:start(sasl),
+    {Started, Ms} = timed(fun() -> app_node(<<"sasl">>) =/= undefined end, 5000),
+    ?assert(Started),
+    ?assert(Ms < 2000),
+    ?assert(lists:any(fun(#{parent_id := P, kind := K}) -> P =:= <<"sasl">> andalso K =:= supervisor;
+                         (_) -> false end, tree())),
+    ok = application:stop(sasl),
+    {Stopped, Ms2} = timed(fun() -> app_node(<<"sasl">>) =:= undefined end, 5000),
+    io:format(user, "~napplication seen started in ~b ms, stopped in ~b ms~n", [Ms, Ms2]),
+    ?assert(Stopped),
+    ?assert(Ms2 < 2000).
+
+%% --- helpers ----------------------------------------------------------------
+
+tree() ->
+    Ref = element(3, sys:get_state(beamscope_sampler)),
+    maps:get(tree, beamscope_nif:tree_snapshot(Ref)).
+
+pids_under(Sup) ->
+    [P || #{parent_id := Parent, pid := P} <- tree(), Parent =:= Sup, P =/= <<>>].
+
+app_node(Name) ->
+    case [N || #{kind := application, id := Id} = N <- tree(), Id =:= Name] of
+        [N] -> N;
+        [] -> undefined
+    end.
+
+%% {true, Ms} once `Fun' holds (polled every 20 ms), {false, Ms} after `Limit' ms.
+timed(Fun, Limit) ->
+    T0 = erlang:monotonic_time(millisecond),
+    Ok = within(Fun, Limit),
+    {Ok, erlang:monotonic_time(millisecond) - T0}.
+
+within(Fun, Limit) ->
+    Deadline = erlang:monotonic_time(millisecond) + Limit,
+    loop(Fun, Deadline).
+
+loop(Fun, Deadline) ->
+    case Fun() of
+        true -> true;
+        false ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> false;
+                false -> timer:sleep(20), loop(Fun, Deadline)
+            end
+    end.
