@@ -8,6 +8,7 @@
 
 #include "format.hpp"
 #include "theme.hpp"
+#include "tree_pager_rows.hpp"
 
 namespace beamscope::gui {
 namespace {
@@ -197,7 +198,8 @@ void draw_tree(InspectorModel& model, NodeView& node, TreeViewState& state) {
       if (static_cast<std::size_t>(i) >= tree.rows().size()) break;
       const TreeRow r = tree.rows()[static_cast<std::size_t>(i)];
       if (r.kind == TreeRow::Kind::kMore) more_row(tree, r);
-      else node_row(model, tree, r, now);
+      else if (r.kind == TreeRow::Kind::kNode) node_row(model, tree, r, now);
+      else draw_pager_row(node, r);
     }
   }
   ImGui::EndChild();
