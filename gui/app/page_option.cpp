@@ -60,7 +60,12 @@ bool apply_page_option(const PageOption& opt, InspectorModel& model, std::string
 
 bool page_settled(InspectorModel& model, const std::string& id) {
   NodeView* n = model.selected();
-  const PagerState* st = n ? n->pager.find(id) : nullptr;
+  if (!n) return false;
+  const int sup = n->tree.find(id);
+  bool pager = false;
+  for (const TreeRow& r : n->tree.rows()) pager |= r.kind == TreeRow::Kind::kPager && r.node == sup;
+  if (!pager) return true;  // every child came with the stream: nothing to fetch
+  const PagerState* st = n->pager.find(id);
   return st && (st->current() || !st->error.empty());
 }
 

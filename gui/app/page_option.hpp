@@ -24,7 +24,8 @@ std::optional<PageOption> parse_page_option(const std::string& text, std::string
 /// the shown node's tree yet (try again next frame). Returns its tree id in `id`.
 bool apply_page_option(const PageOption& opt, InspectorModel& model, std::string& id);
 
-/// True once the pager of supervisor `id` has the page asked for, or an error.
+/// True once the pager of supervisor `id` has the page asked for, or an
+/// error; at once when the supervisor needs no pager.
 bool page_settled(InspectorModel& model, const std::string& id);
 
 }  // namespace beamscope::gui

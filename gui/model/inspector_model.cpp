@@ -81,6 +81,9 @@ std::vector<PageRequest> InspectorModel::page_requests(double now_s) {
     if (r.kind != TreeRow::Kind::kPager) continue;
     const auto& sup = n->tree.node(r.node);
     if (auto req = n->pager.poll(sup.id(), sup.children_total(), now_s)) out.push_back({n->source, n->name, *req});
+    // Shown from the next frame on (marks the rows for a rebuild, not now).
+    const PagerState* st = n->pager.find(sup.id());
+    n->tree.set_pager_problem(sup.id(), st && !st->error.empty());
   }
   return out;
 }

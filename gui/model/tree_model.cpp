@@ -173,6 +173,14 @@ void TreeModel::index() {
   }
 }
 
+void TreeModel::set_pager_problem(const std::string& sup, bool problem) {
+  auto it = pager_problem_.find(sup);
+  if ((it != pager_problem_.end() && it->second) == problem) return;
+  if (problem) pager_problem_[sup] = true;
+  else pager_problem_.erase(sup);
+  dirty_ = true;
+}
+
 void TreeModel::set_filter(const std::string& text) {
   std::string f = lower(text);
   if (f == filter_) return;
@@ -308,6 +316,10 @@ void TreeModel::push_children(int parent, int depth, std::vector<std::pair<int, 
     r.total = node(parent).children_total();
     r.kind = TreeRow::Kind::kPagerNav;
     push_extra(r);
+    if (pager_problem_.count(node(parent).id()) != 0) {
+      r.kind = TreeRow::Kind::kPagerProblem;
+      push_extra(r);
+    }
     r.kind = TreeRow::Kind::kPager;
     push_extra(r);
   }

@@ -49,8 +49,9 @@ std::string tree_display_name(const v1::TreeNode& n);
 struct TreeRow {
   /// kPager and kPagerNav: the two lines above the children of a supervisor
   /// that has more children than the stream carries (what is shown; the
-  /// buttons and the order).
-  enum class Kind { kNode, kMore, kPager, kPagerNav };
+  /// buttons and the order); kPagerProblem: a third line while its page
+  /// cannot be had (too long to share the first in a narrow column).
+  enum class Kind { kNode, kMore, kPager, kPagerNav, kPagerProblem };
   Kind kind = Kind::kNode;
   /// kNode: the entry. Otherwise: the supervisor whose children these rows are about.
   int node = -1;
@@ -80,6 +81,8 @@ class TreeModel {
   /// the streamed ones until replaced (nullptr: back to the stream). Pages
   /// of supervisors absent from the data are kept and ignored.
   void set_page(const std::string& sup, std::shared_ptr<const v1::ChildrenPage> page, double now_s);
+  /// Whether supervisor `sup`'s pager has a problem to show on a line of its own.
+  void set_pager_problem(const std::string& sup, bool problem);
   /// Case-insensitive substring over name, registered name, pid, modules
   /// and application. Matches and their ancestors stay, shown expanded.
   void set_filter(const std::string& text);
@@ -155,6 +158,7 @@ class TreeModel {
   // Per tree id, so they survive new keyframes.
   std::unordered_map<std::string, bool> expanded_;   // explicit user choices
   std::unordered_map<std::string, std::size_t> pages_;
+  std::unordered_map<std::string, bool> pager_problem_;
   std::unordered_map<std::string, std::uint64_t> restarts_seen_;
   std::unordered_map<std::string, double> flash_start_;
   bool seen_data_ = false;

@@ -22,7 +22,8 @@ bool button(const char* label, bool enabled) {
   return clicked && enabled;
 }
 
-void info_line(const PagerText& t, float x) {
+// What is shown (and "loading…" after it), or on its own line the problem.
+void info_line(const PagerText& t, float x, bool problem_line) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const float right = min.x + ImGui::GetContentRegionAvail().x;
@@ -31,11 +32,11 @@ void info_line(const PagerText& t, float x) {
   ImGui::InvisibleButton("##pagerinfo", ImVec2(std::max(1.0f, right - min.x), h));
   const ImVec4 clip(min.x, min.y, right, min.y + h);
   const ImVec2 at(min.x + x, min.y);
-  dl->AddText(nullptr, 0.0f, at, theme::kMuted, t.range.c_str(), nullptr, 0.0f, &clip);
-  if (!t.status.empty()) {
+  if (problem_line) dl->AddText(nullptr, 0.0f, at, theme::kWarn, t.status.c_str(), nullptr, 0.0f, &clip);
+  else dl->AddText(nullptr, 0.0f, at, theme::kMuted, t.range.c_str(), nullptr, 0.0f, &clip);
+  if (!problem_line && !t.status.empty() && !t.problem) {
     const float sx = at.x + ImGui::CalcTextSize(t.range.c_str()).x + 8.0f;
-    const ImU32 ink = t.problem ? theme::kWarn : theme::kMuted;
-    dl->AddText(nullptr, 0.0f, ImVec2(sx, min.y), ink, t.status.c_str(), nullptr, 0.0f, &clip);
+    dl->AddText(nullptr, 0.0f, ImVec2(sx, min.y), theme::kMuted, t.status.c_str(), nullptr, 0.0f, &clip);
   }
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();
@@ -73,10 +74,10 @@ void draw_pager_row(NodeView& node, const TreeRow& r) {
   const PagerText t = pager_text(st, r.shown, static_cast<std::uint32_t>(r.total));
   const std::uint32_t total = st && st->page ? st->page->total() : static_cast<std::uint32_t>(r.total);
   const float x = (r.depth + 1) * ImGui::GetFontSize() * 0.9f;
-  ImGui::PushID(r.kind == TreeRow::Kind::kPager ? "pager" : "pagernav");
+  ImGui::PushID(r.kind == TreeRow::Kind::kPager ? "pager" : r.kind == TreeRow::Kind::kPagerNav ? "nav" : "problem");
   ImGui::PushID(r.node);
-  if (r.kind == TreeRow::Kind::kPager) {
-    info_line(t, x);
+  if (r.kind != TreeRow::Kind::kPagerNav) {
+    info_line(t, x, r.kind == TreeRow::Kind::kPagerProblem);
   } else {
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + x);
     nav_line(node, sup.id(), t, total);

@@ -108,6 +108,20 @@ TEST(Paging, ErrorPageKeepsTheStreamedChildren) {
   EXPECT_FALSE(n.tree.paged(n.tree.find(kPool)));
   EXPECT_EQ(n.tree.child_count(n.tree.find(kPool)), 100u);
   EXPECT_EQ(n.pager.find(kPool)->error, "this server does not serve children pages");
+  // The problem gets a line of its own under the pager from the next frame.
+  auto kinds = [&] {
+    std::vector<TreeRow::Kind> k;
+    for (std::size_t i = 2; i < 5; ++i) k.push_back(n.tree.rows()[i].kind);
+    return k;
+  };
+  EXPECT_EQ(kinds()[2], TreeRow::Kind::kNode);
+  EXPECT_TRUE(model.page_requests(0.2).empty());  // retried only after kRetryS
+  EXPECT_EQ(kinds(), (std::vector<TreeRow::Kind>{TreeRow::Kind::kPager, TreeRow::Kind::kPagerProblem,
+                                                 TreeRow::Kind::kPagerNav}));
+  // Moving clears it (the error was about the old position).
+  n.pager.next(kPool, 100000);
+  EXPECT_EQ(model.page_requests(0.3).size(), 1u);
+  EXPECT_EQ(kinds()[2], TreeRow::Kind::kNode);
 }
 
 }  // namespace
