@@ -133,13 +133,10 @@ void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double n
 void more_row(TreeModel& tree, const TreeRow& r) {
   ImGui::PushID(-1 - r.node);
   ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (r.depth + 1) * ImGui::GetFontSize() * 0.9f);
-  if (r.shown < r.received) {
-    const std::string label = "show " + format_count(std::min(TreeModel::kPageSize, r.received - r.shown)) +
-                              " more (" + format_count(r.shown) + " of " + format_count(r.total) + ")";
-    if (ImGui::Selectable(label.c_str())) tree.show_more(r.node);
-  } else {
-    ImGui::TextDisabled("%s more not sent by the agent", format_count(r.total - r.shown).c_str());
-  }
+  // Children the agent did not send get a pager instead (tree_pager_rows).
+  const std::string label = "show " + format_count(std::min(TreeModel::kPageSize, r.received - r.shown)) +
+                            " more (" + format_count(r.shown) + " of " + format_count(r.total) + ")";
+  if (ImGui::Selectable(label.c_str())) tree.show_more(r.node);
   ImGui::PopID();
 }
 
