@@ -6,7 +6,9 @@
 // page: child i is "conn_<i>", pid <0.(1000+i).0>, mailbox (i*7919)%1000,
 // memory 2000+(i*104729)%50000 bytes, reductions (i*31)%100000; ties keep
 // index order.
-//   beamscope_gui_paging_feed [--bind tcp://127.0.0.1:*] [--children N]
+//   beamscope_gui_paging_feed [--bind tcp://127.0.0.1:*] [--children N] [--refuse TEXT]
+// --refuse answers every request with an error page saying TEXT (as an
+// agent that cannot serve pages does).
 // Prints "serving on ENDPOINT" on stdout, one line per page served on stderr.
 #include <CLI/CLI.hpp>
 
@@ -120,9 +122,11 @@ int main(int argc, char** argv) {
   opts.endpoint = "tcp://127.0.0.1:*";
   std::string node = "pagingfeed@localhost";
   std::uint32_t children = 100000;
+  std::string refuse;
   app.add_option("--bind", opts.endpoint, "Endpoint to serve viewers on");
   app.add_option("--node", node, "Node name to report");
   app.add_option("--children", children, "Children of conn_sup")->check(CLI::Range(1u, 10000000u));
+  app.add_option("--refuse", refuse, "Answer every children request with this error");
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
@@ -138,7 +142,9 @@ int main(int argc, char** argv) {
     page->set_supervisor_id(req.supervisor_id());
     page->set_offset(req.offset());
     page->set_order(req.order());
-    if (req.supervisor_id() != kSup || env.node() != node) {
+    if (!refuse.empty()) {
+      page->set_error(refuse);
+    } else if (req.supervisor_id() != kSup || env.node() != node) {
       page->set_error("no such supervisor: " + req.supervisor_id());
     } else {
       const auto& order = orders.get(req.order());

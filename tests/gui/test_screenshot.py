@@ -160,17 +160,23 @@ def feed_child_memory(i):
     return 2000 + (i * 104729) % 50000
 
 
+def start_feed(a, *extra):
+    feed = subprocess.Popen([a.paging_feed, "--children", str(PAGING_CHILDREN), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = feed.stdout.readline().strip()
+    if not line.startswith("serving on "):
+        feed.kill()
+        raise AssertionError(f"paging feed did not start: {line!r}")
+    return feed, line.split()[-1]
+
+
 def check_paging(a, out_dir):
     """A node whose dynamic supervisor has 100,000 children and serves pages:
     the inspector opens it at children 101-200 by memory (as clicking "next"
     after choosing "memory" would), shows the pager and the received page,
     and a child of that page opens in the detail panel."""
-    feed = subprocess.Popen([a.paging_feed, "--children", str(PAGING_CHILDREN)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    feed, endpoint = start_feed(a)
     try:
-        line = feed.stdout.readline().strip()
-        assert line.startswith("serving on "), f"paging feed did not start: {line!r}"
-        endpoint = line.split()[-1]
         by_memory = sorted(range(PAGING_CHILDREN), key=lambda i: -feed_child_memory(i))  # stable, as the feed
         first = by_memory[100]
         sup = "shop/shop_sup/conn_sup"
@@ -209,6 +215,27 @@ def check_paging(a, out_dir):
     assert detail > 20, "the detail panel shows nothing for the selected child"
 
 
+def check_paging_refused(a, out_dir):
+    """A server that answers every page with an error: the pager says so
+    on a line of its own, the streamed children stay, nothing hangs."""
+    why = "this server does not serve children pages"
+    feed, endpoint = start_feed(a, "--refuse", why)
+    try:
+        dump_path = os.path.join(out_dir, "paging_refused.json")
+        img, log = run_beamscope(a, a.beamscope, os.path.join(out_dir, "paging_refused.png"),
+                                 ["--connect", endpoint, "--page", "conn_sup:100:memory", "--dump-state", dump_path])
+    finally:
+        feed.terminate()
+        feed.communicate(timeout=10)
+    with open(dump_path) as f:
+        p = json.load(f)["pagers"][0]
+    warn = img.count(near(WARN, 40), TREE)  # anti-aliased glyphs: a wide tolerance (the paging picture has 0)
+    print(f"  paging refused: status {p['status']!r}, rows shown {p['rows_shown']}, warn px in tree {warn}")
+    assert p["error"] == why and p["status"] == f"page unavailable: {why}", p
+    assert p["rows_shown"] == 100 and p["range"] == "children 1\u2013100 of 100,000", "the streamed children are gone"
+    assert warn > 120, "the pager's problem line is not drawn"
+
+
 def check_no_display(binary):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     r = subprocess.run([binary, "--screenshot", "/dev/null", "--frames", "1"], env=env,
@@ -235,6 +262,7 @@ def main():
                                ["--connect", f"tcp://127.0.0.1:{free_port()}"])
     check_waiting(waiting)
     check_paging(a, a.out_dir)
+    check_paging_refused(a, a.out_dir)
 
     with DemoNode(a.build_dir, name_prefix="guitest") as node:
         node.start()
