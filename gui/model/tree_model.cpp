@@ -122,22 +122,8 @@ void TreeModel::index() {
     by_id_.emplace(node(i).id(), i);
     if (!node(i).pid().empty()) by_pid_.emplace(node(i).pid(), i);
   }
-  paged_.assign(n, 0);
-  std::vector<int> owner;  // supervisor of each fetched child
-  for (const auto& [sup, page] : fetched_) {
-    auto it = by_id_.find(sup);
-    if (it == by_id_.end()) continue;
-    paged_[static_cast<std::size_t>(it->second)] = 1;
-    for (const auto& c : page->children()) {
-      nodes_.push_back(&c);
-      owner.push_back(it->second);
-    }
-  }
-  const int all = static_cast<int>(nodes_.size());
-  paged_.resize(all, 0);
-  parent_.assign(all, -1);
-  children_.assign(all, {});
-  streamed_.assign(all, 0);
+  parent_.assign(n, -1);
+  streamed_.assign(n, 0);
   roots_.clear();
   for (int i = 0; i < n; ++i) {
     const auto& pid = node(i).parent_id();
@@ -148,10 +134,30 @@ void TreeModel::index() {
     } else {
       parent_[i] = it->second;
       ++streamed_[it->second];
-      // Under a paged supervisor the fetched page is shown instead; the
-      // streamed entries stay findable (a selection survives paging).
-      if (!paged_[it->second]) children_[it->second].push_back(i);
     }
+  }
+  // A fetched page counts only while the stream carries fewer children than
+  // the supervisor has: once it carries them all, the stream is the truth.
+  paged_.assign(n, 0);
+  std::vector<int> owner;  // supervisor of each fetched child
+  for (const auto& [sup, page] : fetched_) {
+    auto it = by_id_.find(sup);
+    if (it == by_id_.end() || node(it->second).children_total() <= streamed_[it->second]) continue;
+    paged_[static_cast<std::size_t>(it->second)] = 1;
+    for (const auto& c : page->children()) {
+      nodes_.push_back(&c);
+      owner.push_back(it->second);
+    }
+  }
+  const int all = static_cast<int>(nodes_.size());
+  paged_.resize(all, 0);
+  parent_.resize(all, -1);
+  streamed_.resize(all, 0);
+  children_.assign(all, {});
+  for (int i = 0; i < n; ++i) {
+    // Under a paged supervisor the fetched page is shown instead; the
+    // streamed entries stay findable (a selection survives paging).
+    if (parent_[i] >= 0 && !paged_[parent_[i]]) children_[parent_[i]].push_back(i);
   }
   // Fetched children come after the keyframe's, page by page in the agent's
   // order; they win lookups by id and pid over the streamed copies.

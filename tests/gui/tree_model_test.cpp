@@ -164,12 +164,20 @@ TEST(TreeModel, FetchedPageReplacesTheStreamedChildren) {
   EXPECT_EQ(m.find_pid("<0.50150.0>"), child);
   EXPECT_GE(m.selected_row(), 0);
   // New keyframes keep the page; a new page replaces it; nullptr goes back to the stream.
-  m.set_data(demo(3), 1.0);
+  auto next = demo(3);
+  next->mutable_tree(3)->set_children_total(99999);
+  m.set_data(next, 1.0);
   EXPECT_TRUE(m.paged(pool));
   m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(fetched(200, 50)), 1.0);
   EXPECT_EQ(m.child_count(pool), 50u);
   EXPECT_EQ(m.find("demo/demo_sup/pool_sup/150"), -1);
   m.set_page("demo/demo_sup/pool_sup", nullptr, 1.0);
+  EXPECT_EQ(m.child_count(pool), 3u);
+  // Once the stream carries every child again, a fetched page no longer counts.
+  m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(fetched(0, 100)), 1.0);
+  EXPECT_TRUE(m.paged(pool));
+  m.set_data(demo(3), 2.0);  // children_total unset: all 3 sent
+  EXPECT_FALSE(m.paged(pool));
   EXPECT_EQ(m.child_count(pool), 3u);
   // A page for a supervisor the keyframe lacks is kept but not shown.
   const std::size_t entries = m.size();
