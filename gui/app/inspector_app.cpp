@@ -6,17 +6,22 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "config_dir.hpp"
+#include "frame_times.hpp"
 #include "inspector_model.hpp"
 #include "inspector_view.hpp"
 #include "link_status.hpp"
+#include "page_inbox.hpp"
+#include "page_option.hpp"
 #include "platform_window.hpp"
 #include "screenshot.hpp"
+#include "state_dump.hpp"
 
 namespace beamscope::gui {
 namespace {
@@ -55,13 +60,27 @@ bool apply_selection(const std::string& wanted, InspectorModel& model) {
     model.select_process(wanted);
     return true;
   }
-  for (const auto& e : node.latest->tree()) {
+  // The tree model's entries include children fetched in pages.
+  for (int i = 0; i < static_cast<int>(node.tree.size()); ++i) {
+    const auto& e = node.tree.node(i);
     if (e.id() == wanted || e.registered_name() == wanted || e.name() == wanted) {
       model.select_tree_entry(e.id());
       return true;
     }
   }
   return false;
+}
+
+// Children requests due now go out through the client of their endpoint.
+void send_page_requests(InspectorModel& model, const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
+  for (auto& req : model.page_requests(monotonic_s())) {
+    if (req.source >= clients.size()) continue;
+    protocol::Envelope env;
+    env.set_node(req.node);
+    *env.mutable_children_request() = std::move(req.request);
+    // A full send queue is not retried here: the pager times out and asks again.
+    clients[req.source]->request(std::move(env));
+  }
 }
 
 std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
@@ -86,6 +105,11 @@ int run_inspector(const Options& opt) {
   }
   const bool screenshot = !opt.screenshot.empty();
   std::string error;
+  std::optional<PageOption> page_opt;
+  if (!opt.page.empty() && !(page_opt = parse_page_option(opt.page, error))) {
+    std::fprintf(stderr, "beamscope: %s\n", error.c_str());
+    return 2;
+  }
   // The window outlives the clients (declared first): their threads call wake().
   auto window =
       PlatformWindow::open({opt.width, opt.height, "beamscope", screenshot ? "" : imgui_ini_path(), screenshot}, error);
@@ -93,9 +117,17 @@ int run_inspector(const Options& opt) {
     std::fprintf(stderr, "beamscope: %s\n", error.c_str());
     return 3;
   }
+  // Outlives the clients: their threads push answers into it.
+  PageInbox inbox;
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
-    auto c = transport::StreamClient::start(ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); });
+    auto on_reply = [&inbox](const protocol::Envelope& env) {
+      if (!env.has_children_page()) return;
+      inbox.push(env.node(), env.children_page());
+      PlatformWindow::wake();
+    };
+    auto c = transport::StreamClient::start(
+        ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); }, {}, on_reply);
     if (!c) {
       std::fprintf(stderr, "beamscope: %s: %s\n", ep.c_str(), error.c_str());
       return 2;
@@ -108,25 +140,36 @@ int run_inspector(const Options& opt) {
   view.show_tab(opt.tab == "processes" ? Tab::kProcesses : opt.tab == "events" ? Tab::kEvents : Tab::kOverview);
 
   std::string pending_select = opt.select;
+  std::string paged_id;  // the --page supervisor, once found
   const auto started = Clock::now();
   int frames = 0, frames_with_data = 0;
   double busy_ms = 0.0;  // time spent building and rendering frames
+  FrameTimes frame_cpu;  // this thread's CPU per frame with data
   std::signal(SIGINT, on_quit_signal);
   std::signal(SIGTERM, on_quit_signal);
   while (!window->should_close() && !g_quit.load()) {
     const auto t0 = Clock::now();
+    const double cpu0 = thread_cpu_ms();
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
+    for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
+    if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
     window->begin_frame();
     view.draw(model, link_states(clients));
+    send_page_requests(model, clients);
     window->render();
     busy_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     ++frames;
-    if (model.has_data()) ++frames_with_data;
+    if (model.has_data()) {
+      ++frames_with_data;
+      frame_cpu.add(thread_cpu_ms() - cpu0);
+    }
 
     if (screenshot && frames >= opt.frames) {
       const bool timed_out = Clock::now() - started > kScreenshotDeadline;
-      if (frames_with_data >= kFramesWithData || timed_out) {
+      // With --page, the picture waits for the page (or its error) too.
+      const bool page_done = !page_opt && (paged_id.empty() || page_settled(model, paged_id));
+      if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty()) || timed_out) {
         int w = 0, h = 0;
         window->framebuffer_size(w, h);
         if (!write_back_buffer_png(w, h, opt.screenshot, error)) {
@@ -136,6 +179,13 @@ int run_inspector(const Options& opt) {
         if (!model.has_data()) std::fprintf(stderr, "beamscope: no data arrived; the screenshot shows the waiting screen\n");
         std::fprintf(stderr, "beamscope: wrote %s (%dx%d) after %d frames, mean frame %.2f ms\n",
                      opt.screenshot.c_str(), w, h, frames, busy_ms / frames);
+        std::fprintf(stderr, "beamscope: frame CPU median %.3f ms, p99 %.3f ms over %zu frames with data\n",
+                     frame_cpu.percentile(50), frame_cpu.percentile(99), frame_cpu.count());
+        const RunCounters counters{frames, frames_with_data, inbox.dropped()};
+        if (!opt.dump_state.empty() && !write_state_dump(opt.dump_state, model, frame_cpu, counters, error)) {
+          std::fprintf(stderr, "beamscope: %s\n", error.c_str());
+          return 1;
+        }
         return 0;
       }
     }

@@ -15,6 +15,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   app.add_option("--height", out.height, "Window height")->check(CLI::Range(150, 16384));
   app.add_option("--tab", out.tab, "Tab shown first")->check(CLI::IsMember({"overview", "processes", "events"}));
   app.add_option("--select", out.select, "Process to select once data arrives: a pid, 'top' (largest mailbox), or a supervision tree entry (registered name, child id or tree id)");
+  app.add_option("--page", out.page,
+                 "Supervisor to open once data arrives, at a page of its children: ENTRY[:OFFSET[:ORDER]], "
+                 "ORDER one of mailbox, memory, reductions, supervisor (e.g. beamscope_demo_pool_sup:100:memory)");
+  app.add_option("--dump-state", out.dump_state, "With --screenshot: also write the inspector's state as JSON here");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

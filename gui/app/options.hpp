@@ -15,6 +15,8 @@ struct Options {
   int height = 800;
   std::string tab = "overview";        ///< tab shown first: overview | processes | events
   std::string select;                  ///< selected at start: a pid, "top" (largest mailbox), or a tree entry
+  std::string page;                    ///< supervisor opened at start, "ENTRY[:OFFSET[:ORDER]]"
+  std::string dump_state;              ///< JSON state written with the screenshot
 };
 
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9755";

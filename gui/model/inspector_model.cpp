@@ -73,6 +73,30 @@ void InspectorModel::select_in_table(NodeView& n, const std::string& pid) {
   if (sel.sample && sel.in_hot_set) n.selected_mailbox.push(static_cast<float>(sel.sample->message_queue_len()));
 }
 
+std::vector<PageRequest> InspectorModel::page_requests(double now_s) {
+  std::vector<PageRequest> out;
+  NodeView* n = selected();
+  if (!n) return out;
+  for (const TreeRow& r : n->tree.rows()) {
+    if (r.kind != TreeRow::Kind::kPager) continue;
+    const auto& sup = n->tree.node(r.node);
+    if (auto req = n->pager.poll(sup.id(), sup.children_total(), now_s)) out.push_back({n->source, n->name, *req});
+    // Shown from the next frame on (marks the rows for a rebuild, not now).
+    const PagerState* st = n->pager.find(sup.id());
+    n->tree.set_pager_problem(sup.id(), st && !st->error.empty());
+  }
+  return out;
+}
+
+void InspectorModel::receive_page(const std::string& node, const v1::ChildrenPage& page, double now_s) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return;
+  NodeView& n = it->second;
+  if (!n.pager.receive(page, now_s) || !page.error().empty()) return;
+  // The page shown under the supervisor is the latest with children.
+  n.tree.set_page(page.supervisor_id(), n.pager.find(page.supervisor_id())->page, now_s);
+}
+
 std::string InspectorModel::waiting_text() const {
   std::string list;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {

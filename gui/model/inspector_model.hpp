@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "children_pager.hpp"
 #include "events_model.hpp"
 #include "node_history.hpp"
 #include "process_table.hpp"
@@ -30,10 +31,18 @@ struct NodeView {
   NodeHistory history;
   ProcessTable table;
   TreeModel tree;
+  ChildrenPager pager;  ///< pages of huge supervisors' children, fetched on request
   EventsModel events;
   /// Mailbox of the selected process at every tick since it was selected.
   RingBuffer<float> selected_mailbox{kTrackCapacity};
   std::string tracked_pid;
+};
+
+/// A children request to send through the stream client of endpoint `source`.
+struct PageRequest {
+  std::size_t source = 0;
+  std::string node;
+  v1::ChildrenRequest request;
 };
 
 class InspectorModel {
@@ -59,6 +68,13 @@ class InspectorModel {
   /// Selects a supervision tree entry of the shown node; its process (if
   /// running) becomes the process selection. "" clears both.
   void select_tree_entry(const std::string& id);
+
+  /// Requests due now for the pagers on screen: the shown node's expanded
+  /// supervisors that have more children than the stream carries. Nothing
+  /// is asked for a supervisor until it is expanded.
+  std::vector<PageRequest> page_requests(double now_s);
+  /// An answer to one of them; stale or unknown answers are dropped.
+  void receive_page(const std::string& node, const v1::ChildrenPage& page, double now_s);
 
   /// "Waiting for tcp://127.0.0.1:9755 — no agent answering yet".
   std::string waiting_text() const;

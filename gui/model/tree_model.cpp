@@ -71,8 +71,24 @@ void TreeModel::set_data(std::shared_ptr<const v1::Keyframe> kf, double now_s) {
   if (kf == data_) return;
   data_ = std::move(kf);
   index();
-  // Flash a child whose restart count rose, or a supervisor that came back
-  // with a new pid (its own count is its children's total).
+  note_restarts(now_s);
+  apply_filter();
+  dirty_ = true;
+}
+
+void TreeModel::set_page(const std::string& sup, std::shared_ptr<const v1::ChildrenPage> page, double now_s) {
+  if (page) fetched_[sup] = std::move(page);
+  else if (fetched_.erase(sup) == 0) return;
+  if (!data_) return;
+  index();
+  note_restarts(now_s);
+  apply_filter();
+  dirty_ = true;
+}
+
+// Flash a child whose restart count rose since the last data or page
+// (supervisors are not flashed: their count is their children's total).
+void TreeModel::note_restarts(double now_s) {
   std::unordered_map<std::string, std::uint64_t> seen;
   seen.reserve(size());
   for (int i = 0; i < static_cast<int>(size()); ++i) {
@@ -90,12 +106,15 @@ void TreeModel::set_data(std::shared_ptr<const v1::Keyframe> kf, double now_s) {
   for (auto it = flash_start_.begin(); it != flash_start_.end();) {
     it = now_s - it->second > kFlashSeconds ? flash_start_.erase(it) : std::next(it);
   }
-  apply_filter();
-  dirty_ = true;
 }
 
 void TreeModel::index() {
-  const int n = static_cast<int>(size());
+  nodes_.clear();
+  if (data_) {
+    nodes_.reserve(static_cast<std::size_t>(data_->tree_size()));
+    for (const auto& e : data_->tree()) nodes_.push_back(&e);
+  }
+  const int n = static_cast<int>(nodes_.size());  // keyframe entries
   by_id_.clear();
   by_pid_.clear();
   by_id_.reserve(n);
@@ -104,7 +123,7 @@ void TreeModel::index() {
     if (!node(i).pid().empty()) by_pid_.emplace(node(i).pid(), i);
   }
   parent_.assign(n, -1);
-  children_.assign(n, {});
+  streamed_.assign(n, 0);
   roots_.clear();
   for (int i = 0; i < n; ++i) {
     const auto& pid = node(i).parent_id();
@@ -114,18 +133,58 @@ void TreeModel::index() {
       roots_.push_back(i);
     } else {
       parent_[i] = it->second;
-      children_[it->second].push_back(i);
+      ++streamed_[it->second];
     }
+  }
+  // A fetched page counts only while the stream carries fewer children than
+  // the supervisor has: once it carries them all, the stream is the truth.
+  paged_.assign(n, 0);
+  std::vector<int> owner;  // supervisor of each fetched child
+  for (const auto& [sup, page] : fetched_) {
+    auto it = by_id_.find(sup);
+    if (it == by_id_.end() || node(it->second).children_total() <= streamed_[it->second]) continue;
+    paged_[static_cast<std::size_t>(it->second)] = 1;
+    for (const auto& c : page->children()) {
+      nodes_.push_back(&c);
+      owner.push_back(it->second);
+    }
+  }
+  const int all = static_cast<int>(nodes_.size());
+  paged_.resize(all, 0);
+  parent_.resize(all, -1);
+  streamed_.resize(all, 0);
+  children_.assign(all, {});
+  for (int i = 0; i < n; ++i) {
+    // Under a paged supervisor the fetched page is shown instead; the
+    // streamed entries stay findable (a selection survives paging).
+    if (parent_[i] >= 0 && !paged_[parent_[i]]) children_[parent_[i]].push_back(i);
+  }
+  // Fetched children come after the keyframe's, page by page in the agent's
+  // order; they win lookups by id and pid over the streamed copies.
+  for (int i = n; i < all; ++i) {
+    const int sup = owner[static_cast<std::size_t>(i - n)];
+    parent_[i] = sup;
+    children_[sup].push_back(i);
+    by_id_[node(i).id()] = i;
+    if (!node(i).pid().empty()) by_pid_[node(i).pid()] = i;
   }
   for (int i = 0; i < n; ++i) {
     auto& kids = children_[i];
-    if (!is_dynamic(node(i), kids.size())) continue;
+    if (paged_[i] || !is_dynamic(node(i), kids.size())) continue;
     std::stable_sort(kids.begin(), kids.end(), [this](int a, int b) {
       const auto &x = node(a), &y = node(b);
       if (x.message_queue_len() != y.message_queue_len()) return x.message_queue_len() > y.message_queue_len();
       return x.memory_bytes() > y.memory_bytes();
     });
   }
+}
+
+void TreeModel::set_pager_problem(const std::string& sup, bool problem) {
+  auto it = pager_problem_.find(sup);
+  if ((it != pager_problem_.end() && it->second) == problem) return;
+  if (problem) pager_problem_[sup] = true;
+  else pager_problem_.erase(sup);
+  dirty_ = true;
 }
 
 void TreeModel::set_filter(const std::string& text) {
@@ -154,6 +213,8 @@ void TreeModel::apply_filter() {
 std::size_t TreeModel::child_count(int i) const {
   return i >= 0 && i < static_cast<int>(children_.size()) ? children_[i].size() : 0;
 }
+
+bool TreeModel::paged(int i) const { return i >= 0 && i < static_cast<int>(paged_.size()) && paged_[i]; }
 
 bool TreeModel::default_expanded(int i) const {
   const auto& n = node(i);
@@ -190,11 +251,11 @@ const std::vector<TreeRow>& TreeModel::rows() {
 void TreeModel::rebuild() {
   dirty_ = false;
   rows_.clear();
-  more_rows_.clear();
+  extra_rows_.clear();
   visits_ = 0;
   if (!data_) return;
   const bool filtering = !filter_.empty();
-  std::vector<std::pair<int, int>> stack;  // (entry, depth); entry < 0: a "more" row of ~entry
+  std::vector<std::pair<int, int>> stack;  // (entry, depth); entry < 0: extra_rows_[-entry - 1]
   for (auto it = roots_.rbegin(); it != roots_.rend(); ++it) {
     if (!filtering || keep_[*it]) stack.emplace_back(*it, 0);
   }
@@ -203,7 +264,7 @@ void TreeModel::rebuild() {
     stack.pop_back();
     ++visits_;
     if (i < 0) {
-      rows_.push_back(more_rows_[static_cast<std::size_t>(-i - 1)]);
+      rows_.push_back(extra_rows_[static_cast<std::size_t>(-i - 1)]);
       continue;
     }
     TreeRow row;
@@ -220,6 +281,9 @@ void TreeModel::rebuild() {
 void TreeModel::push_children(int parent, int depth, std::vector<std::pair<int, int>>& stack) {
   const bool filtering = !filter_.empty();
   const auto& kids = children_[parent];
+  // More children than the stream carries: a pager above them fetches pages
+  // on request (not while searching: the search covers what is here).
+  const bool pager = !filtering && (paged_[parent] || node(parent).children_total() > streamed_[parent]);
   auto pit = pages_.find(node(parent).id());
   const std::size_t limit = (pit == pages_.end() ? 1 : pit->second) * kPageSize;
   std::vector<int> page;
@@ -234,7 +298,11 @@ void TreeModel::push_children(int parent, int depth, std::vector<std::pair<int, 
   if (!filtering) received = kids.size();
   const std::size_t total =
       filtering ? received : std::max<std::size_t>(received, node(parent).children_total());
-  if (page.size() < total) {
+  auto push_extra = [&](const TreeRow& r) {
+    extra_rows_.push_back(r);
+    stack.emplace_back(-static_cast<int>(extra_rows_.size()), depth);
+  };
+  if (!pager && page.size() < total) {
     TreeRow more;
     more.kind = TreeRow::Kind::kMore;
     more.node = parent;
@@ -242,10 +310,25 @@ void TreeModel::push_children(int parent, int depth, std::vector<std::pair<int, 
     more.shown = page.size();
     more.received = received;
     more.total = total;
-    more_rows_.push_back(more);
-    stack.emplace_back(-static_cast<int>(more_rows_.size()), depth);
+    push_extra(more);
   }
   for (auto it = page.rbegin(); it != page.rend(); ++it) stack.emplace_back(*it, depth);
+  if (pager) {  // pushed last, popped first: above the children
+    TreeRow r;
+    r.node = parent;
+    r.depth = depth;
+    r.shown = streamed_[parent];
+    r.received = kids.size();
+    r.total = node(parent).children_total();
+    r.kind = TreeRow::Kind::kPagerNav;
+    push_extra(r);
+    if (pager_problem_.count(node(parent).id()) != 0) {
+      r.kind = TreeRow::Kind::kPagerProblem;
+      push_extra(r);
+    }
+    r.kind = TreeRow::Kind::kPager;
+    push_extra(r);
+  }
 }
 
 int TreeModel::find(const std::string& id) const {

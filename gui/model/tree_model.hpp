@@ -2,7 +2,9 @@
 // one keyframe indexed once per new keyframe, and the visible part of it
 // linearized into rows (only expanded subtrees are walked, and children of
 // huge dynamic supervisors come in pages), so the per-frame cost is the
-// rows on screen, never the size of the tree. Also the search filter (keeps
+// rows on screen, never the size of the tree. A page of children fetched
+// from the agent replaces the streamed summary under its supervisor and is
+// indexed like any entry (badges, selection, detail). Also the search filter (keeps
 // ancestors of matches), the selection, and the 1 s flash of a child whose
 // restart count went up. No ImGui.
 #pragma once
@@ -45,15 +47,20 @@ std::string tree_display_name(const v1::TreeNode& n);
 
 /// One line of the tree view.
 struct TreeRow {
-  enum class Kind { kNode, kMore };
+  /// kPager and kPagerNav: the two lines above the children of a supervisor
+  /// that has more children than the stream carries (what is shown; the
+  /// buttons and the order); kPagerProblem: a third line while its page
+  /// cannot be had (too long to share the first in a narrow column).
+  enum class Kind { kNode, kMore, kPager, kPagerNav, kPagerProblem };
   Kind kind = Kind::kNode;
-  /// kNode: the entry. kMore: the supervisor whose children continue.
+  /// kNode: the entry. Otherwise: the supervisor whose children these rows are about.
   int node = -1;
   int depth = 0;
   bool has_children = false;
   bool expanded = false;
   bool match = false;  ///< matches the search text (false without a search)
-  // kMore only: children rows shown, children received, children the supervisor has.
+  // kMore: children rows shown, children received, children the supervisor has.
+  // kPager: children streamed with the keyframe, and the keyframe's children_total.
   std::size_t shown = 0;
   std::size_t received = 0;
   std::size_t total = 0;
@@ -70,6 +77,12 @@ class TreeModel {
   /// New data (shared, immutable). Same pointer: no-op. `now_s` is the
   /// viewer's clock, used to time flashes of restarted children.
   void set_data(std::shared_ptr<const v1::Keyframe> kf, double now_s);
+  /// A page of `sup`'s children fetched from the agent, shown instead of
+  /// the streamed ones until replaced (nullptr: back to the stream). Pages
+  /// of supervisors absent from the data are kept and ignored.
+  void set_page(const std::string& sup, std::shared_ptr<const v1::ChildrenPage> page, double now_s);
+  /// Whether supervisor `sup`'s pager has a problem to show on a line of its own.
+  void set_pager_problem(const std::string& sup, bool problem);
   /// Case-insensitive substring over name, registered name, pid, modules
   /// and application. Matches and their ancestors stay, shown expanded.
   void set_filter(const std::string& text);
@@ -79,12 +92,15 @@ class TreeModel {
   /// paging changed. Cost of a rebuild: the rows it produces.
   const std::vector<TreeRow>& rows();
 
-  std::size_t size() const { return data_ ? static_cast<std::size_t>(data_->tree_size()) : 0; }
-  const v1::TreeNode& node(int i) const { return data_->tree(i); }
+  /// Entries: the keyframe's, then those of the pages shown.
+  std::size_t size() const { return nodes_.size(); }
+  const v1::TreeNode& node(int i) const { return *nodes_[static_cast<std::size_t>(i)]; }
   int find(const std::string& id) const;
   int find_pid(const std::string& pid) const;
   /// Children received for an entry (the agent may send only a page).
   std::size_t child_count(int i) const;
+  /// True when a fetched page replaces the streamed children of entry `i`.
+  bool paged(int i) const;
 
   bool expanded(int i) const;
   void set_expanded(int i, bool open);
@@ -121,6 +137,7 @@ class TreeModel {
 
  private:
   void index();
+  void note_restarts(double now_s);
   void apply_filter();
   void rebuild();
   void push_children(int parent, int depth, std::vector<std::pair<int, int>>& stack);
@@ -128,6 +145,10 @@ class TreeModel {
   void reveal(int i);
 
   std::shared_ptr<const v1::Keyframe> data_;
+  std::unordered_map<std::string, std::shared_ptr<const v1::ChildrenPage>> fetched_;  // by supervisor id
+  std::vector<const v1::TreeNode*> nodes_;   // keyframe entries, then fetched children
+  std::vector<char> paged_;                  // per entry: its children come from fetched_
+  std::vector<std::size_t> streamed_;        // per entry: children in the keyframe
   std::vector<int> parent_;                  // -1 for roots
   std::vector<std::vector<int>> children_;   // display order
   std::vector<int> roots_;
@@ -137,13 +158,14 @@ class TreeModel {
   // Per tree id, so they survive new keyframes.
   std::unordered_map<std::string, bool> expanded_;   // explicit user choices
   std::unordered_map<std::string, std::size_t> pages_;
+  std::unordered_map<std::string, bool> pager_problem_;
   std::unordered_map<std::string, std::uint64_t> restarts_seen_;
   std::unordered_map<std::string, double> flash_start_;
   bool seen_data_ = false;
   std::string selected_;
   bool scroll_request_ = false;
   std::vector<TreeRow> rows_;
-  std::vector<TreeRow> more_rows_;           // "more" rows waiting on the rebuild stack
+  std::vector<TreeRow> extra_rows_;          // "more" and pager rows waiting on the rebuild stack
   bool dirty_ = true;
   std::size_t visits_ = 0;
 };

@@ -8,6 +8,7 @@
 
 #include "format.hpp"
 #include "theme.hpp"
+#include "tree_pager_rows.hpp"
 
 namespace beamscope::gui {
 namespace {
@@ -132,13 +133,10 @@ void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double n
 void more_row(TreeModel& tree, const TreeRow& r) {
   ImGui::PushID(-1 - r.node);
   ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (r.depth + 1) * ImGui::GetFontSize() * 0.9f);
-  if (r.shown < r.received) {
-    const std::string label = "show " + format_count(std::min(TreeModel::kPageSize, r.received - r.shown)) +
-                              " more (" + format_count(r.shown) + " of " + format_count(r.total) + ")";
-    if (ImGui::Selectable(label.c_str())) tree.show_more(r.node);
-  } else {
-    ImGui::TextDisabled("%s more not sent by the agent", format_count(r.total - r.shown).c_str());
-  }
+  // Children the agent did not send get a pager instead (tree_pager_rows).
+  const std::string label = "show " + format_count(std::min(TreeModel::kPageSize, r.received - r.shown)) +
+                            " more (" + format_count(r.shown) + " of " + format_count(r.total) + ")";
+  if (ImGui::Selectable(label.c_str())) tree.show_more(r.node);
   ImGui::PopID();
 }
 
@@ -197,7 +195,8 @@ void draw_tree(InspectorModel& model, NodeView& node, TreeViewState& state) {
       if (static_cast<std::size_t>(i) >= tree.rows().size()) break;
       const TreeRow r = tree.rows()[static_cast<std::size_t>(i)];
       if (r.kind == TreeRow::Kind::kMore) more_row(tree, r);
-      else node_row(model, tree, r, now);
+      else if (r.kind == TreeRow::Kind::kNode) node_row(model, tree, r, now);
+      else draw_pager_row(node, r);
     }
   }
   ImGui::EndChild();

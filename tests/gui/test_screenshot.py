@@ -1,10 +1,12 @@
 """GUI test: the real `beamscope` under Xvfb against a real erl node running
 the demo and the agent; checks the screenshots a person would look at.
 
-  test_screenshot.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
+  test_screenshot.py --build-dir BUILD --beamscope BUILD/bin/beamscope \
+      --paging-feed BUILD/tests/gui/beamscope_gui_paging_feed --out-dir DIR
 
-Writes DIR/overview.png, DIR/processes.png, DIR/tree.png and
-DIR/waiting.png and keeps them for people to look at. Python 3 stdlib only.
+Writes DIR/overview.png, DIR/processes.png, DIR/tree.png, DIR/waiting.png
+and DIR/paging.png (with DIR/paging.json, the inspector's state dump) and
+keeps them for people to look at. Python 3 stdlib only.
 """
 
 import argparse
@@ -34,6 +36,8 @@ GOOD_DOT = (80, 200, 120)           # "connected"
 GAUGE_BAR = (89, 158, 242)          # limit gauges (ImGuiCol_PlotHistogram)
 RESTART = (205, 100, 40)            # theme::kRestart: restart badges and reasons
 WARN = (235, 180, 60)               # theme::kWarn: child_terminated in the Events tab
+BUTTON = (40, 75, 118)              # ImGui's dark Button colour over the window background
+PAGING_CHILDREN = 100_000
 
 
 def near(colour, tol=12):
@@ -151,6 +155,87 @@ def check_waiting(img):
     assert bars < 20, "gauges drawn without any data"
 
 
+def feed_child_memory(i):
+    """Memory of child i in tests/gui/paging_feed.cpp (same formula)."""
+    return 2000 + (i * 104729) % 50000
+
+
+def start_feed(a, *extra):
+    feed = subprocess.Popen([a.paging_feed, "--children", str(PAGING_CHILDREN), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = feed.stdout.readline().strip()
+    if not line.startswith("serving on "):
+        feed.kill()
+        raise AssertionError(f"paging feed did not start: {line!r}")
+    return feed, line.split()[-1]
+
+
+def check_paging(a, out_dir):
+    """A node whose dynamic supervisor has 100,000 children and serves pages:
+    the inspector opens it at children 101-200 by memory (as clicking "next"
+    after choosing "memory" would), shows the pager and the received page,
+    and a child of that page opens in the detail panel."""
+    feed, endpoint = start_feed(a)
+    try:
+        by_memory = sorted(range(PAGING_CHILDREN), key=lambda i: -feed_child_memory(i))  # stable, as the feed
+        first = by_memory[100]
+        sup = "shop/shop_sup/conn_sup"
+        dump_path = os.path.join(out_dir, "paging.json")
+        img, log = run_beamscope(a, a.beamscope, os.path.join(out_dir, "paging.png"),
+                                 ["--connect", endpoint, "--page", "conn_sup:100:memory",
+                                  "--select", f"conn_{first}", "--dump-state", dump_path])
+    finally:
+        feed.terminate()
+        _, feed_log = feed.communicate(timeout=10)
+    assert "no data arrived" not in log
+    with open(dump_path) as f:
+        dump = json.load(f)
+    pagers = dump.get("pagers", [])
+    print(f"  paging: pagers {json.dumps(pagers)[:400]}")
+    print(f"  paging: selected {dump.get('selected')}, frame CPU {dump['frame_cpu_ms']}")
+    assert len(pagers) == 1 and pagers[0]["supervisor"] == sup, "no pager under conn_sup"
+    p = pagers[0]
+    page = p.get("page") or {}
+    assert p["error"] == "" and page, f"no page received: {p}"
+    assert (page["offset"], page["order"], page["total"], page["children"]) == (100, "memory", PAGING_CHILDREN, 100), page
+    assert page["first_child"] == f"{sup}/conn_{first}", f"page starts with {page['first_child']}, want conn_{first}"
+    assert p["range"] == "children 101\u2013200 of 100,000", p["range"]
+    assert p["rows_shown"] == 100, "the received children do not replace the streamed ones"
+    assert dump["selected"] == f"{sup}/conn_{first}", "the page's child is not selected"
+    served = [l for l in feed_log.splitlines() if "offset 100 order BY_MEMORY" in l]
+    print(f"  paging: feed served {len(served)} page(s) at 101-200 by memory")
+    assert served, "the feed never served the page"
+    # The picture: the pager's buttons in the tree column, and the selected
+    # child's facts in the detail panel.
+    check_not_blank(img, "paging")
+    buttons = img.count(near(BUTTON, 10), TREE)
+    detail = text_scanlines(img, DETAIL)
+    print(f"  paging: button px in tree {buttons}, detail scanlines with text {detail}")
+    assert buttons > 300, "no pager buttons in the tree"
+    assert detail > 20, "the detail panel shows nothing for the selected child"
+
+
+def check_paging_refused(a, out_dir):
+    """A server that answers every page with an error: the pager says so
+    on a line of its own, the streamed children stay, nothing hangs."""
+    why = "this server does not serve children pages"
+    feed, endpoint = start_feed(a, "--refuse", why)
+    try:
+        dump_path = os.path.join(out_dir, "paging_refused.json")
+        img, log = run_beamscope(a, a.beamscope, os.path.join(out_dir, "paging_refused.png"),
+                                 ["--connect", endpoint, "--page", "conn_sup:100:memory", "--dump-state", dump_path])
+    finally:
+        feed.terminate()
+        feed.communicate(timeout=10)
+    with open(dump_path) as f:
+        p = json.load(f)["pagers"][0]
+    warn = img.count(near(WARN, 40), TREE)  # anti-aliased glyphs: a wide tolerance (the paging picture has 0)
+    print(f"  paging refused: status {p['status']!r}, rows shown {p['rows_shown']}, warn px in tree {warn}")
+    assert p["error"] == why and p["status"] == f"page unavailable: {why}", p
+    assert p["rows_shown"] == 100 and p["range"] == "children 1\u2013100 of 100,000", "the streamed children are gone"
+    assert warn > 120, "the pager's problem line is not drawn"
+
+
 def check_no_display(binary):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     r = subprocess.run([binary, "--screenshot", "/dev/null", "--frames", "1"], env=env,
@@ -163,6 +248,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--beamscope", required=True)
+    ap.add_argument("--paging-feed", required=True)
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args()
     if not shutil.which("xvfb-run"):
@@ -175,6 +261,8 @@ def main():
     waiting, _ = run_beamscope(a, a.beamscope, os.path.join(a.out_dir, "waiting.png"),
                                ["--connect", f"tcp://127.0.0.1:{free_port()}"])
     check_waiting(waiting)
+    check_paging(a, a.out_dir)
+    check_paging_refused(a, a.out_dir)
 
     with DemoNode(a.build_dir, name_prefix="guitest") as node:
         node.start()

@@ -96,19 +96,107 @@ TEST(TreeModel, HugeSupervisorStartsClosedAndPages) {
   EXPECT_EQ(rows.size(), 5u + 250u);  // all shown: no "more" row left
 }
 
-TEST(TreeModel, SummarisedSupervisorSaysHowManyChildrenWereNotSent) {
+TEST(TreeModel, SummarisedSupervisorHasAPagerAboveItsChildren) {
   auto kf = demo(3);
   kf->mutable_tree(3)->set_children_total(100000);  // the agent sent a page of 3
   TreeModel m;
   m.set_data(kf, 0.0);
   const int pool = m.find("demo/demo_sup/pool_sup");
+  EXPECT_FALSE(m.expanded(pool));
   m.set_expanded(pool, true);
+  const std::vector<std::string> want{"demo", " demo_sup", "  worker_a", "  pool_sup", "+pager", "+nav",
+                                      "   2", "   1", "   0", "  crasher"};
+  auto got = names(m);
+  for (std::size_t k = 0; k < m.rows().size(); ++k) {
+    if (m.rows()[k].kind == TreeRow::Kind::kPager) got[k] = "+pager";
+    if (m.rows()[k].kind == TreeRow::Kind::kPagerNav) got[k] = "+nav";
+  }
+  EXPECT_EQ(got, want);
+  const auto& pager = m.rows()[4];
+  EXPECT_EQ(pager.node, pool);
+  EXPECT_EQ(pager.depth, 3);
+  EXPECT_EQ(pager.shown, 3u);
+  EXPECT_EQ(pager.total, 100000u);
+  m.select("demo/demo_sup/pool_sup");
+  m.move_selection(1);  // pager lines are not selectable
+  EXPECT_EQ(m.selected_id(), "demo/demo_sup/pool_sup/2");
+}
+
+v1::ChildrenPage fetched(int offset, int n, std::uint64_t mailbox_base = 0) {
+  v1::ChildrenPage p;
+  p.set_supervisor_id("demo/demo_sup/pool_sup");
+  p.set_offset(static_cast<std::uint32_t>(offset));
+  p.set_total(100000);
+  for (int i = 0; i < n; ++i) {
+    auto* c = p.add_children();
+    c->set_id("demo/demo_sup/pool_sup/" + std::to_string(offset + i));
+    c->set_parent_id("demo/demo_sup/pool_sup");
+    c->set_kind(TreeNode::WORKER);
+    c->set_name(std::to_string(offset + i));
+    c->set_pid("<0." + std::to_string(50000 + offset + i) + ".0>");
+    c->set_message_queue_len(mailbox_base);  // agent's order kept: not re-sorted
+    c->set_memory_bytes(1000);
+  }
+  return p;
+}
+
+TEST(TreeModel, FetchedPageReplacesTheStreamedChildren) {
+  auto kf = demo(3);
+  kf->mutable_tree(3)->set_children_total(100000);
+  TreeModel m;
+  m.set_data(kf, 0.0);
+  const int pool = m.find("demo/demo_sup/pool_sup");
+  m.set_expanded(pool, true);
+  m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(fetched(100, 100)), 0.0);
+  EXPECT_TRUE(m.paged(pool));
+  EXPECT_EQ(m.child_count(pool), 100u);
   const auto& rows = m.rows();
-  const auto& more = rows[7];
-  ASSERT_EQ(more.kind, TreeRow::Kind::kMore);
-  EXPECT_EQ(more.shown, 3u);
-  EXPECT_EQ(more.received, 3u);
-  EXPECT_EQ(more.total, 100000u);
+  ASSERT_EQ(rows.size(), 4u + 2u + 100u + 1u);
+  EXPECT_EQ(m.node(rows[6].node).name(), "100");
+  EXPECT_EQ(m.node(rows[105].node).name(), "199");
+  EXPECT_EQ(rows[4].shown, 3u);  // the pager still knows what the stream carries
+  // A fetched child is an entry like any: found, selected, revealed by pid.
+  const int child = m.find("demo/demo_sup/pool_sup/150");
+  ASSERT_GE(child, 0);
+  m.select("demo/demo_sup/pool_sup/150");
+  ASSERT_NE(m.selected(), nullptr);
+  EXPECT_EQ(m.selected()->memory_bytes(), 1000u);
+  EXPECT_EQ(m.find_pid("<0.50150.0>"), child);
+  EXPECT_GE(m.selected_row(), 0);
+  // New keyframes keep the page; a new page replaces it; nullptr goes back to the stream.
+  auto next = demo(3);
+  next->mutable_tree(3)->set_children_total(99999);
+  m.set_data(next, 1.0);
+  EXPECT_TRUE(m.paged(pool));
+  m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(fetched(200, 50)), 1.0);
+  EXPECT_EQ(m.child_count(pool), 50u);
+  EXPECT_EQ(m.find("demo/demo_sup/pool_sup/150"), -1);
+  m.set_page("demo/demo_sup/pool_sup", nullptr, 1.0);
+  EXPECT_EQ(m.child_count(pool), 3u);
+  // Once the stream carries every child again, a fetched page no longer counts.
+  m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(fetched(0, 100)), 1.0);
+  EXPECT_TRUE(m.paged(pool));
+  m.set_data(demo(3), 2.0);  // children_total unset: all 3 sent
+  EXPECT_FALSE(m.paged(pool));
+  EXPECT_EQ(m.child_count(pool), 3u);
+  // A page for a supervisor the keyframe lacks is kept but not shown.
+  const std::size_t entries = m.size();
+  m.set_page("elsewhere/sup", std::make_shared<v1::ChildrenPage>(fetched(300, 5)), 1.0);
+  EXPECT_EQ(m.size(), entries);
+  EXPECT_EQ(m.find("demo/demo_sup/pool_sup/300"), -1);
+}
+
+TEST(TreeModel, FetchedChildFlashesWhenItsRestartsRise) {
+  auto kf = demo(3);
+  kf->mutable_tree(3)->set_children_total(100000);
+  TreeModel m;
+  m.set_data(kf, 0.0);
+  auto page = fetched(0, 10);
+  m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(page), 0.0);
+  page.mutable_children(4)->set_restarts_total(1);
+  m.set_page("demo/demo_sup/pool_sup", std::make_shared<v1::ChildrenPage>(page), 2.0);
+  EXPECT_GT(m.flash(m.find("demo/demo_sup/pool_sup/4"), 2.1), 0.5f);
+  EXPECT_EQ(m.flash(m.find("demo/demo_sup/pool_sup/3"), 2.1), 0.0f);
 }
 
 TEST(TreeModel, LinearizationCostFollowsVisibleRowsNotTreeSize) {

@@ -1,0 +1,25 @@
+// The inspector's state as one JSON document, written at the end of a
+// screenshot run (--dump-state) so tests and the frame-time benchmark read
+// what the picture shows: the node, the selection, each children pager and
+// the page it received, and the CPU time per frame.
+#pragma once
+
+#include <string>
+
+#include "frame_times.hpp"
+#include "inspector_model.hpp"
+
+namespace beamscope::gui {
+
+struct RunCounters {
+  int frames = 0;
+  int frames_with_data = 0;
+  unsigned long long pages_dropped = 0;  ///< answers lost to the inbox bound
+};
+
+/// Writes the dump of the shown node; false and `error` set when the file
+/// cannot be written.
+bool write_state_dump(const std::string& path, InspectorModel& model, const FrameTimes& frames,
+                      const RunCounters& counters, std::string& error);
+
+}  // namespace beamscope::gui
