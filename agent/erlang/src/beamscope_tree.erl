@@ -251,6 +251,8 @@ publish(#state{stats = Stats} = S, Urgent) ->
         true -> S;
         false ->
             beamscope_sampler:publish_tree(Nodes, Stats, Urgent),
+            %% Children pages resolve ids against what viewers were shown.
+            beamscope_pager:tree(Nodes, maps:get(flags, S#state.opts), Stats),
             S#state{published = {Nodes, Stats}}
     end.
 
