@@ -5,8 +5,12 @@
 %% (beamscope_page), which answers the viewer itself. The server only
 %% looks things up and spawns: it never calls a supervisor, and neither
 %% the tree server, the sampler nor the NIF thread waits on a page. At most
-%% MAX_INFLIGHT pages are built at once; beyond, "busy" is answered at
-%% once. Each page's wall time is charged to the agent's CPU budget.
+%% MAX_INFLIGHT pages are built at once, and pages together use at most
+%% PAGE_SHARE_X times the agent's CPU budget (a token bucket of one
+%% second's worth; the first page always runs): beyond either, "busy" is
+%% answered at once, so a flood of requests costs the node next to
+%% nothing. Each page's wall time is also charged to the sampler's budget
+%% (beamscope_sampler:charge/1), which slows the sweep a little after it.
 -module(beamscope_pager).
 -behaviour(gen_server).
 
@@ -18,6 +22,7 @@
 %% children ordered by mailbox take well under a second).
 -define(PAGE_SLACK_MS, 10000).
 -define(MAX_LIMIT, 1000).
+-define(PAGE_SHARE_X, 5).
 %% Fields of the last walk's entries merged into pages (restarts, and what
 %% the walk read of supervisors).
 -define(KNOWN, [restarts_total, own_restarts, recent_restarts, restarts_in_period, escalated,
@@ -28,10 +33,13 @@
                 sampler :: reference() | undefined,
                 timeout :: pos_integer(),
                 guard :: non_neg_integer(),
+                rate :: float(),                     % page credit, us per wall us
+                credit :: float(),                   % us; at most one second's worth
+                refilled :: integer(),
                 index = #{} :: #{binary() => map()},   % last walk: id => entry
                 known = #{} :: #{binary() => map()},   % last walk: id => restart fields
                 inflight = #{} :: #{reference() => {pid(), target(), beamscope_page:request(),
-                                                     reference()}}}).
+                                                     reference(), integer()}}}).
 
 -type target() :: {viewer, binary()} | {caller, gen_server:from()}.
 
@@ -58,9 +66,15 @@ tree(Nodes, Flags, _Stats) ->
 init([]) ->
     Env = fun(K, D) -> application:get_env(beamscope, K, D) end,
     Int = fun(V, Lo, Hi, _D) when is_integer(V), V >= Lo, V =< Hi -> V; (_, _, _, D) -> D end,
+    Budget = case Env(budget, 0.01) of
+                 B when is_number(B), B > 0, B =< 0.5 -> B;
+                 _ -> 0.01
+             end,
+    Rate = min(0.5, Budget * ?PAGE_SHARE_X) * erlang:system_info(schedulers_online),
     self() ! fetch_ref,
     {ok, #state{timeout = Int(Env(tree_call_timeout_ms, 1000), 10, 60000, 1000),
-                guard = Int(Env(mailbox_guard, 100000), 0, 1 bsl 40, 100000)}}.
+                guard = Int(Env(mailbox_guard, 100000), 0, 1 bsl 40, 100000),
+                rate = Rate, credit = Rate * 1.0e6, refilled = now_us()}}.
 
 handle_call({children, Req}, From, S) ->
     {noreply, request({caller, From}, Req, S)};
@@ -75,10 +89,15 @@ handle_cast(_Msg, S) ->
 handle_info({beamscope_children_request, Viewer, Req}, S) when is_binary(Viewer), is_map(Req) ->
     {noreply, request({viewer, Viewer}, Req, S)};
 handle_info({'DOWN', MRef, process, _Pid, Why}, #state{inflight = In} = S) when is_map_key(MRef, In) ->
-    {_, Target, Req, Timer} = maps:get(MRef, In),
+    {_, Target, Req, Timer, Started} = maps:get(MRef, In),
     _ = erlang:cancel_timer(Timer),
-    S1 = S#state{inflight = maps:remove(MRef, In)},
-    %% A builder that answered exits normally; anything else answers here.
+    %% A builder that answered exits normally (having sent its cost);
+    %% anything else answers here and is charged what it ran.
+    Cost = case Why of
+               normal -> 0;
+               _ -> now_us() - Started
+           end,
+    S1 = S#state{inflight = maps:remove(MRef, In), credit = S#state.credit - Cost},
     case Why of
         normal -> ok;
         deadline -> answer(Target, beamscope_page:error_page(Req, <<"page took too long; not answered">>), S1);
@@ -92,10 +111,12 @@ handle_info({'DOWN', MRef, process, _Pid, _Why}, #state{sampler = MRef} = S) ->
     {noreply, S#state{ref = undefined, sampler = undefined}};
 handle_info({deadline, MRef}, #state{inflight = In} = S) ->
     case maps:find(MRef, In) of
-        {ok, {Pid, _, _, _}} -> exit(Pid, deadline);
+        {ok, {Pid, _, _, _, _}} -> exit(Pid, deadline);
         error -> ok
     end,
     {noreply, S};
+handle_info({page_cost, Us}, S) when is_integer(Us) ->
+    {noreply, S#state{credit = S#state.credit - Us}};
 handle_info(fetch_ref, S) ->
     {noreply, fetch_ref(S)};
 handle_info(_Other, S) ->
@@ -116,7 +137,8 @@ fetch_ref(S) ->
 
 %% --- requests --------------------------------------------------------------
 
-request(Target, Req0, #state{inflight = In} = S) ->
+request(Target, Req0, S0) ->
+    #state{inflight = In} = S = refill(S0),
     case check(Req0, S) of
         {error, Req, Text} ->
             answer(Target, beamscope_page:error_page(Req, Text), S),
@@ -125,9 +147,21 @@ request(Target, Req0, #state{inflight = In} = S) ->
             answer(Target, beamscope_page:error_page(Req, <<"busy: ", (integer_to_binary(?MAX_INFLIGHT))/binary,
                                                              " children pages in progress, try again">>), S),
             S;
+        {ok, Req, _Sup} when S#state.credit =< 0 ->
+            RetryMs = ceil(-S#state.credit / S#state.rate / 1000),
+            answer(Target, beamscope_page:error_page(Req, <<"busy: children pages used their share of the agent's "
+                                                            "CPU budget, retry in ", (integer_to_binary(RetryMs))/binary,
+                                                            " ms">>), S),
+            S;
         {ok, Req, Sup} ->
             start(Target, Req, Sup, S)
     end.
+
+refill(#state{rate = Rate, credit = C, refilled = Last} = S) ->
+    Now = now_us(),
+    S#state{credit = min(Rate * 1.0e6, C + (Now - Last) * Rate), refilled = Now}.
+
+now_us() -> erlang:monotonic_time(microsecond).
 
 %% Never trusts the request: fields of the wrong type, an unknown order, a
 %% limit past the protocol's bound. Ids are looked up as binaries only.
@@ -155,14 +189,20 @@ start(Target, Req, Sup, #state{ref = Ref, inflight = In, timeout = T, guard = G,
     Opts = #{timeout => T, guard => G, known => Known},
     {Pid, MRef} = spawn_monitor(fun() -> build_and_answer(Target, Req, Sup, Opts, Ref) end),
     Timer = erlang:send_after(T + ?PAGE_SLACK_MS, self(), {deadline, MRef}),
-    S#state{inflight = In#{MRef => {Pid, Target, Req, Timer}}}.
+    S#state{inflight = In#{MRef => {Pid, Target, Req, Timer, now_us()}}}.
 
 build_and_answer(Target, Req, Sup, Opts, Ref) ->
-    T0 = erlang:monotonic_time(microsecond),
+    T0 = now_us(),
     Page = beamscope_page:build(Req, Sup, Opts),
     answer(Target, Page, Ref),
-    %% What the page cost comes out of the agent's budget like a sweep chunk.
-    beamscope_sampler:charge(erlang:monotonic_time(microsecond) - T0).
+    %% A page costs the node its wall time (the supervisor's which_children
+    %% included); a refusal mostly waited on a supervisor, and is free.
+    Us = case Page of
+             #{error := _} -> 0;
+             _ -> now_us() - T0
+         end,
+    beamscope_pager ! {page_cost, Us},
+    beamscope_sampler:charge(Us).
 
 answer(Target, Page, #state{ref = Ref}) ->
     answer(Target, Page, Ref);

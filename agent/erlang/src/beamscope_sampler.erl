@@ -108,8 +108,12 @@ handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
     {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S)};
 handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
     {noreply, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S)};
-handle_cast({charge, Us}, #state{pacer = P} = S) ->
-    {noreply, S#state{pacer = beamscope_pacer:charge(P, Us)}};
+handle_cast({charge, Us}, #state{pacer = P, config = #{budget := Budget}} = S) ->
+    %% Work done elsewhere never leaves more than one second's worth of
+    %% debt: a burst of pages delays the sweep, it does not stop it.
+    Floor = -Budget * erlang:system_info(schedulers_online) * 1.0e6,
+    Charged = max(0, min(Us, round(beamscope_pacer:credit(P) - Floor))),
+    {noreply, S#state{pacer = beamscope_pacer:charge(P, Charged)}};
 handle_cast(_Msg, S) ->
     {noreply, S}.
 
