@@ -177,8 +177,13 @@ hundred_thousand_children() ->
         {_, {_, ByMailbox}} = lists:keyfind(by_mailbox, 1, Times),
         ?assertEqual(N, maps:get(total, ByMailbox)),
         ?assertEqual(Victim, hd(pids(ByMailbox))),
-        %% The tree itself still ships only a page of it.
-        ?assert(wait(fun() -> walked_total(Id) =:= N end, 10000))
+        %% The tree itself still ships only a page of it: the children a
+        %% page by mailbox starts with (idle ones tie, in which_children order).
+        ?assert(wait(fun() -> walked_total(Id) =:= N end, 10000)),
+        Same = wait(fun() -> lists:sort(walked_pids(Id)) =:=
+                                 lists:sort(pids(page(Id, 0, 100, by_mailbox))) end, 10000),
+        Same orelse ?debugFmt("walked ~p~npage ~p", [walked_pids(Id), pids(page(Id, 0, 100, by_mailbox))]),
+        ?assert(Same)
     after
         _ = supervisor:terminate_child(beamscope_demo_sup, big_pool),
         _ = supervisor:delete_child(beamscope_demo_sup, big_pool)
@@ -188,6 +193,11 @@ walked_total(Id) ->
     Ref = element(3, sys:get_state(beamscope_sampler)),
     hd([maps:get(children_total, Node) || #{id := I} = Node <- maps:get(tree, beamscope_nif:tree_snapshot(Ref)),
                                           I =:= Id]).
+
+walked_pids(Id) ->
+    Ref = element(3, sys:get_state(beamscope_sampler)),
+    [list_to_pid(binary_to_list(P)) || #{parent_id := I, pid := P} <- maps:get(tree, beamscope_nif:tree_snapshot(Ref)),
+                                       I =:= Id].
 
 %% A child that restarted is removed: after the next walk its entry is
 %% gone and its supervisor's total still counts its restarts; once the

@@ -64,30 +64,8 @@ drop(N, L) when N =< 0 -> L;
 drop(_N, []) -> [];
 drop(N, [_ | T]) -> drop(N - 1, T).
 
-%% Largest first; ties (and children that are not running, scored -1,
-%% last) keep which_children order: keysort is stable.
-order(supervisor_order, Children, _Guard) ->
-    Children;
-order(Order, Children, Guard) ->
-    [C || {_, C} <- lists:keysort(1, [{-score(Order, P, Guard), C} || {_, P, _, _} = C <- Children])].
-
-score(_Order, P, _Guard) when not is_pid(P) -> -1;
-score(by_mailbox, P, _Guard) -> info(P, message_queue_len);
-score(by_reductions, P, _Guard) -> info(P, reductions);
-score(by_memory, P, Guard) ->
-    %% `memory' walks the message queue without yielding: behind the guard
-    %% it is not read, and the process ranks as 0 (unknown).
-    case info(P, message_queue_len) of
-        Q when Q >= 0, Q =< Guard -> info(P, memory);
-        Q when Q >= 0 -> 0;
-        Gone -> Gone
-    end.
-
-info(P, Item) ->
-    case erlang:process_info(P, Item) of
-        {Item, V} -> V;
-        undefined -> -1
-    end.
+order(supervisor_order, Children, _Guard) -> Children;
+order(Order, Children, Guard) -> beamscope_tree_walk:order_children(Order, Children, Guard).
 
 %% As the walk builds a child (kind checked the same way), plus the last
 %% walk's restart counts and supervisor fields for ids it saw.

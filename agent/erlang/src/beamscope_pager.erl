@@ -14,7 +14,7 @@
 -module(beamscope_pager).
 -behaviour(gen_server).
 
--export([start_link/0, children/4, tree/3]).
+-export([start_link/0, children/4, tree/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -define(MAX_INFLIGHT, 4).
@@ -59,8 +59,8 @@ children(SupId, Offset, Limit, Order) ->
 
 %% @doc The last walk's nodes (annotated with restarts) and its cache of
 %% supervisor flags and specs by pid, from beamscope_tree. Asynchronous.
--spec tree([map()], #{pid() => map()}, term()) -> ok.
-tree(Nodes, Flags, _Stats) ->
+-spec tree([map()], #{pid() => map()}) -> ok.
+tree(Nodes, Flags) ->
     gen_server:cast(?MODULE, {tree, Nodes, Flags}).
 
 init([]) ->

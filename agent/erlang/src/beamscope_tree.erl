@@ -252,7 +252,7 @@ publish(#state{stats = Stats} = S, Urgent) ->
         false ->
             beamscope_sampler:publish_tree(Nodes, Stats, Urgent),
             %% Children pages resolve ids against what viewers were shown.
-            beamscope_pager:tree(Nodes, maps:get(flags, S#state.opts), Stats),
+            beamscope_pager:tree(Nodes, maps:get(flags, S#state.opts)),
             S#state{published = {Nodes, Stats}}
     end.
 

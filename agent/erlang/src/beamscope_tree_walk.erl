@@ -9,7 +9,8 @@
 -module(beamscope_tree_walk).
 
 -export([walk/1, is_supervisor/1, child_name/1, escape/1, module_name/1,
-         print_bounded/2, which_children/2, valid_child/1, child_base/4, proc_stats/2]).
+         print_bounded/2, which_children/2, valid_child/1, child_base/4, proc_stats/2,
+         order_children/3]).
 
 -export_type([opts/0, tree_node/0]).
 
@@ -139,7 +140,7 @@ walk_sup(Pid, Node0, Depth, Opts, {Nodes, Flags}) ->
                        end,
             Big = length(Good) > maps:get(big, Opts),
             {Shown, SupNode2} = case Big of
-                                    true -> {page(Good, maps:get(page, Opts)),
+                                    true -> {page(Good, maps:get(page, Opts), maps:get(guard, Opts)),
                                              SupNode1#{children_total => length(Good)}};
                                     false -> {Good, SupNode1}
                                 end,
@@ -236,17 +237,36 @@ counts(Children) ->
       workers => length([1 || {_, _, worker, _} <- Children])}.
 
 %% The page of a big dynamic supervisor: its children with the longest
-%% mailboxes (one message_queue_len read each, the floor cost).
-page(Children, N) ->
-    Scored = [{queue_len(P), C} || {_, P, _, _} = C <- Children],
-    [C || {_, C} <- lists:sublist(lists:reverse(lists:keysort(1, Scored)), N)].
+%% mailboxes (one message_queue_len read each, the floor cost), the same
+%% children a children page by mailbox starts with.
+page(Children, N, Guard) ->
+    lists:sublist(order_children(by_mailbox, Children, Guard), N).
 
-queue_len(P) when is_pid(P) ->
-    case erlang:process_info(P, message_queue_len) of
-        {message_queue_len, L} -> L;
+%% @doc Children (which_children entries) largest first by mailbox,
+%% memory or reductions; ties, and children not running (last), keep
+%% which_children order. `memory' is never read above the mailbox guard
+%% (such a process ranks as 0). Cost: one process_info per child (two by
+%% memory), then a sort.
+-spec order_children(by_mailbox | by_memory | by_reductions, [tuple()], non_neg_integer()) -> [tuple()].
+order_children(Order, Children, Guard) ->
+    [C || {_, C} <- lists:keysort(1, [{-score(Order, P, Guard), C} || {_, P, _, _} = C <- Children])].
+
+score(_Order, P, _Guard) when not is_pid(P) -> -1;
+score(by_mailbox, P, _Guard) -> info(P, message_queue_len);
+score(by_reductions, P, _Guard) -> info(P, reductions);
+score(by_memory, P, Guard) ->
+    %% `memory' walks the message queue without yielding.
+    case info(P, message_queue_len) of
+        Q when Q >= 0, Q =< Guard -> info(P, memory);
+        Q when Q >= 0 -> 0;
+        Gone -> Gone
+    end.
+
+info(P, Item) ->
+    case erlang:process_info(P, Item) of
+        {Item, V} -> V;
         undefined -> -1
-    end;
-queue_len(_) -> -1.
+    end.
 
 child({Id, Child, Type, Mods}, Sup, Specs, Big, Depth, Opts, {Nodes, _} = Acc) ->
     case length(Nodes) >= maps:get(max_nodes, Opts) of
