@@ -13,8 +13,16 @@
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "http_waker.hpp"
+#include "page_terms.hpp"
+#include "tree_atoms.hpp"
 
 namespace beamscope::agent {
+
+namespace {
+// Requests handed to the pager and not answered yet; beyond, the I/O thread
+// answers "busy" itself, so a flood never reaches an Erlang mailbox.
+constexpr int kMaxForwarded = 32;
+}  // namespace
 
 AgentState::AgentState(const AgentConfig& config)
     : config_(config), sweep_(config.top_k), snapshot_(std::make_shared<SnapshotBox>()) {}
@@ -26,6 +34,9 @@ std::string AgentState::start() {
     return "stream_endpoint " + config_.stream_endpoint + ": " + *err;
   transport::StreamServerOptions opts;
   opts.endpoint = config_.stream_endpoint;
+  opts.on_request = [this](const std::string& viewer, const protocol::Envelope& request) {
+    forward_request(viewer, request);
+  };
   std::string error;
   server_ = transport::StreamServer::start(opts, error);
   if (!server_) {
@@ -69,6 +80,7 @@ std::string AgentState::start() {
       return "metrics_listen " + *config_.metrics_listen + ": cannot listen (" + e.what() + ")";
     }
   }
+  live_server_ = server_.get();
   counters_.running = true;
   return {};
 }
@@ -81,7 +93,9 @@ void AgentState::stop() {
   }
   collectable_.reset();
   if (server_) {
+    // stop() joins the I/O thread: after it no handler runs.
     server_->stop();
+    live_server_ = nullptr;
     server_.reset();
   }
   counters_.running = false;
@@ -149,6 +163,48 @@ void AgentState::publish(v1::Keyframe kf) {
 }
 
 AgentCounters AgentState::counters() const { return counters_; }
+
+void AgentState::forward_request(const std::string& viewer, const v1::Envelope& request) {
+  if (!request.has_children_request()) return;
+  const auto& req = request.children_request();
+  const auto kf = snapshot_->get();
+  const std::string node = kf ? kf->info().node() : std::string();
+  if (!request.node().empty() && !node.empty() && request.node() != node)
+    return refuse(viewer, req, "this agent serves node " + node + ", not " + request.node());
+  if (forwarded_.load() >= kMaxForwarded) return refuse(viewer, req, "busy: too many children requests in flight");
+  ErlNifPid pager;
+  // NULL env: this is the stream server's thread, not a scheduler's.
+  if (!enif_whereis_pid(nullptr, tree_atoms::beamscope_pager, &pager))
+    return refuse(viewer, req, "the agent's pager is not running");
+  ErlNifEnv* msg_env = enif_alloc_env();
+  if (!msg_env) return refuse(viewer, req, "busy: out of memory");
+  ++forwarded_;
+  if (!enif_send(nullptr, &pager, msg_env, request_term(msg_env, viewer, req))) {
+    --forwarded_;
+    refuse(viewer, req, "the agent's pager is not running");
+  }
+  enif_free_env(msg_env);
+}
+
+void AgentState::refuse(const std::string& viewer, const v1::ChildrenRequest& request, const std::string& error) {
+  auto* server = live_server_.load();
+  if (!server) return;
+  protocol::Envelope env;
+  *env.mutable_children_page() = error_page(request, error);
+  if (auto kf = snapshot_->get()) env.set_node(kf->info().node());
+  server->reply(viewer, std::move(env));
+}
+
+bool AgentState::reply(const std::string& viewer, v1::ChildrenPage page) {
+  // Saturating: a reply for a request forwarded before reset_requests().
+  for (int v = forwarded_.load(); v > 0 && !forwarded_.compare_exchange_weak(v, v - 1);) {
+  }
+  if (!server_) return false;
+  protocol::Envelope env;
+  *env.mutable_children_page() = std::move(page);
+  if (auto kf = snapshot_->get()) env.set_node(kf->info().node());
+  return server_->reply(viewer, std::move(env));
+}
 
 // What the agent holds: the sweep's tables plus the latest and last-sent
 // keyframes (the stream server's queue and model are bounded by it).

@@ -5,6 +5,7 @@
 // resource that is garbage collected leaks nothing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,14 @@ class AgentState {
   void set_tree(std::shared_ptr<const v1::Keyframe> part) { tree_part_ = std::move(part); }
   void set_events(std::shared_ptr<const v1::Keyframe> part) { events_part_ = std::move(part); }
 
+  /// Sends a children page (the pager's answer to a forwarded request) to
+  /// `viewer`, node set to this node. Caller holds mutex(). False when the
+  /// server is stopped or its reply queue is full.
+  bool reply(const std::string& viewer, v1::ChildrenPage page);
+  /// Forgets requests forwarded to a pager process that is gone (a new one
+  /// calls this when it starts), so the in-flight bound cannot leak.
+  void reset_requests() { forwarded_ = 0; }
+
   /// Counters (caller holds mutex()).
   AgentCounters counters() const;
   std::shared_ptr<const v1::Keyframe> latest() { return snapshot_->get(); }
@@ -97,11 +106,18 @@ class AgentState {
 
  private:
   std::uint64_t memory_estimate() const;
+  // The stream server's request handler (its I/O thread): never blocks.
+  void forward_request(const std::string& viewer, const v1::Envelope& request);
+  void refuse(const std::string& viewer, const v1::ChildrenRequest& request, const std::string& error);
 
   AgentConfig config_;
   std::mutex mu_;
   Sweep sweep_;
   std::unique_ptr<transport::StreamServer> server_;
+  // What the I/O thread may use: set once server_ runs, cleared before it
+  // stops (server_ itself is guarded by mu_, which the I/O thread never takes).
+  std::atomic<transport::StreamServer*> live_server_{nullptr};
+  std::atomic<int> forwarded_{0};  // requests handed to the pager, not answered yet
   std::unique_ptr<prometheus::Exposer> exposer_;
   // The exposer only keeps a weak_ptr to what it serves: we own it.
   std::shared_ptr<prometheus::Collectable> collectable_;

@@ -12,6 +12,7 @@
 #include "agent_state.hpp"
 #include "atoms.hpp"
 #include "keyframe_builder.hpp"
+#include "page_terms.hpp"
 #include "sweep_atoms.hpp"
 #include "sweep_nifs.hpp"
 #include "terms.hpp"
@@ -206,6 +207,32 @@ ERL_NIF_TERM nif_tree_snapshot(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return snapshot_term(env, *kf);
 }
 
+// reply_page(Ref, Viewer, PageMap) -> ok | {error, Text}: answers a
+// forwarded children request. Dirty CPU: up to 1,000 node maps.
+ERL_NIF_TERM nif_reply_page(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  ErlNifBinary viewer;
+  if (!s || !enif_inspect_binary(env, argv[1], &viewer) || viewer.size > 1024) return enif_make_badarg(env);
+  try {
+    v1::ChildrenPage page;
+    if (!read_page(env, argv[2], page)) return enif_make_badarg(env);
+    std::lock_guard lock(s->mutex());
+    if (!s->reply(std::string(reinterpret_cast<const char*>(viewer.data), viewer.size), std::move(page)))
+      return error_text(env, "reply dropped (stream server stopped or its queue is full)");
+  } catch (const std::exception& e) {
+    return error_text(env, std::string("beamscope_nif:reply_page: ") + e.what());
+  }
+  return atoms::ok;
+}
+
+// pager_ready(Ref) -> ok: a (new) pager process serves requests from now on.
+ERL_NIF_TERM nif_pager_ready(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = get_state(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  s->reset_requests();
+  return atoms::ok;
+}
+
 bool open_type(ErlNifEnv* env) {
   ErlNifResourceFlags tried;
   g_state_type = enif_open_resource_type(env, nullptr, kResourceName, destroy_handle,
@@ -253,6 +280,8 @@ ErlNifFunc nif_funcs[] = {
     {"publish_tree", 3, nif_publish_tree, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"publish_events", 3, nif_publish_events, 0},
     {"tree_snapshot", 1, nif_tree_snapshot, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"reply_page", 3, nif_reply_page, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"pager_ready", 1, nif_pager_ready, 0},
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Atoms of the tree and event NIFs (publish_tree, publish_events,
-// tree_snapshot), made once at load like atoms.hpp. Fixed names only.
+// Atoms of the tree, event and page NIFs (publish_tree, publish_events,
+// tree_snapshot, reply_page), made once at load like atoms.hpp. Fixed names only.
 #pragma once
 
 #include <erl_nif.h>
@@ -19,7 +19,11 @@ namespace beamscope::agent::tree_atoms {
   X(crash_report) X(long_gc) X(large_heap) X(long_schedule) X(busy_port) X(busy_dist_port)             \
   X(long_message_queue) X(enabled)                                                                     \
   /* TreeStats and the snapshot */                                                                     \
-  X(walked_at_us) X(walk_duration_us) X(walks_total) X(tree) X(events) X(tree_stats) X(monitor)
+  X(walked_at_us) X(walk_duration_us) X(walks_total) X(tree) X(events) X(tree_stats) X(monitor)      \
+  /* children pages (page_terms.hpp) */                                                                \
+  X(beamscope_children_request) X(beamscope_pager) X(request_id) X(supervisor_id) X(offset) X(limit)   \
+  X(order) X(supervisor_order) X(by_mailbox) X(by_memory) X(by_reductions) X(unknown) X(total)          \
+  X(children) X(error)
 
 #define BEAMSCOPE_TREE_ATOM_DECL(name) extern ERL_NIF_TERM name;
 BEAMSCOPE_TREE_ATOMS(BEAMSCOPE_TREE_ATOM_DECL)

@@ -179,6 +179,8 @@ ERL_NIF_TERM node_term(ErlNifEnv* env, const v1::TreeNode& n) {
 
 }  // namespace
 
+bool read_tree_node(ErlNifEnv* env, ERL_NIF_TERM node, v1::TreeNode& out) { return read_node(env, node, out); }
+
 bool read_tree(ErlNifEnv* env, ERL_NIF_TERM nodes, ERL_NIF_TERM stats, v1::Keyframe& out) {
   if (!enif_is_list(env, nodes)) return false;
   ERL_NIF_TERM head;

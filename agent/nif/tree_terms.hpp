@@ -18,6 +18,10 @@ inline constexpr int kKeyframeEvents = 256;
 /// into out.tree_stats. False when `nodes` is not a list.
 bool read_tree(ErlNifEnv* env, ERL_NIF_TERM nodes, ERL_NIF_TERM stats, v1::Keyframe& out);
 
+/// Reads one node map (as read_tree does) into `out`; false when it is
+/// not a map or has no id.
+bool read_tree_node(ErlNifEnv* env, ERL_NIF_TERM node, v1::TreeNode& out);
+
 /// Reads a list of event maps (oldest first) into out.events, keeping the
 /// latest kKeyframeEvents, and the monitor map into out.monitor.
 bool read_events(ErlNifEnv* env, ERL_NIF_TERM events, ERL_NIF_TERM monitor, v1::Keyframe& out);

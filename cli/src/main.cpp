@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", opts.json, "print one JSON document (fields: cli/README-json.md)");
 
   std::vector<Command> commands{add_overview_command(app), add_top_command(app), add_tree_command(app),
-                                add_events_command(app)};
+                                add_events_command(app), add_children_command(app)};
   commands.push_back(add_attach_command(app));
   commands.push_back(add_detach_command(app));
 

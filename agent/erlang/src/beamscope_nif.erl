@@ -9,7 +9,8 @@
 -export([start/1, stop/1, sweep_begin/2, sweep_chunk/2, sweep_grow/2, sweep_end/1,
          sweep_load/2, sweep_next/2,
          sweep_hot/1, sweep_stats/1,
-         publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1]).
+         publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1,
+         reply_page/3, pager_ready/1]).
 
 -on_load(load/0).
 
@@ -115,3 +116,16 @@ publish_events(_Ref, _Events, _Monitor) -> ?NOT_LOADED.
 %% decoded back to maps (tests and diagnostics). Dirty CPU: O(tree).
 -spec tree_snapshot(reference()) -> map().
 tree_snapshot(_Ref) -> ?NOT_LOADED.
+
+%% @doc Answers a children request the NIF forwarded to beamscope_pager
+%% (`{beamscope_children_request, Viewer, Request}`): sends `Page`
+%% (#{request_id, supervisor_id, offset, total, order, children => [NodeMap]}
+%% or with `error => Binary`) to that viewer. At most 1,000 children are
+%% read. Dirty CPU: O(children).
+-spec reply_page(reference(), binary(), map()) -> ok | {error, binary()}.
+reply_page(_Ref, _Viewer, _Page) -> ?NOT_LOADED.
+
+%% @doc Tells the NIF a (new) pager serves requests: requests forwarded to
+%% an earlier one no longer count against the in-flight bound. O(1).
+-spec pager_ready(reference()) -> ok.
+pager_ready(_Ref) -> ?NOT_LOADED.

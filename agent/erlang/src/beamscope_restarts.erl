@@ -8,7 +8,7 @@
 -module(beamscope_restarts).
 
 -export([add_handler/0, remove_handler/0, log/2]).
--export([new/0, record/4, child/2, sup_in_period/3, sup_total/2, replaced_by/3]).
+-export([new/0, record/4, child/2, sup_in_period/3, sup_total/2, replaced_by/3, prune/3, size/1]).
 
 -export_type([restarts/0, restart/0]).
 
@@ -16,12 +16,19 @@
 -define(RECENT, 16).            % protocol limit kMaxRecentRestarts
 -define(REASON_BYTES, 480).     % under protocol kMaxString
 -define(SUP_TIMES, 256).
+%% Child entries kept at most (the oldest are folded into their
+%% supervisor's total first): bounded however many children come and go
+%% under supervisors whose children a walk cannot list.
+-define(MAX_CHILDREN, 10000).
 
 -type restart() :: #{time_us := integer(), reason := binary(),
                      old_pid := binary(), new_pid := binary()}.
 -type entry() :: #{total := non_neg_integer(), recent := [restart()]}.
+%% `gone': restarts of pruned children, per supervisor, so its total
+%% never goes down when a child it restarted is removed.
 -opaque restarts() :: #{children := #{binary() => entry()},
-                        sups := #{binary() => [integer()]}}.
+                        sups := #{binary() => [integer()]},
+                        gone := #{binary() => non_neg_integer()}}.
 
 %% @doc Installs the logger handler (errors and above, supervisor and crash
 %% reports only). Idempotent.
@@ -98,20 +105,20 @@ send(Name, Msg) ->
 
 %% @doc No restarts seen.
 -spec new() -> restarts().
-new() -> #{children => #{}, sups => #{}}.
+new() -> #{children => #{}, sups => #{}, gone => #{}}.
 
 %% @doc Records one restart of child `ChildPath' under `SupPath'. The
 %% history keeps the last 16; the supervisor keeps the last 256 times (for
 %% restarts inside its period when its state cannot be read).
 -spec record(binary(), binary(), restart(), restarts()) -> restarts().
-record(SupPath, ChildPath, Restart, #{children := C, sups := S}) ->
+record(SupPath, ChildPath, Restart, #{children := C, sups := S} = Restarts) ->
     #{total := N, recent := R0} = maps:get(ChildPath, C, #{total => 0, recent => []}),
     %% The pid that died now is the one that replaced the previous death.
     R = chain(R0, maps:get(old_pid, Restart, <<>>)),
     Recent = lists:nthtail(max(0, length(R) + 1 - ?RECENT), R ++ [Restart]),
     Times = lists:sublist([maps:get(time_us, Restart) | maps:get(SupPath, S, [])], ?SUP_TIMES),
-    #{children => C#{ChildPath => #{total => N + 1, recent => Recent}},
-      sups => S#{SupPath => Times}}.
+    Restarts#{children := C#{ChildPath => #{total => N + 1, recent => Recent}},
+              sups := S#{SupPath => Times}}.
 
 chain([_ | _] = R, Died) when Died =/= <<>> ->
     case lists:last(R) of
@@ -150,9 +157,9 @@ sup_in_period(SupPath, PeriodS, #{sups := S}) ->
     Since = erlang:system_time(microsecond) - PeriodS * 1000000,
     length([T || T <- maps:get(SupPath, S, []), T >= Since]).
 
-%% @doc Every restart seen under a supervisor.
+%% @doc Every restart seen under a supervisor, pruned children included.
 -spec sup_total(binary(), restarts()) -> non_neg_integer().
-sup_total(SupPath, #{children := C}) ->
+sup_total(SupPath, #{children := C, gone := G}) ->
     Prefix = <<SupPath/binary, "/">>,
     N = byte_size(Prefix),
     maps:fold(fun(<<P:N/binary, Rest/binary>>, #{total := T}, Acc) when P =:= Prefix ->
@@ -161,4 +168,70 @@ sup_total(SupPath, #{children := C}) ->
                           _ -> Acc
                       end;
                  (_, _, Acc) -> Acc
-              end, 0, C).
+              end, maps:get(SupPath, G, 0), C).
+
+%% @doc Forgets what a walk no longer sees. `Walked' holds the path of
+%% every node of the walk (a map used as a set); `Unknown' the paths of
+%% supervisors whose children that walk could not list in full
+%% (unresponsive, or summarised to a page): everything below them is
+%% kept. A child entry goes when its path is not walked (a simple_one_for_one
+%% supervisor's shared `Sup/*' entry goes with the supervisor); its total
+%% moves to its supervisor's `gone' count, so supervisor totals stay
+%% right. Supervisor entries (times, gone counts) go with the supervisor.
+%% At most MAX_CHILDREN child entries stay (the ones restarted longest ago
+%% are folded first). Cost: O(entries x depth).
+-spec prune(#{binary() => term()}, #{binary() => term()}, restarts()) -> restarts().
+prune(Walked, Unknown, #{children := C, sups := S, gone := G}) ->
+    Known = fun(Path) -> maps:is_key(Path, Walked) orelse under(Path, Unknown) end,
+    {Keep, Drop} = maps:fold(
+                     fun(Path, E, {K, D}) ->
+                             Live = case last_segment(Path) of
+                                        <<"*">> -> Known(parent(Path));
+                                        _ -> Known(Path)
+                                    end,
+                             case Live of
+                                 true -> {K#{Path => E}, D};
+                                 false -> {K, [{Path, E} | D]}
+                             end
+                     end, {#{}, []}, C),
+    {Keep1, Drop1} = cap(Keep, Drop),
+    Gone = lists:foldl(fun({Path, #{total := T}}, Acc) ->
+                               Sup = parent(Path),
+                               Acc#{Sup => maps:get(Sup, Acc, 0) + T}
+                       end, G, Drop1),
+    #{children => Keep1,
+      sups => maps:filter(fun(Sup, _) -> Known(Sup) end, S),
+      gone => maps:filter(fun(Sup, _) -> Known(Sup) end, Gone)}.
+
+%% @doc Child entries held (tests, the agent's memory report).
+-spec size(restarts()) -> non_neg_integer().
+size(#{children := C}) -> map_size(C).
+
+cap(Keep, Drop) when map_size(Keep) =< ?MAX_CHILDREN -> {Keep, Drop};
+cap(Keep, Drop) ->
+    ByAge = lists:sort([{last_time(E), P} || {P, E} <- maps:to_list(Keep)]),
+    Old = [P || {_, P} <- lists:sublist(ByAge, map_size(Keep) - ?MAX_CHILDREN)],
+    {maps:without(Old, Keep), [{P, maps:get(P, Keep)} || P <- Old] ++ Drop}.
+
+last_time(#{recent := []}) -> 0;
+last_time(#{recent := R}) -> maps:get(time_us, lists:last(R), 0).
+
+%% True when a proper ancestor of Path is in `Unknown'.
+under(_Path, Unknown) when map_size(Unknown) =:= 0 -> false;
+under(Path, Unknown) ->
+    case parent(Path) of
+        <<>> -> false;
+        Up -> maps:is_key(Up, Unknown) orelse under(Up, Unknown)
+    end.
+
+parent(Path) ->
+    case binary:matches(Path, <<"/">>) of
+        [] -> <<>>;
+        Ms -> {Pos, _} = lists:last(Ms), binary:part(Path, 0, Pos)
+    end.
+
+last_segment(Path) ->
+    case binary:matches(Path, <<"/">>) of
+        [] -> Path;
+        Ms -> {Pos, _} = lists:last(Ms), binary:part(Path, Pos + 1, byte_size(Path) - Pos - 1)
+    end.

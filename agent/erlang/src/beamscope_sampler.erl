@@ -8,7 +8,8 @@
 -module(beamscope_sampler).
 -behaviour(gen_server).
 
--export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3]).
+-export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3,
+         nif_ref/0, charge/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {config :: beamscope_config:config(),
@@ -61,6 +62,18 @@ publish_tree(Nodes, Stats, Urgent) ->
 publish_events(Events, Monitor, Urgent) ->
     gen_server:cast(?MODULE, {publish_events, Events, Monitor, Urgent}).
 
+%% @doc The NIF state and the sampler's pid (beamscope_pager answers
+%% viewers through it). Cost: one call.
+-spec nif_ref() -> {ok, reference(), pid()}.
+nif_ref() ->
+    gen_server:call(?MODULE, nif_ref, 5000).
+
+%% @doc Charges `Us' microseconds of agent work done elsewhere (a children
+%% page) to the CPU budget, as sweep chunks are. Asynchronous.
+-spec charge(non_neg_integer()) -> ok.
+charge(Us) when is_integer(Us), Us >= 0 ->
+    gen_server:cast(?MODULE, {charge, Us}).
+
 init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
     process_flag(trap_exit, true),
@@ -86,6 +99,8 @@ handle_call(tick_now, _From, #state{sweep = Sw} = S) ->
     {reply, ok, tick(S#state{sweep = beamscope_sweep:full(Sw)})};
 handle_call(sweep_stats, _From, #state{ref = Ref} = S) ->
     {reply, maps:merge(beamscope_nif:sweep_stats(Ref), sweep_figures(S)), S};
+handle_call(nif_ref, _From, #state{ref = Ref} = S) ->
+    {reply, {ok, Ref, self()}, S};
 handle_call(_Other, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
@@ -93,6 +108,12 @@ handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
     {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S)};
 handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
     {noreply, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S)};
+handle_cast({charge, Us}, #state{pacer = P, config = #{budget := Budget}} = S) ->
+    %% Work done elsewhere never leaves more than one second's worth of
+    %% debt: a burst of pages delays the sweep, it does not stop it.
+    Floor = -Budget * erlang:system_info(schedulers_online) * 1.0e6,
+    Charged = max(0, min(Us, round(beamscope_pacer:credit(P) - Floor))),
+    {noreply, S#state{pacer = beamscope_pacer:charge(P, Charged)}};
 handle_cast(_Msg, S) ->
     {noreply, S}.
 

@@ -28,4 +28,8 @@ init(Config) ->
     Tree = #{id => beamscope_tree, start => {beamscope_tree, start_link, []},
              restart => permanent, shutdown => 5000, type => worker,
              modules => [beamscope_tree, beamscope_tree_walk]},
-    {ok, {Flags, [Sampler, Events, Tree]}}.
+    %% Before the tree server, which sends it every walk it publishes.
+    Pager = #{id => beamscope_pager, start => {beamscope_pager, start_link, []},
+              restart => permanent, shutdown => 5000, type => worker,
+              modules => [beamscope_pager, beamscope_page]},
+    {ok, {Flags, [Sampler, Events, Pager, Tree]}}.

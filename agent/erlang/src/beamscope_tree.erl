@@ -136,13 +136,26 @@ walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
                                  walk_duration_us => Now - S#state.walk_started,
                                  walks_total => maps:get(walks_total, Stats) + 1,
                                  unresponsive => length([1 || #{unresponsive := true} <- Nodes])}},
-    S3 = lists:foldl(fun(R, Acc) -> report(R, Acc) end, S2#state{pending = []},
+    S3 = lists:foldl(fun(R, Acc) -> report(R, Acc) end, prune(Nodes, S2#state{pending = []}),
                      lists:reverse(S2#state.pending)),
     S4 = publish(S3, false),
     case S4#state.again of
         true -> schedule(S4, ?DEBOUNCE_MS);
         false -> schedule(S4, S4#state.interval)
     end.
+
+%% Restart entries and escalations of what this walk no longer sees go,
+%% so they stay bounded however many children come and go. Nothing goes
+%% after a walk cut short by max_nodes (it did not see everything).
+prune(Nodes, #state{opts = #{max_nodes := Max}} = S) when length(Nodes) >= Max ->
+    S;
+prune(Nodes, #state{restarts = R, escalated = E} = S) ->
+    Walked = maps:from_list([{Id, true} || #{id := Id} <- Nodes]),
+    Unknown = maps:from_list([{Id, true} || #{kind := supervisor, id := Id} = N <- Nodes,
+                                            maps:get(unresponsive, N, false) orelse
+                                                is_map_key(children_total, N)]),
+    S#state{restarts = beamscope_restarts:prune(Walked, Unknown, R),
+            escalated = maps:filter(fun(Id, _) -> maps:is_key(Id, Walked) end, E)}.
 
 dynamic_parent(Parent, Sups) ->
     lists:any(fun({Id, Strategy}) -> Id =:= Parent andalso Strategy =:= <<"simple_one_for_one">> end,
@@ -263,6 +276,8 @@ publish(#state{stats = Stats} = S, Urgent) ->
         Previous ->
             Changed = case Previous of {Nodes, _} -> false; _ -> true end,
             beamscope_sampler:publish_tree(Nodes, Stats, Urgent orelse Changed),
+            %% Children pages resolve ids against what viewers were shown.
+            beamscope_pager:tree(Nodes, maps:get(flags, S#state.opts)),
             S#state{published = {Nodes, Stats}}
     end.
 

@@ -9,7 +9,8 @@
 -module(beamscope_tree_walk).
 
 -export([walk/1, is_supervisor/1, child_name/1, escape/1, module_name/1,
-         print_bounded/2]).
+         print_bounded/2, which_children/2, valid_child/1, child_base/4, proc_stats/2,
+         order_children/3]).
 
 -export_type([opts/0, tree_node/0]).
 
@@ -139,7 +140,7 @@ walk_sup(Pid, Node0, Depth, Opts, {Nodes, Flags}) ->
                        end,
             Big = length(Good) > maps:get(big, Opts),
             {Shown, SupNode2} = case Big of
-                                    true -> {page(Good, maps:get(page, Opts)),
+                                    true -> {page(Good, maps:get(page, Opts), maps:get(guard, Opts)),
                                              SupNode1#{children_total => length(Good)}};
                                     false -> {Good, SupNode1}
                                 end,
@@ -152,6 +153,13 @@ walk_sup(Pid, Node0, Depth, Opts, {Nodes, Flags}) ->
         {error, Why} ->
             {[Node#{unresponsive => true, walk_error => Why} | Nodes], Flags}
     end.
+
+%% @doc which_children of a verified supervisor, waiting at most `Timeout'
+%% ms; the error text says why (timeout, died). Cost: one call; the
+%% supervisor builds a list of all its children.
+-spec which_children(pid(), pos_integer()) -> {ok, term()} | {error, binary()}.
+which_children(Pid, Timeout) ->
+    sup_call(Pid, which_children, Timeout).
 
 %% gen_server:call with a timeout; the reply alias makes late answers vanish.
 sup_call(Pid, Request, Timeout) ->
@@ -214,6 +222,8 @@ spec({child, _Pid, Id, _Mfa, Restart, Shutdown, _Type, _Mods}, M) ->
 spec(_, M) ->
     M.
 
+%% @doc True for a well-formed which_children entry.
+-spec valid_child(term()) -> boolean().
 valid_child({_Id, Child, Type, Mods})
   when (is_pid(Child) orelse Child =:= restarting orelse Child =:= undefined),
        (Type =:= worker orelse Type =:= supervisor),
@@ -227,17 +237,36 @@ counts(Children) ->
       workers => length([1 || {_, _, worker, _} <- Children])}.
 
 %% The page of a big dynamic supervisor: its children with the longest
-%% mailboxes (one message_queue_len read each, the floor cost).
-page(Children, N) ->
-    Scored = [{queue_len(P), C} || {_, P, _, _} = C <- Children],
-    [C || {_, C} <- lists:sublist(lists:reverse(lists:keysort(1, Scored)), N)].
+%% mailboxes (one message_queue_len read each, the floor cost), the same
+%% children a children page by mailbox starts with.
+page(Children, N, Guard) ->
+    lists:sublist(order_children(by_mailbox, Children, Guard), N).
 
-queue_len(P) when is_pid(P) ->
-    case erlang:process_info(P, message_queue_len) of
-        {message_queue_len, L} -> L;
+%% @doc Children (which_children entries) largest first by mailbox,
+%% memory or reductions; ties, and children not running (last), keep
+%% which_children order. `memory' is never read above the mailbox guard
+%% (such a process ranks as 0). Cost: one process_info per child (two by
+%% memory), then a sort.
+-spec order_children(by_mailbox | by_memory | by_reductions, [tuple()], non_neg_integer()) -> [tuple()].
+order_children(Order, Children, Guard) ->
+    [C || {_, C} <- lists:keysort(1, [{-score(Order, P, Guard), C} || {_, P, _, _} = C <- Children])].
+
+score(_Order, P, _Guard) when not is_pid(P) -> -1;
+score(by_mailbox, P, _Guard) -> info(P, message_queue_len);
+score(by_reductions, P, _Guard) -> info(P, reductions);
+score(by_memory, P, Guard) ->
+    %% `memory' walks the message queue without yielding.
+    case info(P, message_queue_len) of
+        Q when Q >= 0, Q =< Guard -> info(P, memory);
+        Q when Q >= 0 -> 0;
+        Gone -> Gone
+    end.
+
+info(P, Item) ->
+    case erlang:process_info(P, Item) of
+        {Item, V} -> V;
         undefined -> -1
-    end;
-queue_len(_) -> -1.
+    end.
 
 child({Id, Child, Type, Mods}, Sup, Specs, Big, Depth, Opts, {Nodes, _} = Acc) ->
     case length(Nodes) >= maps:get(max_nodes, Opts) of
@@ -245,21 +274,8 @@ child({Id, Child, Type, Mods}, Sup, Specs, Big, Depth, Opts, {Nodes, _} = Acc) -
         false -> child_node({Id, Child, Type, Mods}, Sup, Specs, Big, Depth, Opts, Acc)
     end.
 
-child_node({Id, Child, Type, Mods}, Sup, Specs, Big, Depth, Opts, {Nodes, Flags}) ->
-    Name = case Id of
-               undefined when is_pid(Child) -> pid_text(Child);
-               _ -> escape(child_name(Id))
-           end,
-    Path = <<(maps:get(id, Sup))/binary, "/", Name/binary>>,
-    Spec = maps:get(Id, Specs, maps:get(undefined_spec(Specs), Specs, #{})),
-    Base = maps:merge(Spec, #{id => Path, parent_id => maps:get(id, Sup),
-                              application => maps:get(application, Sup),
-                              name => Name, modules => modules(Mods)}),
-    Base1 = case Child of
-                P when is_pid(P) -> Base#{pid => P};
-                restarting -> Base#{pid_state => <<"restarting">>};
-                undefined -> Base#{pid_state => <<"undefined">>}
-            end,
+child_node({_Id, Child, Type, _Mods} = C, Sup, Specs, Big, Depth, Opts, {Nodes, Flags}) ->
+    Base1 = child_base(C, maps:get(id, Sup), maps:get(application, Sup), Specs),
     case {Type, is_pid(Child) andalso Depth < ?MAX_DEPTH andalso is_supervisor(Child)} of
         {supervisor, true} ->
             walk_sup(Child, Base1#{kind => supervisor}, Depth + 1, Opts, {Nodes, Flags});
@@ -278,6 +294,28 @@ child_node({Id, Child, Type, Mods}, Sup, Specs, Big, Depth, Opts, {Nodes, Flags}
             {lists:reverse(Helpers) ++ [W | Nodes], Flags};
         _ ->
             {[Base1#{kind => kind(Type)} | Nodes], Flags}
+    end.
+
+%% @doc A child's entry without its kind and process figures: id (the
+%% supervisor's path, "/", the child id as text, or the pid for the
+%% anonymous children of simple_one_for_one), name, modules, pid or
+%% pid_state, and restart_type/shutdown from `Specs' (the supervisor's
+%% parsed state). Walks and children pages both build entries with it, so
+%% ids agree. Cost: O(1).
+-spec child_base({term(), pid() | restarting | undefined, worker | supervisor, term()},
+                 binary(), binary(), map()) -> tree_node().
+child_base({Id, Child, _Type, Mods}, SupId, App, Specs) ->
+    Name = case Id of
+               undefined when is_pid(Child) -> pid_text(Child);
+               _ -> escape(child_name(Id))
+           end,
+    Spec = maps:get(Id, Specs, maps:get(undefined_spec(Specs), Specs, #{})),
+    Base = maps:merge(Spec, #{id => <<SupId/binary, "/", Name/binary>>, parent_id => SupId,
+                              application => App, name => Name, modules => modules(Mods)}),
+    case Child of
+        P when is_pid(P) -> Base#{pid => P};
+        restarting -> Base#{pid_state => <<"restarting">>};
+        undefined -> Base#{pid_state => <<"undefined">>}
     end.
 
 %% simple_one_for_one keeps its one spec under the spec's id.
@@ -315,7 +353,10 @@ helper_of(L, Pid, GL) ->
         _ -> false
     end.
 
-%% Mailbox, reductions, name; memory only under the mailbox guard.
+%% @doc Mailbox, reductions, name; memory only under the mailbox guard
+%% (read after message_queue_len: `memory' walks the queue without
+%% yielding). Empty when the process is gone. Cost: one or two process_info.
+-spec proc_stats(pid(), non_neg_integer()) -> map().
 proc_stats(Pid, Guard) ->
     case erlang:process_info(Pid, [message_queue_len, reductions, registered_name]) of
         [{message_queue_len, Q}, {reductions, R}, {registered_name, N}] ->

@@ -24,5 +24,6 @@ Command add_overview_command(CLI::App& app);
 Command add_top_command(CLI::App& app);
 Command add_tree_command(CLI::App& app);
 Command add_events_command(CLI::App& app);
+Command add_children_command(CLI::App& app);
 
 }  // namespace beamscope::cli

@@ -47,6 +47,14 @@ nlohmann::json event_json(const v1::Event& e);
 nlohmann::json events_json(const std::string& node, std::int64_t timestamp_us, const protocol::Keyframe& kf,
                            std::size_t limit);
 
+/// Names of ChildrenRequest orders, as `children --by` takes them:
+/// "supervisor", "mailbox", "memory", "reductions".
+std::string children_order_name(v1::ChildrenRequest::Order order);
+bool parse_children_order(const std::string& name, v1::ChildrenRequest::Order& out);
+
+/// `children`: {node, supervisor_id, offset, total, order, children: [tree entries]}.
+nlohmann::json children_json(const std::string& node, const v1::ChildrenPage& page);
+
 /// Serializes a document; invalid UTF-8 (odd names) becomes U+FFFD, never an exception.
 std::string dump_json(const nlohmann::json& doc);
 
@@ -55,6 +63,7 @@ void print_overview_text(std::ostream& out, const protocol::Keyframe& kf, std::i
 void print_top_text(std::ostream& out, const std::string& node, protocol::SortKey by,
                     const std::vector<protocol::ProcessSample>& processes);
 void print_tree_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf);
+void print_children_text(std::ostream& out, const std::string& node, const v1::ChildrenPage& page);
 void print_events_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf, std::size_t limit);
 
 }  // namespace beamscope::cli
