@@ -44,6 +44,7 @@ struct StreamServerStats {
   std::uint64_t frames_dropped = 0;      // queue full or viewer HWM reached
   std::uint64_t frames_rejected = 0;     // received frames that failed decode
   std::uint32_t viewers = 0;
+  std::uint64_t io_cpu_us = 0;           // CPU time of the I/O thread so far
 };
 
 class StreamServer {
