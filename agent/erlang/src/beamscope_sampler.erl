@@ -40,7 +40,7 @@ stats() ->
 
 %% @doc The sweep's and the budget's figures (tests, benchmarks): the
 %% NIF's sweep_stats/1 plus cost_ratio, budget_ratio, credit_us,
-%% chunk_us_max, list_us and guarded_total. Cost: O(K).
+%% charged_total_us, chunk_us_max, list_us and guarded_total. Cost: O(K).
 -spec sweep_stats() -> map().
 sweep_stats() ->
     gen_server:call(?MODULE, sweep_stats).
@@ -175,6 +175,7 @@ schedule_slice(S, _AfterMs) ->
 sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget}}) ->
     (beamscope_sweep:stats(Sw))#{cost_ratio => beamscope_pacer:cost_ratio(P), budget_ratio => Budget,
                                  credit_us => beamscope_pacer:credit(P),
+                                 charged_total_us => beamscope_pacer:charged_total(P),
                                  guarded_total => beamscope_hot:guarded_total(H)}.
 
 %% One tick: gauges, hot set, publish; its cost is charged to the budget,
