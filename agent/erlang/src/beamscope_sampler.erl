@@ -195,7 +195,7 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
         %% One lost frame is not worth a restart (and rebinding ports).
         {error, Why} -> logger:warning("beamscope: publish failed: ~ts", [Why])
     end,
-    #{thread_cpu_us := Threads} = beamscope_nif:stats(Ref),
+    Threads = maps:get(thread_cpu_us, beamscope_nif:stats(Ref), 0),
     Cost = erlang:monotonic_time(microsecond) - T0,
     ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
     S#state{wall = Wall, last_cost_us = Cost, hot = Hot, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
