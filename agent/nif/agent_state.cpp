@@ -1,5 +1,6 @@
 #include "agent_state.hpp"
 
+#include <ctime>
 #include <exception>
 
 #include <prometheus/exposer.h>
@@ -23,6 +24,23 @@ namespace {
 // answers "busy" itself, so a flood never reaches an Erlang mailbox.
 constexpr int kMaxForwarded = 32;
 }  // namespace
+
+void SnapshotBox::note_http_cpu() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return;
+  const auto ns = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  std::lock_guard lock(mu);
+  // Bounded by the worker count; a replaced worker's entry keeps its total.
+  if (http_cpu_ns.size() < 16 || http_cpu_ns.count(std::this_thread::get_id()))
+    http_cpu_ns[std::this_thread::get_id()] = ns;
+}
+
+std::uint64_t SnapshotBox::http_cpu_us() {
+  std::lock_guard lock(mu);
+  std::uint64_t ns = 0;
+  for (const auto& [id, v] : http_cpu_ns) ns += v;
+  return ns / 1000;
+}
 
 AgentState::AgentState(const AgentConfig& config)
     : config_(config), sweep_(config.top_k), snapshot_(std::make_shared<SnapshotBox>()) {}
@@ -66,6 +84,7 @@ std::string AgentState::start() {
       auto box = snapshot_;
       collectable_ = exporters::make_node_collectable(
           [box] {
+            box->note_http_cpu();
             std::vector<std::shared_ptr<const v1::Keyframe>> out;
             if (auto kf = box->get()) out.push_back(std::move(kf));
             return out;
@@ -162,7 +181,12 @@ void AgentState::publish(v1::Keyframe kf) {
   }
 }
 
-AgentCounters AgentState::counters() const { return counters_; }
+AgentCounters AgentState::counters() const {
+  AgentCounters c = counters_;
+  // What the sampler cannot time: work on the agent's own threads.
+  c.thread_cpu_us = (server_ ? server_->stats().io_cpu_us : 0) + snapshot_->http_cpu_us();
+  return c;
+}
 
 void AgentState::forward_request(const std::string& viewer, const v1::Envelope& request) {
   if (!request.has_children_request()) return;

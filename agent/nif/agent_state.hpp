@@ -7,10 +7,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "beamscope.pb.h"
 #include "sweep.hpp"
@@ -39,10 +41,17 @@ struct AgentConfig {
 struct SnapshotBox {
   std::mutex mu;
   std::shared_ptr<const v1::Keyframe> latest;
+  /// CPU time of each HTTP worker thread, read by the thread itself at its
+  /// last scrape: its earlier scrapes whole (a scrape's own serialization
+  /// shows at the next one). At most MetricsHttpOptions::threads entries.
+  std::map<std::thread::id, std::uint64_t> http_cpu_ns;
   std::shared_ptr<const v1::Keyframe> get() {
     std::lock_guard lock(mu);
     return latest;
   }
+  /// Called on an HTTP worker thread, at each scrape.
+  void note_http_cpu();
+  std::uint64_t http_cpu_us();
 };
 
 struct AgentCounters {
@@ -58,6 +67,7 @@ struct AgentCounters {
   std::uint64_t delta_bytes = 0;
   std::uint32_t viewers = 0;
   std::uint64_t memory_bytes = 0;
+  std::uint64_t thread_cpu_us = 0;  // the stream I/O and HTTP threads, since start
   bool running = false;
 };
 

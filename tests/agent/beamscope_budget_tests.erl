@@ -1,6 +1,7 @@
 %% EUnit: the agent keeps to its CPU budget over a 30 s window, measured
-%% two ways: the agent's own accounting (cost_ratio) and the node's
-%% (scheduler_wall_time busy time, minus the same node's idle baseline).
+%% two ways: the agent's own accounting (cost_ratio, which includes the
+%% NIF threads' CPU time) and the node's (scheduler_wall_time busy time,
+%% minus the same node's idle baseline).
 -module(beamscope_budget_tests).
 -include_lib("eunit/include/eunit.hrl").
 
@@ -28,11 +29,19 @@ budget_respected() ->
     Baseline = utilization(5000),
     {ok, _} = ?U:start_agent([{budget, ?BUDGET}, {metrics_listen, disabled}, {tick_ms, 1000}]),
     timer:sleep(2000),   % the bucket starts empty: let it reach its steady state
-    #{sweeps_total := S0} = beamscope_sampler:sweep_stats(),
+    #{sweeps_total := S0, charged_total_us := C0} = beamscope_sampler:sweep_stats(),
+    #{thread_cpu_us := T0} = beamscope_sampler:stats(),
     Used = utilization(30000) - Baseline,
-    #{sweeps_total := S1, cost_ratio := Own, tracked_processes := Tracked} = beamscope_sampler:sweep_stats(),
+    #{sweeps_total := S1, cost_ratio := Own, tracked_processes := Tracked, charged_total_us := C1} =
+        beamscope_sampler:sweep_stats(),
+    #{thread_cpu_us := T1} = beamscope_sampler:stats(),
     io:format(user, "~nbudget ~.3f: node accounting ~.4f (baseline ~.4f), agent's own ~.4f, "
-              "~b sweeps of ~b processes in 30 s~n", [?BUDGET, Used, Baseline, Own, S1 - S0, Tracked]),
+              "~b sweeps of ~b processes in 30 s; charged ~b us, of which NIF threads ~b us~n",
+              [?BUDGET, Used, Baseline, Own, S1 - S0, Tracked, C1 - C0, T1 - T0]),
+    %% The NIF's threads (stream I/O) report their CPU time; the agent
+    %% charges it with everything else.
+    ?assert(T1 >= T0),
+    ?assert(C1 - C0 > T1 - T0),
     %% The agent spends its budget (it has work to do) but not more.
     ?assert(Own =< ?BUDGET * 1.1),
     ?assert(Own >= ?BUDGET * 0.5),

@@ -2,7 +2,12 @@
 // the ROUTER socket and the FleetModel; producers only touch a bounded queue.
 #include "beamscope/transport/stream_server.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -17,8 +22,15 @@ using Clock = std::chrono::steady_clock;
 using protocol::Envelope;
 
 namespace {
+// Without an eventfd the thread falls back to polling this often.
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
 constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
+
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
 }  // namespace
 
 struct StreamServer::Impl {
@@ -27,6 +39,10 @@ struct StreamServer::Impl {
   zmq::socket_t router{ctx, zmq::socket_type::router};
   std::thread thread;
   std::atomic<bool> running{false};
+  // publish() and stop() wake the poll through it, so an idle thread sleeps
+  // until the next heartbeat instead of waking every few ms.
+  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  std::atomic<std::uint64_t> cpu_ns{0};  // the I/O thread's own CPU time
 
   std::mutex queue_mutex;
   std::deque<Envelope> queue;
@@ -44,6 +60,14 @@ struct StreamServer::Impl {
   std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, rejected{0}, requests{0};
   std::atomic<std::uint32_t> viewer_count{0};
 
+  ~Impl() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+  void wake() {
+    const std::uint64_t one = 1;
+    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof one);
+  }
+  std::chrono::milliseconds wait_until(Clock::time_point due) const;
   void run();
   void handle_incoming();
   void drain_queue();
@@ -86,31 +110,42 @@ StreamServer::~StreamServer() { stop(); }
 void StreamServer::stop() {
   if (!impl_) return;
   impl_->running = false;
+  impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->router.close();
   impl_->ctx.close();
 }
 
 bool StreamServer::reply(const std::string& viewer, Envelope env) {
+  bool accepted = false;
   {
     std::lock_guard lock(impl_->queue_mutex);
     if (impl_->replies.size() < impl_->opts.queue_limit) {
       impl_->replies.emplace_back(viewer, std::move(env));
-      return true;
+      accepted = true;
     }
+  }
+  if (accepted) {
+    impl_->wake();  // the viewer waits: do not leave it to the next heartbeat
+    return true;
   }
   impl_->dropped.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 
 bool StreamServer::publish(Envelope env) {
+  bool queued = false;
   {
     std::lock_guard lock(impl_->queue_mutex);
     if (impl_->queue.size() < impl_->opts.queue_limit) {
+      queued = true;
       impl_->queue.push_back(std::move(env));
       impl_->published.fetch_add(1, std::memory_order_relaxed);
-      return true;
     }
+  }
+  if (queued) {
+    impl_->wake();
+    return true;
   }
   impl_->dropped.fetch_add(1, std::memory_order_relaxed);
   return false;
@@ -126,6 +161,7 @@ void StreamServer::node_gone(const std::string& node, const std::string& reason)
   std::lock_guard lock(impl_->queue_mutex);
   // Control messages bypass the bound: they are rare and must not be lost.
   impl_->queue.push_back(std::move(env));
+  impl_->wake();
 }
 
 StreamServerStats StreamServer::stats() const {
@@ -136,6 +172,7 @@ StreamServerStats StreamServer::stats() const {
   s.frames_rejected = impl_->rejected.load();
   s.requests = impl_->requests.load();
   s.viewers = impl_->viewer_count.load();
+  s.io_cpu_us = impl_->cpu_ns.load() / 1000;
   return s;
 }
 
@@ -144,16 +181,30 @@ std::vector<std::shared_ptr<const protocol::Keyframe>> StreamServer::snapshots()
   return impl_->snapshot;
 }
 
+std::chrono::milliseconds StreamServer::Impl::wait_until(Clock::time_point due) const {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now());
+  const auto cap = wake_fd >= 0 ? kHeartbeatInterval : kPollInterval;
+  return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(cap));
+}
+
 void StreamServer::Impl::run() {
   auto last_keyframes = Clock::now();
   auto last_heartbeat = Clock::now();
+  const auto keyframe_interval = std::chrono::milliseconds(opts.keyframe_interval_ms);
   while (running.load()) {
-    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, kPollInterval);
-    if (item.revents & ZMQ_POLLIN) handle_incoming();
+    // Sleeps until a request, a published frame (wake_fd) or the next
+    // heartbeat or keyframe is due.
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+    zmq::poll(items, wake_fd >= 0 ? 2 : 1,
+              wait_until(std::min(last_heartbeat + kHeartbeatInterval, last_keyframes + keyframe_interval)));
+    if (wake_fd >= 0 && (items[1].revents & ZMQ_POLLIN)) {
+      std::uint64_t count = 0;
+      (void)!::read(wake_fd, &count, sizeof count);
+    }
+    if (items[0].revents & ZMQ_POLLIN) handle_incoming();
     drain_queue();
     const auto now = Clock::now();
-    if (now - last_keyframes >= std::chrono::milliseconds(opts.keyframe_interval_ms)) {
+    if (now - last_keyframes >= keyframe_interval) {
       broadcast_keyframes();
       last_keyframes = now;
     }
@@ -161,6 +212,7 @@ void StreamServer::Impl::run() {
       heartbeat_and_expire(now);
       last_heartbeat = now;
     }
+    cpu_ns.store(thread_cpu_ns(), std::memory_order_relaxed);
   }
 }
 

@@ -97,7 +97,8 @@ sweep_stats(_Ref) -> ?NOT_LOADED.
 publish(_Ref, _NodeInfo, _Gauges, _Hot, _SweepStats) -> ?NOT_LOADED.
 
 %% @doc The agent's counters and its view of the last sweep (for tests and
-%% diagnostics). O(K).
+%% diagnostics), and `thread_cpu_us`: the CPU time of the NIF's own
+%% threads (stream I/O, /metrics) since start/1. O(K).
 -spec stats(reference()) -> map().
 stats(_Ref) -> ?NOT_LOADED.
 

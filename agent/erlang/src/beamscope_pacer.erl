@@ -1,13 +1,17 @@
 %% @doc The agent's CPU budget as a token bucket. Credit (microseconds of
 %% scheduler time) accrues at `budget x schedulers_online` per microsecond
 %% of wall time, capped at one second's worth; every piece of agent work
-%% (a sweep chunk, a tick) is charged with its measured wall time, which
-%% over-counts CPU when the sampler is preempted, never under-counts it.
+%% (a sweep chunk with its erlang:processes/0, a tick, a tree walk, tree
+%% and events publishing) is charged with its measured wall time, which
+%% over-counts CPU when the sampler is preempted, and the NIF's own
+%% threads (stream I/O, /metrics) with their CPU time. Not charged: the
+%% idle spin of a scheduler after the agent's work, kept small by waking
+%% rarely (beamscope_sampler).
 %% The sweep runs only on positive credit, so the sweep period follows
 %% from N and the budget. Pure data: no process, no side effects.
 -module(beamscope_pacer).
 
--export([new/2, refill/2, charge/2, credit/1, delay_ms/2, cost_ratio/1, budget/1]).
+-export([new/2, refill/2, charge/2, credit/1, delay_ms/2, cost_ratio/1, budget/1, charged_total/1]).
 -export_type([pacer/0]).
 
 -record(pacer, {budget :: float(),
@@ -17,6 +21,7 @@
                 last_us :: integer(),
                 win_start_us :: integer(),
                 win_spent_us = 0 :: non_neg_integer(),
+                total_us = 0 :: non_neg_integer(),     % charged since new/2
                 cost_ratio = 0.0 :: float()}).
 -opaque pacer() :: #pacer{}.
 
@@ -41,8 +46,8 @@ refill(P, _NowUs) ->
 
 %% @doc Charges `Us` microseconds of agent work (may leave a debt).
 -spec charge(pacer(), non_neg_integer()) -> pacer().
-charge(#pacer{credit = C, win_spent_us = W} = P, Us) ->
-    P#pacer{credit = C - Us, win_spent_us = W + Us}.
+charge(#pacer{credit = C, win_spent_us = W, total_us = T} = P, Us) ->
+    P#pacer{credit = C - Us, win_spent_us = W + Us, total_us = T + Us}.
 
 %% @doc Credit left, in microseconds (negative: a debt).
 -spec credit(pacer()) -> float().
@@ -57,6 +62,11 @@ delay_ms(#pacer{credit = C, rate = Rate}, NeedUs) ->
 %% complete window (10 s), as measured by charge/2.
 -spec cost_ratio(pacer()) -> float().
 cost_ratio(#pacer{cost_ratio = R}) -> R.
+
+%% @doc Microseconds charged since new/2 (benchmarks: the agent's own
+%% accounting over any window).
+-spec charged_total(pacer()) -> non_neg_integer().
+charged_total(#pacer{total_us = T}) -> T.
 
 -spec budget(pacer()) -> float().
 budget(#pacer{budget = B}) -> B.

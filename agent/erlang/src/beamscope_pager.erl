@@ -10,7 +10,7 @@
 %% second's worth; the first page always runs): beyond either, "busy" is
 %% answered at once, so a flood of requests costs the node next to
 %% nothing. Each page's wall time is also charged to the sampler's budget
-%% (beamscope_sampler:charge/1), which slows the sweep a little after it.
+%% (beamscope_sampler:charge_requested/1), which slows the sweep a little after it.
 -module(beamscope_pager).
 -behaviour(gen_server).
 
@@ -202,7 +202,7 @@ build_and_answer(Target, Req, Sup, Opts, Ref) ->
              _ -> now_us() - T0
          end,
     beamscope_pager ! {page_cost, Us},
-    beamscope_sampler:charge(Us).
+    beamscope_sampler:charge_requested(Us).
 
 answer(Target, Page, #state{ref = Ref}) ->
     answer(Target, Page, Ref);

@@ -9,8 +9,11 @@
 -behaviour(gen_server).
 
 -export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3,
-         nif_ref/0, charge/1]).
+         nif_ref/0, charge/1, charge_requested/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
+
+%% The least credit (us) a slice waits for: several chunks a wake-up.
+-define(SLICE_US, 4000).
 
 -record(state, {config :: beamscope_config:config(),
                 ref :: reference() | undefined,
@@ -22,7 +25,8 @@
                 hot = beamscope_hot:new() :: beamscope_hot:hot(),
                 next_tick = 0 :: integer(),          % monotonic ms
                 slice_timer :: reference() | undefined,
-                last_cost_us = 0 :: non_neg_integer()}).
+                last_cost_us = 0 :: non_neg_integer(),
+                thread_cpu_us = 0 :: non_neg_integer()}).   % the NIF threads', charged so far
 
 %% @doc Starts the sampler; fails with `{start_failed, Binary}` when the NIF
 %% cannot bind its endpoints.
@@ -37,7 +41,7 @@ stats() ->
 
 %% @doc The sweep's and the budget's figures (tests, benchmarks): the
 %% NIF's sweep_stats/1 plus cost_ratio, budget_ratio, credit_us,
-%% chunk_us_max, list_us and guarded_total. Cost: O(K).
+%% charged_total_us, chunk_us_max, list_us and guarded_total. Cost: O(K).
 -spec sweep_stats() -> map().
 sweep_stats() ->
     gen_server:call(?MODULE, sweep_stats).
@@ -68,11 +72,18 @@ publish_events(Events, Monitor, Urgent) ->
 nif_ref() ->
     gen_server:call(?MODULE, nif_ref, 5000).
 
-%% @doc Charges `Us' microseconds of agent work done elsewhere (a children
-%% page) to the CPU budget, as sweep chunks are. Asynchronous.
+%% @doc Charges `Us' microseconds of the agent's own work done elsewhere
+%% (the tree walk) to the budget. Asynchronous.
 -spec charge(non_neg_integer()) -> ok.
 charge(Us) when is_integer(Us), Us >= 0 ->
-    gen_server:cast(?MODULE, {charge, Us}).
+    gen_server:cast(?MODULE, {charge, Us, full}).
+
+%% @doc Charges work a viewer asked for (a children page) to the budget,
+%% but never into more than one second's worth of debt: a burst of pages
+%% delays the sweep, it does not stop it. Asynchronous.
+-spec charge_requested(non_neg_integer()) -> ok.
+charge_requested(Us) when is_integer(Us), Us >= 0 ->
+    gen_server:cast(?MODULE, {charge, Us, bounded}).
 
 init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
@@ -105,17 +116,22 @@ handle_call(_Other, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
 handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
-    {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S)};
+    T0 = erlang:monotonic_time(microsecond),
+    {noreply, charged(T0, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S))};
 handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
-    {noreply, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S)};
-handle_cast({charge, Us}, #state{pacer = P, config = #{budget := Budget}} = S) ->
-    %% Work done elsewhere never leaves more than one second's worth of
-    %% debt: a burst of pages delays the sweep, it does not stop it.
+    T0 = erlang:monotonic_time(microsecond),
+    {noreply, charged(T0, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S))};
+handle_cast({charge, Us, full}, #state{pacer = P} = S) when is_integer(Us), Us >= 0 ->
+    {noreply, S#state{pacer = beamscope_pacer:charge(P, Us)}};
+handle_cast({charge, Us, bounded}, #state{pacer = P, config = #{budget := Budget}} = S) when is_integer(Us) ->
     Floor = -Budget * erlang:system_info(schedulers_online) * 1.0e6,
     Charged = max(0, min(Us, round(beamscope_pacer:credit(P) - Floor))),
     {noreply, S#state{pacer = beamscope_pacer:charge(P, Charged)}};
 handle_cast(_Msg, S) ->
     {noreply, S}.
+
+charged(T0, #state{pacer = P} = S) ->
+    S#state{pacer = beamscope_pacer:charge(P, erlang:monotonic_time(microsecond) - T0)}.
 
 %% One early tick for a burst of urgent changes, 20 ms after the first.
 early(ok, true, #state{early = false} = S) ->
@@ -156,7 +172,10 @@ schedule(S, _Period) ->
     S.
 
 %% Sweeps while there is credit, then sleeps until the next chunk's
-%% estimated cost is earned back.
+%% estimated cost, and at least SLICE_US, is earned back. Every wake-up
+%% costs the node more than the agent can charge (the scheduler wakes,
+%% then spins idle before it sleeps again: ~0.1 ms, ~0.4 pp of capacity
+%% at 50 wake-ups a second), so the chunks come in few, larger slices.
 slice(#state{sweep = Sw, pacer = P0} = S) ->
     P1 = beamscope_pacer:refill(P0, erlang:monotonic_time(microsecond)),
     {Sw1, P2} = case beamscope_pacer:credit(P1) of
@@ -166,7 +185,7 @@ slice(#state{sweep = Sw, pacer = P0} = S) ->
                     _ -> {Sw, P1}
                 end,
     #{next_chunk_us := Need} = beamscope_sweep:stats(Sw1),
-    schedule_slice(S#state{sweep = Sw1, pacer = P2}, beamscope_pacer:delay_ms(P2, Need)).
+    schedule_slice(S#state{sweep = Sw1, pacer = P2}, beamscope_pacer:delay_ms(P2, max(Need, ?SLICE_US))).
 
 schedule_slice(#state{slice_timer = undefined} = S, AfterMs) ->
     S#state{slice_timer = erlang:send_after(AfterMs, self(), slice)};
@@ -176,11 +195,13 @@ schedule_slice(S, _AfterMs) ->
 sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget}}) ->
     (beamscope_sweep:stats(Sw))#{cost_ratio => beamscope_pacer:cost_ratio(P), budget_ratio => Budget,
                                  credit_us => beamscope_pacer:credit(P),
+                                 charged_total_us => beamscope_pacer:charged_total(P),
                                  guarded_total => beamscope_hot:guarded_total(H)}.
 
-%% One tick: gauges, hot set, publish; its cost is charged to the budget.
-%% The cost of the previous tick is reported with this one (this one is
-%% not finished yet).
+%% One tick: gauges, hot set, publish; its cost is charged to the budget,
+%% and so is the CPU time the NIF's threads (stream I/O, /metrics) used
+%% since the last tick. The cost of the previous tick is reported with
+%% this one (this one is not finished yet).
 tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm},
             wall = Wall0, hot = Hot0} = S) ->
     T0 = erlang:monotonic_time(microsecond),
@@ -194,6 +215,8 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
         %% One lost frame is not worth a restart (and rebinding ports).
         {error, Why} -> logger:warning("beamscope: publish failed: ~ts", [Why])
     end,
+    Threads = maps:get(thread_cpu_us, beamscope_nif:stats(Ref), 0),
     Cost = erlang:monotonic_time(microsecond) - T0,
-    S#state{wall = Wall, last_cost_us = Cost, hot = Hot,
-            pacer = beamscope_pacer:charge(S#state.pacer, Cost)}.
+    ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
+    S#state{wall = Wall, last_cost_us = Cost, hot = Hot, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
+            pacer = beamscope_pacer:charge(S#state.pacer, Cost + ThreadsCost)}.

@@ -16,9 +16,15 @@
 -define(PENDING, 1000).
 -define(WATCH_MS, 500).            % check for changes between walks this often
 -define(WATCH_COST_FACTOR, 200).   % watch-triggered walks cost at most 0.5% of a scheduler
+%% Periodic walks take at most this share of the agent's CPU budget (the
+%% sweep keeps the rest): a costly walk stretches the interval, up to
+%% STRETCH_MAX_MS.
+-define(WALK_SHARE, 0.5).
+-define(STRETCH_MAX_MS, 60000).
 
 -record(state, {opts :: beamscope_tree_walk:opts(),
                 interval :: pos_integer(),
+                rate :: float(),                   % budget, in scheduler us per wall us
                 walker :: {pid(), reference()} | undefined,
                 walk_started = 0 :: integer(),
                 again = false :: boolean(),        % walk once more when this one ends
@@ -59,9 +65,14 @@ init([]) ->
              guard => Int(Env(mailbox_guard, 100000), 0, 1 bsl 40, 100000),
              max_nodes => 5000,
              flags => #{}},
+    Budget = case Env(budget, 0.01) of
+                 B when is_number(B), B >= 0.001, B =< 0.5 -> B;
+                 _ -> 0.01
+             end,
     self() ! walk,
     erlang:send_after(?WATCH_MS, self(), watch),
-    {ok, #state{opts = Opts, interval = Int(Env(tree_walk_ms, 5000), 100, 3600000, 5000)}}.
+    {ok, #state{opts = Opts, interval = Int(Env(tree_walk_ms, 5000), 100, 3600000, 5000),
+                rate = Budget * erlang:system_info(schedulers_online)}}.
 
 handle_call(nodes, _From, S) ->
     {reply, build(S), S};
@@ -139,9 +150,10 @@ walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
     S3 = lists:foldl(fun(R, Acc) -> report(R, Acc) end, prune(Nodes, S2#state{pending = []}),
                      lists:reverse(S2#state.pending)),
     S4 = publish(S3, false),
+    Cost = charge_walk(erlang:monotonic_time(microsecond) - S#state.walk_started, Nodes, Opts),
     case S4#state.again of
         true -> schedule(S4, ?DEBOUNCE_MS);
-        false -> schedule(S4, S4#state.interval)
+        false -> schedule(S4, interval(Cost, S4))
     end.
 
 %% Restart entries and escalations of what this walk no longer sees go,
@@ -156,6 +168,17 @@ prune(Nodes, #state{restarts = R, escalated = E} = S) ->
                                                 is_map_key(children_total, N)]),
     S#state{restarts = beamscope_restarts:prune(Walked, Unknown, R),
             escalated = maps:filter(fun(Id, _) -> maps:is_key(Id, Walked) end, E)}.
+
+%% The walk's wall time, from spawn to published, is charged to the
+%% sampler's budget, less the calls that timed out (waiting, not working).
+charge_walk(WallUs, Nodes, #{timeout := T}) ->
+    Waited = T * 1000 * length([1 || #{walk_error := <<"timeout", _/binary>>} <- Nodes]),
+    Us = max(0, WallUs - Waited),
+    beamscope_sampler:charge(Us),
+    Us.
+
+interval(CostUs, #state{interval = I, rate = Rate}) ->
+    max(I, min(ceil(CostUs / (?WALK_SHARE * Rate) / 1000), ?STRETCH_MAX_MS)).
 
 dynamic_parent(Parent, Sups) ->
     lists:any(fun({Id, Strategy}) -> Id =:= Parent andalso Strategy =:= <<"simple_one_for_one">> end,

@@ -52,6 +52,7 @@ struct StreamServerStats {
   std::uint64_t frames_rejected = 0;     // received frames that failed decode
   std::uint64_t requests = 0;            // requests received from viewers
   std::uint32_t viewers = 0;
+  std::uint64_t io_cpu_us = 0;           // CPU time of the I/O thread so far
 };
 
 class StreamServer {
