@@ -239,7 +239,11 @@ child(Sup, Id) ->
 tree_state() -> sys:get_state(beamscope_tree).
 
 %% #state.restarts of beamscope_tree (element 12 of the record tuple).
-restarts() -> element(12, tree_state()).
+%% The tree server's restart book: the state field shaped like one (no
+%% record index to keep in step with beamscope_tree).
+restarts() ->
+    [R] = [F || #{children := _, sups := _} = F <- tuple_to_list(tree_state())],
+    R.
 
 restart_entries() -> beamscope_restarts:size(restarts()).
 
