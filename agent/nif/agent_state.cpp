@@ -26,9 +26,8 @@ constexpr int kMaxForwarded = 32;
 }  // namespace
 
 void SnapshotBox::note_http_cpu() {
-  timespec ts{};
-  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return;
-  const auto ns = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  const auto ns = thread_cpu_ns();
+  if (ns == 0) return;
   std::lock_guard lock(mu);
   // Bounded by the worker count; a replaced worker's entry keeps its total.
   if (http_cpu_ns.size() < 16 || http_cpu_ns.count(std::this_thread::get_id()))
@@ -40,6 +39,12 @@ std::uint64_t SnapshotBox::http_cpu_us() {
   std::uint64_t ns = 0;
   for (const auto& [id, v] : http_cpu_ns) ns += v;
   return ns / 1000;
+}
+
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 AgentState::AgentState(const AgentConfig& config)
@@ -184,7 +189,8 @@ void AgentState::publish(v1::Keyframe kf) {
 AgentCounters AgentState::counters() const {
   AgentCounters c = counters_;
   // What the sampler cannot time: work on the agent's own threads.
-  c.thread_cpu_us = (server_ ? server_->stats().io_cpu_us : 0) + snapshot_->http_cpu_us();
+  c.thread_cpu_us =
+      (server_ ? server_->stats().io_cpu_us : 0) + snapshot_->http_cpu_us() + dirty_cpu_ns_.load() / 1000;
   return c;
 }
 

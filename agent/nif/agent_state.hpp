@@ -36,6 +36,9 @@ struct AgentConfig {
   std::string tls_pem;        // empty: plain HTTP
 };
 
+/// CPU time of the calling thread, nanoseconds (0 if the clock fails).
+std::uint64_t thread_cpu_ns();
+
 /// The latest keyframe, shared with the HTTP thread of /metrics. A scrape
 /// copies the pointer under the lock; the keyframe itself is immutable.
 struct SnapshotBox {
@@ -67,7 +70,7 @@ struct AgentCounters {
   std::uint64_t delta_bytes = 0;
   std::uint32_t viewers = 0;
   std::uint64_t memory_bytes = 0;
-  std::uint64_t thread_cpu_us = 0;  // the stream I/O and HTTP threads, since start
+  std::uint64_t thread_cpu_us = 0;  // the stream I/O and HTTP threads and dirty NIFs, since start
   bool running = false;
 };
 
@@ -109,6 +112,24 @@ class AgentState {
 
   /// Counters (caller holds mutex()).
   AgentCounters counters() const;
+
+  /// CPU time the calling thread spent between construction and
+  /// destruction, added to thread_cpu_us: a dirty NIF's own cost. Its wall
+  /// time would also count the wait for a dirty scheduler and the way back,
+  /// which on a loaded host is many times the work (use this, not a clock
+  /// around the call, to charge it to the budget).
+  class DirtyCpuMeter {
+   public:
+    explicit DirtyCpuMeter(AgentState& s) : s_(s), start_ns_(thread_cpu_ns()) {}
+    ~DirtyCpuMeter() { s_.dirty_cpu_ns_ += thread_cpu_ns() - start_ns_; }
+    DirtyCpuMeter(const DirtyCpuMeter&) = delete;
+    DirtyCpuMeter& operator=(const DirtyCpuMeter&) = delete;
+
+   private:
+    AgentState& s_;
+    std::uint64_t start_ns_;
+  };
+
   std::shared_ptr<const v1::Keyframe> latest() { return snapshot_->get(); }
 
   AgentState(const AgentState&) = delete;
@@ -128,6 +149,7 @@ class AgentState {
   // stops (server_ itself is guarded by mu_, which the I/O thread never takes).
   std::atomic<transport::StreamServer*> live_server_{nullptr};
   std::atomic<int> forwarded_{0};  // requests handed to the pager, not answered yet
+  std::atomic<std::uint64_t> dirty_cpu_ns_{0};  // see DirtyCpuMeter
   std::unique_ptr<prometheus::Exposer> exposer_;
   // The exposer only keeps a weak_ptr to what it serves: we own it.
   std::shared_ptr<prometheus::Collectable> collectable_;

@@ -115,6 +115,7 @@ ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   if (!s || !enif_is_map(env, argv[1]) || !enif_is_map(env, argv[2]) || !enif_is_list(env, argv[3]) ||
       !enif_is_map(env, argv[4]))
     return enif_make_badarg(env);
+  AgentState::DirtyCpuMeter meter(*s);
   std::lock_guard lock(s->mutex());
   try {
     v1::Keyframe kf;
@@ -172,6 +173,7 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
 ERL_NIF_TERM nif_publish_tree(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = get_state(env, argv[0]);
   if (!s) return enif_make_badarg(env);
+  AgentState::DirtyCpuMeter meter(*s);
   try {
     auto part = std::make_shared<v1::Keyframe>();
     if (!read_tree(env, argv[1], argv[2], *part)) return enif_make_badarg(env);

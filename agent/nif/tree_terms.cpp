@@ -244,12 +244,20 @@ ERL_NIF_TERM snapshot_term(ErlNifEnv* env, const v1::Keyframe& kf) {
                                 {enif_make_int64(env, s.walked_at_us()), num(env, s.walk_duration_us()),
                                  num(env, s.walks_total()), num(env, s.unresponsive())});
   ERL_NIF_TERM mon = make_map(
-      env, {a::enabled, a::long_gc, a::large_heap, a::long_schedule, a::busy_port, a::busy_dist_port},
+      env,
+      {a::enabled, a::long_gc, a::large_heap, a::long_schedule, a::busy_port, a::busy_dist_port,
+       a::long_message_queue},
       {enif_make_atom(env, m.enabled() ? "true" : "false"), num(env, m.long_gc()), num(env, m.large_heap()),
-       num(env, m.long_schedule()), num(env, m.busy_port()), num(env, m.busy_dist_port())});
-  return make_map(env, {a::tree, a::events, a::tree_stats, a::monitor},
+       num(env, m.long_schedule()), num(env, m.busy_port()), num(env, m.busy_dist_port()),
+       num(env, m.long_message_queue())});
+  // The pids of the published process samples (the hot set), for tests.
+  std::vector<ERL_NIF_TERM> pids;
+  pids.reserve(static_cast<std::size_t>(kf.processes_size()));
+  for (const auto& p : kf.processes()) pids.push_back(bin(env, p.pid()));
+  return make_map(env, {a::tree, a::events, a::tree_stats, a::monitor, a::processes},
                   {enif_make_list_from_array(env, tree.data(), static_cast<unsigned>(tree.size())),
-                   enif_make_list_from_array(env, events.data(), static_cast<unsigned>(events.size())), stats, mon});
+                   enif_make_list_from_array(env, events.data(), static_cast<unsigned>(events.size())), stats, mon,
+                   enif_make_list_from_array(env, pids.data(), static_cast<unsigned>(pids.size()))});
 }
 
 }  // namespace beamscope::agent

@@ -64,12 +64,13 @@ init([]) ->
     process_flag(trap_exit, true),
     ok = beamscope_restarts:add_handler(),
     {ok, Config} = beamscope_config:read(),
-    Monitor = take_monitor(maps:get(system_monitor, Config), maps:get(long_schedule_ms, Config)),
+    Monitor = take_monitor(maps:get(system_monitor, Config), maps:get(long_schedule_ms, Config),
+                           maps:get(mailbox_alarm, Config)),
     {ok, #state{refilled = erlang:monotonic_time(millisecond), monitor = Monitor}}.
 
 %% Never take the slot from another owner unless told to (force).
-take_monitor(off, _LongSchedule) -> false;
-take_monitor(Mode, LongSchedule) ->
+take_monitor(off, _LongSchedule, _Alarm) -> false;
+take_monitor(Mode, LongSchedule, Alarm) ->
     case {Mode, erlang:system_monitor()} of
         {auto, {_Other, _}} ->
             logger:notice("beamscope: system_monitor is held by another process; not taken "
@@ -79,8 +80,17 @@ take_monitor(Mode, LongSchedule) ->
             %% long_schedule only on request: it times every context switch.
             Schedule = [{long_schedule, LongSchedule} || is_integer(LongSchedule)],
             _ = erlang:system_monitor(self(), [{long_gc, 100}, {large_heap, 16#1000000},
-                                                busy_port, busy_dist_port | Schedule]),
+                                                busy_port, busy_dist_port | Schedule ++ queue_alarm(Alarm)]),
             true
+    end.
+
+%% OTP 27+ tells when a mailbox crosses the alarm (and when it falls back
+%% under half of it): instant detection, the sweep stays the ground truth.
+%% OTP 25 and 26 have no such monitor; the sweep is all there is.
+queue_alarm(Alarm) ->
+    case list_to_integer(erlang:system_info(otp_release)) >= 27 of
+        true -> [{long_message_queue, {max(1, Alarm div 2), Alarm}}];
+        false -> []
     end.
 
 handle_call(snapshot, _From, S) ->
@@ -99,6 +109,18 @@ handle_info({monitor, Who, Kind, Info}, #state{counters = C} = S)
     S1 = S#state{counters = C#{Kind => maps:get(Kind, C, 0) + 1}},
     {noreply, admit(#{kind => Kind, pid => who(Who), detail => detail(Kind, Info),
                       time_us => erlang:system_time(microsecond)}, S1)};
+handle_info({monitor, Pid, long_message_queue, Long}, #state{counters = C} = S)
+  when is_pid(Pid), is_boolean(Long) ->
+    beamscope_sampler:alarm(Pid, Long),
+    case Long of
+        true ->
+            S1 = S#state{counters = C#{long_message_queue => maps:get(long_message_queue, C, 0) + 1}},
+            {noreply, admit(#{kind => long_message_queue, pid => who(Pid),
+                              detail => <<"mailbox over the alarm">>,
+                              time_us => erlang:system_time(microsecond)}, S1)};
+        false ->
+            {noreply, S}
+    end;
 handle_info(publish, S) ->
     beamscope_sampler:publish_events(queue:to_list(S#state.ring), monitor_map(S), true),
     {noreply, S#state{pending = false}};

@@ -9,8 +9,11 @@
 -behaviour(gen_server).
 
 -export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3,
-         nif_ref/0, charge/1, charge_requested/1]).
+         nif_ref/0, charge/1, charge_requested/1, alarm/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
+
+%% Processes the VM flagged with a long message queue, sampled every tick.
+-define(MAX_ALARMED, 64).
 
 %% The least credit (us) a slice waits for: several chunks a wake-up.
 -define(SLICE_US, 4000).
@@ -26,7 +29,8 @@
                 next_tick = 0 :: integer(),          % monotonic ms
                 slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer(),
-                thread_cpu_us = 0 :: non_neg_integer()}).   % the NIF threads', charged so far
+                thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', charged so far
+                alarmed = #{} :: #{pid() => true}}).         % long_message_queue, until it clears
 
 %% @doc Starts the sampler; fails with `{start_failed, Binary}` when the NIF
 %% cannot bind its endpoints.
@@ -85,6 +89,14 @@ charge(Us) when is_integer(Us), Us >= 0 ->
 charge_requested(Us) when is_integer(Us), Us >= 0 ->
     gen_server:cast(?MODULE, {charge, Us, bounded}).
 
+%% @doc A process whose mailbox crossed the alarm (`true`, from the VM's
+%% long_message_queue monitor on OTP 27+) joins the hot set at once, ahead
+%% of the sweep, and publishes early; `false` (back under) lets it go. At
+%% most 64 are followed this way. Asynchronous.
+-spec alarm(pid(), boolean()) -> ok.
+alarm(Pid, Long) when is_pid(Pid), is_boolean(Long) ->
+    gen_server:cast(?MODULE, {alarm, Pid, Long}).
+
 init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
     process_flag(trap_exit, true),
@@ -115,9 +127,10 @@ handle_call(nif_ref, _From, #state{ref = Ref} = S) ->
 handle_call(_Other, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
+%% publish_tree (a dirty NIF) measures its own CPU time, charged with the
+%% next tick's thread_cpu_us; publish_events is a small normal NIF.
 handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
-    T0 = erlang:monotonic_time(microsecond),
-    {noreply, charged(T0, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S))};
+    {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S)};
 handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     {noreply, charged(T0, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S))};
@@ -127,6 +140,10 @@ handle_cast({charge, Us, bounded}, #state{pacer = P, config = #{budget := Budget
     Floor = -Budget * erlang:system_info(schedulers_online) * 1.0e6,
     Charged = max(0, min(Us, round(beamscope_pacer:credit(P) - Floor))),
     {noreply, S#state{pacer = beamscope_pacer:charge(P, Charged)}};
+handle_cast({alarm, P, true}, #state{alarmed = A} = S) when map_size(A) < ?MAX_ALARMED ->
+    {noreply, early(ok, true, S#state{alarmed = A#{P => true}})};
+handle_cast({alarm, P, false}, #state{alarmed = A} = S) ->
+    {noreply, S#state{alarmed = maps:remove(P, A)}};
 handle_cast(_Msg, S) ->
     {noreply, S}.
 
@@ -203,11 +220,15 @@ sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget
 %% since the last tick. The cost of the previous tick is reported with
 %% this one (this one is not finished yet).
 tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm},
-            wall = Wall0, hot = Hot0} = S) ->
+            wall = Wall0, hot = Hot0, alarmed = Alarmed0} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     {Gauges, Wall} = beamscope_gauges:sample(Wall0),
-    {Samples, Hot} = beamscope_hot:sample(beamscope_nif:sweep_hot(Ref), Guard, Alarm, Hot0),
+    Alarmed = maps:filter(fun(P, _) -> is_process_alive(P) end, Alarmed0),
+    HotPids = beamscope_nif:sweep_hot(Ref),
+    Extra = [P || P <- maps:keys(Alarmed), not lists:member(P, HotPids)],
+    {Samples, Hot} = beamscope_hot:sample(HotPids ++ Extra, Guard, Alarm, Hot0),
     Figures = sweep_figures(S#state{hot = Hot}),
+    P0 = erlang:monotonic_time(microsecond),
     case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
                                Figures#{tick_cost_us => S#state.last_cost_us,
                                         period_ms => tick_ms(S)}) of
@@ -215,8 +236,11 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
         %% One lost frame is not worth a restart (and rebinding ports).
         {error, Why} -> logger:warning("beamscope: publish failed: ~ts", [Why])
     end,
+    %% publish is a dirty NIF: its CPU comes with thread_cpu_us, its wall
+    %% time (the trip to a dirty scheduler and back) is not agent work.
+    PublishWall = erlang:monotonic_time(microsecond) - P0,
     Threads = maps:get(thread_cpu_us, beamscope_nif:stats(Ref), 0),
-    Cost = erlang:monotonic_time(microsecond) - T0,
+    Cost = max(0, erlang:monotonic_time(microsecond) - T0 - PublishWall),
     ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
-    S#state{wall = Wall, last_cost_us = Cost, hot = Hot, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
+    S#state{wall = Wall, last_cost_us = Cost, hot = Hot, alarmed = Alarmed, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
             pacer = beamscope_pacer:charge(S#state.pacer, Cost + ThreadsCost)}.
