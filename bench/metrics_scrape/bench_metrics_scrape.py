@@ -53,7 +53,8 @@ def measure(node, want, scrapes, sweep_wait):
     # Steady state: two more sweeps, so the spawn burst's reductions and GCs
     # have left the rate rankings, as they would in production.
     base = metric(node, "beamscope_sweeps_total")
-    wait_for(lambda: metric(node, "beamscope_sweeps_total") >= base + 2, 600, interval=1, what="two more sweeps")
+    wait_for(lambda: metric(node, "beamscope_sweeps_total") >= base + 2, 2 * sweep_wait, interval=1,
+             what="two more sweeps")
     times, sizes = [], []
     for _ in range(scrapes):
         t, body = scrape_once(node.metrics_url)
