@@ -23,7 +23,7 @@ setup() ->
     %% Ten processes with 1,000 messages each fill the top-K by mailbox.
     Loud = [filled(1000) || _ <- lists:seq(1, 10)],
     Quiet = filled(50),
-    true = within(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= 2 end, 10000),
+    true = ?U:wait(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= 2 end, 10000),
     {Loud, Quiet}.
 
 cleanup({Loud, Quiet}) ->
@@ -43,7 +43,7 @@ alarmed_process_is_hot_at_once() ->
     ?assertNot(lists:member(text(Quiet), published())),
     T0 = erlang:monotonic_time(millisecond),
     ok = beamscope_sampler:alarm(Quiet, true),
-    ?assert(within(fun() -> lists:member(text(Quiet), published()) end, 5000)),
+    ?assert(?U:wait(fun() -> lists:member(text(Quiet), published()) end, 5000)),
     io:format(user, "~nalarmed process published in ~b ms~n", [erlang:monotonic_time(millisecond) - T0]),
     %% Back under: gone from the next tick on.
     ok = beamscope_sampler:alarm(Quiet, false),
@@ -54,8 +54,8 @@ vm_message_becomes_an_event() ->
     Quiet = quiet(),
     %% What OTP 27's system_monitor sends its holder when a queue grows.
     beamscope_events ! {monitor, Quiet, long_message_queue, true},
-    ?assert(within(fun() -> lists:member(text(Quiet), published()) end, 5000)),
-    ?assert(within(fun() ->
+    ?assert(?U:wait(fun() -> lists:member(text(Quiet), published()) end, 5000)),
+    ?assert(?U:wait(fun() ->
                            #{events := Events, monitor := #{long_message_queue := N}} = snapshot(),
                            N =:= 1 andalso
                                lists:any(fun(#{kind := K, pid := P}) ->
@@ -64,7 +64,7 @@ vm_message_becomes_an_event() ->
                    end, 5000)),
     beamscope_events ! {monitor, Quiet, long_message_queue, false},
     %% The sampler hears it through beamscope_events: wait for that, then tick.
-    ?assert(within(fun() ->
+    ?assert(?U:wait(fun() ->
                            ok = beamscope_sampler:tick_now(),
                            not lists:member(text(Quiet), published())
                    end, 5000)).
@@ -82,24 +82,8 @@ quiet() ->
                 {message_queue_len, 50} =:= erlang:process_info(P, message_queue_len)],
     P.
 
-snapshot() ->
-    {ok, Ref, _} = beamscope_sampler:nif_ref(),
-    beamscope_nif:tree_snapshot(Ref).
+snapshot() -> ?U:snapshot().
 
 published() -> maps:get(processes, snapshot()).
 
 text(P) -> list_to_binary(pid_to_list(P)).
-
-within(Fun, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    loop(Fun, Deadline).
-
-loop(Fun, Deadline) ->
-    case Fun() of
-        true -> true;
-        false ->
-            case erlang:monotonic_time(millisecond) > Deadline of
-                true -> false;
-                false -> timer:sleep(20), loop(Fun, Deadline)
-            end
-    end.

@@ -54,19 +54,8 @@ timed_page(Id, Offset, Limit, Order, Tries) ->
 
 error_of(Page) -> maps:get(error, Page, none).
 
-wait(Fun, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_loop(Fun, Deadline).
-
-wait_loop(Fun, Deadline) ->
-    case catch Fun() of
-        true -> true;
-        _ ->
-            case erlang:monotonic_time(millisecond) > Deadline of
-                true -> false;
-                false -> timer:sleep(50), wait_loop(Fun, Deadline)
-            end
-    end.
+%% A condition that raises (a page not built yet) counts as not yet.
+wait(Fun, Ms) -> ?U:wait(fun() -> (catch Fun()) =:= true end, Ms).
 
 pids(Page) -> [P || #{pid := P} <- maps:get(children, Page)].
 

@@ -1,8 +1,9 @@
 %% @doc Helpers shared by the agent's tests: free ports, starting the agent
-%% with test settings, and what the OS sees of this node (threads, fds, RSS).
+%% with test settings, what the OS sees of this node (threads, fds, RSS),
+%% polling for a condition and the agent's latest published snapshot.
 -module(beamscope_test_util).
 
--export([free_port/0, test_env/0, start_agent/1, stop_agent/0, os_counts/0, run/1]).
+-export([free_port/0, test_env/0, start_agent/1, stop_agent/0, os_counts/0, run/1, wait/2, snapshot/0]).
 
 %% @doc A TCP port that was free a moment ago (bind 0, read it, close).
 -spec free_port() -> inet:port_number().
@@ -50,3 +51,26 @@ run(Modules) ->
     logger:set_primary_config(level, notice),
     Result = try eunit:test(Modules, [verbose]) catch C:R -> {C, R} end,
     halt(case Result of ok -> 0; _ -> 1 end).
+
+%% @doc Polls `Fun' every 20 ms until it returns true (then true) or `Ms'
+%% milliseconds pass (then false).
+-spec wait(fun(() -> boolean()), non_neg_integer()) -> boolean().
+wait(Fun, Ms) ->
+    wait_until(Fun, erlang:monotonic_time(millisecond) + Ms).
+
+wait_until(Fun, Deadline) ->
+    case Fun() of
+        true -> true;
+        _ ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> false;
+                false -> timer:sleep(20), wait_until(Fun, Deadline)
+            end
+    end.
+
+%% @doc What the agent last published: tree, events, tree_stats, monitor
+%% and the pids of the process samples (beamscope_nif:tree_snapshot/1).
+-spec snapshot() -> map().
+snapshot() ->
+    {ok, Ref, _} = beamscope_sampler:nif_ref(),
+    beamscope_nif:tree_snapshot(Ref).

@@ -38,9 +38,9 @@ cleanup(_) ->
 
 %% --- reading the published tree -------------------------------------------
 
-snapshot() ->
-    Ref = element(3, sys:get_state(beamscope_sampler)),
-    beamscope_nif:tree_snapshot(Ref).
+snapshot() -> ?U:snapshot().
+
+wait(Fun, Ms) -> ?U:wait(Fun, Ms).
 
 tree() -> maps:get(tree, snapshot()).
 
@@ -48,21 +48,6 @@ node_of(Id) ->
     case [N || #{id := I} = N <- tree(), I =:= Id] of
         [N] -> N;
         [] -> undefined
-    end.
-
-%% Polls `Fun' every 50 ms until it returns true or `Ms' pass.
-wait(Fun, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_loop(Fun, Deadline).
-
-wait_loop(Fun, Deadline) ->
-    case Fun() of
-        true -> true;
-        _ ->
-            case erlang:monotonic_time(millisecond) > Deadline of
-                true -> false;
-                false -> timer:sleep(50), wait_loop(Fun, Deadline)
-            end
     end.
 
 pid_text(P) -> list_to_binary(pid_to_list(P)).

@@ -19,7 +19,7 @@ setup() ->
     {ok, _} = application:ensure_all_started(beamscope_demo),
     {ok, _} = ?U:start_agent([{tick_ms, 200}, {tree_walk_ms, 60000}]),
     %% The first walk (at start) has seen the demo.
-    true = within(fun() -> pids_under(?POOL) =/= [] end, 10000),
+    true = ?U:wait(fun() -> pids_under(?POOL) =/= [] end, 10000),
     ok.
 
 cleanup(_) ->
@@ -59,9 +59,7 @@ application_started_and_stopped() ->
 
 %% --- helpers ----------------------------------------------------------------
 
-tree() ->
-    Ref = element(3, sys:get_state(beamscope_sampler)),
-    maps:get(tree, beamscope_nif:tree_snapshot(Ref)).
+tree() -> maps:get(tree, ?U:snapshot()).
 
 pids_under(Sup) ->
     [P || #{parent_id := Parent, pid := P} <- tree(), Parent =:= Sup, P =/= <<>>].
@@ -75,19 +73,5 @@ app_node(Name) ->
 %% {true, Ms} once `Fun' holds (polled every 20 ms), {false, Ms} after `Limit' ms.
 timed(Fun, Limit) ->
     T0 = erlang:monotonic_time(millisecond),
-    Ok = within(Fun, Limit),
+    Ok = ?U:wait(Fun, Limit),
     {Ok, erlang:monotonic_time(millisecond) - T0}.
-
-within(Fun, Limit) ->
-    Deadline = erlang:monotonic_time(millisecond) + Limit,
-    loop(Fun, Deadline).
-
-loop(Fun, Deadline) ->
-    case Fun() of
-        true -> true;
-        false ->
-            case erlang:monotonic_time(millisecond) > Deadline of
-                true -> false;
-                false -> timer:sleep(20), loop(Fun, Deadline)
-            end
-    end.
