@@ -5,9 +5,15 @@
 
 namespace beamscope::agent {
 
+static_assert(MailboxHistogram::kBounds[0] == 0, "add() counts empty mailboxes in bucket 0");
+
 void MailboxHistogram::add(std::uint64_t len) {
   ++count;
   sum += len;
+  if (len == 0) {  // most processes: kBounds[0] is 0
+    ++counts[0];
+    return;
+  }
   const auto it = std::lower_bound(kBounds.begin(), kBounds.end(), len);
   if (it == kBounds.end())
     ++overflow;
@@ -31,12 +37,14 @@ bool TopK::greater(const SweptProcess& a, const SweptProcess& b) const {
 }
 
 void TopK::offer(const SweptProcess& p) {
+  // Most processes lose to the weakest kept at the first compare.
+  if (heap_.size() >= k_ && (k_ == 0 || p.*by_ < heap_.front().*by_)) return;
   // heap_ is a min-heap under greater(): front() is the weakest kept.
   auto cmp = [this](const SweptProcess& a, const SweptProcess& b) { return greater(a, b); };
   if (heap_.size() < k_) {
     heap_.push_back(p);
     std::push_heap(heap_.begin(), heap_.end(), cmp);
-  } else if (k_ > 0 && greater(p, heap_.front())) {
+  } else if (greater(p, heap_.front())) {
     std::pop_heap(heap_.begin(), heap_.end(), cmp);
     heap_.back() = p;
     std::push_heap(heap_.begin(), heap_.end(), cmp);
@@ -238,15 +246,23 @@ std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
   return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
-         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + pids_.capacity() * sizeof(std::uint64_t);
+         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + (pids_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
 }
 
-bool Sweep::next_pids(std::size_t n, std::vector<std::uint64_t>& out) {
+bool Sweep::next_chunk(std::size_t n, std::uint64_t thread_cpu_ns) {
   const std::size_t take = std::min(n, pids_.size() - pids_next_);
-  out.insert(out.end(), pids_.begin() + static_cast<std::ptrdiff_t>(pids_next_),
-             pids_.begin() + static_cast<std::ptrdiff_t>(pids_next_ + take));
+  const auto from = pids_.begin() + static_cast<std::ptrdiff_t>(pids_next_);
+  chunk_.assign(from, from + static_cast<std::ptrdiff_t>(take));
   pids_next_ += take;
+  chunk_thread_ = std::this_thread::get_id();
+  chunk_cpu_ns_ = thread_cpu_ns;
   return pids_next_ >= pids_.size();
+}
+
+std::optional<std::uint64_t> Sweep::chunk_cpu_ns(std::uint64_t thread_cpu_ns) const {
+  if (std::this_thread::get_id() != chunk_thread_ || thread_cpu_ns < chunk_cpu_ns_ || chunk_cpu_ns_ == 0)
+    return std::nullopt;
+  return thread_cpu_ns - chunk_cpu_ns_;
 }
 
 }  // namespace beamscope::agent

@@ -19,7 +19,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -154,8 +156,17 @@ class Sweep {
     pids_.swap(keys);
     pids_next_ = 0;
   }
-  /// Appends up to `n` keys to `out`; true when the list is exhausted.
-  bool next_pids(std::size_t n, std::vector<std::uint64_t>& out);
+  /// Makes the next up to `n` keys of the list the chunk (chunk()) and
+  /// notes `thread_cpu_ns`, the calling thread's CPU clock; true when the
+  /// list is exhausted.
+  bool next_chunk(std::size_t n, std::uint64_t thread_cpu_ns);
+  /// The pids last handed out, which the caller's process_info/2 results
+  /// come back in the order of.
+  const std::vector<std::uint64_t>& chunk() const { return chunk_; }
+  /// CPU time since next_chunk() when called on the thread that called it
+  /// (its clock `thread_cpu_ns`); nothing when the thread differs.
+  std::optional<std::uint64_t> chunk_cpu_ns(std::uint64_t thread_cpu_ns) const;
+  void clear_chunk() { chunk_.clear(); }
   std::size_t pids_left() const { return pids_.size() - pids_next_; }
 
  private:
@@ -187,6 +198,9 @@ class Sweep {
   SweepResult last_;
   std::vector<std::uint64_t> pids_;  // 8 B a process; capacity kept between sweeps
   std::size_t pids_next_ = 0;
+  std::vector<std::uint64_t> chunk_;  // handed out by next_chunk(), not yet read back
+  std::thread::id chunk_thread_;
+  std::uint64_t chunk_cpu_ns_ = 0;
 };
 
 }  // namespace beamscope::agent

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -91,31 +92,44 @@ ERL_NIF_TERM nif_sweep_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return atoms::ok;
 }
 
-// sweep_chunk(Ref, [Pid, Info | ...]) -> ok | grow. O(chunk): a few tens
-// of ns an item (sequential history, a top-K check). `grow` asks the caller
-// for sweep_grow/2 (the history vectors are full).
+// sweep_chunk(Ref, Infos) -> {ok | grow, CpuUs | wall}. Infos: what
+// process_info/2 returned for each pid of the last sweep_next/2 chunk, in
+// the same order (the NIF pairs them with its own copy of the chunk, so no
+// pid crosses back). O(chunk): a few tens of ns an item (sequential history,
+// a top-K check). `grow` asks the caller for sweep_grow/2 (the history
+// vectors are full). CpuUs: this scheduler thread's CPU time since that
+// sweep_next/2 (the chunk's cost, not stretched when the OS preempts the
+// thread); `wall` when the chunk moved between threads (the caller then
+// charges its wall time). More Infos than the chunk had pids is badarg.
 ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
-  unsigned len = 0;
-  if (!s || !enif_get_list_length(env, argv[1], &len) || len > 2 * kMaxChunkItems) return enif_make_badarg(env);
+  if (!s || !enif_is_list(env, argv[1])) return enif_make_badarg(env);
   std::lock_guard lock(s->mutex());
   Sweep& sweep = s->sweep();
-  ERL_NIF_TERM list = argv[1], pid_term, info;
-  while (enif_get_list_cell(env, list, &pid_term, &list) && enif_get_list_cell(env, list, &info, &list)) {
-    const std::uint64_t key = pid_key(env, pid_term);
+  const std::vector<std::uint64_t>& keys = sweep.chunk();
+  ERL_NIF_TERM list = argv[1], info;
+  std::size_t i = 0;
+  for (; i < keys.size() && enif_get_list_cell(env, list, &info, &list); ++i) {
     std::uint64_t v[4];
     bool full = false;
-    if (key == 0 || !read_info(env, info, v, full)) continue;  // gone mid-sweep: skipped silently
-    sweep.add(key, v[0], v[1], v[2], v[3], full);
+    if (!read_info(env, info, v, full)) continue;  // gone mid-sweep: skipped silently
+    sweep.add(keys[i], v[0], v[1], v[2], v[3], full);
   }
-  return sweep.wants_growth(0) ? sweep_atoms::grow : atoms::ok;
+  const bool extra = !enif_is_empty_list(env, list);
+  const std::optional<std::uint64_t> cpu_ns = sweep.chunk_cpu_ns(thread_cpu_ns());
+  sweep.clear_chunk();
+  if (extra) return enif_make_badarg(env);
+  return enif_make_tuple2(env, sweep.wants_growth(0) ? sweep_atoms::grow : atoms::ok,
+                          cpu_ns ? u(env, *cpu_ns / 1000) : sweep_atoms::wall);
 }
 
-// sweep_grow(Ref, Expected) -> ok. Dirty CPU: reserves the history vectors, O(N).
+// sweep_grow(Ref, Expected) -> ok. Dirty CPU: reserves the history vectors, O(N);
+// its CPU time goes to thread_cpu_us (DirtyCpuMeter), charged with the next tick.
 ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   ErlNifUInt64 expected = 0;
   if (!s || !enif_get_uint64(env, argv[1], &expected) || expected > (1ull << 28)) return enif_make_badarg(env);
+  AgentState::DirtyCpuMeter meter(*s);
   std::lock_guard lock(s->mutex());
   if (s->sweep().wants_growth(expected)) s->sweep().grow(expected);
   return atoms::ok;
@@ -124,11 +138,13 @@ ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
 // sweep_load(Ref, Pids) -> Count. Dirty CPU: copies the pid list
 // (erlang:processes/0) into the sweep, 8 bytes a process, so no Erlang
 // process has to hold it; O(N) outside the lock, an O(1) swap under it.
-// Non-pids are skipped; an improper or too long list is badarg.
+// Non-pids are skipped; an improper or too long list is badarg. Its CPU
+// time goes to thread_cpu_us, like sweep_grow/2's.
 ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   unsigned len = 0;
   if (!s || !enif_get_list_length(env, argv[1], &len) || len > (1u << 28)) return enif_make_badarg(env);
+  AgentState::DirtyCpuMeter meter(*s);
   std::vector<std::uint64_t> keys;
   keys.reserve(len);
   ERL_NIF_TERM list = argv[1], head;
@@ -145,23 +161,21 @@ ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return enif_make_uint64(env, n);
 }
 
-// sweep_next(Ref, N) -> {ReversedPids, IsLast}: the next N pids of the
-// loaded list, last one first (the order beamscope_sweep's batch reverses
-// back). O(N), N <= kMaxChunkItems: a few ns a pid.
+// sweep_next(Ref, N) -> {Pids, Count, IsLast}: the next N pids of the
+// loaded list, in its order; the NIF keeps them as the chunk that the next
+// sweep_chunk/2 pairs with, and notes this thread's CPU clock. O(N),
+// N <= kMaxChunkItems: a few ns a pid.
 ERL_NIF_TERM nif_sweep_next(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   unsigned n = 0;
   if (!s || !enif_get_uint(env, argv[1], &n) || n == 0 || n > kMaxChunkItems) return enif_make_badarg(env);
-  std::vector<std::uint64_t> keys;
-  keys.reserve(n);
-  bool last = false;
-  {
-    std::lock_guard lock(s->mutex());
-    last = s->sweep().next_pids(n, keys);
-  }
+  std::lock_guard lock(s->mutex());
+  Sweep& sweep = s->sweep();
+  const bool last = sweep.next_chunk(n, thread_cpu_ns());
+  const std::vector<std::uint64_t>& keys = sweep.chunk();
   ERL_NIF_TERM list = enif_make_list(env, 0);
-  for (std::uint64_t key : keys) list = enif_make_list_cell(env, make_local_pid(env, key), list);
-  return enif_make_tuple2(env, list, last ? atoms::true_ : atoms::false_);
+  for (auto it = keys.rbegin(); it != keys.rend(); ++it) list = enif_make_list_cell(env, make_local_pid(env, *it), list);
+  return enif_make_tuple3(env, list, u(env, keys.size()), last ? atoms::true_ : atoms::false_);
 }
 
 // sweep_end(Ref) -> [Pid]: the completed sweep's hot set. O(K log K).

@@ -90,9 +90,17 @@ nif_rejects_bad_input_test() ->
     ?assertError(badarg, beamscope_nif:sweep_grow(Ref, -1)),
     ok = beamscope_nif:sweep_grow(Ref, 10),
     ok = beamscope_nif:sweep_begin(Ref, [x, {self(), foo}, {self(), <<"app">>}]),
+    ?assertError(badarg, beamscope_nif:sweep_load(Ref, [self() | self()])),
+    ?assertEqual(6, beamscope_nif:sweep_load(Ref, [self(), x, self(), self(), self(), self(), self()])),
+    {Five, 5, false} = beamscope_nif:sweep_next(Ref, 5),
+    ?assertEqual(lists:duplicate(5, self()), Five),
     %% Malformed items are skipped, never trusted.
-    _ = beamscope_nif:sweep_chunk(Ref, [x, y, self(), undefined, self(), [{a, -1}, {b, foo}, {c, 1 bsl 70}],
-                                        self(), [x], self(), [{a, 1}, {b, 2}, {c, 3}], odd]),
+    ?assertMatch({ok, _}, beamscope_nif:sweep_chunk(Ref, [undefined, [{a, -1}, {b, foo}, {c, 1 bsl 70}], [x],
+                                                          [{a, 1}, {b, 2}, {c, 3}], odd])),
+    ?assertEqual({[self()], 1, true}, beamscope_nif:sweep_next(Ref, 5)),
+    %% More results than the chunk had pids: refused.
+    ?assertError(badarg, beamscope_nif:sweep_chunk(Ref, [{message_queue_len, 1}, {message_queue_len, 2}])),
+    ?assertError(badarg, beamscope_nif:sweep_chunk(Ref, not_a_list)),
     [Self] = beamscope_nif:sweep_end(Ref),
     ?assertEqual(self(), Self),
     %% Garbage maps publish an empty keyframe rather than crash.

@@ -49,28 +49,34 @@ stop(_Ref) -> ?NOT_LOADED.
 -spec sweep_begin(reference(), [{pid(), binary()}]) -> ok.
 sweep_begin(_Ref, _Masters) -> ?NOT_LOADED.
 
-%% @doc Adds `[Pid, Info | ...]` to the current sweep, where Info is what
-%% `process_info(Pid, [message_queue_len, reductions, heap_size])` (with
-%% `group_leader` appended on application sweeps) returned; `undefined`
-%% and malformed items are skipped. O(length), about 50 ns an item; at
-%% most 20,000 items. Returns `grow` when the table wants sweep_grow/2.
--spec sweep_chunk(reference(), list()) -> ok | grow.
-sweep_chunk(_Ref, _Items) -> ?NOT_LOADED.
+%% @doc Adds the last sweep_next/2 chunk to the current sweep: `Infos` is
+%% what `process_info(Pid, message_queue_len)` (fast tier) or
+%% `process_info(Pid, [message_queue_len, reductions, heap_size,
+%% group_leader])` (slow tier) returned for each of its pids, in order;
+%% `undefined` and malformed items are skipped, more items than pids is
+%% badarg. O(length), a few tens of ns an item. Returns `grow` when the
+%% table wants sweep_grow/2, and the scheduler thread's CPU time in us
+%% since sweep_next/2 (`wall` when the process moved between threads).
+-spec sweep_chunk(reference(), list()) -> {ok | grow, non_neg_integer() | wall}.
+sweep_chunk(_Ref, _Infos) -> ?NOT_LOADED.
 
 %% @doc Grows the table to hold `Expected` processes (no-op when it
-%% does). Dirty CPU: O(N) rehash.
+%% does). Dirty CPU: O(N); its CPU time is counted in stats/1's
+%% thread_cpu_us.
 -spec sweep_grow(reference(), non_neg_integer()) -> ok.
 sweep_grow(_Ref, _Expected) -> ?NOT_LOADED.
 
 %% @doc Copies the sweep's pid list (erlang:processes/0, in its order)
 %% into the NIF, 8 bytes a process, replacing the previous one; returns
-%% how many pids it holds. Non-pids are skipped. Dirty CPU: O(N).
+%% how many pids it holds. Non-pids are skipped. Dirty CPU: O(N); its CPU
+%% time is counted in stats/1's thread_cpu_us.
 -spec sweep_load(reference(), [pid()]) -> non_neg_integer().
 sweep_load(_Ref, _Pids) -> ?NOT_LOADED.
 
-%% @doc The next `N` (1..20,000) pids of the loaded list, reversed (last
-%% one first), and whether the list is now exhausted. O(N), a few ns a pid.
--spec sweep_next(reference(), pos_integer()) -> {[pid()], boolean()}.
+%% @doc The next `N` (1..20,000) pids of the loaded list, in order, how
+%% many, and whether the list is now exhausted; sweep_chunk/2 takes their
+%% process_info/2 results. O(N), a few ns a pid.
+-spec sweep_next(reference(), pos_integer()) -> {[pid()], non_neg_integer(), boolean()}.
 sweep_next(_Ref, _N) -> ?NOT_LOADED.
 
 %% @doc Ends the sweep and swaps its results in; returns the hot set

@@ -3,12 +3,13 @@
 %% process whose heap is sized so it is never garbage collected; the
 %% loader hands the list to the NIF (sweep_load/2, dirty CPU, 8 bytes a
 %% process) and exits, so no Erlang process holds the list for longer
-%% than that; chunks come from the NIF (sweep_next/2) with no message
-%% round trip. Two tiers: most sweeps
+%% than that; chunks of pids come from the NIF (sweep_next/2) with no
+%% message round trip, and only the process_info/2 results go back (the
+%% NIF pairs them with its copy of the chunk). Two tiers: most sweeps
 %% read only `process_info(P, message_queue_len)` (the floor's own call);
 %% every APPS_EVERY-th sweep reads `[message_queue_len, reductions,
 %% heap_size, group_leader]` (reduction and heap rankings, application
-%% totals). The raw process_info/2 results go to the NIF. The caller
+%% totals). The caller
 %% (beamscope_sampler) paces the chunks with beamscope_pacer; the NIF keeps
 %% the histogram, the rates, the application totals and the rankings, and
 %% swaps them in at sweep end. OTP 28's erlang:processes_iterator/0 is not
@@ -43,6 +44,7 @@
                 chunk_us_max = 0 :: non_neg_integer(),
                 last_chunk_us_max = 0 :: non_neg_integer(),
                 list_us = 0 :: non_neg_integer(),
+                list_ns_best = undefined :: float() | undefined,   % per process, cheapest seen
                 est_us = 200 :: non_neg_integer(),
                 cost_us = 0 :: non_neg_integer(),        % this sweep so far
                 last_cost_us = 0 :: non_neg_integer(),   % the last complete sweep
@@ -60,9 +62,8 @@ new(Ref) -> #sweep{ref = Ref}.
 %% the microseconds spent, to charge to the budget.
 -spec step(sweep(), number()) -> {sweep(), non_neg_integer()}.
 step(#sweep{active = false} = S, MaxUs) ->
-    T0 = now_us(),
-    S1 = start(S),
-    step_chunks(S1, MaxUs, now_us() - T0);
+    {S1, StartUs} = start(S),
+    step_chunks(S1, MaxUs, StartUs);
 step(S, MaxUs) ->
     step_chunks(S, MaxUs, 0).
 
@@ -73,7 +74,7 @@ finish(S) -> finish(element(1, step_chunks(S, 1.0e12, 0))).
 
 %% @doc Finishes the sweep under way, then does one whole sweep, unpaced.
 -spec full(sweep()) -> sweep().
-full(S) -> finish(start(finish(S))).
+full(S) -> finish(element(1, start(finish(S)))).
 
 -spec active(sweep()) -> boolean().
 active(#sweep{active = A}) -> A.
@@ -122,18 +123,47 @@ app_masters() ->
      || {App, _, _} <- application:which_applications(1000),
         M <- [application_controller:get_master(App)], is_pid(M)].
 
-start(#sweep{ref = Ref, started = N, chunk_us_max = C} = S) ->
+%% Starts a sweep; returns the driver and the microseconds to charge: the
+%% sampler's own share (masters, counting, spawning the loader) by wall
+%% time, erlang:processes/0 by its wall time but at most twice the
+%% cheapest per-process cost seen so far (it yields, so its wall time also
+%% counts whatever else ran on the scheduler meanwhile), and the two dirty
+%% NIFs not at all here: they measure their own CPU time, which the next
+%% tick charges (their wall time is mostly the trip to a dirty scheduler).
+start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S) ->
+    T0 = now_us(),
     Slow = N rem ?APPS_EVERY =:= 0,
     Masters = case Slow of true -> app_masters(); false -> [] end,
     Count = erlang:system_info(process_count),
     %% The history is grown before the sweep (a dirty NIF), never inside a chunk.
-    ok = beamscope_nif:sweep_grow(Ref, Count),
+    GrowUs = grow(Ref, Count),
     ok = beamscope_nif:sweep_begin(Ref, Masters),
+    {_Loaded, ListUs, SpawnedAt} = load(Ref, Count),
+    ListCharged = case Best of
+                      undefined -> ListUs;
+                      _ -> min(ListUs, round(2 * Best * Count / 1000))
+                  end,
+    Charged = max(0, SpawnedAt - T0 - GrowUs) + ListCharged,
+    {S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs,
+             list_ns_best = best_list_ns(Best, ListUs, Count),
+             cost_us = Charged, chunk_us_max = 0, last_chunk_us_max = C}, Charged}.
+
+%% The cheapest erlang:processes/0 seen, per process (lists of at least
+%% 1,000 processes: shorter ones are mostly fixed cost).
+best_list_ns(Best, ListUs, Count) when Count >= 1000, ListUs > 0 ->
+    Ns = ListUs * 1000 / Count,
+    case Best of
+        undefined -> Ns;
+        _ -> min(Best, Ns)
+    end;
+best_list_ns(Best, _ListUs, _Count) ->
+    Best.
+
+%% sweep_grow/2 (dirty, charged by its own CPU time); returns its wall time.
+grow(Ref, Count) ->
     T0 = now_us(),
-    _Loaded = load(Ref, Count),
-    ListUs = now_us() - T0,
-    S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs,
-            cost_us = ListUs, chunk_us_max = 0, last_chunk_us_max = C}.
+    ok = beamscope_nif:sweep_grow(Ref, Count),
+    now_us() - T0.
 
 step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
     {S, Spent};
@@ -144,24 +174,32 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
     %% processes run in between, and the chunk is not preempted half way.
     _ = Spent > 0 andalso erlang:yield(),
     T0 = now_us(),
-    {Pids, Last} = beamscope_nif:sweep_next(Ref, Chunk),
-    Batch = case Slow of
-                true -> batch(Pids, ?APP_ITEMS, []);
-                false -> batch(Pids, ?FAST_ITEM, [])
+    {Pids, Read, Last} = beamscope_nif:sweep_next(Ref, Chunk),
+    Infos = case Slow of
+                true -> infos(Pids, ?APP_ITEMS);
+                false -> infos(Pids, ?FAST_ITEM)
             end,
-    Reply = beamscope_nif:sweep_chunk(Ref, Batch),
-    _ = Reply =:= grow andalso beamscope_nif:sweep_grow(Ref, erlang:system_info(process_count)),
-    Read = length(Pids),
+    {Reply, Cpu} = beamscope_nif:sweep_chunk(Ref, Infos),
+    T1 = now_us(),
+    %% The chunk is charged by its scheduler thread's CPU time when it stayed
+    %% on one thread (the OS preempting the thread is not agent work).
+    ChunkUs = case Cpu of
+                  wall -> T1 - T0;
+                  _ -> Cpu
+              end,
+    GrowUs = case Reply of
+                 grow -> grow(Ref, erlang:system_info(process_count));
+                 ok -> 0
+             end,
+    _ = Last andalso beamscope_nif:sweep_end(Ref),
+    Us = ChunkUs + max(0, now_us() - T1 - GrowUs),
     S1 = case Last of
-             true -> _ = beamscope_nif:sweep_end(Ref),
-                     S#sweep{active = false,
-                             last_cost_us = S#sweep.cost_us + now_us() - T0};
+             true -> S#sweep{active = false, last_cost_us = S#sweep.cost_us + Us};
              false -> S
          end,
-    Us = now_us() - T0,
     S2 = S1#sweep{cost_total_us = S1#sweep.cost_total_us + Us,
                   swept_total = S1#sweep.swept_total + Read},
-    step_chunks(adapt(S2, Chunk, Us), MaxUs, Spent + Us).
+    step_chunks(adapt(S2, max(Read, 1), Us), MaxUs, Spent + Us).
 
 %% The chunk size follows the measured cost so a chunk stays near
 %% CHUNK_TARGET_US whatever the per-process cost is on this machine.
@@ -171,12 +209,10 @@ adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Chunk, Us) ->
     Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
     S#sweep{chunk = Next, chunk_us_max = max(M, Us), est_us = round(Next * PerProcess)}.
 
-%% [Pid, Info | ...] as sweep_chunk/2 reads it, in erlang:processes/0
-%% order (sweep_next/2 hands chunks out reversed; this reverses them back).
-%% Info is undefined for a process that died since the list was taken (the
-%% NIF skips it).
-batch([], _Items, Acc) -> Acc;
-batch([P | Ps], Items, Acc) -> batch(Ps, Items, [P, erlang:process_info(P, Items) | Acc]).
+%% What process_info/2 says of each pid, in order (sweep_chunk/2 pairs
+%% them with the chunk's pids); undefined for a process that died since
+%% the list was taken (the NIF skips it).
+infos(Pids, Items) -> [erlang:process_info(P, Items) || P <- Pids].
 
 %% The loader: takes erlang:processes/0 with a heap big enough for the
 %% list (2 words a process and a margin), so it is never garbage collected
@@ -184,15 +220,23 @@ batch([P | Ps], Items, Acc) -> batch(Ps, Items, [P, erlang:process_info(P, Items
 %% NIF and exits, its heap going back in one piece. The result comes back
 %% as the exit reason: one message. A loader that fails leaves an empty
 %% list (the sweep ends at its first chunk).
+%% Returns the count loaded, the wall time of erlang:processes/0 in the
+%% loader and when the loader was spawned.
 load(Ref, Count) ->
     Words = 2 * (Count + Count div 8) + 4096,
-    {Pid, Mref} = spawn_opt(fun() -> exit({loaded, beamscope_nif:sweep_load(Ref, erlang:processes())}) end,
+    {Pid, Mref} = spawn_opt(fun() ->
+                                    T0 = now_us(),
+                                    Pids = erlang:processes(),
+                                    ListUs = now_us() - T0,
+                                    exit({loaded, beamscope_nif:sweep_load(Ref, Pids), ListUs})
+                            end,
                             [monitor, {min_heap_size, Words}]),
+    SpawnedAt = now_us(),
     receive
-        {'DOWN', Mref, process, Pid, {loaded, N}} -> N;
+        {'DOWN', Mref, process, Pid, {loaded, N, ListUs}} -> {N, ListUs, SpawnedAt};
         {'DOWN', Mref, process, Pid, Why} ->
             logger:warning("beamscope: sweep pid list not loaded: ~0tP", [Why, 10]),
-            0 = beamscope_nif:sweep_load(Ref, [])
+            {beamscope_nif:sweep_load(Ref, []), 0, SpawnedAt}
     end.
 
 now_us() -> erlang:monotonic_time(microsecond).
