@@ -23,12 +23,12 @@
 -define(CHUNK0, 256).
 -define(CHUNK_MIN, 64).
 %% A chunk of at most this many processes (about 2 reductions each) fits
-%% in one scheduling slice (4,000 reductions), so the wall time charged to
-%% it is not stretched by preemption behind the host's processes.
--define(CHUNK_MAX, 1500).
+%% in one scheduling slice (4,000 reductions), so the time charged to it
+%% is not stretched by preemption behind the host's processes.
+-define(CHUNK_MAX, 1000).
 %% Aim for chunks of this many microseconds: short next to 1 ms, long
 %% next to the cost of one NIF call and one timer.
--define(CHUNK_TARGET_US, 400).
+-define(CHUNK_TARGET_US, 250).
 %% Application totals are counted on every APPS_EVERY-th sweep (the
 %% slower tier; see bench/README.md for its measured cost).
 -define(APPS_EVERY, 4).
