@@ -52,6 +52,40 @@ hot_set_by_reductions_test() ->
     stop(Busy),
     ok = beamscope_nif:stop(Ref).
 
+%% A chunk is charged by its scheduler thread's CPU time, not by the wall
+%% clock: 50 ms asleep between taking the chunk and handing its results
+%% back cost no CPU. (`wall`: the process came back on another thread, and
+%% the caller charges the wall time.)
+chunk_charged_by_thread_cpu_test() ->
+    Ref = nif(5),
+    Ps = [sink() || _ <- lists:seq(1, 2000)],
+    All = processes(),
+    ok = beamscope_nif:sweep_grow(Ref, length(All)),
+    ok = beamscope_nif:sweep_begin(Ref, []),
+    N = beamscope_nif:sweep_load(Ref, All),
+    ?assertEqual(length(All), N),
+    T0 = erlang:monotonic_time(microsecond),
+    {Pids, Read, false} = beamscope_nif:sweep_next(Ref, 1000),
+    ?assertEqual({1000, 1000}, {Read, length(Pids)}),
+    ?assertEqual(lists:sublist(All, 1000), Pids),
+    Infos = [process_info(P, message_queue_len) || P <- Pids],
+    timer:sleep(50),
+    {ok, Cpu} = beamscope_nif:sweep_chunk(Ref, Infos),
+    Wall = erlang:monotonic_time(microsecond) - T0,
+    ?assert(Wall >= 50000),
+    ?assert(Cpu =:= wall orelse (is_integer(Cpu) andalso Cpu < 25000)),
+    %% The rest of the list, then the sweep counts what was read.
+    Rest = fun Rest(Acc) ->
+               {More, K, Last} = beamscope_nif:sweep_next(Ref, 1000),
+               {_, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- More]),
+               case Last of true -> Acc + K; false -> Rest(Acc + K) end
+           end,
+    ?assertEqual(N, Rest(Read)),
+    _ = beamscope_nif:sweep_end(Ref),
+    ?assert(abs(maps:get(last_sweep_processes, beamscope_nif:stats(Ref)) - N) =< 5),
+    [stop(P) || P <- Ps],
+    ok = beamscope_nif:stop(Ref).
+
 dead_process_reads_undefined_test() ->
     P = spawn(fun() -> ok end),
     timer:sleep(10),

@@ -144,7 +144,13 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S)
                       _ -> min(ListUs, round(2 * Best * Count / 1000))
                   end,
     Charged = max(0, SpawnedAt - T0 - GrowUs) + ListCharged,
-    {S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs,
+    %% A slow-tier read costs about 1.7 fast ones: start its chunks halved
+    %% (adapt/3 then sizes them), so none runs long.
+    Chunk = case Slow of
+                true -> max(?CHUNK_MIN, S#sweep.chunk div 2);
+                false -> S#sweep.chunk
+            end,
+    {S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs, chunk = Chunk,
              list_ns_best = best_list_ns(Best, ListUs, Count),
              cost_us = Charged, chunk_us_max = 0, last_chunk_us_max = C}, Charged}.
 
