@@ -63,7 +63,8 @@ Sweep::Sweep(std::size_t top_k)
       by_mailbox_(&SweptProcess::message_queue_len, top_k),
       by_reds_(&SweptProcess::reductions_delta, top_k),
       by_heap_(&SweptProcess::heap_words, top_k),
-      by_growth_(&SweptProcess::mailbox_growth, top_k) {}
+      by_growth_(&SweptProcess::mailbox_growth, top_k),
+      early_(&SweptProcess::message_queue_len, top_k) {}
 
 void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std::string>> masters) {
   // O(1) apart from the few applications: cur_ keeps its capacity.
@@ -71,14 +72,13 @@ void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std:
   full_ = false;
   begin_us_ = now_us;
   cur_.clear();
-  cursor_ = 0;
-  misses_ = 0;
-  resync_after_ = kResyncAfter;
+  cursor_ = HistoryCursor{};
   matched_ = 0;
   by_mailbox_.reset(top_k_);
   by_reds_.reset(top_k_);
   by_heap_.reset(top_k_);
   by_growth_.reset(top_k_);
+  early_.reset(top_k_);
   histogram_ = {};
   processes_ = 0;
   app_index_.clear();
@@ -102,18 +102,16 @@ void Sweep::grow(std::size_t expected) {
   if (prev_.capacity() < want) prev_.reserve(want);
 }
 
-// The previous sweep's entry of `key`, found from the cursor: pids come in
-// the same order as last time, so it is usually the very next entry.
-const PidEntry* Sweep::match(std::uint64_t key) {
-  const std::size_t n = prev_.size();
+const PidEntry* HistoryCursor::find(const std::vector<PidEntry>& history, std::uint64_t key) {
+  const std::size_t n = history.size();
   const std::size_t scan = misses_ >= resync_after_ ? kResyncScan : kLookAhead;
   const std::size_t end = std::min(n, cursor_ + scan);
   for (std::size_t i = cursor_; i < end; ++i) {
-    if (prev_[i].key == key) {
+    if (history[i].key == key) {
       cursor_ = i + 1;  // entries skipped over are processes that died
       misses_ = 0;
       resync_after_ = kResyncAfter;
-      return &prev_[i];
+      return &history[i];
     }
   }
   // A new process (or one far ahead: a long run of dead ones). After a
@@ -123,12 +121,35 @@ const PidEntry* Sweep::match(std::uint64_t key) {
   return nullptr;
 }
 
+void Sweep::load_pids(std::vector<std::uint64_t>&& keys) {
+  pids_.swap(keys);
+  pids_next_ = 0;
+  fresh_.clear();
+  fresh_next_ = 0;
+  if (prev_.empty()) return;  // the first sweep: everything is new
+  const std::size_t cap = std::max(kMinFresh, pids_.size() / kFreshShareDiv);
+  HistoryCursor cursor;
+  for (std::uint64_t key : pids_) {
+    if (cursor.find(prev_, key)) continue;
+    if (fresh_.size() >= cap) break;
+    fresh_.push_back(key);
+  }
+}
+
+void Sweep::add_fresh(std::uint64_t key, std::uint64_t mqlen) {
+  if (!active_ || key == 0 || mqlen == 0) return;
+  SweptProcess p{};
+  p.key = key;
+  p.message_queue_len = mqlen;
+  early_.offer(p);
+}
+
 void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
                 std::uint64_t group_leader, bool full) {
   if (!active_ || key == 0) return;
   full_ = full_ || full;
   SweptProcess p{key, mqlen, full ? reds : 0, full ? reds : 0, full ? heap_words : 0, 0, 0};
-  const PidEntry* before = match(key);
+  const PidEntry* before = cursor_.find(prev_, key);
   PidEntry e{key, 0, 0};
   bool reds_known = false;
   if (before) {
@@ -182,6 +203,8 @@ std::vector<std::uint64_t> Sweep::rising() const {
   if (!active_) return out;
   for (const auto& p : by_mailbox_.peek())
     if (p.message_queue_len > 0) out.push_back(p.key);
+  for (const auto& p : early_.peek())
+    if (std::find(out.begin(), out.end(), p.key) == out.end()) out.push_back(p.key);
   return out;
 }
 
@@ -246,17 +269,21 @@ std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
   return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
-         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + (pids_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
+         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + (pids_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
 }
 
 bool Sweep::next_chunk(std::size_t n, std::uint64_t thread_cpu_ns) {
-  const std::size_t take = std::min(n, pids_.size() - pids_next_);
-  const auto from = pids_.begin() + static_cast<std::ptrdiff_t>(pids_next_);
-  chunk_.assign(from, from + static_cast<std::ptrdiff_t>(take));
-  pids_next_ += take;
+  // A chunk is all fresh pids or all of the list, never both.
+  chunk_fresh_ = fresh_next_ < fresh_.size();
+  const std::vector<std::uint64_t>& from = chunk_fresh_ ? fresh_ : pids_;
+  std::size_t& next = chunk_fresh_ ? fresh_next_ : pids_next_;
+  const std::size_t take = std::min(n, from.size() - next);
+  const auto first = from.begin() + static_cast<std::ptrdiff_t>(next);
+  chunk_.assign(first, first + static_cast<std::ptrdiff_t>(take));
+  next += take;
   chunk_thread_ = std::this_thread::get_id();
   chunk_cpu_ns_ = thread_cpu_ns;
-  return pids_next_ >= pids_.size();
+  return fresh_next_ >= fresh_.size() && pids_next_ >= pids_.size();
 }
 
 std::optional<std::uint64_t> Sweep::chunk_cpu_ns(std::uint64_t thread_cpu_ns) const {

@@ -105,6 +105,24 @@ inline constexpr std::size_t kLookAhead = 64;
 inline constexpr std::size_t kResyncAfter = 32;
 inline constexpr std::size_t kResyncScan = 16384;
 
+/// A merge-join position in a sweep-ordered history.
+class HistoryCursor {
+ public:
+  /// The entry of `key` in `history`, searched from the cursor: pids come
+  /// in the same order as last time, so it is usually the very next entry.
+  const PidEntry* find(const std::vector<PidEntry>& history, std::uint64_t key);
+
+ private:
+  std::size_t cursor_ = 0;
+  std::size_t misses_ = 0;  // in a row
+  std::size_t resync_after_ = kResyncAfter;
+};
+
+/// Pids the last sweep did not see are read once more, ahead of the list,
+/// up to this share of it (and at least kMinFresh): see load_pids.
+inline constexpr std::size_t kFreshShareDiv = 8;
+inline constexpr std::size_t kMinFresh = 1024;
+
 /// Mailboxes smaller than this never count as "growing".
 inline constexpr std::uint64_t kGrowthMinMailbox = 16;
 /// At most this many applications are counted per sweep.
@@ -150,15 +168,20 @@ class Sweep {
   std::size_t bytes() const;
 
   /// The pid list of the sweep (erlang:processes/0 order), held here so no
-  /// Erlang process holds it: replaced by load_pids (O(1) swap; the caller
-  /// builds it on a dirty scheduler), handed out by next_pids.
-  void load_pids(std::vector<std::uint64_t>&& keys) {
-    pids_.swap(keys);
-    pids_next_ = 0;
-  }
-  /// Makes the next up to `n` keys of the list the chunk (chunk()) and
-  /// notes `thread_cpu_ns`, the calling thread's CPU clock; true when the
-  /// list is exhausted.
+  /// Erlang process holds it: replaced by load_pids (the caller builds it
+  /// on a dirty scheduler), handed out by next_chunk. Pids the last
+  /// complete sweep did not see (new processes; a merge-join against its
+  /// history, O(N) sequential) are handed out first as well, so a process
+  /// spawned after a sweep took its list is read at the start of the next
+  /// sweep, not wherever the process table put it: only its mailbox counts
+  /// there (rising()), the pass in list order does the rest. At most
+  /// max(kMinFresh, N / kFreshShareDiv) of them; none on the first sweep.
+  void load_pids(std::vector<std::uint64_t>&& keys);
+  /// Pids handed out ahead of the list by the sweep under way.
+  std::size_t fresh() const { return fresh_.size(); }
+  /// Makes the next up to `n` keys the chunk (chunk()): the fresh pids
+  /// first, then the list; notes `thread_cpu_ns`, the calling thread's CPU
+  /// clock; true when both are exhausted.
   bool next_chunk(std::size_t n, std::uint64_t thread_cpu_ns);
   /// The pids last handed out, which the caller's process_info/2 results
   /// come back in the order of.
@@ -167,10 +190,13 @@ class Sweep {
   /// (its clock `thread_cpu_ns`); nothing when the thread differs.
   std::optional<std::uint64_t> chunk_cpu_ns(std::uint64_t thread_cpu_ns) const;
   void clear_chunk() { chunk_.clear(); }
-  std::size_t pids_left() const { return pids_.size() - pids_next_; }
+  /// Whether the chunk is of fresh pids (read ahead: add_fresh, not add).
+  bool chunk_is_fresh() const { return chunk_fresh_; }
+  /// A fresh pid's mailbox, read ahead of the list: a candidate for
+  /// rising() only (the pass in list order counts the process).
+  void add_fresh(std::uint64_t key, std::uint64_t mqlen);
 
  private:
-  const PidEntry* match(std::uint64_t key);
 
   std::size_t top_k_;
   bool active_ = false;
@@ -180,15 +206,14 @@ class Sweep {
   bool have_prev_full_ = false;
   std::vector<PidEntry> prev_;  // the last complete sweep, in sweep order
   std::vector<PidEntry> cur_;   // the sweep under way
-  std::size_t cursor_ = 0;      // into prev_
-  std::size_t misses_ = 0;      // in a row
-  std::size_t resync_after_ = kResyncAfter;
+  HistoryCursor cursor_;        // into prev_
   std::uint64_t matched_ = 0;
   std::uint64_t last_matched_ = 0;
   TopK by_mailbox_;
   TopK by_reds_;
   TopK by_heap_;
   TopK by_growth_;
+  TopK early_;  // fresh pids by mailbox, read ahead of the list
   MailboxHistogram histogram_;
   std::uint64_t processes_ = 0;
   std::uint64_t untracked_total_ = 0;
@@ -198,7 +223,10 @@ class Sweep {
   SweepResult last_;
   std::vector<std::uint64_t> pids_;  // 8 B a process; capacity kept between sweeps
   std::size_t pids_next_ = 0;
+  std::vector<std::uint64_t> fresh_;  // not seen by the last sweep: handed out first
+  std::size_t fresh_next_ = 0;
   std::vector<std::uint64_t> chunk_;  // handed out by next_chunk(), not yet read back
+  bool chunk_fresh_ = false;
   std::thread::id chunk_thread_;
   std::uint64_t chunk_cpu_ns_ = 0;
 };

@@ -86,6 +86,42 @@ chunk_charged_by_thread_cpu_test() ->
     [stop(P) || P <- Ps],
     ok = beamscope_nif:stop(Ref).
 
+%% A process the last sweep did not see is read first, ahead of the list:
+%% its filling mailbox is rising before the pass in list order reaches it
+%% (in this node new pids sit at the end of processes()). It is counted
+%% once.
+new_process_read_first_test() ->
+    Ref = nif(5),
+    Ps = [sink() || _ <- lists:seq(1, 3000)],
+    ok = beamscope_nif:sweep_grow(Ref, 10000),
+    ok = beamscope_nif:sweep_begin(Ref, []),
+    _ = beamscope_nif:sweep_load(Ref, processes()),
+    ?assertMatch(#{fresh_processes := 0}, beamscope_nif:sweep_stats(Ref)),   % first sweep: no history
+    _ = beamscope_sweep:run(Ref, 500, fast),
+    New = sink(),
+    [New ! {msg, I} || I <- lists:seq(1, 50)],
+    ok = beamscope_nif:sweep_begin(Ref, []),
+    N = beamscope_nif:sweep_load(Ref, processes()),
+    #{fresh_processes := Fresh} = beamscope_nif:sweep_stats(Ref),
+    ?assert(Fresh >= 1 andalso Fresh < 100),
+    {First, Fresh, false} = beamscope_nif:sweep_next(Ref, 1000),
+    ?assert(lists:member(New, First)),
+    {ok, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- First]),
+    ?assertMatch(#{rising := [New], sweep_progress := 0}, beamscope_nif:sweep_stats(Ref)),
+    Rest = fun Rest() ->
+               {More, _, Last} = beamscope_nif:sweep_next(Ref, 1000),
+               {_, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- More]),
+               Last orelse Rest()
+           end,
+    true = Rest(),
+    [New | _] = beamscope_nif:sweep_end(Ref),
+    #{last_sweep_processes := Swept, history_matched := Matched,
+      top_mailbox_all := [{New, 50} | _]} = beamscope_nif:sweep_stats(Ref),
+    ?assert(abs(Swept - N) =< 5),
+    ?assert(Matched >= N - Fresh - 5),
+    [stop(P) || P <- [New | Ps]],
+    ok = beamscope_nif:stop(Ref).
+
 dead_process_reads_undefined_test() ->
     P = spawn(fun() -> ok end),
     timer:sleep(10),
