@@ -177,6 +177,16 @@ class Sweep {
   /// there (rising()), the pass in list order does the rest. At most
   /// max(kMinFresh, N / kFreshShareDiv) of them; none on the first sweep.
   void load_pids(std::vector<std::uint64_t>&& keys);
+  /// The list, emptied but with its capacity, for the caller to decode the
+  /// next list into and load (no fresh 8 MB allocation and page faults at
+  /// 1M); the sweep under way has no pids left to hand out after this.
+  std::vector<std::uint64_t> take_list() {
+    std::vector<std::uint64_t> out;
+    out.swap(pids_);
+    pids_next_ = 0;
+    out.clear();
+    return out;
+  }
   /// Pids handed out ahead of the list by the sweep under way.
   std::size_t fresh() const { return fresh_.size(); }
   /// Makes the next up to `n` keys the chunk (chunk()): the fresh pids

@@ -138,19 +138,24 @@ ERL_NIF_TERM nif_sweep_grow(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return atoms::ok;
 }
 
-// sweep_load(Ref, Pids) -> Count. Dirty CPU: copies the pid list
+// sweep_load(Ref, Pids) -> {Count, CpuUs}. Dirty CPU: copies the pid list
 // (erlang:processes/0) into the sweep, 8 bytes a process, so no Erlang
 // process has to hold it; O(N) decoding outside the lock, then under it
 // the merge-join that finds the pids the last sweep did not see (about
 // 3 ns a pid, sequential).
-// Non-pids are skipped; an improper or too long list is badarg. Its CPU
-// time goes to thread_cpu_us, like sweep_grow/2's.
+// Non-pids are skipped; an improper or too long list is badarg. CpuUs:
+// its own CPU time, which the caller charges as part of the sweep (its
+// wall time is mostly the trip to a dirty scheduler and back).
 ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   unsigned len = 0;
   if (!s || !enif_get_list_length(env, argv[1], &len) || len > (1u << 28)) return enif_make_badarg(env);
-  AgentState::DirtyCpuMeter meter(*s);
+  const std::uint64_t cpu0 = thread_cpu_ns();
   std::vector<std::uint64_t> keys;
+  {
+    std::lock_guard lock(s->mutex());
+    keys = s->sweep().take_list();
+  }
   keys.reserve(len);
   ERL_NIF_TERM list = argv[1], head;
   while (enif_get_list_cell(env, list, &head, &list)) {
@@ -162,8 +167,7 @@ ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     std::lock_guard lock(s->mutex());
     s->sweep().load_pids(std::move(keys));
   }
-  // keys now holds the previous list: freed here, outside the lock.
-  return enif_make_uint64(env, n);
+  return enif_make_tuple2(env, u(env, n), u(env, (thread_cpu_ns() - cpu0) / 1000));
 }
 
 // sweep_next(Ref, N) -> {Pids, Count, IsLast}: the next N pids of the

@@ -67,10 +67,11 @@ sweep_chunk(_Ref, _Infos) -> ?NOT_LOADED.
 sweep_grow(_Ref, _Expected) -> ?NOT_LOADED.
 
 %% @doc Copies the sweep's pid list (erlang:processes/0, in its order)
-%% into the NIF, 8 bytes a process, replacing the previous one; returns
-%% how many pids it holds. Non-pids are skipped. Dirty CPU: O(N); its CPU
-%% time is counted in stats/1's thread_cpu_us.
--spec sweep_load(reference(), [pid()]) -> non_neg_integer().
+%% into the NIF, 8 bytes a process, replacing the previous one, and finds
+%% the pids the last complete sweep did not see (handed out first by
+%% sweep_next/2); returns how many pids it holds and its own CPU time in
+%% us. Non-pids are skipped. Dirty CPU: O(N).
+-spec sweep_load(reference(), [pid()]) -> {non_neg_integer(), non_neg_integer()}.
 sweep_load(_Ref, _Pids) -> ?NOT_LOADED.
 
 %% @doc The next `N` (1..20,000) pids of the loaded list, in order, how

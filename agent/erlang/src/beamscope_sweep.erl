@@ -48,7 +48,7 @@
                 est_us = 200 :: non_neg_integer(),
                 cost_us = 0 :: non_neg_integer(),        % this sweep so far
                 last_cost_us = 0 :: non_neg_integer(),   % the last complete sweep
-                cost_total_us = 0 :: non_neg_integer(),  % every chunk since new/1
+                cost_total_us = 0 :: non_neg_integer(),  % every start and chunk since new/1
                 swept_total = 0 :: non_neg_integer()}).  % processes read since new/1
 -opaque sweep() :: #sweep{}.
 
@@ -81,8 +81,9 @@ active(#sweep{active = A}) -> A.
 
 %% @doc The driver's own figures: the longest chunk of the last complete
 %% sweep (or of this one, if longer) and what erlang:processes/0 cost.
-%% `sweep_cost_total_us` and `swept_total` add up every chunk since new/1
-%% (both tiers: their ratio is the average cost per process read).
+%% `sweep_cost_total_us` adds up what every sweep start (the pid list) and
+%% chunk since new/1 was charged, `swept_total` the pids read (both tiers,
+%% new pids twice: their ratio is the average cost per process read).
 -spec stats(sweep()) -> #{chunk_us_max := non_neg_integer(), list_us := non_neg_integer(),
                           chunk := pos_integer(), next_chunk_us := non_neg_integer(),
                           sweep_cost_us := non_neg_integer(),
@@ -127,9 +128,10 @@ app_masters() ->
 %% sampler's own share (masters, counting, spawning the loader) by wall
 %% time, erlang:processes/0 by its wall time but at most twice the
 %% cheapest per-process cost seen so far (it yields, so its wall time also
-%% counts whatever else ran on the scheduler meanwhile), and the two dirty
-%% NIFs not at all here: they measure their own CPU time, which the next
-%% tick charges (their wall time is mostly the trip to a dirty scheduler).
+%% counts whatever else ran on the scheduler meanwhile), and the dirty
+%% NIFs by their own CPU time, not the trip to a dirty scheduler and back
+%% (sweep_load/2 returns it; sweep_grow/2's, rare, is charged with the
+%% next tick's thread_cpu_us). It is part of the sweep's cost.
 start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S) ->
     T0 = now_us(),
     Slow = N rem ?APPS_EVERY =:= 0,
@@ -138,12 +140,12 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S)
     %% The history is grown before the sweep (a dirty NIF), never inside a chunk.
     GrowUs = grow(Ref, Count),
     ok = beamscope_nif:sweep_begin(Ref, Masters),
-    {_Loaded, ListUs, SpawnedAt} = load(Ref, Count),
+    {_Loaded, ListUs, LoadUs, SpawnedAt} = load(Ref, Count),
     ListCharged = case Best of
                       undefined -> ListUs;
                       _ -> min(ListUs, round(2 * Best * Count / 1000))
                   end,
-    Charged = max(0, SpawnedAt - T0 - GrowUs) + ListCharged,
+    Charged = max(0, SpawnedAt - T0 - GrowUs) + ListCharged + LoadUs,
     %% A slow-tier read costs about 1.7 fast ones: start its chunks halved
     %% (adapt/3 then sizes them), so none runs long.
     Chunk = case Slow of
@@ -152,7 +154,8 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S)
             end,
     {S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs, chunk = Chunk,
              list_ns_best = best_list_ns(Best, ListUs, Count),
-             cost_us = Charged, chunk_us_max = 0, last_chunk_us_max = C}, Charged}.
+             cost_us = Charged, cost_total_us = S#sweep.cost_total_us + Charged,
+             chunk_us_max = 0, last_chunk_us_max = C}, Charged}.
 
 %% The cheapest erlang:processes/0 seen, per process (lists of at least
 %% 1,000 processes: shorter ones are mostly fixed cost).
@@ -227,22 +230,24 @@ infos(Pids, Items) -> [erlang:process_info(P, Items) || P <- Pids].
 %% as the exit reason: one message. A loader that fails leaves an empty
 %% list (the sweep ends at its first chunk).
 %% Returns the count loaded, the wall time of erlang:processes/0 in the
-%% loader and when the loader was spawned.
+%% loader, sweep_load/2's CPU time and when the loader was spawned.
 load(Ref, Count) ->
     Words = 2 * (Count + Count div 8) + 4096,
     {Pid, Mref} = spawn_opt(fun() ->
                                     T0 = now_us(),
                                     Pids = erlang:processes(),
                                     ListUs = now_us() - T0,
-                                    exit({loaded, beamscope_nif:sweep_load(Ref, Pids), ListUs})
+                                    {N, LoadUs} = beamscope_nif:sweep_load(Ref, Pids),
+                                    exit({loaded, N, ListUs, LoadUs})
                             end,
                             [monitor, {min_heap_size, Words}]),
     SpawnedAt = now_us(),
     receive
-        {'DOWN', Mref, process, Pid, {loaded, N, ListUs}} -> {N, ListUs, SpawnedAt};
+        {'DOWN', Mref, process, Pid, {loaded, N, ListUs, LoadUs}} -> {N, ListUs, LoadUs, SpawnedAt};
         {'DOWN', Mref, process, Pid, Why} ->
             logger:warning("beamscope: sweep pid list not loaded: ~0tP", [Why, 10]),
-            {beamscope_nif:sweep_load(Ref, []), 0, SpawnedAt}
+            {0, _} = beamscope_nif:sweep_load(Ref, []),
+            {0, 0, 0, SpawnedAt}
     end.
 
 now_us() -> erlang:monotonic_time(microsecond).
