@@ -117,9 +117,9 @@ terminate(_Reason, _S) ->
 watch(#state{walker = undefined, watch = W, walk_ended = Ended, stats = Stats} = S) when W =/= undefined ->
     Now = erlang:monotonic_time(microsecond),
     Spaced = Now - Ended >= ?WATCH_COST_FACTOR * maps:get(walk_duration_us, Stats, 0),
-    case beamscope_tree_watch:changed(W, Spaced) of
-        true -> start_walk(S);
-        false -> S
+    case beamscope_tree_watch:check(W, Spaced) of
+        {true, _} -> start_walk(S);
+        {false, W1} -> S#state{watch = W1}
     end;
 watch(S) ->
     S.
@@ -268,6 +268,11 @@ event(#{context := Ctx, child_pid := ChildPid, reason := Reason, time_us := T}, 
 
 %% --- publishing ----------------------------------------------------------
 
+%% What a tree change is: the nodes without their ever-moving figures (a
+%% new count of reductions is not worth an early tick).
+shape(Nodes) ->
+    [maps:without([reductions, memory_bytes, message_queue_len], N) || N <- Nodes].
+
 %% The walked nodes with restart counts, history, headroom and escalation.
 build(#state{nodes = Nodes, restarts = R, escalated = E}) ->
     [annotate(N, R, E) || N <- Nodes].
@@ -297,7 +302,10 @@ publish(#state{stats = Stats} = S, Urgent) ->
     case S#state.published of
         {Nodes, Stats} -> S;
         Previous ->
-            Changed = case Previous of {Nodes, _} -> false; _ -> true end,
+            Changed = case Previous of
+                          {Old, _} -> shape(Old) =/= shape(Nodes);
+                          _ -> true
+                      end,
             beamscope_sampler:publish_tree(Nodes, Stats, Urgent orelse Changed),
             %% Children pages resolve ids against what viewers were shown.
             beamscope_pager:tree(Nodes, maps:get(flags, S#state.opts)),

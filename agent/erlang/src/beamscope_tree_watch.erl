@@ -7,27 +7,39 @@
 %% `process_info(P, reductions)' per supervisor and one small ETS select.
 -module(beamscope_tree_watch).
 
--export([take/1, changed/2]).
+-export([take/1, check/2]).
 -export_type([watch/0]).
 
--opaque watch() :: #{apps := term(), reds := #{pid() => term()}}.
+-define(SETTLE_REDS, 10).
+
+-opaque watch() :: #{apps := term(), reds := #{pid() => term()}, worked := boolean()}.
 
 %% @doc What to compare against later: taken right after a walk.
 -spec take([pid()]) -> watch().
 take(SupPids) ->
-    #{apps => running_apps(), reds => maps:from_list([{P, reductions(P)} || P <- SupPids])}.
+    #{apps => running_apps(), reds => maps:from_list([{P, reductions(P)} || P <- SupPids]),
+      worked => false}.
 
-%% @doc True when an application started or stopped since `take/1', or,
-%% when `Supervisors' is true, a walked supervisor did any work or died.
--spec changed(watch(), boolean()) -> boolean().
-changed(#{apps := Apps, reds := Reds}, Supervisors) ->
-    running_apps() =/= Apps orelse (Supervisors andalso any_changed(maps:iterator(Reds))).
+%% @doc `{true, W}' when an application started or stopped since take/1,
+%% or, when `Supervisors' is true, a walked supervisor did work or died
+%% since then (remembered while `Supervisors' is false: the caller's rate
+%% limit). Supervisors are compared with the previous check, not with
+%% take/1: the agent's own process_info/2 calls cost each one a reduction
+%% or so a second, which must not add up to a change.
+-spec check(watch(), boolean()) -> {boolean(), watch()}.
+check(#{apps := Apps, reds := Reds, worked := Worked0} = W, Supervisors) ->
+    Now = maps:map(fun(P, _) -> reductions(P) end, Reds),
+    Worked = Worked0 orelse lists:any(fun({P, R}) -> worked(maps:get(P, Now), R) end, maps:to_list(Reds)),
+    {running_apps() =/= Apps orelse (Supervisors andalso Worked), W#{reds := Now, worked := Worked}}.
 
-any_changed(It) ->
-    case maps:next(It) of
-        none -> false;
-        {P, R, Next} -> reductions(P) =/= R orelse any_changed(Next)
-    end.
+%% Between two checks (500 ms) a supervisor spends 0-2 reductions on the
+%% agent's own calls (finishing its loop after replying to the walk,
+%% process_info signals); a change costs it 20 or more (OTP 25:
+%% delete_child 20, a dynamic child's start or exit 35, a restart
+%% hundreds).
+worked(dead, _Before) -> true;
+worked(_Now, dead) -> true;
+worked(Now, Before) -> Now - Before > ?SETTLE_REDS.
 
 reductions(P) ->
     case erlang:process_info(P, reductions) of
