@@ -270,6 +270,8 @@ ErlNifFunc nif_funcs[] = {
     {"sweep_chunk", 2, nif_sweep_chunk, 0},
     {"sweep_grow", 2, nif_sweep_grow, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"sweep_load", 2, nif_sweep_load, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"sweep_stage", 2, nif_sweep_stage, 0},
+    {"sweep_load_staged", 1, nif_sweep_load_staged, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"sweep_next", 2, nif_sweep_next, 0},
     {"sweep_end", 1, nif_sweep_end, 0},
     {"sweep_hot", 1, nif_sweep_hot, 0},

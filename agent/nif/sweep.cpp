@@ -80,6 +80,7 @@ void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std:
   by_growth_.reset(top_k_);
   early_.reset(top_k_);
   histogram_ = {};
+  heap_min_ = UINT64_MAX;
   processes_ = 0;
   app_index_.clear();
   apps_.clear();
@@ -136,6 +137,21 @@ void Sweep::load_pids(std::vector<std::uint64_t>&& keys) {
   }
 }
 
+void Sweep::stage(const std::vector<std::uint64_t>& keys) {
+  if (!staging_open_) {
+    staging_ = take_list();
+    staging_open_ = true;
+  }
+  staging_.insert(staging_.end(), keys.begin(), keys.end());
+}
+
+std::size_t Sweep::load_staged() {
+  load_pids(std::move(staging_));
+  staging_ = {};
+  staging_open_ = false;
+  return pids_.size();
+}
+
 void Sweep::add_fresh(std::uint64_t key, std::uint64_t mqlen) {
   if (!active_ || key == 0 || mqlen == 0) return;
   SweptProcess p{};
@@ -185,6 +201,7 @@ void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std:
   if (full) {
     by_reds_.offer(p);
     by_heap_.offer(p);
+    heap_min_ = std::min(heap_min_, heap_words);
   }
   if (p.growth_streak >= 2 && mqlen >= kGrowthMinMailbox) by_growth_.offer(p);
   if (count_apps_ && group_leader != 0) {
@@ -215,24 +232,28 @@ bool Sweep::end(std::int64_t now_us) {
   SweepResult r;
   r.top_mailbox = by_mailbox_.take_sorted();
   r.growing = by_growth_.take_sorted();
-  // Union of the rankings, mailbox first so the order is useful.
+  // Union of the rankings, mailbox first so the order is useful; entries
+  // that rank on nothing stay out (see SweepResult::hot).
   std::unordered_set<std::uint64_t> seen;
-  auto merge = [&](const std::vector<SweptProcess>& ranking) {
+  auto merge = [&](const std::vector<SweptProcess>& ranking, auto ranks) {
     for (const auto& p : ranking)
-      if (seen.insert(p.key).second) r.hot.push_back(p);
+      if (ranks(p) && seen.insert(p.key).second) r.hot.push_back(p);
   };
   if (full_) {
     r.top_reds = by_reds_.take_sorted();
     r.top_heap = by_heap_.take_sorted();
+    r.heap_floor = heap_min_ == UINT64_MAX ? 0 : heap_min_;
   } else {
     // The fast tier read no reductions nor heap: keep the slow tier's.
     r.top_reds = last_.top_reds;
     r.top_heap = last_.top_heap;
+    r.heap_floor = last_.heap_floor;
   }
-  merge(r.top_mailbox);
-  merge(r.growing);
-  merge(r.top_reds);
-  merge(r.top_heap);
+  const std::uint64_t heap_floor = r.heap_floor;
+  merge(r.top_mailbox, [](const SweptProcess& p) { return p.message_queue_len > 0; });
+  merge(r.growing, [](const SweptProcess&) { return true; });
+  merge(r.top_reds, [](const SweptProcess& p) { return p.reductions_delta > 0; });
+  merge(r.top_heap, [heap_floor](const SweptProcess& p) { return p.heap_words > heap_floor; });
 
   r.histogram = histogram_;
   r.processes = processes_;
@@ -269,7 +290,7 @@ std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
   return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
-         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + (pids_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
+         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + (pids_.capacity() + staging_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
 }
 
 bool Sweep::next_chunk(std::size_t n, std::uint64_t thread_cpu_ns) {

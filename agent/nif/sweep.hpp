@@ -63,12 +63,18 @@ struct AppTotals {
 
 /// A complete sweep, kept until the next one ends.
 struct SweepResult {
-  std::vector<SweptProcess> hot;          // union of the rankings, by mailbox desc
+  // Union of the rankings, by mailbox desc, without the entries that rank
+  // on nothing: an empty mailbox, no reductions since the last slow-tier
+  // sweep, a heap as small as the smallest one seen (in a node of idle
+  // processes every ranking is full of those, and the hot set is sampled
+  // richly every tick at the budget's expense).
+  std::vector<SweptProcess> hot;
   std::vector<SweptProcess> top_mailbox;  // ranking by mailbox, desc
   std::vector<SweptProcess> growing;      // growing for >= 2 sweeps, by growth desc
   std::vector<SweptProcess> top_reds;     // last slow-tier sweep's ranking by reductions delta
   std::vector<SweptProcess> top_heap;     // last slow-tier sweep's ranking by heap
   std::vector<AppTotals> apps;            // empty unless the sweep counted applications
+  std::uint64_t heap_floor = 0;           // the smallest heap of the last slow-tier sweep
   MailboxHistogram histogram;
   std::uint64_t processes = 0;
   std::uint64_t duration_us = 0;  // sweep_begin to sweep_end (wall)
@@ -187,6 +193,12 @@ class Sweep {
     out.clear();
     return out;
   }
+  /// Builds the next list in parts (OTP 28+: the loader pages through
+  /// erlang:processes_next/1, so no Erlang heap holds the whole list): the
+  /// first part after a load starts it in the old list's buffer;
+  /// load_staged() then loads it like load_pids. Returns its length.
+  void stage(const std::vector<std::uint64_t>& keys);
+  std::size_t load_staged();
   /// Pids handed out ahead of the list by the sweep under way.
   std::size_t fresh() const { return fresh_.size(); }
   /// Makes the next up to `n` keys the chunk (chunk()): the fresh pids
@@ -225,6 +237,7 @@ class Sweep {
   TopK by_growth_;
   TopK early_;  // fresh pids by mailbox, read ahead of the list
   MailboxHistogram histogram_;
+  std::uint64_t heap_min_ = 0;  // the smallest heap this sweep read (slow tier)
   std::uint64_t processes_ = 0;
   std::uint64_t untracked_total_ = 0;
   std::unordered_map<std::uint64_t, std::size_t> app_index_;  // master key -> apps_ index
@@ -233,6 +246,8 @@ class Sweep {
   SweepResult last_;
   std::vector<std::uint64_t> pids_;  // 8 B a process; capacity kept between sweeps
   std::size_t pids_next_ = 0;
+  std::vector<std::uint64_t> staging_;  // the next list, in parts (stage)
+  bool staging_open_ = false;
   std::vector<std::uint64_t> fresh_;  // not seen by the last sweep: handed out first
   std::size_t fresh_next_ = 0;
   std::vector<std::uint64_t> chunk_;  // handed out by next_chunk(), not yet read back

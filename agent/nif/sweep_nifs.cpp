@@ -170,6 +170,40 @@ ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   return enif_make_tuple2(env, u(env, n), u(env, (thread_cpu_ns() - cpu0) / 1000));
 }
 
+// sweep_stage(Ref, Pids) -> ok: appends up to kMaxChunkItems pids (non-pids
+// skipped) to the list being built in parts; sweep_load_staged/1 loads
+// it. O(length), a few ns a pid: a normal NIF.
+ERL_NIF_TERM nif_sweep_stage(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  unsigned len = 0;
+  if (!s || !enif_get_list_length(env, argv[1], &len) || len > kMaxChunkItems) return enif_make_badarg(env);
+  std::vector<std::uint64_t> keys;
+  keys.reserve(len);
+  ERL_NIF_TERM list = argv[1], head;
+  while (enif_get_list_cell(env, list, &head, &list)) {
+    const std::uint64_t key = pid_key(env, head);
+    if (key != 0) keys.push_back(key);
+  }
+  std::lock_guard lock(s->mutex());
+  s->sweep().stage(keys);
+  return atoms::ok;
+}
+
+// sweep_load_staged(Ref) -> {Count, CpuUs}: the list built by
+// sweep_stage/2 becomes the sweep's list, as sweep_load/2 would make it
+// (the merge-join that finds new pids included). Dirty CPU: O(N).
+ERL_NIF_TERM nif_sweep_load_staged(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  AgentState* s = state_of(env, argv[0]);
+  if (!s) return enif_make_badarg(env);
+  const std::uint64_t cpu0 = thread_cpu_ns();
+  std::size_t n = 0;
+  {
+    std::lock_guard lock(s->mutex());
+    n = s->sweep().load_staged();
+  }
+  return enif_make_tuple2(env, u(env, n), u(env, (thread_cpu_ns() - cpu0) / 1000));
+}
+
 // sweep_next(Ref, N) -> {Pids, Count, IsLast}: the next N pids of the
 // loaded list, in its order; the NIF keeps them as the chunk that the next
 // sweep_chunk/2 pairs with, and notes this thread's CPU clock. O(N),

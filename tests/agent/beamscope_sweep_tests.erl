@@ -75,12 +75,7 @@ chunk_charged_by_thread_cpu_test() ->
     ?assert(Wall >= 50000),
     ?assert(Cpu =:= wall orelse (is_integer(Cpu) andalso Cpu < 25000)),
     %% The rest of the list, then the sweep counts what was read.
-    Rest = fun Rest(Acc) ->
-               {More, K, Last} = beamscope_nif:sweep_next(Ref, 1000),
-               {_, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- More]),
-               case Last of true -> Acc + K; false -> Rest(Acc + K) end
-           end,
-    ?assertEqual(N, Rest(Read)),
+    ?assertEqual(N, Read + length(handed_out(Ref))),
     _ = beamscope_nif:sweep_end(Ref),
     ?assert(abs(maps:get(last_sweep_processes, beamscope_nif:stats(Ref)) - N) =< 5),
     [stop(P) || P <- Ps],
@@ -108,12 +103,7 @@ new_process_read_first_test() ->
     ?assert(lists:member(New, First)),
     {ok, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- First]),
     ?assertMatch(#{rising := [New], sweep_progress := 0}, beamscope_nif:sweep_stats(Ref)),
-    Rest = fun Rest() ->
-               {More, _, Last} = beamscope_nif:sweep_next(Ref, 1000),
-               {_, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- More]),
-               Last orelse Rest()
-           end,
-    true = Rest(),
+    _ = handed_out(Ref),
     [New | _] = beamscope_nif:sweep_end(Ref),
     #{last_sweep_processes := Swept, history_matched := Matched,
       top_mailbox_all := [{New, 50} | _]} = beamscope_nif:sweep_stats(Ref),
@@ -121,6 +111,43 @@ new_process_read_first_test() ->
     ?assert(Matched >= N - Fresh - 5),
     [stop(P) || P <- [New | Ps]],
     ok = beamscope_nif:stop(Ref).
+
+%% The OTP 28+ loader pages through an iterator (erlang:processes_next/1's
+%% contract), handing the NIF 10,000 pids at a time; driven here by a list,
+%% as this release has no iterator. The NIF ends up with the same list, in
+%% order, and new pids still come first.
+load_iter_test() ->
+    Ref = nif(5),
+    Ps = [sink() || _ <- lists:seq(1, 25000)],
+    Next = fun([P | T]) -> {P, T}; ([]) -> none end,
+    All = processes(),
+    ok = beamscope_nif:sweep_grow(Ref, length(All) + 1000),
+    ok = beamscope_nif:sweep_begin(Ref, []),
+    {N, ListUs, _LoadUs} = beamscope_sweep:load_iter(Ref, Next, All),
+    ?assertEqual(length(All), N),
+    ?assert(ListUs > 0),
+    ?assertEqual(All, handed_out(Ref)),
+    _ = beamscope_nif:sweep_end(Ref),
+    New = sink(),
+    All2 = processes(),
+    ok = beamscope_nif:sweep_begin(Ref, []),
+    {N2, _, _} = beamscope_sweep:load_iter(Ref, Next, All2),
+    ?assertEqual(length(All2), N2),
+    #{fresh_processes := Fresh} = beamscope_nif:sweep_stats(Ref),
+    Out = handed_out(Ref),
+    ?assert(lists:member(New, lists:sublist(Out, Fresh))),
+    ?assertEqual(All2, lists:nthtail(Fresh, Out)),
+    [stop(P) || P <- [New | Ps]],
+    ok = beamscope_nif:stop(Ref).
+
+%% Every pid sweep_next/2 hands out until the last, in order.
+handed_out(Ref) ->
+    {Pids, _, Last} = beamscope_nif:sweep_next(Ref, 1000),
+    {_, _} = beamscope_nif:sweep_chunk(Ref, [process_info(P, message_queue_len) || P <- Pids]),
+    case Last of
+        true -> Pids;
+        false -> Pids ++ handed_out(Ref)
+    end.
 
 dead_process_reads_undefined_test() ->
     P = spawn(fun() -> ok end),

@@ -7,7 +7,7 @@
 -module(beamscope_nif).
 
 -export([start/1, stop/1, sweep_begin/2, sweep_chunk/2, sweep_grow/2, sweep_end/1,
-         sweep_load/2, sweep_next/2,
+         sweep_load/2, sweep_stage/2, sweep_load_staged/1, sweep_next/2,
          sweep_hot/1, sweep_stats/1,
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1,
          reply_page/3, pager_ready/1]).
@@ -73,6 +73,18 @@ sweep_grow(_Ref, _Expected) -> ?NOT_LOADED.
 %% us. Non-pids are skipped. Dirty CPU: O(N).
 -spec sweep_load(reference(), [pid()]) -> {non_neg_integer(), non_neg_integer()}.
 sweep_load(_Ref, _Pids) -> ?NOT_LOADED.
+
+%% @doc Appends up to 20,000 pids (non-pids skipped) to a list built in
+%% parts (OTP 28+: paged through erlang:processes_next/1, so no Erlang
+%% heap holds the whole list); the first part after a load starts a new
+%% one. O(length), a few ns a pid.
+-spec sweep_stage(reference(), [pid()]) -> ok.
+sweep_stage(_Ref, _Pids) -> ?NOT_LOADED.
+
+%% @doc Loads the list built by sweep_stage/2 as sweep_load/2 loads its
+%% argument; same result. Dirty CPU: O(N).
+-spec sweep_load_staged(reference()) -> {non_neg_integer(), non_neg_integer()}.
+sweep_load_staged(_Ref) -> ?NOT_LOADED.
 
 %% @doc The next `N` (1..20,000) pids of the loaded list, in order, how
 %% many, and whether the list is now exhausted; sweep_chunk/2 takes their

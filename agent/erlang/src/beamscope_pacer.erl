@@ -1,12 +1,13 @@
 %% @doc The agent's CPU budget as a token bucket. Credit (microseconds of
 %% scheduler time) accrues at `budget x schedulers_online` per microsecond
 %% of wall time, capped at one second's worth; every piece of agent work
-%% (a sweep chunk with its erlang:processes/0, a tick, a tree walk, tree
-%% and events publishing) is charged with its measured wall time, which
-%% over-counts CPU when the sampler is preempted, and the NIF's own
-%% threads (stream I/O, /metrics) with their CPU time. Not charged: the
-%% idle spin of a scheduler after the agent's work, kept small by waking
-%% rarely (beamscope_sampler).
+%% is charged: a sweep chunk by its scheduler thread's CPU time (wall time
+%% when it moved between threads), the sweep's pid list by its wall time
+%% capped at twice its cheapest per-process cost, dirty NIFs and the NIF's
+%% own threads (stream I/O, /metrics) by their CPU time, a tick, a tree
+%% walk and events publishing by their wall time (which over-counts when
+%% the sampler is preempted). Not charged: the idle spin of a scheduler
+%% after the agent's work, kept small by waking rarely (beamscope_sampler).
 %% The sweep runs only on positive credit, so the sweep period follows
 %% from N and the budget. Pure data: no process, no side effects.
 -module(beamscope_pacer).

@@ -1,23 +1,23 @@
 %% @doc The mailbox sweep, done incrementally: each sweep takes the pid
-%% list once (erlang:processes/0, a yielding BIF) in a short-lived loader
-%% process whose heap is sized so it is never garbage collected; the
-%% loader hands the list to the NIF (sweep_load/2, dirty CPU, 8 bytes a
-%% process) and exits, so no Erlang process holds the list for longer
-%% than that; chunks of pids come from the NIF (sweep_next/2) with no
-%% message round trip, and only the process_info/2 results go back (the
-%% NIF pairs them with its copy of the chunk). Two tiers: most sweeps
-%% read only `process_info(P, message_queue_len)` (the floor's own call);
-%% every APPS_EVERY-th sweep reads `[message_queue_len, reductions,
-%% heap_size, group_leader]` (reduction and heap rankings, application
-%% totals). The caller
-%% (beamscope_sampler) paces the chunks with beamscope_pacer; the NIF keeps
-%% the histogram, the rates, the application totals and the rankings, and
-%% swaps them in at sweep end. OTP 28's erlang:processes_iterator/0 is not
-%% used yet: this module targets OTP 25, which has no iterator.
+%% list once, in a short-lived loader process (OTP 28+: paging through
+%% erlang:processes_iterator/0; before: erlang:processes/0, a yielding
+%% BIF, with a heap sized so it is never garbage collected); the loader
+%% hands the list to the NIF (8 bytes a process) and exits, so no Erlang
+%% process holds the list for longer than that. Pids the last sweep did
+%% not see are handed out first. Chunks of pids come from the NIF
+%% (sweep_next/2) with no message round trip, and only the process_info/2
+%% results go back (the NIF pairs them with its copy of the chunk). Two
+%% tiers: most sweeps read only `process_info(P, message_queue_len)` (the
+%% floor's own call); every APPS_EVERY-th sweep reads
+%% `[message_queue_len, reductions, heap_size, group_leader]` (reduction
+%% and heap rankings, application totals). The caller (beamscope_sampler)
+%% paces the chunks with beamscope_pacer; the NIF keeps the histogram,
+%% the rates, the application totals and the rankings, and swaps them in
+%% at sweep end.
 -module(beamscope_sweep).
 
 -export([new/1, step/2, finish/1, full/1, active/1, stats/1]).
--export([run/1, run/2, run/3, read/1, app_masters/0]).
+-export([run/1, run/2, run/3, read/1, app_masters/0, load_iter/3]).
 -export_type([sweep/0]).
 
 -define(CHUNK0, 256).
@@ -35,6 +35,8 @@
 -define(ITEMS, [message_queue_len, reductions, heap_size]).
 -define(FAST_ITEM, message_queue_len).
 -define(APP_ITEMS, [message_queue_len, reductions, heap_size, group_leader]).
+%% Pids handed to the NIF at a time when paging through the process table.
+-define(STAGE, 10000).
 
 -record(sweep, {ref :: reference(),
                 slow = true :: boolean(),                  % this sweep's tier
@@ -208,46 +210,92 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
          end,
     S2 = S1#sweep{cost_total_us = S1#sweep.cost_total_us + Us,
                   swept_total = S1#sweep.swept_total + Read},
-    step_chunks(adapt(S2, max(Read, 1), Us), MaxUs, Spent + Us).
+    step_chunks(adapt(S2, max(Read, 1), Us, Last), MaxUs, Spent + Us).
 
 %% The chunk size follows the measured cost so a chunk stays near
-%% CHUNK_TARGET_US whatever the per-process cost is on this machine.
-adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Chunk, Us) ->
-    S = S0#sweep{cost_us = C + Us},
-    PerProcess = max(Us, 1) / Chunk,
-    Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
-    S#sweep{chunk = Next, chunk_us_max = max(M, Us), est_us = round(Next * PerProcess)}.
+%% CHUNK_TARGET_US whatever the per-process cost is on this machine. The
+%% last chunk of a sweep (a remainder, plus sweep_end/1's ranking) says
+%% little of the next one's cost: it leaves the size as it is.
+adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Read, Us, Last) ->
+    S = S0#sweep{cost_us = C + Us, chunk_us_max = max(M, Us)},
+    case Last of
+        true -> S;
+        false ->
+            PerProcess = max(Us, 1) / Read,
+            Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
+            S#sweep{chunk = Next, est_us = round(Next * PerProcess)}
+    end.
 
 %% What process_info/2 says of each pid, in order (sweep_chunk/2 pairs
 %% them with the chunk's pids); undefined for a process that died since
 %% the list was taken (the NIF skips it).
 infos(Pids, Items) -> [erlang:process_info(P, Items) || P <- Pids].
 
-%% The loader: takes erlang:processes/0 with a heap big enough for the
-%% list (2 words a process and a margin), so it is never garbage collected
-%% (a GC would copy the 1M-element list without yielding); hands it to the
-%% NIF and exits, its heap going back in one piece. The result comes back
-%% as the exit reason: one message. A loader that fails leaves an empty
-%% list (the sweep ends at its first chunk).
-%% Returns the count loaded, the wall time of erlang:processes/0 in the
-%% loader, sweep_load/2's CPU time and when the loader was spawned.
+%% The loader, a short-lived process: hands the NIF the pid list and exits,
+%% its heap going back in one piece; the result comes back as the exit
+%% reason (one message). Where the release has erlang:processes_iterator/0
+%% (OTP 28+) it pages through the process table STAGE pids at a time
+%% (load_iter/3), so no Erlang heap ever holds the whole list. Otherwise it
+%% takes erlang:processes/0 with a heap big enough for the list (2 words a
+%% process and a margin), so it is never garbage collected (a GC would
+%% copy the 1M-element list without yielding). A loader that fails leaves
+%% an empty list (the sweep ends at its first chunk).
+%% Returns the count loaded, the wall time of listing the processes in
+%% the loader, the NIF's own CPU time and when the loader was spawned.
 load(Ref, Count) ->
-    Words = 2 * (Count + Count div 8) + 4096,
-    {Pid, Mref} = spawn_opt(fun() ->
-                                    T0 = now_us(),
-                                    Pids = erlang:processes(),
-                                    ListUs = now_us() - T0,
-                                    {N, LoadUs} = beamscope_nif:sweep_load(Ref, Pids),
-                                    exit({loaded, N, ListUs, LoadUs})
-                            end,
-                            [monitor, {min_heap_size, Words}]),
+    {Load, Words} =
+        case erlang:function_exported(erlang, processes_iterator, 0) of
+            true ->
+                {fun() -> load_iter(Ref, fun erlang:processes_next/1, erlang:processes_iterator()) end,
+                 4 * ?STAGE + 4096};
+            false ->
+                {fun() -> load_list(Ref) end, 2 * (Count + Count div 8) + 4096}
+        end,
+    {Pid, Mref} = spawn_opt(fun() -> exit({loaded, Load()}) end, [monitor, {min_heap_size, Words}]),
     SpawnedAt = now_us(),
     receive
-        {'DOWN', Mref, process, Pid, {loaded, N, ListUs, LoadUs}} -> {N, ListUs, LoadUs, SpawnedAt};
+        {'DOWN', Mref, process, Pid, {loaded, {N, ListUs, LoadUs}}} -> {N, ListUs, LoadUs, SpawnedAt};
         {'DOWN', Mref, process, Pid, Why} ->
             logger:warning("beamscope: sweep pid list not loaded: ~0tP", [Why, 10]),
             {0, _} = beamscope_nif:sweep_load(Ref, []),
             {0, 0, 0, SpawnedAt}
+    end.
+
+load_list(Ref) ->
+    T0 = now_us(),
+    Pids = erlang:processes(),
+    ListUs = now_us() - T0,
+    {N, LoadUs} = beamscope_nif:sweep_load(Ref, Pids),
+    {N, ListUs, LoadUs}.
+
+%% @doc Loads the pids that `Next` (erlang:processes_next/1's contract:
+%% `{Pid, Iter} | none`) yields from `Iter` into the NIF, STAGE at a time;
+%% returns the count, the wall time of the paging and the NIF's own CPU
+%% time for the load. The loader's way on OTP 28+; tests drive it with a
+%% list on older releases.
+-spec load_iter(reference(), fun((term()) -> {pid(), term()} | none), term()) ->
+          {non_neg_integer(), non_neg_integer(), non_neg_integer()}.
+load_iter(Ref, Next, Iter) ->
+    T0 = now_us(),
+    ok = stage(Ref, Next, Iter),
+    ListUs = now_us() - T0,
+    {N, LoadUs} = beamscope_nif:sweep_load_staged(Ref),
+    {N, ListUs, LoadUs}.
+
+stage(Ref, Next, Iter) ->
+    {Pids, Rest} = take(Next, Iter, ?STAGE, []),
+    ok = beamscope_nif:sweep_stage(Ref, Pids),
+    case Rest of
+        none -> ok;
+        _ -> stage(Ref, Next, Rest)
+    end.
+
+take(_Next, Iter, 0, Acc) ->
+    {lists:reverse(Acc), Iter};
+take(Next, Iter, N, Acc) ->
+    case Next(Iter) of
+        none -> {lists:reverse(Acc), none};
+        {P, Iter1} -> take(Next, Iter1, N - 1, [P | Acc])
     end.
 
 now_us() -> erlang:monotonic_time(microsecond).
