@@ -26,7 +26,7 @@ namespace beamscope::agent::atoms {
   X(reductions) X(memory_bytes) X(memory_guarded) X(heap_size_words) X(total_heap_size_words)         \
   X(stack_size_words) X(minor_gcs) X(fullsweep_after) X(application)                                   \
   /* SweepStats and stats/1 */                                                                         \
-  X(tick_cost_us) X(period_ms) X(sweeps_total) X(last_sweep_processes) X(last_sweep_us)                \
+  X(tick_cost_us) X(sweeps_total) X(last_sweep_processes) X(last_sweep_us)                \
   X(hot_count) X(top_mailbox) X(histogram_count) X(histogram_sum) X(frames_published)                   \
   X(frames_sent) X(frames_dropped) X(frames_rejected) X(viewers) X(keyframes_sent) X(deltas_sent)       \
   X(publish_dropped) X(seq) X(running) X(snapshot_process_count) X(snapshot_processes)             \

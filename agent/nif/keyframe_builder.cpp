@@ -152,8 +152,9 @@ void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const Sweep& live, v1::K
   auto* s = kf.mutable_sweep();
   s->set_processes_swept(sweep.processes);
   s->set_duration_us(sweep.duration_us);
-  // The measured period between sweeps when there is one, else the sampler's estimate.
-  s->set_period_ms(sweep.period_us != 0 ? sweep.period_us / 1000 : u64(env, stats_map, atoms::period_ms));
+  // The measured period between the last two sweeps' beginnings (the time
+  // to see every mailbox), else the first sweep's duration.
+  s->set_period_ms((sweep.sweep_period_us != 0 ? sweep.sweep_period_us : sweep.duration_us) / 1000);
   s->set_sweeps_total(sweep.sweeps_total);
   s->set_tick_cost_us(u64(env, stats_map, atoms::tick_cost_us));
   ERL_NIF_TERM v;

@@ -25,9 +25,9 @@ void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, s
                   v1::Keyframe& kf);
 
 /// Histogram, sweep stats and application totals from the last complete
-/// sweep, progress and table size from the one under way; tick_cost_us,
-/// period_ms, budget_ratio, cost_ratio, chunk_us_max and guarded_total
-/// from the sampler's map.
+/// sweep (its period: between the last two sweeps' beginnings), progress
+/// and table size from the one under way; tick_cost_us, budget_ratio,
+/// cost_ratio, chunk_us_max and guarded_total from the sampler's map.
 void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const Sweep& sweep, v1::Keyframe& kf);
 
 }  // namespace beamscope::agent

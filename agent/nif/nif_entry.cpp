@@ -153,7 +153,8 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       atoms::frames_sent, atoms::frames_dropped, atoms::frames_rejected, atoms::viewers,
       atoms::keyframes_sent, atoms::deltas_sent, atoms::publish_dropped, atoms::seq,
       atoms::memory_bytes, atoms::running, atoms::snapshot_process_count, atoms::snapshot_processes,
-      sweep_atoms::keyframe_bytes_total, sweep_atoms::delta_bytes_total, atoms::thread_cpu_us};
+      sweep_atoms::keyframe_bytes_total, sweep_atoms::delta_bytes_total, atoms::thread_cpu_us,
+      sweep_atoms::sweep_period_us};
   ERL_NIF_TERM values[] = {
       u(env, last.sweeps_total), u(env, last.processes), u(env, last.duration_us), u(env, last.hot.size()),
       enif_make_list_from_array(env, top.data(), static_cast<unsigned>(top.size())),
@@ -162,7 +163,7 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       u(env, c.keyframes_sent), u(env, c.deltas_sent), u(env, c.publish_dropped), u(env, c.seq),
       u(env, c.memory_bytes), c.running ? atoms::true_ : atoms::false_,
       u(env, kf ? kf->gauges().process_count() : 0), u(env, kf ? kf->processes_size() : 0),
-      u(env, c.keyframe_bytes), u(env, c.delta_bytes), u(env, c.thread_cpu_us)};
+      u(env, c.keyframe_bytes), u(env, c.delta_bytes), u(env, c.thread_cpu_us), u(env, last.sweep_period_us)};
   static_assert(std::size(keys) == std::size(values));
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);

@@ -265,6 +265,9 @@ bool Sweep::end(std::int64_t now_us) {
   apps_.clear();
   r.duration_us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_us - begin_us_));
   r.sweeps_total = last_.sweeps_total + 1;
+  r.sweep_period_us =
+      prev_begin_us_ < 0 ? 0 : static_cast<std::uint64_t>(std::max<std::int64_t>(0, begin_us_ - prev_begin_us_));
+  prev_begin_us_ = begin_us_;
   if (full_) {
     r.period_us =
         have_prev_full_ ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, begin_us_ - prev_full_begin_us_)) : 0;

@@ -78,7 +78,8 @@ struct SweepResult {
   MailboxHistogram histogram;
   std::uint64_t processes = 0;
   std::uint64_t duration_us = 0;  // sweep_begin to sweep_end (wall)
-  std::uint64_t period_us = 0;    // between the last two slow-tier sweeps' beginnings; 0 at first
+  std::uint64_t period_us = 0;    // between the last two slow-tier sweeps' beginnings (rates); 0 at first
+  std::uint64_t sweep_period_us = 0;  // between the last two sweeps' beginnings (any tier); 0 at first
   std::uint64_t sweeps_total = 0;
   /// Reductions per second of `p` over the last period, 0 when unknown.
   std::uint64_t rate_per_s(const SweptProcess& p) const;
@@ -225,6 +226,7 @@ class Sweep {
   bool full_ = false;  // the sweep under way read reductions and heap
   std::int64_t begin_us_ = 0;
   std::int64_t prev_full_begin_us_ = 0;
+  std::int64_t prev_begin_us_ = -1;  // the last complete sweep's; -1: none yet
   bool have_prev_full_ = false;
   std::vector<PidEntry> prev_;  // the last complete sweep, in sweep order
   std::vector<PidEntry> cur_;   // the sweep under way

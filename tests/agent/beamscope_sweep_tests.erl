@@ -149,6 +149,25 @@ handed_out(Ref) ->
         false -> Pids ++ handed_out(Ref)
     end.
 
+%% The sweep period is the time between two sweeps' beginnings, whatever
+%% their tier (not the slow tier's own period, four sweeps long).
+sweep_period_test() ->
+    Ref = nif(5),
+    _ = beamscope_sweep:run(Ref, 500, slow),
+    ?assertMatch(#{sweep_period_us := 0}, beamscope_nif:stats(Ref)),
+    T0 = erlang:monotonic_time(microsecond),
+    timer:sleep(200),
+    _ = beamscope_sweep:run(Ref, 500, fast),
+    T1 = erlang:monotonic_time(microsecond),
+    timer:sleep(100),
+    _ = beamscope_sweep:run(Ref, 500, fast),
+    #{sweep_period_us := Period} = beamscope_nif:stats(Ref),
+    %% The first fast sweep began between T0 + 200 ms and T1, the second
+    %% after T1 + 100 ms and before now.
+    ?assert(Period >= 100000),
+    ?assert(Period =< erlang:monotonic_time(microsecond) - T0 - 200000),
+    ok = beamscope_nif:stop(Ref).
+
 dead_process_reads_undefined_test() ->
     P = spawn(fun() -> ok end),
     timer:sleep(10),

@@ -230,8 +230,7 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     Figures = sweep_figures(S#state{hot = Hot}),
     P0 = erlang:monotonic_time(microsecond),
     case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
-                               Figures#{tick_cost_us => S#state.last_cost_us,
-                                        period_ms => tick_ms(S)}) of
+                               Figures#{tick_cost_us => S#state.last_cost_us}) of
         ok -> ok;
         %% One lost frame is not worth a restart (and rebinding ports).
         {error, Why} -> logger:warning("beamscope: publish failed: ~ts", [Why])
