@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the issue-7 benchmarks: bench/run.sh BUILD_DIR [--quick]
 #   sweep (1, 2, 4, 6), host_impact (3), agent_cpu (5).
-# Full: 100k and 1M processes (about 12 min). --quick: 20k processes (< 60 s).
+# Full: 100k and 1M processes (about 17 min). --quick: 20k processes (< 60 s).
 set -eu
 BUILD=${1:?usage: bench/run.sh BUILD_DIR [--quick]}
 NS="[100000, 1000000]"; HOST="[1000000, 10000]"; CPU="[1000000, 20000, 60000]"

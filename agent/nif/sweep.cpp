@@ -125,6 +125,8 @@ const PidEntry* HistoryCursor::find(const std::vector<PidEntry>& history, std::u
 void Sweep::load_pids(std::vector<std::uint64_t>&& keys) {
   pids_.swap(keys);
   pids_next_ = 0;
+  staging_.clear();  // a list staged in part and abandoned (its loader failed)
+  staging_open_ = false;
   fresh_.clear();
   fresh_next_ = 0;
   if (prev_.empty()) return;  // the first sweep: everything is new
@@ -293,7 +295,8 @@ std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
   return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
-         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) + (pids_.capacity() + staging_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
+         (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) +
+         (pids_.capacity() + staging_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
 }
 
 bool Sweep::next_chunk(std::size_t n, std::uint64_t thread_cpu_ns) {

@@ -217,7 +217,9 @@ ERL_NIF_TERM nif_sweep_next(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   const bool last = sweep.next_chunk(n, thread_cpu_ns());
   const std::vector<std::uint64_t>& keys = sweep.chunk();
   ERL_NIF_TERM list = enif_make_list(env, 0);
-  for (auto it = keys.rbegin(); it != keys.rend(); ++it) list = enif_make_list_cell(env, make_local_pid(env, *it), list);
+  // Consed from the back, so the list comes out in the chunk's order.
+  for (auto it = keys.rbegin(); it != keys.rend(); ++it)
+    list = enif_make_list_cell(env, make_local_pid(env, *it), list);
   return enif_make_tuple3(env, list, u(env, keys.size()), last ? atoms::true_ : atoms::false_);
 }
 

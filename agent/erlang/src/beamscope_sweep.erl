@@ -148,8 +148,8 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S)
                       _ -> min(ListUs, round(2 * Best * Count / 1000))
                   end,
     Charged = max(0, SpawnedAt - T0 - GrowUs) + ListCharged + LoadUs,
-    %% A slow-tier read costs about 1.7 fast ones: start its chunks halved
-    %% (adapt/3 then sizes them), so none runs long.
+    %% A slow-tier read costs about 1.6 fast ones: start its chunks halved
+    %% (adapt/4 then sizes them), so none runs long.
     Chunk = case Slow of
                 true -> max(?CHUNK_MIN, S#sweep.chunk div 2);
                 false -> S#sweep.chunk
