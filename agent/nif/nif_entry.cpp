@@ -122,7 +122,9 @@ ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     read_node_info(env, argv[1], *kf.mutable_info());
     read_gauges(env, argv[2], *kf.mutable_gauges());
     const SweepResult& sweep = s->sweep().last();
-    read_samples(env, argv[3], sweep, 3 * s->config().top_k, kf);
+    // The hot set: four rankings of top_k, up to 64 alarmed processes, up
+    // to top_k named processes and supervisors (beamscope_sampler).
+    read_samples(env, argv[3], sweep, 5 * s->config().top_k + 64, kf);
     fill_sweep(env, argv[4], s->sweep(), kf);
     s->publish(std::move(kf));
   } catch (const std::exception& e) {

@@ -52,3 +52,32 @@ check_metrics(Port, N) ->
     ?assert(abs(Count - N) =< N div 100),
     ?assert(lists:any(fun(L) -> lists:prefix("beamscope_mailbox_length_bucket", L)
                                     orelse lists:prefix("beamscope_process_mailbox", L) end, Lines)).
+
+%% The hot set holds the node's named processes and supervisors whatever
+%% their ranks (an idle registered process with an empty mailbox ranks on
+%% nothing), at most top_k of them a tick.
+services_sampled_test_() ->
+    {timeout, 60, fun services_sampled/0}.
+
+services_sampled() ->
+    {ok, _} = ?U:start_agent([{metrics_listen, disabled}, {tick_ms, 60000}, {top_k, 50}]),
+    ok = beamscope_sampler:tick_now(),
+    Registered = [P || N <- erlang:registered(), P <- [whereis(N)], is_pid(P)],
+    ?assert(length(Registered) < 50),
+    Published = published(),
+    ?assertEqual([], Registered -- Published),
+    ?assert(lists:member(whereis(beamscope_sup), Published)),
+    %% A hundred more names: still at most top_k of the services a tick.
+    Many = [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, 100)],
+    [true = register(list_to_atom("beamscope_test_service_" ++ integer_to_list(I)), P)
+     || {I, P} <- lists:zip(lists:seq(1, 100), Many)],
+    ok = beamscope_sampler:tick_now(),
+    Sampled = [P || P <- published(), lists:member(P, Many)],
+    ?assert(length(Sampled) >= 1),
+    ?assert(length(Sampled) =< 50),
+    [P ! stop || P <- Many],
+    ok = ?U:stop_agent().
+
+%% The pids of the latest keyframe's process samples.
+published() ->
+    [list_to_pid(binary_to_list(B)) || B <- maps:get(processes, ?U:snapshot())].

@@ -30,7 +30,8 @@
                 slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer(),
                 thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', charged so far
-                alarmed = #{} :: #{pid() => true}}).         % long_message_queue, until it clears
+                alarmed = #{} :: #{pid() => true},           % long_message_queue, until it clears
+                sups = [] :: [pid()]}).                       % the last published tree's supervisors
 
 %% @doc Starts the sampler; fails with `{start_failed, Binary}` when the NIF
 %% cannot bind its endpoints.
@@ -130,7 +131,8 @@ handle_call(_Other, _From, S) ->
 %% publish_tree (a dirty NIF) measures its own CPU time, charged with the
 %% next tick's thread_cpu_us; publish_events is a small normal NIF.
 handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
-    {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S)};
+    Sups = [P || #{kind := supervisor, pid := P} <- Nodes, is_pid(P)],
+    {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S#state{sups = Sups})};
 handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     {noreply, charged(T0, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S))};
@@ -215,18 +217,35 @@ sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget
                                  charged_total_us => beamscope_pacer:charged_total(P),
                                  guarded_total => beamscope_hot:guarded_total(H)}.
 
+%% The supervisors and named processes that are not in the hot set yet,
+%% at most `Max': they are in it whatever their ranks (the services a
+%% node is built of). Cost: erlang:registered/0 and a whereis/1 a name.
+services(Ranked, Sups, Max) ->
+    In = maps:from_keys(Ranked, true),
+    Named = [P || Name <- erlang:registered(), P <- [whereis(Name)], is_pid(P)],
+    take_new(Sups ++ Named, In, Max, []).
+
+take_new(_Pids, _In, 0, Acc) -> lists:reverse(Acc);
+take_new([], _In, _Max, Acc) -> lists:reverse(Acc);
+take_new([P | Ps], In, Max, Acc) ->
+    case is_map_key(P, In) of
+        true -> take_new(Ps, In, Max, Acc);
+        false -> take_new(Ps, In#{P => true}, Max - 1, [P | Acc])
+    end.
+
 %% One tick: gauges, hot set, publish; its cost is charged to the budget,
 %% and so is the CPU time the NIF's threads (stream I/O, /metrics) used
 %% since the last tick. The cost of the previous tick is reported with
 %% this one (this one is not finished yet).
-tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm},
-            wall = Wall0, hot = Hot0, alarmed = Alarmed0} = S) ->
+tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK},
+            wall = Wall0, hot = Hot0, alarmed = Alarmed0, sups = Sups} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     {Gauges, Wall} = beamscope_gauges:sample(Wall0),
     Alarmed = maps:filter(fun(P, _) -> is_process_alive(P) end, Alarmed0),
     HotPids = beamscope_nif:sweep_hot(Ref),
     Extra = [P || P <- maps:keys(Alarmed), not lists:member(P, HotPids)],
-    {Samples, Hot} = beamscope_hot:sample(HotPids ++ Extra, Guard, Alarm, Hot0),
+    Ranked = HotPids ++ Extra,
+    {Samples, Hot} = beamscope_hot:sample(Ranked ++ services(Ranked, Sups, TopK), Guard, Alarm, Hot0),
     Figures = sweep_figures(S#state{hot = Hot}),
     P0 = erlang:monotonic_time(microsecond),
     case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
