@@ -187,9 +187,14 @@ known_order(_) -> unknown.
 
 start(Target, Req, Sup, #state{ref = Ref, inflight = In, timeout = T, guard = G, known = Known} = S) ->
     Opts = #{timeout => T, guard => G, known => Known},
-    {Pid, MRef} = spawn_monitor(fun() -> build_and_answer(Target, Req, Sup, Opts, Ref) end),
-    Timer = erlang:send_after(T + ?PAGE_SLACK_MS, self(), {deadline, MRef}),
-    S#state{inflight = In#{MRef => {Pid, Target, Req, Timer, now_us()}}}.
+    try spawn_monitor(fun() -> build_and_answer(Target, Req, Sup, Opts, Ref) end) of
+        {Pid, MRef} ->
+            Timer = erlang:send_after(T + ?PAGE_SLACK_MS, self(), {deadline, MRef}),
+            S#state{inflight = In#{MRef => {Pid, Target, Req, Timer, now_us()}}}
+    catch error:system_limit ->
+            answer(Target, beamscope_page:error_page(Req, <<"busy: the node is at its process limit">>), S),
+            S
+    end.
 
 build_and_answer(Target, Req, Sup, Opts, Ref) ->
     T0 = now_us(),

@@ -239,7 +239,8 @@ infos(Pids, Items) -> [erlang:process_info(P, Items) || P <- Pids].
 %% takes erlang:processes/0 with a heap big enough for the list (2 words a
 %% process and a margin), so it is never garbage collected (a GC would
 %% copy the 1M-element list without yielding). A loader that fails leaves
-%% an empty list (the sweep ends at its first chunk).
+%% an empty list (the sweep ends at its first chunk); at the node's process
+%% limit, where none can be spawned, the caller takes the list itself.
 %% Returns the count loaded, the wall time of listing the processes in
 %% the loader, the NIF's own CPU time and when the loader was spawned.
 load(Ref, Count) ->
@@ -251,14 +252,24 @@ load(Ref, Count) ->
             false ->
                 {fun() -> load_list(Ref) end, 2 * (Count + Count div 8) + 4096}
         end,
-    {Pid, Mref} = spawn_opt(fun() -> exit({loaded, Load()}) end, [monitor, {min_heap_size, Words}]),
-    SpawnedAt = now_us(),
-    receive
-        {'DOWN', Mref, process, Pid, {loaded, {N, ListUs, LoadUs}}} -> {N, ListUs, LoadUs, SpawnedAt};
-        {'DOWN', Mref, process, Pid, Why} ->
-            logger:warning("beamscope: sweep pid list not loaded: ~0tP", [Why, 10]),
-            {0, _} = beamscope_nif:sweep_load(Ref, []),
-            {0, 0, 0, SpawnedAt}
+    try spawn_opt(fun() -> exit({loaded, Load()}) end, [monitor, {min_heap_size, Words}]) of
+        {Pid, Mref} ->
+            SpawnedAt = now_us(),
+            receive
+                {'DOWN', Mref, process, Pid, {loaded, {N, ListUs, LoadUs}}} -> {N, ListUs, LoadUs, SpawnedAt};
+                {'DOWN', Mref, process, Pid, Why} ->
+                    logger:warning("beamscope: sweep pid list not loaded: ~0tP", [Why, 10]),
+                    {0, _} = beamscope_nif:sweep_load(Ref, []),
+                    {0, 0, 0, SpawnedAt}
+            end
+    catch error:system_limit ->
+            %% The node is at its process limit: no loader can be spawned.
+            %% The sampler takes the list itself (its heap grows by the list
+            %% and garbage collects it later): a node at its limit is when
+            %% its processes matter most.
+            SpawnedAt = now_us(),
+            {N, ListUs, LoadUs} = load_list(Ref),
+            {N, ListUs, LoadUs, SpawnedAt}
     end.
 
 load_list(Ref) ->

@@ -126,9 +126,15 @@ watch(S) ->
 
 start_walk(#state{walker = undefined, opts = Opts} = S) ->
     Self = self(),
-    {Pid, Ref} = spawn_monitor(fun() -> Self ! {walk_result, self(), beamscope_tree_walk:walk(Opts)} end),
-    erlang:send_after(?WALK_DEADLINE_MS, self(), {walk_deadline, Pid}),
-    S#state{walker = {Pid, Ref}, walk_started = erlang:monotonic_time(microsecond), again = false};
+    try spawn_monitor(fun() -> Self ! {walk_result, self(), beamscope_tree_walk:walk(Opts)} end) of
+        {Pid, Ref} ->
+            erlang:send_after(?WALK_DEADLINE_MS, self(), {walk_deadline, Pid}),
+            S#state{walker = {Pid, Ref}, walk_started = erlang:monotonic_time(microsecond), again = false}
+    catch error:system_limit ->
+            %% The node is at its process limit: the tree shown stays the
+            %% last one walked, and the next periodic walk tries again.
+            schedule(S, S#state.interval)
+    end;
 start_walk(S) ->
     S#state{again = true}.
 
