@@ -4,7 +4,7 @@
 # Full: 100k and 1M processes (about 17 min). --quick: 20k processes (< 60 s).
 set -eu
 BUILD=${1:?usage: bench/run.sh BUILD_DIR [--quick]}
-NS="[100000, 1000000]"; HOST="[1000000, 10000]"; CPU="[1000000, 20000, 60000]"
+NS="[100000, 1000000]"; HOST="[1000000, 6000]"; CPU="[1000000, 20000, 60000]"
 if [ "${2:-}" = "--quick" ]; then
   NS="[20000]"; HOST="[20000, 1500]"; CPU="[20000, 2000, 4000]"
 fi
