@@ -16,10 +16,14 @@
                     metrics_auth := {binary(), binary()} | disabled,
                     metrics_tls := binary() | disabled,
                     system_monitor := auto | off | force,
-                    long_schedule_ms := pos_integer() | disabled}.
+                    long_schedule_ms := pos_integer() | disabled,
+                    stream_secret_key_file := binary() | disabled,
+                    stream_authorized_keys_file := binary() | disabled,
+                    stream_insecure_remote := boolean()}.
 
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
-               metrics_auth, metrics_tls, system_monitor, long_schedule_ms]).
+               metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
+               stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote]).
 
 %% @doc Defaults of every key (the same as in beamscope.app.src).
 -spec defaults() -> config().
@@ -34,7 +38,10 @@ defaults() ->
       metrics_auth => disabled,
       metrics_tls => disabled,
       system_monitor => auto,
-      long_schedule_ms => disabled}.
+      long_schedule_ms => disabled,
+      stream_secret_key_file => disabled,
+      stream_authorized_keys_file => disabled,
+      stream_insecure_remote => false}.
 
 %% @doc Reads every key of the `beamscope` application env, validated.
 %% Cost: a few ETS lookups.
@@ -102,7 +109,22 @@ validate(system_monitor, _) -> {error, "expected auto, off or force"};
 %% on the host's own message passing, so it is opt-in.
 validate(long_schedule_ms, disabled) -> {ok, disabled};
 validate(long_schedule_ms, V) -> int_range(V, 1, 60000);
+%% CURVE keys: only the paths are checked here; the NIF reads the files
+%% (permissions, Z85 format, line numbers in errors) with the same parser as
+%% every viewer, and refuses a non-loopback bind without a secret key.
+validate(stream_secret_key_file, disabled) -> {ok, disabled};
+validate(stream_secret_key_file, V) -> path(V, "the path of a CURVE secret key file (beamscope-ctl keygen PATH writes PATH.secret)");
+validate(stream_authorized_keys_file, disabled) -> {ok, disabled};
+validate(stream_authorized_keys_file, V) -> path(V, "the path of a file of authorized viewer public keys, one Z85 key a line");
+validate(stream_insecure_remote, V) when is_boolean(V) -> {ok, V};
+validate(stream_insecure_remote, _) -> {error, "expected true or false"};
 validate(_, _) -> {error, "unknown key"}.
+
+path(V, What) ->
+    case text(V) of
+        {ok, B} -> {ok, B};
+        error -> {error, "expected disabled or " ++ What}
+    end.
 
 %% HTTP basic auth sends "user:password": a colon in the user cannot work.
 credentials(U, P) ->
