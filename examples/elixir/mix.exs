@@ -19,10 +19,17 @@ defmodule ExDemo.MixProject do
   # and stops after it, configured by config/*.exs.
   def application do
     [
-      extra_applications: [:logger, :inets, :beamscope],
+      extra_applications: [:logger, :inets, :beamscope] ++ test_applications(Mix.env()),
       mod: {ExDemo.Application, []}
     ]
   end
+
+  # The test scrapes /metrics with :httpc, which on OTP 27+ calls
+  # :public_key even for an http:// URL; Elixir 1.15+ puts only the listed
+  # applications on the code path, so the test lists (and starts) :ssl
+  # and its :public_key.
+  defp test_applications(:test), do: [:public_key, :ssl]
+  defp test_applications(_), do: []
 
   defp elixirc_paths(:test), do: ["lib", "test/support"]
   defp elixirc_paths(_), do: ["lib"]
