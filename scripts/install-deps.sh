@@ -11,7 +11,7 @@ PACKAGES=(
   # exporters
   prometheus-cpp-dev
   # agent + cli (erl_nif.h, ei.h) and the runtime itself
-  erlang-nox erlang-dev erlang-eunit erlang-tools
+  erlang-nox erlang-dev erlang-eunit erlang-tools erlang-dialyzer
   # gui
   libimgui-dev libglfw3-dev libstb-dev libgl-dev fonts-dejavu-core
   # flags, logs, json
