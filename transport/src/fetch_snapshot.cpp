@@ -3,9 +3,8 @@
 // children; neither waits past its deadline.
 #include <zmq.hpp>
 
-#include "beamscope/transport/endpoint.hpp"
-#include "beamscope/transport/socket_presets.hpp"
 #include "beamscope/transport/stream_client.hpp"
+#include "viewer_socket.hpp"
 
 namespace beamscope::transport {
 
@@ -15,31 +14,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A checked, connected DEALER; false and `error` set when the endpoint is bad.
-bool connect_dealer(zmq::socket_t& dealer, const std::string& endpoint, std::string& error) {
-  if (auto err = check_endpoint(endpoint, /*for_bind=*/false)) {
-    error = *err;
-    return false;
-  }
-  try {
-    apply_presets(dealer);
-    dealer.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    error = endpoint + ": " + e.what();
-    return false;
-  }
-  return true;
-}
-
-// Waits up to `deadline` (in slices of at most 200 ms) for one frame.
-std::optional<protocol::DecodeResult> receive(zmq::socket_t& dealer, Clock::time_point deadline) {
+// Waits up to `deadline` (in slices of at most 200 ms) for one frame; a
+// refused handshake ends the wait at once with `refusal` set.
+std::optional<protocol::DecodeResult> receive(ViewerSocket& viewer, Clock::time_point deadline,
+                                              std::string& refusal) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) return std::nullopt;
-  zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-  zmq::poll(&item, 1, std::min(left, std::chrono::milliseconds(200)));
-  if (!(item.revents & ZMQ_POLLIN)) return std::nullopt;
+  zmq::pollitem_t items[] = {{viewer.dealer().handle(), 0, ZMQ_POLLIN, 0},
+                             {viewer.monitor_socket().handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 2, std::min(left, std::chrono::milliseconds(200)));
+  refusal = viewer.refusal();
+  if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
   zmq::message_t msg;
-  if (!dealer.recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
+  if (!viewer.dealer().recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
   return protocol::decode(msg.to_string_view());
 }
 
@@ -52,22 +39,24 @@ std::string no_answer(const std::string& endpoint, std::chrono::milliseconds tim
 }  // namespace
 
 std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, std::chrono::milliseconds timeout,
-                                                   std::string& error) {
+                                                   std::string& error, const ClientSecurity& security) {
   zmq::context_t ctx{1};
-  zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
-  if (!connect_dealer(dealer, endpoint, error)) return std::nullopt;
+  auto viewer = ViewerSocket::connect(ctx, endpoint, security, error);
+  if (!viewer) return std::nullopt;
   const auto deadline = Clock::now() + timeout;
   auto send_hello = [&] {
     const std::string hello = hello_frame(/*want_stream=*/false);
     zmq::message_t msg(hello.data(), hello.size());
-    (void)dealer.send(msg, zmq::send_flags::dontwait);
+    (void)viewer->dealer().send(msg, zmq::send_flags::dontwait);
   };
   send_hello();
   protocol::FleetModel fleet;
   bool answered = false;
   std::uint64_t rejected = 0;
+  std::string refusal;
   while (Clock::now() < deadline) {
-    auto decoded = receive(dealer, deadline);
+    auto decoded = receive(*viewer, deadline, refusal);
+    if (!refusal.empty()) break;
     if (!decoded) continue;
     auto* env = std::get_if<protocol::Envelope>(&*decoded);
     if (!env) {
@@ -83,6 +72,10 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
       send_hello();
     }
   }
+  if (!refusal.empty()) {
+    error = refusal;
+    return std::nullopt;
+  }
   if (answered) return fleet;  // the server answers but has no node yet
   error = no_answer(endpoint, timeout, rejected);
   return std::nullopt;
@@ -90,19 +83,25 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
 
 std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, const std::string& node,
                                                const v1::ChildrenRequest& request,
-                                               std::chrono::milliseconds timeout, std::string& error) {
+                                               std::chrono::milliseconds timeout, std::string& error,
+                                               const ClientSecurity& security) {
   zmq::context_t ctx{1};
-  zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
-  if (!connect_dealer(dealer, endpoint, error)) return std::nullopt;
+  auto viewer = ViewerSocket::connect(ctx, endpoint, security, error);
+  if (!viewer) return std::nullopt;
   protocol::Envelope env;
   *env.mutable_children_request() = request;
   const std::string payload = protocol::encode(env, node, 0);
   zmq::message_t msg(payload.data(), payload.size());
-  (void)dealer.send(msg, zmq::send_flags::dontwait);
+  (void)viewer->dealer().send(msg, zmq::send_flags::dontwait);
   const auto deadline = Clock::now() + timeout;
   std::uint64_t rejected = 0;
+  std::string refusal;
   while (Clock::now() < deadline) {
-    auto decoded = receive(dealer, deadline);
+    auto decoded = receive(*viewer, deadline, refusal);
+    if (!refusal.empty()) {
+      error = refusal;
+      return std::nullopt;
+    }
     if (!decoded) continue;
     auto* answer = std::get_if<protocol::Envelope>(&*decoded);
     if (!answer) {

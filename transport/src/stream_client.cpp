@@ -6,8 +6,7 @@
 
 #include <zmq.hpp>
 
-#include "beamscope/transport/endpoint.hpp"
-#include "beamscope/transport/socket_presets.hpp"
+#include "viewer_socket.hpp"
 
 namespace beamscope::transport {
 
@@ -36,7 +35,7 @@ struct StreamClient::Impl {
   StreamClient::GoneHandler on_gone;
   StreamClient::ReplyHandler on_reply;
   zmq::context_t ctx{1};
-  zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
+  std::unique_ptr<ViewerSocket> viewer;
   std::thread thread;
   std::atomic<bool> running{false};
 
@@ -64,23 +63,14 @@ struct StreamClient::Impl {
 
 std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, std::string& error,
                                                   FrameHandler on_frame, GoneHandler on_gone,
-                                                  ReplyHandler on_reply) {
-  if (auto err = check_endpoint(endpoint, /*for_bind=*/false)) {
-    error = *err;
-    return nullptr;
-  }
+                                                  ReplyHandler on_reply, const ClientSecurity& security) {
   auto impl = std::make_unique<Impl>();
   impl->endpoint = endpoint;
   impl->on_frame = std::move(on_frame);
   impl->on_gone = std::move(on_gone);
   impl->on_reply = std::move(on_reply);
-  try {
-    apply_presets(impl->dealer);
-    impl->dealer.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    error = endpoint + ": " + e.what();
-    return nullptr;
-  }
+  impl->viewer = ViewerSocket::connect(impl->ctx, endpoint, security, error);
+  if (!impl->viewer) return nullptr;
   impl->running = true;
   std::unique_ptr<StreamClient> client(new StreamClient(std::move(impl), endpoint));
   client->impl_->thread = std::thread([raw = client->impl_.get()] { raw->run(); });
@@ -95,7 +85,7 @@ StreamClient::~StreamClient() { stop(); }
 void StreamClient::stop() {
   if (!impl_ || !impl_->running.exchange(false)) return;
   if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->dealer.close();
+  impl_->viewer.reset();
   impl_->ctx.close();
 }
 
@@ -130,7 +120,7 @@ void StreamClient::Impl::send_requests() {
 void StreamClient::Impl::send(const std::string& payload) {
   zmq::message_t msg(payload.data(), payload.size());
   // DEALER blocks at its HWM; dontwait turns that into a dropped request.
-  (void)dealer.send(msg, zmq::send_flags::dontwait);
+  (void)viewer->dealer().send(msg, zmq::send_flags::dontwait);
 }
 
 void StreamClient::Impl::say_hello(Clock::time_point now) {
@@ -141,13 +131,19 @@ void StreamClient::Impl::say_hello(Clock::time_point now) {
 void StreamClient::Impl::run() {
   say_hello(Clock::now());
   while (running.load()) {
-    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, kPollInterval);
+    zmq::pollitem_t items[] = {{viewer->dealer().handle(), 0, ZMQ_POLLIN, 0},
+                               {viewer->monitor_socket().handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, kPollInterval);
+    if (items[1].revents & ZMQ_POLLIN) {
+      const std::string refused = viewer->refusal();
+      std::lock_guard lock(mutex);
+      stats.refused = refused;
+    }
     const auto now = Clock::now();
     bool changed = false;
-    for (int i = 0; (item.revents & ZMQ_POLLIN) && i < 256; ++i) {
+    for (int i = 0; (items[0].revents & ZMQ_POLLIN) && i < 256; ++i) {
       zmq::message_t msg;
-      if (!dealer.recv(msg, zmq::recv_flags::dontwait)) break;
+      if (!viewer->dealer().recv(msg, zmq::recv_flags::dontwait)) break;
       auto decoded = protocol::decode(msg.to_string_view());
       std::lock_guard lock(mutex);
       if (auto* env = std::get_if<Envelope>(&decoded)) {

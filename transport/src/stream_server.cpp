@@ -9,12 +9,16 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <set>
+#include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
 #include "beamscope/protocol/version.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/socket_presets.hpp"
+#include "handshake_monitor.hpp"
+#include "zap_handler.hpp"
 
 namespace beamscope::transport {
 
@@ -37,6 +41,11 @@ struct StreamServer::Impl {
   StreamServerOptions opts;
   zmq::context_t ctx{1};
   zmq::socket_t router{ctx, zmq::socket_type::router};
+  // CURVE only: the ZAP handler (authorized keys) and the router's
+  // handshake monitor, both served by the I/O thread.
+  std::unique_ptr<ZapHandler> zap;
+  std::unique_ptr<HandshakeMonitor> handshakes;
+  std::atomic<std::uint64_t> auth_refused{0}, handshake_failed{0};
   std::thread thread;
   std::atomic<bool> running{false};
   // publish() and stop() wake the poll through it, so an idle thread sleeps
@@ -78,7 +87,39 @@ struct StreamServer::Impl {
   void broadcast_keyframes();
   void heartbeat_and_expire(Clock::time_point now);
   void refresh_snapshot();
+  std::optional<std::string> secure(const ServerSecurity& security);
+  void count_handshakes();
 };
+
+// Before the bind: a CURVE server must never accept a plaintext handshake,
+// and the ZAP handler must be there before the first viewer arrives.
+std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& security) {
+  if (auto err = check_bind_security(opts.endpoint, security)) return err;
+  if (security.secret_key_file.empty()) {
+    if (!security.authorized_keys_file.empty())
+      return "an authorized keys file (" + security.authorized_keys_file + ") needs a secret key file too";
+    return std::nullopt;
+  }
+  std::string secret;
+  if (auto err = read_secret_key_file(security.secret_key_file, secret)) return err;
+  if (!security.authorized_keys_file.empty()) {
+    std::set<std::string> keys;
+    if (auto err = read_authorized_keys_file(security.authorized_keys_file, keys)) return err;
+    zap = std::make_unique<ZapHandler>(ctx, security.authorized_keys_file, std::move(keys), opts.on_warning);
+  }
+  router.set(zmq::sockopt::curve_server, 1);
+  router.set(zmq::sockopt::curve_secretkey, secret);
+  handshakes = std::make_unique<HandshakeMonitor>(ctx, router);
+  return std::nullopt;
+}
+
+// ZAP refusals are counted by the handler; everything else that fails a
+// handshake (a plaintext viewer, a wrong server key) is counted here.
+void StreamServer::Impl::count_handshakes() {
+  for (const auto& e : handshakes->drain())
+    if (e.event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e.event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+      handshake_failed.fetch_add(1, std::memory_order_relaxed);
+}
 
 std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opts, std::string& error) {
   if (auto err = check_endpoint(opts.endpoint, /*for_bind=*/true)) {
@@ -91,6 +132,10 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
     apply_presets(impl->router, SocketPresets{.send_hwm = opts.send_hwm});
     // Report unroutable/full peers instead of dropping silently: we count them.
     impl->router.set(zmq::sockopt::router_mandatory, 1);
+    if (auto err = impl->secure(opts.security)) {
+      error = *err;
+      return nullptr;
+    }
     impl->router.bind(opts.endpoint);
   } catch (const zmq::error_t& e) {
     error = opts.endpoint + ": " + e.what();
@@ -113,6 +158,8 @@ void StreamServer::stop() {
   impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->router.close();
+  impl_->handshakes.reset();
+  impl_->zap.reset();
   impl_->ctx.close();
 }
 
@@ -173,6 +220,9 @@ StreamServerStats StreamServer::stats() const {
   s.requests = impl_->requests.load();
   s.viewers = impl_->viewer_count.load();
   s.io_cpu_us = impl_->cpu_ns.load() / 1000;
+  s.curve = impl_->handshakes != nullptr;
+  s.auth_refused = impl_->auth_refused.load();
+  s.handshake_failed = impl_->handshake_failed.load();
   return s;
 }
 
@@ -194,13 +244,22 @@ void StreamServer::Impl::run() {
   while (running.load()) {
     // Sleeps until a request, a published frame (wake_fd) or the next
     // heartbeat or keyframe is due.
-    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd, ZMQ_POLLIN, 0}};
-    zmq::poll(items, wake_fd >= 0 ? 2 : 1,
+    std::vector<zmq::pollitem_t> items{{router.handle(), 0, ZMQ_POLLIN, 0}};
+    if (wake_fd >= 0) items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
+    if (zap) items.push_back({zap->socket().handle(), 0, ZMQ_POLLIN, 0});
+    if (handshakes) items.push_back({handshakes->socket().handle(), 0, ZMQ_POLLIN, 0});
+    zmq::poll(items.data(), items.size(),
               wait_until(std::min(last_heartbeat + kHeartbeatInterval, last_keyframes + keyframe_interval)));
     if (wake_fd >= 0 && (items[1].revents & ZMQ_POLLIN)) {
       std::uint64_t count = 0;
       (void)!::read(wake_fd, &count, sizeof count);
     }
+    if (zap) {
+      zap->handle();
+      auth_refused.store(zap->refused(), std::memory_order_relaxed);
+      zap->maybe_reload(Clock::now());
+    }
+    if (handshakes) count_handshakes();
     if (items[0].revents & ZMQ_POLLIN) handle_incoming();
     drain_queue();
     const auto now = Clock::now();

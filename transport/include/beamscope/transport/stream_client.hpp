@@ -17,14 +17,16 @@
 #include "beamscope.pb.h"
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/protocol/node_model.hpp"
+#include "beamscope/transport/security.hpp"
 
 namespace beamscope::transport {
 
 /// One-shot fetch for command-line tools: connects, sends Hello without
 /// streaming, waits for SnapshotDone. Returns the keyframes by node, or
-/// nullopt with `error` set ("no answer from tcp://... within 3000 ms").
+/// nullopt with `error` set ("no answer from tcp://... within 3000 ms", or
+/// at once "not authorized by tcp://...: ..." when the server refuses us).
 std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, std::chrono::milliseconds timeout,
-                                                   std::string& error);
+                                                   std::string& error, const ClientSecurity& security = {});
 
 /// One-shot page of a supervisor's children, for command-line tools:
 /// connects, sends the request for `node`, waits for the ChildrenPage with
@@ -32,7 +34,8 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
 /// time; a page with `error()` set when the server answered it cannot.
 std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, const std::string& node,
                                                          const v1::ChildrenRequest& request,
-                                                         std::chrono::milliseconds timeout, std::string& error);
+                                                         std::chrono::milliseconds timeout, std::string& error,
+                                                         const ClientSecurity& security = {});
 
 struct StreamClientStats {
   std::uint64_t frames_received = 0;
@@ -40,6 +43,7 @@ struct StreamClientStats {
   std::uint64_t gaps = 0;               // resyncs asked for
   bool connected = false;               // heard from the server recently
   std::int64_t last_heard_us = 0;
+  std::string refused;                  // "not authorized by ...": the server refuses us
 };
 
 /// Background subscriber. Its thread owns the socket and the model; other
@@ -59,7 +63,7 @@ class StreamClient {
   /// itself). nullptr and `error` set when the endpoint string is bad.
   static std::unique_ptr<StreamClient> start(const std::string& endpoint, std::string& error,
                                              FrameHandler on_frame = {}, GoneHandler on_gone = {},
-                                             ReplyHandler on_reply = {});
+                                             ReplyHandler on_reply = {}, const ClientSecurity& security = {});
   ~StreamClient();
   void stop();
 

@@ -23,6 +23,7 @@
 #include "beamscope.pb.h"
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/protocol/node_model.hpp"
+#include "beamscope/transport/security.hpp"
 
 namespace zmq {
 class context_t;
@@ -43,6 +44,11 @@ struct StreamServerOptions {
   int send_hwm = 1000;
   /// Without a handler, requests are answered with an error page at once.
   RequestHandler on_request = {};
+  /// CURVE: secret key, authorized viewers, the plaintext-off-loopback rule.
+  ServerSecurity security = {};
+  /// Warnings for the program's log (refused keys at most once a minute, an
+  /// authorized-keys file that became malformed); I/O thread, must not block.
+  std::function<void(const std::string&)> on_warning = {};
 };
 
 struct StreamServerStats {
@@ -53,12 +59,17 @@ struct StreamServerStats {
   std::uint64_t requests = 0;            // requests received from viewers
   std::uint32_t viewers = 0;
   std::uint64_t io_cpu_us = 0;           // CPU time of the I/O thread so far
+  bool curve = false;                    // the stream is encrypted
+  std::uint64_t auth_refused = 0;        // CURVE viewers whose key is not authorized
+  std::uint64_t handshake_failed = 0;    // plaintext viewers, wrong server key, broken handshakes
 };
 
 class StreamServer {
  public:
-  /// Binds and starts the I/O thread. Returns nullptr and sets `error`
-  /// (e.g. "tcp://127.0.0.1:9755: Address already in use") on failure.
+  /// Reads the key files, binds and starts the I/O thread. Returns nullptr
+  /// and sets `error` on failure ("tcp://127.0.0.1:9755: Address already in
+  /// use", "keys.secret: permissions 0644 are too open ...", a plaintext
+  /// bind off loopback).
   static std::unique_ptr<StreamServer> start(const StreamServerOptions& opts, std::string& error);
 
   /// Stops the thread and closes the socket (linger 0). Idempotent.

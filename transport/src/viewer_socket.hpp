@@ -1,0 +1,44 @@
+// The viewer's end of a stream (DEALER), shared by StreamClient and the
+// one-shot fetches: endpoint check, presets, CURVE client keys, and a
+// handshake monitor that turns a server's refusal into a sentence.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "beamscope/transport/security.hpp"
+#include "handshake_monitor.hpp"
+
+namespace beamscope::transport {
+
+class ViewerSocket {
+ public:
+  /// Checks the endpoint and connects (ZeroMQ reconnects by itself).
+  /// nullptr and `error` set when the endpoint or the options are bad.
+  static std::unique_ptr<ViewerSocket> connect(zmq::context_t& ctx, const std::string& endpoint,
+                                               const ClientSecurity& security, std::string& error);
+
+  zmq::socket_t& dealer() { return dealer_; }
+  zmq::socket_t& monitor_socket() { return monitor_.socket(); }
+
+  /// Reads handshake events: the latest refusal ("not authorized by ...")
+  /// stays until a handshake succeeds. Empty when none.
+  const std::string& refusal();
+
+ private:
+  ViewerSocket(zmq::context_t& ctx, std::string endpoint, ClientSecurity security);
+  std::string endpoint_;
+  ClientSecurity security_;
+  zmq::socket_t dealer_;
+  HandshakeMonitor monitor_;
+  std::string refusal_;
+  // CURVE connections dropped before their handshake completed: a server
+  // that cannot open our HELLO (wrong server key) just hangs up.
+  int dropped_in_handshake_ = 0;
+  bool handshaken_ = false;
+};
+
+}  // namespace beamscope::transport
