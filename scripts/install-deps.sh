@@ -19,6 +19,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus xvfb xauth libgl1-mesa-dri curl procps python3
+  # fuzzing (scripts/fuzz.sh): clang, its sanitizer and libFuzzer runtimes
+  clang libclang-rt-14-dev libfuzzer-14-dev
   # Elixir embedding example and the third-party server for attach tests
   elixir yaws
 )
