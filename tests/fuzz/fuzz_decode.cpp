@@ -1,0 +1,32 @@
+// The frame decoder (protocol::decode) on one frame of arbitrary bytes:
+// never crashes, and whatever it accepts is within bounds and survives a
+// re-encode unchanged (what the collector does when it forwards a frame).
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <variant>
+
+#include "beamscope/protocol/framing.hpp"
+#include "fuzz_chunks.hpp"
+
+using namespace beamscope;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto result = protocol::decode(bytes);
+  if (auto* err = std::get_if<protocol::DecodeError>(&result)) {
+    protocol::RejectCounters counters;
+    counters.count(*err);
+    FUZZ_CHECK(counters.total() == 1);
+    FUZZ_CHECK(std::strlen(protocol::to_string(*err)) > 0);
+    return 0;
+  }
+  const auto& env = std::get<protocol::Envelope>(result);
+  FUZZ_CHECK(protocol::within_bounds(env));
+  const std::string once = protocol::encode(env);
+  auto again = protocol::decode(once);
+  auto* env2 = std::get_if<protocol::Envelope>(&again);
+  FUZZ_CHECK(env2 != nullptr);
+  FUZZ_CHECK(protocol::encode(*env2) == once);
+  return 0;
+}
