@@ -40,7 +40,7 @@ for suite in "${suites[@]}"; do
   t2=$(date +%s)
   [ "$rc" -eq 0 ] || failed+=("$suite")
   made=$(grep -o 'debootstrap [0-9]*s packages [0-9]*s\|reused' "$cache/$suite.root.log" | head -n1)
-  summary+=("$suite: $(grep -m1 -o 'OTP .*' "$log" || echo 'OTP ?') | root $((t1 - t0))s (${made:-?}) | $(grep -o 'build [0-9]*s' "$log" | head -n1) | $(grep -o 'tests [0-9]*s' "$log" | head -n1) | total $((t2 - t0))s | $([ "$rc" -eq 0 ] && echo passed || echo FAILED)")
+  summary+=("$suite: $(grep -m1 -o 'OTP .*' "$log" || echo 'OTP ?') | root $((t1 - t0))s (${made:-?}) | $(grep -o 'build [0-9]\+s' "$log" | head -n1) | $(grep -o 'tests [0-9]\+s' "$log" | head -n1) | total $((t2 - t0))s | $([ "$rc" -eq 0 ] && echo passed || echo FAILED)")
 done
 
 echo "=== otp-matrix summary ==="
