@@ -47,3 +47,37 @@ bad_values_test_() ->
 first_bad_wins_test() ->
     ?assertMatch({error, {bad_config, tick_ms, 5, _}},
                  beamscope_config:from_env([{tick_ms, 5}, {top_k, 0}])).
+
+tree_keys_test_() ->
+    [?_assertMatch({ok, #{tree_walk_ms := 100, tree_call_timeout_ms := 10, tree_big_supervisor := 10,
+                          tree_page := 1}},
+                   beamscope_config:from_env([{tree_walk_ms, 100}, {tree_call_timeout_ms, 10},
+                                              {tree_big_supervisor, 10}, {tree_page, 1}])),
+     ?_assertMatch({ok, #{tree_walk_ms := 5000, tree_call_timeout_ms := 1000}}, beamscope_config:from_env([])),
+     bad(tree_walk_ms, 99), bad(tree_walk_ms, "5000"), bad(tree_call_timeout_ms, 0),
+     bad(tree_call_timeout_ms, 60001), bad(tree_big_supervisor, 9), bad(tree_page, 1001),
+     bad(attached, not_a_list)].
+
+%% A typo is refused with the key it probably meant; a key like no other
+%% lists the known ones.
+unknown_keys_test_() ->
+    Why = fun(Env) -> {error, {bad_config, _, _, W}} = beamscope_config:from_env(Env), W end,
+    [?_assertEqual("unknown key; did you mean tick_ms?", Why([{tick_msx, 100}])),
+     ?_assertEqual("unknown key; did you mean tree_walk_ms?", Why([{tree_walk, 100}])),
+     ?_assertEqual("unknown key; did you mean mailbox_guard?", Why([{mailbox_gaurd, 1}])),
+     ?_assertMatch("unknown key; known keys: stream_endpoint, " ++ _, Why([{colour, blue}])),
+     %% Unknown keys come first: a good value does not hide them.
+     ?_assertMatch({error, {bad_config, tick_msx, 1, _}},
+                   beamscope_config:from_env([{tick_ms, 5}, {tick_msx, 1}]))].
+
+%% What application:get_all_env/1 returns: the app file's own env holds
+%% only known keys with valid defaults.
+app_file_env_test() ->
+    ok = case application:load(beamscope) of
+             ok -> ok;
+             {error, {already_loaded, beamscope}} -> ok
+         end,
+    Env = [KV || {K, _} = KV <- application:get_all_env(beamscope), K =/= included_applications],
+    ?assertMatch({ok, _}, beamscope_config:from_env(Env)),
+    {ok, C} = beamscope_config:from_env(Env),
+    ?assertEqual(beamscope_config:defaults(), C).

@@ -8,7 +8,7 @@
 
 start_errors_test_() ->
     {foreach, fun() -> ok end, fun(_) -> _ = ?U:stop_agent() end,
-     [fun bad_config/0, fun stream_port_in_use/0, fun metrics_port_in_use/0,
+     [fun bad_config/0, fun unknown_key/0, fun stream_port_in_use/0, fun metrics_port_in_use/0,
       fun unresolvable_endpoint/0, fun good_start_after_failures/0]}.
 
 %% application_master wraps the reason as {Reason, {beamscope_app, start, Args}}.
@@ -26,6 +26,17 @@ bad_config() ->
          not_running()
      end || {Key, Value} <- [{tick_ms, 5}, {top_k, 0}, {mailbox_guard, -1},
                              {stream_endpoint, "bogus"}, {metrics_listen, "nope"}]].
+
+%% A typo in the env stops the start with a hint, instead of a setting
+%% silently not applied; the tree settings are checked at start too.
+unknown_key() ->
+    ?assertEqual({bad_config, tick_msx, 100, "unknown key; did you mean tick_ms?"},
+                 start_error([{tick_msx, 100}])),
+    not_running(),
+    ok = application:unset_env(beamscope, tick_msx),
+    ?assertMatch({bad_config, tree_walk_ms, 5, [_ | _]}, start_error([{tree_walk_ms, 5}])),
+    not_running(),
+    ok = application:unset_env(beamscope, tree_walk_ms).
 
 listen() ->
     {ok, S} = gen_tcp:listen(0, [{ip, {127, 0, 0, 1}}]),

@@ -1,4 +1,5 @@
-%% @doc A supervisor for beamscope_tree_tests whose init takes its time.
+%% @doc A supervisor for beamscope_tree_tests whose init takes its time
+%% (a sleep, or until it is sent `go').
 -module(beamscope_tree_test_sup).
 -behaviour(supervisor).
 
@@ -6,4 +7,8 @@
 
 init({sleep, Ms}) ->
     timer:sleep(Ms),
+    {ok, {#{strategy => one_for_one}, []}};
+init({gate, Starter}) ->
+    Starter ! {in_init, self()},
+    receive go -> ok end,
     {ok, {#{strategy => one_for_one}, []}}.

@@ -18,6 +18,9 @@ tree_test_() ->
                 {timeout, 60, fun trap_never_called/0},
                 {timeout, 60, fun odd_and_dying_supervisors/0},
                 {timeout, 60, fun blocked_supervisor/0},
+                {timeout, 60, fun hostile_top_untouched/0},
+                {timeout, 60, fun supervisor_in_init/0},
+                {timeout, 60, fun labels/0},
                 {timeout, 60, fun escalation/0}]}}.
 
 setup() ->
@@ -204,6 +207,78 @@ blocked_supervisor() ->
                            end end, 8000)),
     exit(Starter, kill),
     remove(slow).
+
+%% An application whose top process is not a supervisor and exits on any
+%% message: the agent walks the node many times, the process never gets a
+%% message (still alive, same pid, empty mailbox, application running) and
+%% the tree shows it as a worker that was not walked.
+hostile_top_untouched() ->
+    ok = beamscope_hostile_app:load(),
+    ok = application:start(beamscope_hostile),
+    Top = whereis(beamscope_hostile_top),
+    Walks0 = walks(),
+    ?assert(wait(fun() -> walks() >= Walks0 + 4 end, 15000)),
+    ?assert(is_process_alive(Top)),
+    ?assertEqual(Top, whereis(beamscope_hostile_top)),
+    ?assertEqual({message_queue_len, 0}, erlang:process_info(Top, message_queue_len)),
+    ?assert(lists:keymember(beamscope_hostile, 1, application:which_applications())),
+    Node = node_of(<<"beamscope_hostile/beamscope_hostile_top">>),
+    ?assertMatch(#{kind := worker, walk_error := <<"the application's top process does not run", _/binary>>},
+                 Node),
+    ?assertEqual(pid_text(Top), maps:get(pid, Node)),
+    ok = application:stop(beamscope_hostile),
+    ok = application:unload(beamscope_hostile).
+
+%% A real supervisor listed by its parent while its init has not returned:
+%% never sent a call then (its mailbox stays empty), shown as a starting
+%% supervisor; walked normally once its init returns.
+supervisor_in_init() ->
+    {ok, Sup} = supervisor:start_child(beamscope_demo_sup,
+                                       #{id => starting, start => {beamscope_tree_test_procs, starting_sup, []},
+                                         restart => temporary, type => supervisor, shutdown => brutal_kill}),
+    Id = <<?DEMO/binary, "/starting">>,
+    Walks0 = walks(),
+    ?assert(wait(fun() -> walks() >= Walks0 + 3 end, 15000)),
+    ?assertEqual({message_queue_len, 0}, erlang:process_info(Sup, message_queue_len)),
+    ?assertMatch(#{kind := supervisor, unresponsive := true, walk_error := <<"starting", _/binary>>},
+                 node_of(Id)),
+    Sup ! go,
+    ?assert(wait(fun() -> case node_of(Id) of
+                              #{unresponsive := false, strategy := <<"one_for_one">>} -> true;
+                              _ -> false
+                          end end, 8000)),
+    ?assert(is_process_alive(Sup)),
+    remove(starting).
+
+%% proc_lib labels (OTP 27+) are shown as the process's name where a
+%% registered name would be; a registered name wins over a label.
+labels() ->
+    case erlang:function_exported(proc_lib, set_label, 1) of
+        false ->
+            io:format(user, "~nproc_lib labels: OTP ~s has none (OTP 27+); the label test does not "
+                      "apply here and was skipped~n", [erlang:system_info(otp_release)]);
+        true ->
+            Start = fun(Id, Label, Name) ->
+                            {ok, P} = supervisor:start_child(
+                                        beamscope_demo_sup,
+                                        #{id => Id, start => {beamscope_tree_test_procs, labelled, [Label, Name]}}),
+                            P
+                    end,
+            P1 = Start(labelled, {pool_worker, 7}, undefined),
+            P2 = Start(labelled_named, <<"a label">>, beamscope_labelled_named),
+            Name = fun(Id) -> case node_of(<<?DEMO/binary, "/", Id/binary>>) of
+                                  #{registered_name := N} -> N;
+                                  _ -> undefined
+                              end end,
+            ?assert(wait(fun() -> Name(<<"labelled">>) =:= <<"{pool_worker,7}">> end, 5000)),
+            ?assert(wait(fun() -> Name(<<"labelled_named">>) =:= <<"beamscope_labelled_named">> end, 5000)),
+            %% The hot set's samples carry the same name.
+            ?assertMatch(#{registered_name := <<"{pool_worker,7}">>}, beamscope_hot:sample_one(P1, 100000)),
+            ?assertMatch(#{registered_name := <<"beamscope_labelled_named">>},
+                         beamscope_hot:sample_one(P2, 100000)),
+            remove(labelled),
+            remove(labelled_named)
+    end.
 
 escalation() ->
     %% demo_chain_sup allows 10 restarts in 10 s: the 11th escalates.

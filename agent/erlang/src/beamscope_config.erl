@@ -19,11 +19,19 @@
                     long_schedule_ms := pos_integer() | disabled,
                     stream_secret_key_file := binary() | disabled,
                     stream_authorized_keys_file := binary() | disabled,
-                    stream_insecure_remote := boolean()}.
+                    stream_insecure_remote := boolean(),
+                    tree_walk_ms := 100..3600000,
+                    tree_call_timeout_ms := 10..60000,
+                    tree_big_supervisor := 10..1000000,
+                    tree_page := 1..1000,
+                    attached := [tuple()] | undefined}.
 
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
-               stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote]).
+               stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
+               tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached]).
+%% Set by OTP itself in every application's env, never by a user.
+-define(OTP_KEYS, [included_applications]).
 
 %% @doc Defaults of every key (the same as in beamscope.app.src).
 -spec defaults() -> config().
@@ -41,18 +49,32 @@ defaults() ->
       long_schedule_ms => disabled,
       stream_secret_key_file => disabled,
       stream_authorized_keys_file => disabled,
-      stream_insecure_remote => false}.
+      stream_insecure_remote => false,
+      tree_walk_ms => 5000,
+      tree_call_timeout_ms => 1000,
+      tree_big_supervisor => 1000,
+      tree_page => 100,
+      attached => undefined}.
 
-%% @doc Reads every key of the `beamscope` application env, validated.
-%% Cost: a few ETS lookups.
+%% @doc Reads every key of the `beamscope` application env, validated; a
+%% key the agent does not know is refused (a typo would otherwise be a
+%% setting silently not applied). Cost: a few ETS lookups.
 -spec read() -> {ok, config()} | {error, {bad_config, atom(), term(), string()}}.
 read() ->
-    from_env([{K, V} || K <- ?KEYS, {ok, V} <- [application:get_env(beamscope, K)]]).
+    from_env([KV || {K, _} = KV <- application:get_all_env(beamscope), not lists:member(K, ?OTP_KEYS)]).
 
 %% @doc Validates a list of `{Key, Value}`; absent keys take their default.
-%% The first bad value gives `{error, {bad_config, Key, Value, Why}}`.
+%% The first unknown key, else the first bad value (in ?KEYS order), gives
+%% `{error, {bad_config, Key, Value, Why}}`; for an unknown key Why names
+%% the nearest known key ("unknown key; did you mean tick_ms?").
 -spec from_env([{atom(), term()}]) -> {ok, config()} | {error, {bad_config, atom(), term(), string()}}.
 from_env(Env) ->
+    case [KV || {K, _} = KV <- Env, not lists:member(K, ?KEYS)] of
+        [{Key, Value} | _] -> {error, {bad_config, Key, Value, unknown_key(Key)}};
+        [] -> known_env(Env)
+    end.
+
+known_env(Env) ->
     lists:foldl(
       fun(_, {error, _} = E) -> E;
          (Key, {ok, Acc}) ->
@@ -118,7 +140,51 @@ validate(stream_authorized_keys_file, disabled) -> {ok, disabled};
 validate(stream_authorized_keys_file, V) -> path(V, "the path of a file of authorized viewer public keys, one Z85 key a line");
 validate(stream_insecure_remote, V) when is_boolean(V) -> {ok, V};
 validate(stream_insecure_remote, _) -> {error, "expected true or false"};
-validate(_, _) -> {error, "unknown key"}.
+%% The supervision tree: how often it is re-walked, how long one
+%% supervisor's answer is waited for, above how many children a supervisor
+%% is summarised to a page of that many.
+validate(tree_walk_ms, V) -> int_range(V, 100, 3600000);
+validate(tree_call_timeout_ms, V) -> int_range(V, 10, 60000);
+validate(tree_big_supervisor, V) -> int_range(V, 10, 1000000);
+validate(tree_page, V) -> int_range(V, 1, 1000);
+%% Written by `beamscope-ctl attach' (what detach needs to undo), read
+%% back by detach; the agent only carries it.
+validate(attached, V) when is_list(V) -> {ok, V};
+validate(attached, _) -> {error, "expected the list beamscope-ctl attach writes"};
+validate(Key, _) -> {error, unknown_key(Key)}.
+
+%% The hint names the known key closest in edit distance, when it is close
+%% enough to be the likely intent.
+unknown_key(Key) ->
+    Name = key_text(Key),
+    %% Ties go to the longer common prefix (tree_walk: tree_walk_ms, not tree_page).
+    {Dist, _, Best} = lists:min([{distance(Name, atom_to_list(K)), -prefix(Name, atom_to_list(K)), K}
+                                 || K <- ?KEYS]),
+    case Dist =< max(2, length(Name) div 3) of
+        true -> lists:flatten(io_lib:format("unknown key; did you mean ~ts?", [Best]));
+        false -> lists:flatten(io_lib:format("unknown key; known keys: ~ts",
+                                             [lists:join(", ", [atom_to_list(K) || K <- ?KEYS])]))
+    end.
+
+key_text(K) when is_atom(K) -> lists:sublist(atom_to_list(K), 64);
+key_text(K) -> lists:sublist(lists:flatten(io_lib:format("~0tp", [K])), 64).
+
+prefix([C | A], [C | B]) -> 1 + prefix(A, B);
+prefix(_, _) -> 0.
+
+%% Levenshtein distance, one row at a time (keys are short).
+distance(A, B) ->
+    First = lists:seq(0, length(B)),
+    {_, Last} = lists:foldl(
+                  fun(CA, {I, Prev}) ->
+                          {I + 1, lists:reverse(row(CA, B, Prev, [I + 1]))}
+                  end, {0, First}, A),
+    lists:last(Last).
+
+row(_CA, [], _Prev, Acc) -> Acc;
+row(CA, [CB | Bs], [Diag, Up | Prev], [Left | _] = Acc) ->
+    Cost = case CA =:= CB of true -> 0; false -> 1 end,
+    row(CA, Bs, [Up | Prev], [min(min(Up + 1, Left + 1), Diag + Cost) | Acc]).
 
 path(V, What) ->
     case text(V) of

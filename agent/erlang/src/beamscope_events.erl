@@ -9,7 +9,7 @@
 -module(beamscope_events).
 -behaviour(gen_server).
 
--export([start_link/0, add/1, cleanup/0, snapshot/0]).
+-export([start_link/1, add/1, cleanup/0, snapshot/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(RING, 256).
@@ -26,10 +26,11 @@
                 counters = #{} :: #{atom() => non_neg_integer()},
                 pending = false :: boolean()}).
 
-%% @doc Starts the ring (registered as beamscope_events).
--spec start_link() -> gen_server:start_ret().
-start_link() ->
-    gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
+%% @doc Starts the ring (registered as beamscope_events) with the agent's
+%% validated config (system_monitor, long_schedule_ms, mailbox_alarm).
+-spec start_link(beamscope_config:config()) -> gen_server:start_ret().
+start_link(Config) ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, Config, []).
 
 %% @doc Adds an event map (kind, time_us, supervisor, child, pid, reason,
 %% detail; binaries). Asynchronous; dropped when beamscope_events is not running.
@@ -60,10 +61,9 @@ cleanup() ->
 snapshot() ->
     gen_server:call(?MODULE, snapshot, 5000).
 
-init([]) ->
+init(Config) ->
     process_flag(trap_exit, true),
     ok = beamscope_restarts:add_handler(),
-    {ok, Config} = beamscope_config:read(),
     Monitor = take_monitor(maps:get(system_monitor, Config), maps:get(long_schedule_ms, Config),
                            maps:get(mailbox_alarm, Config)),
     {ok, #state{refilled = erlang:monotonic_time(millisecond), monitor = Monitor}}.

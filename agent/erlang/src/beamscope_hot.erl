@@ -31,8 +31,9 @@ guarded_total(#hot{guarded_total = G}) -> G.
 %% seconds_to_threshold (until the mailbox reaches `Alarm` at that growth;
 %% 0 when not growing or already there). Cost per process: one
 %% process_info/2, one more for memory under the guard, the dictionary
-%% only for proc_lib processes, one application lookup: meant for at most
-%% a few hundred processes.
+%% only for proc_lib processes, one dictionary key (the proc_lib label,
+%% OTP 27+) for unnamed ones, one application lookup: meant for at most a
+%% few hundred processes.
 -spec sample([pid()], non_neg_integer(), pos_integer(), hot()) -> {[map()], hot()}.
 sample(Pids, Guard, Alarm, #hot{prev = Prev, guarded_total = G0}) ->
     Now = erlang:monotonic_time(microsecond),
@@ -90,8 +91,9 @@ build(P, #{message_queue_len := Q} = I, Guard, LastSeen) ->
     #{pid => P,
       %% As UTF-8 text: on OTP 25 the NIF can only read atoms as Latin-1,
       %% which loses names like 'queue_✓' (hot set only, so 3*top_k calls).
+      %% An unnamed process goes by its proc_lib label (OTP 27+), if any.
       registered_name => case maps:get(registered_name, I) of
-                             [] -> <<>>;
+                             [] -> beamscope_tree_proc:label(P);
                              Name -> atom_to_binary(Name, utf8)
                          end,
       initial_call => initial_call(P, maps:get(initial_call, I)),

@@ -14,7 +14,7 @@
 -module(beamscope_pager).
 -behaviour(gen_server).
 
--export([start_link/0, children/4, tree/2]).
+-export([start_link/1, children/4, tree/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -define(MAX_INFLIGHT, 4).
@@ -44,10 +44,11 @@
 -type target() :: {viewer, binary()} | {caller, gen_server:from()}.
 
 %% @doc Starts the pager (registered as beamscope_pager: the NIF sends
-%% requests to that name).
--spec start_link() -> gen_server:start_ret().
-start_link() ->
-    gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
+%% requests to that name) with the agent's validated config
+%% (beamscope_config:read/0): tree_call_timeout_ms, mailbox_guard, budget.
+-spec start_link(beamscope_config:config()) -> gen_server:start_ret().
+start_link(Config) ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, Config, []).
 
 %% @doc A page from inside the node (tests, diagnostics), through the same
 %% path and bounds as a viewer's request. `Order' is supervisor_order,
@@ -63,17 +64,10 @@ children(SupId, Offset, Limit, Order) ->
 tree(Nodes, Flags) ->
     gen_server:cast(?MODULE, {tree, Nodes, Flags}).
 
-init([]) ->
-    Env = fun(K, D) -> application:get_env(beamscope, K, D) end,
-    Int = fun(V, Lo, Hi, _D) when is_integer(V), V >= Lo, V =< Hi -> V; (_, _, _, D) -> D end,
-    Budget = case Env(budget, 0.01) of
-                 B when is_number(B), B > 0, B =< 0.5 -> B;
-                 _ -> 0.01
-             end,
+init(#{tree_call_timeout_ms := Timeout, mailbox_guard := Guard, budget := Budget}) ->
     Rate = min(0.5, Budget * ?PAGE_SHARE_X) * erlang:system_info(schedulers_online),
     self() ! fetch_ref,
-    {ok, #state{timeout = Int(Env(tree_call_timeout_ms, 1000), 10, 60000, 1000),
-                guard = Int(Env(mailbox_guard, 100000), 0, 1 bsl 40, 100000),
+    {ok, #state{timeout = Timeout, guard = Guard,
                 rate = Rate, credit = Rate * 1.0e6, refilled = now_us()}}.
 
 handle_call({children, Req}, From, S) ->

@@ -1,5 +1,7 @@
-%% @doc Top supervisor of the agent. One worker today (the sampler); the
-%% tree walker and event handlers of later issues join it here.
+%% @doc Top supervisor of the agent: the sampler, the event ring, the
+%% children pager and the tree server. The configuration is read and
+%% validated once (beamscope_config:read/0, by beamscope_app) and handed to
+%% each of them here; no worker reads the application env itself.
 -module(beamscope_sup).
 -behaviour(supervisor).
 
@@ -22,14 +24,14 @@ init(Config) ->
                 type => worker,
                 modules => [beamscope_sampler]},
     %% After the sampler (they publish through it), stopped before it.
-    Events = #{id => beamscope_events, start => {beamscope_events, start_link, []},
+    Events = #{id => beamscope_events, start => {beamscope_events, start_link, [Config]},
                restart => permanent, shutdown => 5000, type => worker,
                modules => [beamscope_events, beamscope_restarts]},
-    Tree = #{id => beamscope_tree, start => {beamscope_tree, start_link, []},
+    Tree = #{id => beamscope_tree, start => {beamscope_tree, start_link, [Config]},
              restart => permanent, shutdown => 5000, type => worker,
-             modules => [beamscope_tree, beamscope_tree_walk]},
+             modules => [beamscope_tree, beamscope_tree_walk, beamscope_tree_proc, beamscope_tree_state]},
     %% Before the tree server, which sends it every walk it publishes.
-    Pager = #{id => beamscope_pager, start => {beamscope_pager, start_link, []},
+    Pager = #{id => beamscope_pager, start => {beamscope_pager, start_link, [Config]},
               restart => permanent, shutdown => 5000, type => worker,
               modules => [beamscope_pager, beamscope_page]},
     {ok, {Flags, [Sampler, Events, Pager, Tree]}}.

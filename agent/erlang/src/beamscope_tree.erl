@@ -8,7 +8,7 @@
 -module(beamscope_tree).
 -behaviour(gen_server).
 
--export([start_link/0, walk_now/0, nodes/0]).
+-export([start_link/1, walk_now/0, nodes/0]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(DEBOUNCE_MS, 100).
@@ -30,7 +30,7 @@
                 again = false :: boolean(),        % walk once more when this one ends
                 timer :: reference() | undefined,
                 nodes = [] :: [map()],             % last walk, without restart fields
-                sups = #{} :: #{pid() => {binary(), binary()}},  % pid => {path, strategy}
+                sups = #{} :: #{pid() => {binary(), boolean()}},  % pid => {path, dynamic}
                 child_pids = #{} :: #{binary() => pid()},
                 reported = #{} :: #{binary() => true},   % restarts reported since the walk
                 restarts = beamscope_restarts:new(),
@@ -41,10 +41,13 @@
                 stats = #{walks_total => 0} :: map(),
                 published :: term()}).
 
-%% @doc Starts the tree server (registered as beamscope_tree).
--spec start_link() -> gen_server:start_ret().
-start_link() ->
-    gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
+%% @doc Starts the tree server (registered as beamscope_tree) with the
+%% agent's validated config (beamscope_config:read/0): tree_walk_ms,
+%% tree_call_timeout_ms, tree_big_supervisor, tree_page, mailbox_guard,
+%% budget.
+-spec start_link(beamscope_config:config()) -> gen_server:start_ret().
+start_link(Config) ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, Config, []).
 
 %% @doc Asks for a walk now (asynchronous). Cost: one message.
 -spec walk_now() -> ok.
@@ -56,22 +59,13 @@ walk_now() ->
 nodes() ->
     gen_server:call(?MODULE, nodes, 5000).
 
-init([]) ->
-    Env = fun(K, D) -> application:get_env(beamscope, K, D) end,
-    Int = fun(V, Lo, Hi, _D) when is_integer(V), V >= Lo, V =< Hi -> V; (_, _, _, D) -> D end,
-    Opts = #{timeout => Int(Env(tree_call_timeout_ms, 1000), 10, 60000, 1000),
-             big => Int(Env(tree_big_supervisor, 1000), 10, 1000000, 1000),
-             page => Int(Env(tree_page, 100), 1, 1000, 100),
-             guard => Int(Env(mailbox_guard, 100000), 0, 1 bsl 40, 100000),
-             max_nodes => 5000,
-             flags => #{}},
-    Budget = case Env(budget, 0.01) of
-                 B when is_number(B), B >= 0.001, B =< 0.5 -> B;
-                 _ -> 0.01
-             end,
+init(#{tree_call_timeout_ms := Timeout, tree_big_supervisor := Big, tree_page := Page,
+       mailbox_guard := Guard, budget := Budget, tree_walk_ms := Interval}) ->
+    Opts = #{timeout => Timeout, big => Big, page => Page, guard => Guard,
+             max_nodes => 5000, flags => #{}},
     self() ! walk,
     erlang:send_after(?WATCH_MS, self(), watch),
-    {ok, #state{opts = Opts, interval = Int(Env(tree_walk_ms, 5000), 100, 3600000, 5000),
+    {ok, #state{opts = Opts, interval = Interval,
                 rate = Budget * erlang:system_info(schedulers_online)}}.
 
 handle_call(nodes, _From, S) ->
@@ -140,11 +134,12 @@ start_walk(S) ->
 
 walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
     Now = erlang:monotonic_time(microsecond),
-    Sups = maps:from_list([{P, {Id, maps:get(strategy, N, <<>>)}}
+    Sups = maps:from_list([{P, {Id, dynamic(N)}}
                            || #{kind := supervisor, pid := P, id := Id} = N <- Nodes]),
+    Dynamic = maps:from_list([{Id, true} || {Id, true} <- maps:values(Sups)]),
     ChildPids = maps:from_list([{Id, P} || #{kind := K, pid := P, id := Id, parent_id := Parent} <- Nodes,
                                            K =/= helper, K =/= application,
-                                           not dynamic_parent(Parent, Sups)]),
+                                           not maps:is_key(Parent, Dynamic)]),
     S1 = fill_new_pids(ChildPids, pid_changes(ChildPids, S#state{sups = Sups})),
     S2 = S1#state{nodes = Nodes, child_pids = ChildPids, reported = #{},
                   watch = beamscope_tree_watch:take(maps:keys(Sups)), walk_ended = Now,
@@ -186,9 +181,12 @@ charge_walk(WallUs, Nodes, #{timeout := T}) ->
 interval(CostUs, #state{interval = I, rate = Rate}) ->
     max(I, min(ceil(CostUs / (?WALK_SHARE * Rate) / 1000), ?STRETCH_MAX_MS)).
 
-dynamic_parent(Parent, Sups) ->
-    lists:any(fun({Id, Strategy}) -> Id =:= Parent andalso Strategy =:= <<"simple_one_for_one">> end,
-              maps:values(Sups)).
+%% Children are anonymous instances (simple_one_for_one, Elixir's
+%% DynamicSupervisor): one restart series for all, `Sup/*', since a
+%% restarted instance has a new pid and no id of its own.
+dynamic(#{dynamic := true}) -> true;
+dynamic(#{strategy := <<"simple_one_for_one">>}) -> true;
+dynamic(_) -> false.
 
 %% A static child with a new pid and no report since the last walk was
 %% restarted silently (normal exit of a permanent child, a sibling's
@@ -242,15 +240,15 @@ report(#{sup_pid := SupPid} = R, #state{sups = Sups} = S) ->
             schedule(S#state{pending = Pending}, ?DEBOUNCE_MS);
         undefined ->
             S;
-        {SupPath, Strategy} ->
-            resolved(R, SupPath, Strategy, S)
+        {SupPath, Dynamic} ->
+            resolved(R, SupPath, Dynamic, S)
     end.
 
 resolved(#{context := Ctx, child_id := ChildId, child_pid := ChildPid, restart_type := Type,
-           reason := Reason, time_us := T} = R, SupPath, Strategy, S) ->
-    ChildPath = case Strategy of
-                    <<"simple_one_for_one">> -> <<SupPath/binary, "/*">>;
-                    _ -> <<SupPath/binary, "/", (beamscope_tree_walk:escape(ChildId))/binary>>
+           reason := Reason, time_us := T} = R, SupPath, Dynamic, S) ->
+    ChildPath = case Dynamic of
+                    true -> <<SupPath/binary, "/*">>;
+                    false -> <<SupPath/binary, "/", (beamscope_tree_walk:escape(ChildId))/binary>>
                 end,
     S1 = case Ctx of
              child_terminated when Type =/= temporary ->

@@ -1,16 +1,18 @@
 %% @doc One walk of the supervision forest, with no state of its own: every
-%% running application, its top supervisor, and down from there with
+%% running application, its top process, and down from there with
 %% `which_children'. Only processes verified to run the supervisor
-%% behaviour (their proc_lib '$initial_call') are ever sent a call, and
-%% every call has a timeout, so a blocked supervisor costs at most that
-%% timeout and a worker that crashes on unknown calls is never sent one.
+%% behaviour and past their init (beamscope_tree_proc:callable/1) are ever
+%% sent a call, the top of each application included (Mod:start/2 may
+%% return any process), and every call has a timeout, so a blocked
+%% supervisor costs at most that timeout and a worker that crashes on
+%% unknown calls is never sent one.
 %% Runs in a helper process of beamscope_tree: the walk may take seconds
 %% when supervisors do not answer, and nothing else waits on it.
 -module(beamscope_tree_walk).
 
 -export([walk/1, is_supervisor/1, child_name/1, escape/1, module_name/1,
          print_bounded/2, which_children/2, valid_child/1, child_base/4, proc_stats/2,
-         order_children/3]).
+         order_children/3, not_called/1]).
 
 -export_type([opts/0, tree_node/0]).
 
@@ -54,21 +56,34 @@ walk_app(App, Opts, {Nodes, Flags} = Acc) ->
             AppId = escape(child_name(App)),
             AppNode = #{id => AppId, parent_id => <<>>, kind => application,
                         application => AppId, name => AppId},
-            case top_supervisor(App, maps:get(timeout, Opts)) of
+            case top_process(App, maps:get(timeout, Opts)) of
                 {ok, Top} ->
                     Name = top_name(Top),
                     Path = <<AppId/binary, "/", Name/binary>>,
-                    Node0 = #{id => Path, parent_id => AppId, kind => supervisor,
-                              application => AppId, name => Name},
-                    walk_sup(Top, Node0, 0, Opts, {[AppNode | Nodes], Flags});
+                    Node0 = #{id => Path, parent_id => AppId, application => AppId, name => Name},
+                    top(Top, Node0, Opts, {[AppNode | Nodes], Flags});
                 none ->
                     {[AppNode | Nodes], Flags}
             end
     end.
 
+%% An application's top process is whatever Mod:start/2 returned: walked
+%% as a supervisor only when it is one.
+top(Top, Node0, Opts, {Nodes, Flags} = Acc) ->
+    case beamscope_tree_proc:is_supervisor(Top) of
+        true ->
+            walk_sup(Top, Node0#{kind => supervisor}, 0, Opts, Acc);
+        false ->
+            W = worker_node(Node0#{pid => Top}, Top, Opts),
+            W1 = W#{walk_error => <<"the application's top process does not run the supervisor "
+                                    "behaviour; not walked">>},
+            Helpers = helpers(Top, W1, #{}, Opts),
+            {lists:reverse(Helpers) ++ [W1 | Nodes], Flags}
+    end.
+
 %% application_master:get_child/1 waits without a timeout: ask it from a
 %% helper that is killed when the master does not answer.
-top_supervisor(App, Timeout) ->
+top_process(App, Timeout) ->
     case application_controller:get_master(App) of
         Master when is_pid(Master) ->
             case bounded(fun() -> application_master:get_child(Master) end, Timeout) of
@@ -80,9 +95,9 @@ top_supervisor(App, Timeout) ->
     end.
 
 top_name(Pid) ->
-    case erlang:process_info(Pid, registered_name) of
-        {registered_name, Name} when is_atom(Name) -> escape(child_name(Name));
-        _ -> escape(pid_text(Pid))
+    case beamscope_tree_proc:name(Pid) of
+        <<>> -> escape(pid_text(Pid));
+        Name -> escape(cut(Name, ?NAME_BYTES))
     end.
 
 %% Runs Fun in a monitored helper; {ok, Result} or timeout.
@@ -102,27 +117,11 @@ bounded(Fun, Timeout) ->
         timeout
     end.
 
-%% @doc True only when `Pid' runs the supervisor behaviour (Erlang's
-%% supervisor, or Elixir's DynamicSupervisor), judged from the initial call
-%% proc_lib recorded. Cost: one process_info, plus the dictionary of
-%% proc_lib processes (OTP 25 cannot read one key of it).
--spec is_supervisor(pid()) -> boolean().
-is_supervisor(Pid) when is_pid(Pid), node(Pid) =:= node() ->
-    case erlang:process_info(Pid, initial_call) of
-        {initial_call, {proc_lib, init_p, _}} ->
-            case erlang:process_info(Pid, dictionary) of
-                {dictionary, Dict} ->
-                    case lists:keyfind('$initial_call', 1, Dict) of
-                        {_, {supervisor, _, 1}} -> true;
-                        {_, {'Elixir.DynamicSupervisor', init, 1}} -> true;
-                        _ -> false
-                    end;
-                _ -> false
-            end;
-        _ -> false
-    end;
-is_supervisor(_) ->
-    false.
+%% @doc True only when `Pid' runs the supervisor behaviour (see
+%% beamscope_tree_proc:is_supervisor/1). Cost: one or two process_info.
+-spec is_supervisor(term()) -> boolean().
+is_supervisor(Pid) ->
+    beamscope_tree_proc:is_supervisor(Pid).
 
 walk_sup(Pid, Node0, Depth, Opts, {Nodes, Flags}) ->
     T = maps:get(timeout, Opts),
@@ -154,24 +153,45 @@ walk_sup(Pid, Node0, Depth, Opts, {Nodes, Flags}) ->
             {[Node#{unresponsive => true, walk_error => Why} | Nodes], Flags}
     end.
 
-%% @doc which_children of a verified supervisor, waiting at most `Timeout'
-%% ms; the error text says why (timeout, died). Cost: one call; the
-%% supervisor builds a list of all its children.
+%% @doc which_children of a supervisor, waiting at most `Timeout' ms, sent
+%% only when beamscope_tree_proc:callable/1 clears it at that moment; the
+%% error text says why not or what went wrong (timeout, died). Cost: one
+%% call; the supervisor builds a list of all its children.
 -spec which_children(pid(), pos_integer()) -> {ok, term()} | {error, binary()}.
 which_children(Pid, Timeout) ->
     sup_call(Pid, which_children, Timeout).
 
-%% gen_server:call with a timeout; the reply alias makes late answers vanish.
+%% Every call the walk and the pages make goes through here: checked right
+%% before it is sent, with a timeout (the reply alias makes late answers
+%% vanish).
 sup_call(Pid, Request, Timeout) ->
-    try {ok, gen_server:call(Pid, Request, Timeout)}
-    catch
-        exit:{timeout, _} -> {error, <<"timeout: no answer to ", (atom_to_binary(Request))/binary>>};
-        exit:{noproc, _} -> {error, <<"died during the walk">>};
-        exit:{Reason, _} -> {error, <<"died during the walk: ", (print_bounded(Reason, 200))/binary>>}
+    case beamscope_tree_proc:callable(Pid) of
+        ok -> call(Pid, Request, Timeout);
+        Why -> {error, not_called(Why)}
     end.
 
+call(Pid, which_children, Timeout) ->
+    try {ok, gen_server:call(Pid, which_children, Timeout)}
+    catch exit:Reason -> {error, call_error(which_children, Reason)}
+    end;
+call(Pid, get_state, Timeout) ->
+    try {ok, sys:get_state(Pid, Timeout)}
+    catch exit:Reason -> {error, call_error(get_state, Reason)}
+    end.
+
+call_error(Request, {timeout, _}) -> <<"timeout: no answer to ", (atom_to_binary(Request))/binary>>;
+call_error(_Request, {noproc, _}) -> <<"died during the walk">>;
+call_error(_Request, {Reason, _}) -> <<"died during the walk: ", (print_bounded(Reason, 200))/binary>>;
+call_error(_Request, Reason) -> <<"died during the walk: ", (print_bounded(Reason, 200))/binary>>.
+
+%% @doc Why a process was not sent a call, as shown in walk_error.
+-spec not_called(not_supervisor | in_init | gone) -> binary().
+not_called(in_init) -> <<"starting: its init has not returned; not called until it has">>;
+not_called(gone) -> <<"died during the walk">>;
+not_called(not_supervisor) -> <<"no longer runs the supervisor behaviour; not called">>.
+
 %% Strategy, intensity, period and the restart type and shutdown of each
-%% static child, from the supervisor's own state (a call, only on a
+%% static child, from the supervisor's own state (sys:get_state, only on a
 %% verified supervisor). For big supervisors the state (every dynamic
 %% child) is read once per supervisor pid and cached.
 sup_state(Pid, NChildren, Opts, Flags) ->
@@ -184,43 +204,27 @@ sup_state(Pid, NChildren, Opts, Flags) ->
     end.
 
 read_state(Pid, Opts, Flags) ->
-    try sys:get_state(Pid, maps:get(timeout, Opts)) of
-        State -> parse_state(Pid, State, Flags)
-    catch _:_ -> {#{}, #{}, Flags}
+    case sup_call(Pid, get_state, maps:get(timeout, Opts)) of
+        {ok, State} ->
+            case beamscope_tree_state:parse(State, maps:get(big, Opts)) of
+                {ok, #{strategy := S, intensity := I, period_s := P, restart_times := Ts,
+                       specs := Specs, dynamic := Dyn}} ->
+                    Fl = #{strategy => atom_to_binary(S), intensity => I, period_s => P, dynamic => Dyn},
+                    {Fl#{restarts_in_period => in_period(Ts, P)}, Specs,
+                     Flags#{Pid => #{flags => Fl, specs => Specs}}};
+                unknown ->
+                    {#{}, #{}, Flags}
+            end;
+        {error, _} ->
+            {#{}, #{}, Flags}
     end.
 
-%% The supervisor's #state{} record (OTP 21..27 layout); anything else is
-%% read as unknown rather than trusted.
-parse_state(Pid, State, Flags) when is_tuple(State), tuple_size(State) >= 8,
-                                    element(1, State) =:= state ->
-    parse_fields(Pid, element(3, State), element(4, State), element(6, State),
-                 element(7, State), element(8, State), Flags);
-parse_state(_Pid, _Other, Flags) ->
-    {#{}, #{}, Flags}.
-
-parse_fields(Pid, Strategy, {_Ids, ChildMap}, Intensity, Period, Restarts, Flags)
-  when is_atom(Strategy), is_integer(Intensity), is_integer(Period), is_list(Restarts),
-       is_map(ChildMap) ->
-    SupFlags = #{strategy => atom_to_binary(Strategy), intensity => Intensity,
-                 period_s => Period, restarts_in_period => in_period(Restarts, Period)},
-    Specs = maps:fold(fun(_, Child, M) -> spec(Child, M) end, #{}, ChildMap),
-    Entry = #{flags => maps:remove(restarts_in_period, SupFlags), specs => Specs},
-    {SupFlags, Specs, Flags#{Pid => Entry}};
-parse_fields(_Pid, _S, _C, _I, _P, _R, Flags) ->
-    {#{}, #{}, Flags}.
-
 %% The supervisor prunes its restart times only at the next restart: count
-%% those inside the period now (monotonic seconds since OTP 21).
+%% those inside the period now (monotonic seconds since OTP 21, and in
+%% Elixir's DynamicSupervisor).
 in_period(Restarts, Period) ->
     Now = erlang:monotonic_time(second),
-    length([T || T <- Restarts, is_integer(T), Now - T =< Period]).
-
-spec({child, _Pid, Id, _Mfa, Restart, _Significant, Shutdown, _Type, _Mods}, M) ->
-    M#{Id => #{restart_type => text(Restart), shutdown => text(Shutdown)}};
-spec({child, _Pid, Id, _Mfa, Restart, Shutdown, _Type, _Mods}, M) ->
-    M#{Id => #{restart_type => text(Restart), shutdown => text(Shutdown)}};
-spec(_, M) ->
-    M.
+    length([T || T <- Restarts, Now - T =< Period]).
 
 %% @doc True for a well-formed which_children entry.
 -spec valid_child(term()) -> boolean().
@@ -309,7 +313,7 @@ child_base({Id, Child, _Type, Mods}, SupId, App, Specs) ->
                undefined when is_pid(Child) -> pid_text(Child);
                _ -> escape(child_name(Id))
            end,
-    Spec = maps:get(Id, Specs, maps:get(undefined_spec(Specs), Specs, #{})),
+    Spec = spec_of(Id, Child, Specs),
     Base = maps:merge(Spec, #{id => <<SupId/binary, "/", Name/binary>>, parent_id => SupId,
                               application => App, name => Name, modules => modules(Mods)}),
     case Child of
@@ -318,11 +322,18 @@ child_base({Id, Child, _Type, Mods}, SupId, App, Specs) ->
         undefined -> Base#{pid_state => <<"undefined">>}
     end.
 
-%% simple_one_for_one keeps its one spec under the spec's id.
-undefined_spec(Specs) ->
-    case maps:keys(Specs) of
-        [Only] -> Only;
-        _ -> '$none'
+%% Static children by id; a DynamicSupervisor's by pid; simple_one_for_one
+%% keeps its one spec under the spec's id.
+spec_of(Id, Child, Specs) ->
+    case maps:find(Id, Specs) of
+        {ok, Spec} -> Spec;
+        error when is_pid(Child), is_map_key(Child, Specs) -> maps:get(Child, Specs);
+        error when map_size(Specs) =:= 1, Id =:= undefined ->
+            case maps:to_list(Specs) of
+                [{SpecId, Spec}] when not is_pid(SpecId) -> Spec;
+                _ -> #{}
+            end;
+        error -> #{}
     end.
 
 kind(supervisor) -> supervisor;
@@ -353,9 +364,11 @@ helper_of(L, Pid, GL) ->
         _ -> false
     end.
 
-%% @doc Mailbox, reductions, name; memory only under the mailbox guard
-%% (read after message_queue_len: `memory' walks the queue without
-%% yielding). Empty when the process is gone. Cost: one or two process_info.
+%% @doc Mailbox, reductions, name (the registered name, else the proc_lib
+%% label on OTP 27+); memory only under the mailbox guard (read after
+%% message_queue_len: `memory' walks the queue without yielding). Empty
+%% when the process is gone. Cost: one or two process_info, one more for
+%% the label of an unnamed process.
 -spec proc_stats(pid(), non_neg_integer()) -> map().
 proc_stats(Pid, Guard) ->
     case erlang:process_info(Pid, [message_queue_len, reductions, registered_name]) of
@@ -368,7 +381,7 @@ proc_stats(Pid, Guard) ->
                                end
                   end,
             #{message_queue_len => Q, reductions => R, memory_bytes => Mem,
-              registered_name => case N of [] -> <<>>; _ -> module_name(N) end};
+              registered_name => case N of [] -> beamscope_tree_proc:label(Pid); _ -> module_name(N) end};
         _ -> #{}
     end.
 
@@ -417,7 +430,3 @@ utf8_prefix(B) ->
     end.
 
 pid_text(P) -> list_to_binary(pid_to_list(P)).
-
-text(A) when is_atom(A) -> atom_to_binary(A);
-text(I) when is_integer(I) -> integer_to_binary(I);
-text(_) -> <<>>.
