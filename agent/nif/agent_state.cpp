@@ -60,6 +60,12 @@ std::string AgentState::start() {
   opts.on_request = [this](const std::string& viewer, const protocol::Envelope& request) {
     forward_request(viewer, request);
   };
+  opts.security.secret_key_file = config_.secret_key_file;
+  opts.security.authorized_keys_file = config_.authorized_keys_file;
+  opts.security.insecure_remote = config_.insecure_remote;
+  opts.security.hint =
+      "set stream_secret_key_file (beamscope-ctl keygen PATH; see SECURITY.md), or stream_insecure_remote true";
+  opts.on_warning = config_.on_warning;
   std::string error;
   server_ = transport::StreamServer::start(opts, error);
   if (!server_) {
@@ -106,6 +112,8 @@ std::string AgentState::start() {
   }
   live_server_ = server_.get();
   counters_.running = true;
+  counters_.curve = server_->stats().curve;
+  counters_.plaintext_remote = transport::is_plaintext_remote(config_.stream_endpoint, opts.security);
   return {};
 }
 
@@ -133,6 +141,8 @@ void AgentState::publish(v1::Keyframe kf) {
     counters_.frames_dropped = s.frames_dropped;
     counters_.frames_rejected = s.frames_rejected;
     counters_.viewers = s.viewers;
+    counters_.auth_refused = s.auth_refused;
+    counters_.handshake_failed = s.handshake_failed;
   }
   if (tree_part_) {
     *kf.mutable_tree() = tree_part_->tree();
@@ -149,6 +159,9 @@ void AgentState::publish(v1::Keyframe kf) {
   a->set_frames_rejected_total(counters_.frames_rejected);
   a->set_memory_bytes(counters_.memory_bytes);
   a->set_viewers(counters_.viewers);
+  a->set_stream_auth_refused_total(counters_.auth_refused);
+  a->set_stream_handshake_failed_total(counters_.handshake_failed);
+  a->set_stream_encrypted(counters_.curve);
 
   // One clock reading for the snapshot (/metrics) and the frame.
   const std::int64_t sampled_at = protocol::now_us();
@@ -191,6 +204,11 @@ AgentCounters AgentState::counters() const {
   // What the sampler cannot time: work on the agent's own threads.
   c.thread_cpu_us =
       (server_ ? server_->stats().io_cpu_us : 0) + snapshot_->http_cpu_us() + dirty_cpu_ns_.load() / 1000;
+  if (server_) {
+    const auto s = server_->stats();
+    c.auth_refused = s.auth_refused;
+    c.handshake_failed = s.handshake_failed;
+  }
   return c;
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,12 @@ struct AgentConfig {
   std::string auth_user;      // empty: /metrics without authentication
   std::string auth_password;
   std::string tls_pem;        // empty: plain HTTP
+  std::string secret_key_file;       // empty: plaintext stream
+  std::string authorized_keys_file;  // empty: any viewer with the agent's public key
+  bool insecure_remote = false;
+  /// Warnings for the node's logger (refused viewer keys, a broken
+  /// authorized-keys file); called on the stream's I/O thread.
+  std::function<void(const std::string&)> on_warning;
 };
 
 /// CPU time of the calling thread, nanoseconds (0 if the clock fails).
@@ -71,6 +78,10 @@ struct AgentCounters {
   std::uint32_t viewers = 0;
   std::uint64_t memory_bytes = 0;
   std::uint64_t thread_cpu_us = 0;  // the stream I/O and HTTP threads and dirty NIFs, since start
+  std::uint64_t auth_refused = 0;     // viewers whose CURVE key is not authorized
+  std::uint64_t handshake_failed = 0; // plaintext viewers at a CURVE stream, wrong server keys
+  bool curve = false;                 // the stream is encrypted
+  bool plaintext_remote = false;      // plaintext off loopback (stream_insecure_remote)
   bool running = false;
 };
 

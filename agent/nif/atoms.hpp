@@ -10,6 +10,9 @@ namespace beamscope::agent::atoms {
 #define BEAMSCOPE_ATOMS(X)                                                                            \
   X(ok) X(error) X(true_, "true") X(false_, "false") X(undefined) X(disabled)                         \
   X(stream_endpoint) X(metrics_listen) X(top_k) X(metrics_auth) X(metrics_tls)                        \
+  X(stream_secret_key_file) X(stream_authorized_keys_file) X(stream_insecure_remote)                  \
+  X(beamscope_warning) X(stream_curve) X(stream_plaintext_remote) X(stream_auth_refused)               \
+  X(stream_handshake_failed)                                                                           \
   /* NodeInfo */                                                                                       \
   X(node) X(otp_release) X(erts_version) X(system_version) X(started_at_us) X(agent_version)           \
   X(schedulers_online) X(dirty_cpu_schedulers_online) X(word_size)                                     \

@@ -3,6 +3,7 @@
 // leaves this file: each becomes {error, Text} or badarg.
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <new>
 #include <string>
 #include <vector>
@@ -76,15 +77,46 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
     out.tls_pem = terms::text(env, v, 4096);
     if (out.tls_pem.empty()) return false;
   }
+  // CURVE key files: paths here, read (and checked) by the stream server.
+  if (enif_get_map_value(env, map, atoms::stream_secret_key_file, &v) && !enif_is_identical(v, atoms::disabled)) {
+    out.secret_key_file = terms::text(env, v, 4096);
+    if (out.secret_key_file.empty()) return false;
+  }
+  if (enif_get_map_value(env, map, atoms::stream_authorized_keys_file, &v) &&
+      !enif_is_identical(v, atoms::disabled)) {
+    out.authorized_keys_file = terms::text(env, v, 4096);
+    if (out.authorized_keys_file.empty()) return false;
+  }
+  out.insecure_remote =
+      enif_get_map_value(env, map, atoms::stream_insecure_remote, &v) && enif_is_identical(v, atoms::true_);
   const std::uint64_t k = terms::u64(env, map, atoms::top_k);
   out.top_k = k == 0 ? 50 : std::min<std::uint64_t>(k, 1000);
   return true;
 }
 
-// start(Config) -> {ok, Ref} | {error, Binary}. Dirty I/O: binds sockets.
+// Sends {beamscope_warning, Text} to `owner` (the sampler, which logs it)
+// from a thread of the agent's own: a process env of its own each time.
+std::function<void(const std::string&)> warning_sender(ErlNifPid owner) {
+  return [owner](const std::string& text) mutable {
+    ErlNifEnv* msg_env = enif_alloc_env();
+    if (!msg_env) return;
+    ErlNifBinary bin;
+    if (enif_alloc_binary(text.size(), &bin)) {
+      std::copy(text.begin(), text.end(), bin.data);
+      ERL_NIF_TERM msg = enif_make_tuple2(msg_env, atoms::beamscope_warning, enif_make_binary(msg_env, &bin));
+      (void)enif_send(nullptr, &owner, msg_env, msg);
+    }
+    enif_free_env(msg_env);
+  };
+}
+
+// start(Config) -> {ok, Ref} | {error, Binary}. Dirty I/O: binds sockets and
+// reads the CURVE key files.
 ERL_NIF_TERM nif_start(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentConfig config;
   if (!read_config(env, argv[0], config)) return enif_make_badarg(env);
+  ErlNifPid owner;
+  if (enif_self(env, &owner)) config.on_warning = warning_sender(owner);
   auto* h = static_cast<Handle*>(enif_alloc_resource(g_state_type, sizeof(Handle)));
   h->state = nullptr;
   // From here the resource owns whatever h->state points to.
@@ -156,7 +188,8 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       atoms::keyframes_sent, atoms::deltas_sent, atoms::publish_dropped, atoms::seq,
       atoms::memory_bytes, atoms::running, atoms::snapshot_process_count, atoms::snapshot_processes,
       sweep_atoms::keyframe_bytes_total, sweep_atoms::delta_bytes_total, atoms::thread_cpu_us,
-      sweep_atoms::sweep_period_us};
+      sweep_atoms::sweep_period_us, atoms::stream_curve, atoms::stream_plaintext_remote,
+      atoms::stream_auth_refused, atoms::stream_handshake_failed};
   ERL_NIF_TERM values[] = {
       u(env, last.sweeps_total), u(env, last.processes), u(env, last.duration_us), u(env, last.hot.size()),
       enif_make_list_from_array(env, top.data(), static_cast<unsigned>(top.size())),
@@ -165,7 +198,9 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       u(env, c.keyframes_sent), u(env, c.deltas_sent), u(env, c.publish_dropped), u(env, c.seq),
       u(env, c.memory_bytes), c.running ? atoms::true_ : atoms::false_,
       u(env, kf ? kf->gauges().process_count() : 0), u(env, kf ? kf->processes_size() : 0),
-      u(env, c.keyframe_bytes), u(env, c.delta_bytes), u(env, c.thread_cpu_us), u(env, last.sweep_period_us)};
+      u(env, c.keyframe_bytes), u(env, c.delta_bytes), u(env, c.thread_cpu_us), u(env, last.sweep_period_us),
+      c.curve ? atoms::true_ : atoms::false_, c.plaintext_remote ? atoms::true_ : atoms::false_,
+      u(env, c.auth_refused), u(env, c.handshake_failed)};
   static_assert(std::size(keys) == std::size(values));
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);

@@ -17,6 +17,8 @@ struct GlobalOptions {
   std::string node;          ///< --node; empty: the only node there is
   int timeout_ms = 3000;     ///< --timeout-ms: whole fetch, never more
   bool json = false;         ///< --json: one JSON document on stdout
+  std::string server_public_key_file;  ///< --server-public-key: the agent's or collector's .pub
+  std::string key_file;                ///< --key: our own .secret (CURVE)
 };
 
 }  // namespace beamscope::cli

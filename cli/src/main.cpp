@@ -23,9 +23,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
   app.add_flag("--json", opts.json, "print one JSON document (fields: cli/README-json.md)");
+  app.add_option("--server-public-key", opts.server_public_key_file,
+                 "the agent's or collector's CURVE public key file (.pub): the stream is encrypted");
+  app.add_option("--key", opts.key_file, "your CURVE secret key file (.secret, mode 0600) for a server that "
+                                         "authorizes viewers by key");
 
   std::vector<Command> commands{add_overview_command(app), add_top_command(app), add_tree_command(app),
                                 add_events_command(app), add_children_command(app)};
+  commands.push_back(add_keygen_command(app));
   commands.push_back(add_attach_command(app));
   commands.push_back(add_detach_command(app));
 

@@ -16,14 +16,23 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code) {
     exit_code = kExitUsage;
     return std::nullopt;
   }
+  transport::ClientSecurity security;
+  if (auto err = transport::load_client_security(opts.server_public_key_file, opts.key_file, security)) {
+    std::cerr << "beamscope-ctl: " << *err << "\n";
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
   std::string error;
-  auto fleet = transport::fetch_snapshot(opts.endpoint, std::chrono::milliseconds(opts.timeout_ms), error);
+  auto fleet =
+      transport::fetch_snapshot(opts.endpoint, std::chrono::milliseconds(opts.timeout_ms), error, security);
+  if (!fleet && error.rfind("no answer", 0) != 0) {
+    // Refused (keys) or a bad endpoint: the transport's sentence says it all.
+    std::cerr << "beamscope-ctl: " << error << "\n";
+    exit_code = kExitFailure;
+    return std::nullopt;
+  }
   if (!fleet) {
-    std::cerr << "beamscope-ctl: no answer from " << opts.endpoint << " within " << opts.timeout_ms
-              << " ms: is the agent (or collector) running?";
-    // The transport's own reason only when it says more than "no answer".
-    if (error.rfind("no answer", 0) != 0) std::cerr << " (" << error << ")";
-    std::cerr << "\n";
+    std::cerr << "beamscope-ctl: " << error << ": is the agent (or collector) running?\n";
     exit_code = kExitFailure;
     return std::nullopt;
   }
@@ -37,6 +46,7 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code) {
   }
   state.model = choice.model;
   state.name = choice.name;
+  state.security = std::move(security);
   return state;
 }
 

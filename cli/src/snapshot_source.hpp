@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "beamscope/protocol/node_model.hpp"
+#include "beamscope/transport/security.hpp"
 #include "ctl_options.hpp"
 
 namespace beamscope::cli {
@@ -13,6 +14,7 @@ struct NodeState {
   protocol::FleetModel fleet;  ///< owns the models
   const protocol::NodeModel* model = nullptr;
   std::string name;
+  transport::ClientSecurity security;  ///< the keys it was fetched with, for follow-up requests
 };
 
 /// Checks the endpoint, fetches within --timeout-ms and selects --node.

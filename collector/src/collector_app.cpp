@@ -48,12 +48,17 @@ std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts,
   return exposer;
 }
 
-// Logs links whose connected state changed since the last call.
-void log_link_changes(const FanIn& fan, std::vector<bool>& was_connected) {
+// Logs links whose connected state or refusal changed since the last call.
+void log_link_changes(const FanIn& fan, std::vector<bool>& was_connected, std::vector<std::string>& was_refused) {
   const auto stats = fan.stats();
   was_connected.resize(stats.agents.size(), false);
+  was_refused.resize(stats.agents.size());
   for (std::size_t i = 0; i < stats.agents.size(); ++i) {
     const auto& a = stats.agents[i];
+    if (a.refused != was_refused[i]) {
+      was_refused[i] = a.refused;
+      if (!a.refused.empty()) spdlog::error("agent {}: {}", a.endpoint, a.refused);
+    }
     if (a.connected == was_connected[i]) continue;
     was_connected[i] = a.connected;
     if (a.connected) {
@@ -74,7 +79,21 @@ int run_collector(const CollectorOptions& opts) {
   std::string error;
   FanInOptions fan_opts;
   fan_opts.agents = opts.agents;
+  for (std::size_t i = 0; i < opts.agents.size(); ++i) {
+    transport::ClientSecurity security;
+    const std::string server_key = i < opts.agent_server_keys.size() ? opts.agent_server_keys[i] : "";
+    if (auto err = transport::load_client_security(server_key, server_key.empty() ? "" : opts.key_file, security)) {
+      spdlog::error("cannot start: --agent {}: {}", opts.agents[i], *err);
+      return kExitUsage;
+    }
+    fan_opts.agent_security.push_back(std::move(security));
+  }
   fan_opts.server.endpoint = opts.listen;
+  fan_opts.server.security = {.secret_key_file = opts.secret_key_file,
+                              .authorized_keys_file = opts.authorized_keys_file,
+                              .insecure_remote = opts.insecure_remote,
+                              .hint = "give --secret-key FILE (beamscope-ctl keygen PATH), or --insecure-remote"};
+  fan_opts.server.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
   // Many agents share one queue into the server's I/O thread.
   fan_opts.server.queue_limit = 256 * (opts.agents.size() + 1);
   auto fan = FanIn::start(fan_opts, error);
@@ -95,7 +114,10 @@ int run_collector(const CollectorOptions& opts) {
     return kExitStartFailed;
   }
 
-  spdlog::info("serving viewers on {}", fan->listen_endpoint());
+  spdlog::info("serving viewers on {}{}", fan->listen_endpoint(),
+               fan->stats().server.curve ? " (CURVE)" : "");
+  if (transport::is_plaintext_remote(opts.listen, fan_opts.server.security))
+    spdlog::warn("viewers' stream {} is PLAINTEXT to other machines (--insecure-remote)", opts.listen);
   if (exposer) {
     const auto ports = exposer->GetListeningPorts();
     spdlog::info("serving fleet /metrics on {} (port {})", opts.metrics, ports.empty() ? 0 : ports.front());
@@ -103,6 +125,7 @@ int run_collector(const CollectorOptions& opts) {
   for (const auto& agent : opts.agents) spdlog::info("following agent {}", agent);
 
   std::vector<bool> was_connected;
+  std::vector<std::string> was_refused;
   const timespec tick{1, 0};
   for (;;) {
     const int sig = sigtimedwait(&signals, nullptr, &tick);
@@ -110,7 +133,7 @@ int run_collector(const CollectorOptions& opts) {
       spdlog::info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
-    log_link_changes(*fan, was_connected);
+    log_link_changes(*fan, was_connected, was_refused);
   }
   exposer.reset();
   spdlog::debug("/metrics stopped");

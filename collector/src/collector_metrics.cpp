@@ -37,6 +37,15 @@ constexpr MetricSpec kConflicts{"beamscope_collector_node_conflicts_total",
                                 "Frames ignored because another agent already serves the same node name.",
                                 MetricType::Counter};
 
+constexpr MetricSpec kAgentRefused{"beamscope_collector_agent_refused",
+                                   "1 when the agent refuses the collector's CURVE handshake (key not authorized, "
+                                   "wrong server key, plaintext vs CURVE), else 0.",
+                                   MetricType::Gauge};
+constexpr MetricSpec kViewerAuthFailures{"beamscope_collector_viewer_auth_failures_total",
+                                         "Viewers refused by the collector's CURVE stream: reason unauthorized_key "
+                                         "or handshake (plaintext viewer, wrong server key).",
+                                         MetricType::Counter};
+
 constexpr MetricSpec kRequests{"beamscope_collector_requests_total",
                                "Viewer requests (children pages) by outcome: relayed (an agent answered) or failed "
                                "(unknown node, busy, agent timeout).",
@@ -60,6 +69,7 @@ class CollectorCollectable final : public prometheus::Collectable {
       scope.counter(kForwarded, d(a.frames_forwarded), {agent});
       scope.counter(kResyncs, d(a.resyncs), {agent});
       scope.gauge(kAgentUp, a.connected ? 1 : 0, {agent});
+      scope.gauge(kAgentRefused, a.refused.empty() ? 0 : 1, {agent});
       connected += a.connected;
     }
     scope.gauge(kAgentsConnected, d(connected));
@@ -70,6 +80,8 @@ class CollectorCollectable final : public prometheus::Collectable {
     scope.counter(kDropped, d(stats.server.frames_dropped));
     scope.counter(kViewerRejected, d(stats.server.frames_rejected));
     scope.counter(kConflicts, d(stats.node_conflicts));
+    scope.counter(kViewerAuthFailures, d(stats.server.auth_refused), {{"reason", "unauthorized_key"}});
+    scope.counter(kViewerAuthFailures, d(stats.server.handshake_failed), {{"reason", "handshake"}});
     scope.counter(kRequests, d(stats.requests_relayed), {{"outcome", "relayed"}});
     scope.counter(kRequests, d(stats.requests_failed), {{"outcome", "failed"}});
     return set.take();

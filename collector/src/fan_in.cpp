@@ -38,7 +38,10 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   };
   fan->server_ = transport::StreamServer::start(server_opts, error);
   if (!fan->server_) return nullptr;
-  for (const auto& agent : opts.agents) {
+  for (std::size_t i = 0; i < opts.agents.size(); ++i) {
+    const std::string& agent = opts.agents[i];
+    const transport::ClientSecurity security =
+        i < opts.agent_security.size() ? opts.agent_security[i] : transport::ClientSecurity{};
     auto link = std::make_unique<Link>();
     link->endpoint = agent;
     Link* raw = link.get();
@@ -46,7 +49,7 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
     link->client = transport::StreamClient::start(
         agent, error, [self, raw](const protocol::Envelope& env) { self->forward(*raw, env); },
         [self, raw](const std::string& node, const std::string& reason) { self->gone(*raw, node, reason); },
-        [self](const protocol::Envelope& answer) { self->relay_answer(answer); });
+        [self](const protocol::Envelope& answer) { self->relay_answer(answer); }, security);
     if (!link->client) return nullptr;  // destructor stops what already started
     fan->links_.push_back(std::move(link));
   }
@@ -190,7 +193,8 @@ FanInStats FanIn::stats() const {
                           .frames_rejected = s.frames_rejected,
                           .frames_forwarded = link->forwarded.load(std::memory_order_relaxed),
                           .resyncs = s.gaps,
-                          .connected = s.connected});
+                          .connected = s.connected,
+                          .refused = s.refused});
     out.forward_dropped += link->dropped.load(std::memory_order_relaxed);
   }
   out.requests_relayed = requests_relayed_.load(std::memory_order_relaxed);

@@ -13,9 +13,18 @@ namespace beamscope::collector {
 
 std::optional<int> parse_command_line(int argc, const char* const* argv, CollectorOptions& out) {
   CLI::App app{"beamscope-collector: fans many beamscope agents into one stream and one fleet /metrics"};
-  app.add_option("--agent", out.agents, "agent stream endpoint, e.g. tcp://10.0.0.5:9755 (repeatable)")
+  std::vector<std::string> agent_specs;
+  app.add_option("--agent", agent_specs,
+                 "agent stream endpoint, e.g. tcp://10.0.0.5:9755, or tcp://10.0.0.5:9755,server-key=agent.pub "
+                 "for a CURVE agent (repeatable)")
       ->required()
       ->expected(1, -1);
+  app.add_option("--key", out.key_file, "our CURVE secret key file (.secret) for agents that authorize us by key");
+  app.add_option("--secret-key", out.secret_key_file, "CURVE secret key file: viewers' stream is encrypted");
+  app.add_option("--authorized-keys", out.authorized_keys_file,
+                 "viewers' public keys allowed to connect, one Z85 key a line (re-read when it changes)");
+  app.add_flag("--insecure-remote", out.insecure_remote,
+               "allow a plaintext --listen off loopback (anyone who reaches it reads the fleet)");
   app.add_option("--listen", out.listen, "endpoint viewers connect to")->capture_default_str();
   app.add_option("--metrics", out.metrics, "HOST:PORT of the fleet /metrics, or none")->capture_default_str();
   app.add_option("--top-k", out.top_k, "per-process series per ranking and node on /metrics")
@@ -37,10 +46,32 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
     app.exit(e);  // prints the message and usage to stderr
     return kExitUsage;
   }
+  for (const auto& spec : agent_specs) {
+    std::string endpoint, key;
+    if (auto err = parse_agent_spec(spec, endpoint, key)) {
+      std::cerr << "beamscope-collector: bad --agent: " << *err << "\n";
+      return kExitUsage;
+    }
+    out.agents.push_back(endpoint);
+    out.agent_server_keys.push_back(key);
+  }
   if (auto err = validate(out)) {
     std::cerr << "beamscope-collector: " << *err << "\n";
     return kExitUsage;
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_agent_spec(const std::string& spec, std::string& endpoint, std::string& server_key) {
+  const auto comma = spec.find(',');
+  endpoint = spec.substr(0, comma);
+  server_key.clear();
+  if (comma == std::string::npos) return std::nullopt;
+  const std::string option = spec.substr(comma + 1);
+  const std::string prefix = "server-key=";
+  if (option.rfind(prefix, 0) != 0 || option.size() == prefix.size())
+    return spec + ": expected ENDPOINT or ENDPOINT,server-key=FILE";
+  server_key = option.substr(prefix.size());
   return std::nullopt;
 }
 

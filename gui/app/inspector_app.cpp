@@ -88,7 +88,7 @@ std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport:
   const std::int64_t now = protocol::now_us();
   for (const auto& c : clients) {
     const auto s = c->stats();
-    out.push_back(describe_link(s.connected, s.last_heard_us, now));
+    out.push_back(describe_link(s.connected, s.last_heard_us, now, s.refused));
   }
   return out;
 }
@@ -110,6 +110,11 @@ int run_inspector(const Options& opt) {
     std::fprintf(stderr, "beamscope: %s\n", error.c_str());
     return 2;
   }
+  transport::ClientSecurity security;
+  if (auto err = transport::load_client_security(opt.server_public_key_file, opt.key_file, security)) {
+    std::fprintf(stderr, "beamscope: %s\n", err->c_str());
+    return 2;
+  }
   // The window outlives the clients (declared first): their threads call wake().
   auto window =
       PlatformWindow::open({opt.width, opt.height, "beamscope", screenshot ? "" : imgui_ini_path(), screenshot}, error);
@@ -127,7 +132,7 @@ int run_inspector(const Options& opt) {
       PlatformWindow::wake();
     };
     auto c = transport::StreamClient::start(
-        ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); }, {}, on_reply);
+        ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); }, {}, on_reply, security);
     if (!c) {
       std::fprintf(stderr, "beamscope: %s: %s\n", ep.c_str(), error.c_str());
       return 2;
@@ -182,7 +187,7 @@ int run_inspector(const Options& opt) {
         std::fprintf(stderr, "beamscope: frame CPU median %.3f ms, p99 %.3f ms over %zu frames with data\n",
                      frame_cpu.percentile(50), frame_cpu.percentile(99), frame_cpu.count());
         const RunCounters counters{frames, frames_with_data, inbox.dropped()};
-        if (!opt.dump_state.empty() && !write_state_dump(opt.dump_state, model, frame_cpu, counters, error)) {
+        if (!opt.dump_state.empty() && !write_state_dump(opt.dump_state, model, link_states(clients), frame_cpu, counters, error)) {
           std::fprintf(stderr, "beamscope: %s\n", error.c_str());
           return 1;
         }

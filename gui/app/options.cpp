@@ -19,6 +19,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
                  "Supervisor to open once data arrives, at a page of its children: ENTRY[:OFFSET[:ORDER]], "
                  "ORDER one of mailbox, memory, reductions, supervisor (e.g. beamscope_demo_pool_sup:100:memory)");
   app.add_option("--dump-state", out.dump_state, "With --screenshot: also write the inspector's state as JSON here");
+  app.add_option("--server-public-key", out.server_public_key_file,
+                 "CURVE public key file (.pub) of the agents/collector: the streams are encrypted");
+  app.add_option("--key", out.key_file, "your CURVE secret key file (.secret, mode 0600)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -17,6 +17,8 @@ struct Options {
   std::string select;                  ///< selected at start: a pid, "top" (largest mailbox), or a tree entry
   std::string page;                    ///< supervisor opened at start, "ENTRY[:OFFSET[:ORDER]]"
   std::string dump_state;              ///< JSON state written with the screenshot
+  std::string server_public_key_file;  ///< --server-public-key: CURVE, the server's .pub
+  std::string key_file;                ///< --key: our .secret
 };
 
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9755";

@@ -42,8 +42,8 @@ json pagers_json(NodeView& n) {
 
 }  // namespace
 
-bool write_state_dump(const std::string& path, InspectorModel& model, const FrameTimes& frames,
-                      const RunCounters& counters, std::string& error) {
+bool write_state_dump(const std::string& path, InspectorModel& model, const std::vector<LinkStatus>& links,
+                      const FrameTimes& frames, const RunCounters& counters, std::string& error) {
   json doc = {{"frames", counters.frames},
               {"frames_with_data", counters.frames_with_data},
               {"frame_cpu_ms",
@@ -52,6 +52,12 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const Fram
                 {"p99", frames.percentile(99)},
                 {"mean", frames.mean()}}},
               {"pages_dropped", counters.pages_dropped}};
+  json link_list = json::array();
+  for (std::size_t i = 0; i < links.size(); ++i)
+    link_list.push_back({{"endpoint", i < model.endpoints().size() ? model.endpoints()[i] : ""},
+                         {"state", link_state_name(links[i].state)},
+                         {"text", links[i].text}});
+  doc["links"] = std::move(link_list);
   if (NodeView* n = model.selected()) {
     doc["node"] = n->name;
     doc["tree_entries"] = n->tree.size();

@@ -6,8 +6,11 @@
 
 #include <string>
 
+#include <vector>
+
 #include "frame_times.hpp"
 #include "inspector_model.hpp"
+#include "link_status.hpp"
 
 namespace beamscope::gui {
 
@@ -19,7 +22,7 @@ struct RunCounters {
 
 /// Writes the dump of the shown node; false and `error` set when the file
 /// cannot be written.
-bool write_state_dump(const std::string& path, InspectorModel& model, const FrameTimes& frames,
-                      const RunCounters& counters, std::string& error);
+bool write_state_dump(const std::string& path, InspectorModel& model, const std::vector<LinkStatus>& links,
+                      const FrameTimes& frames, const RunCounters& counters, std::string& error);
 
 }  // namespace beamscope::gui

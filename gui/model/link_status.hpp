@@ -8,7 +8,7 @@
 
 namespace beamscope::gui {
 
-enum class LinkState { kConnecting, kConnected, kStale };
+enum class LinkState { kConnecting, kConnected, kStale, kRefused };
 
 struct LinkStatus {
   LinkState state = LinkState::kConnecting;
@@ -19,7 +19,12 @@ struct LinkStatus {
 inline constexpr std::int64_t kStaleAfterUs = 3'000'000;
 
 /// `last_heard_us` and `now_us` on the same clock (unix microseconds);
-/// last_heard_us == 0 means never heard.
-LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_t now_us);
+/// last_heard_us == 0 means never heard. A refusal by the server ("not
+/// authorized by ...") wins over everything else: the user must act.
+LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_t now_us,
+                         const std::string& refused = {});
+
+/// "connecting", "connected", "stale" or "refused", for dumps and tests.
+const char* link_state_name(LinkState state);
 
 }  // namespace beamscope::gui

@@ -13,6 +13,7 @@ ImU32 link_colour(LinkState s) {
   switch (s) {
     case LinkState::kConnected: return theme::kGood;
     case LinkState::kStale: return theme::kBad;
+    case LinkState::kRefused: return theme::kBad;
     case LinkState::kConnecting: return theme::kWarn;
   }
   return theme::kMuted;

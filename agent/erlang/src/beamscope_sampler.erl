@@ -102,9 +102,11 @@ init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
     process_flag(trap_exit, true),
     _ = beamscope_gauges:enable_wall_time(),
-    NifConfig = maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls], Config),
+    NifConfig = maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
+                           stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote], Config),
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
+            warn_if_plaintext_remote(Ref, Config),
             {_, Wall} = beamscope_gauges:sample(undefined),
             #{budget := Budget} = Config,
             State = #state{config = Config, ref = Ref, wall = Wall,
@@ -168,8 +170,25 @@ handle_info(tick, S) ->
     {noreply, schedule(tick(S#state{timer = undefined}), tick_ms(S))};
 handle_info(slice, S) ->
     {noreply, slice(S#state{slice_timer = undefined})};
+%% From the stream's I/O thread: refused viewer keys (at most once a
+%% minute), an authorized-keys file that became unreadable or malformed.
+handle_info({beamscope_warning, Text}, S) when is_binary(Text) ->
+    logger:warning("beamscope: ~ts", [Text]),
+    {noreply, S};
 handle_info(_Other, S) ->
     {noreply, S}.
+
+%% stream_insecure_remote lets the stream out in plaintext: say so at every
+%% start, so the choice stays visible in the node's log.
+warn_if_plaintext_remote(Ref, #{stream_endpoint := Endpoint}) ->
+    case beamscope_nif:stats(Ref) of
+        #{stream_plaintext_remote := true} ->
+            logger:warning("beamscope: the stream ~ts is served in PLAINTEXT to other machines "
+                           "(stream_insecure_remote is true): anyone who reaches it reads this node's "
+                           "processes and tree; see SECURITY.md to set up CURVE keys", [Endpoint]);
+        _ ->
+            ok
+    end.
 
 terminate(_Reason, #state{ref = Ref}) ->
     _ = beamscope_nif:stop(Ref),

@@ -55,12 +55,13 @@ Command add_children_command(CLI::App& app) {
     request.set_order(order);
     std::string error;
     auto page = transport::fetch_children(global.endpoint, state->name, request,
-                                          std::chrono::milliseconds(global.timeout_ms), error);
+                                          std::chrono::milliseconds(global.timeout_ms), error, state->security);
     if (!page) {
-      std::cerr << "beamscope-ctl: no children page from " << global.endpoint << " within " << global.timeout_ms
-                << " ms";
-      if (error.rfind("no answer", 0) != 0) std::cerr << " (" << error << ")";
-      std::cerr << "\n";
+      if (error.rfind("no answer", 0) == 0)
+        std::cerr << "beamscope-ctl: no children page from " << global.endpoint << " within " << global.timeout_ms
+                  << " ms (" << error << ")\n";
+      else
+        std::cerr << "beamscope-ctl: " << error << "\n";
       return kExitFailure;
     }
     if (!page->error().empty()) {

@@ -25,5 +25,7 @@ Command add_top_command(CLI::App& app);
 Command add_tree_command(CLI::App& app);
 Command add_events_command(CLI::App& app);
 Command add_children_command(CLI::App& app);
+// keygen.cpp: a CURVE key pair for an agent, a collector or a viewer.
+Command add_keygen_command(CLI::App& app);
 
 }  // namespace beamscope::cli

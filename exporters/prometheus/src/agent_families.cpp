@@ -32,6 +32,9 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
     scope.counter(k::kFramesRejected, d(a.frames_rejected_total()));
     scope.gauge(k::kAgentMemory, d(a.memory_bytes()));
     scope.gauge(k::kAgentViewers, a.viewers());
+    scope.gauge(k::kStreamEncrypted, a.stream_encrypted() ? 1 : 0);
+    scope.counter(k::kStreamAuthFailures, d(a.stream_auth_refused_total()), {{"reason", "unauthorized_key"}});
+    scope.counter(k::kStreamAuthFailures, d(a.stream_handshake_failed_total()), {{"reason", "handshake"}});
     scope.gauge(k::kAgentTracked, d(a.tracked_processes()));
     scope.gauge(k::kAgentBytesPerProcess, d(a.bytes_per_process()));
   }

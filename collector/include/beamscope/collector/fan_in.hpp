@@ -26,6 +26,9 @@ struct FanInOptions {
   std::vector<std::string> agents;       ///< agent stream endpoints to connect to
   transport::StreamServerOptions server; ///< where viewers connect (server.endpoint)
   int request_timeout_ms = 10000;        ///< an agent's time to answer a relayed request
+  /// CURVE keys towards each agent, in the order of `agents`; agents past
+  /// its end are plaintext.
+  std::vector<transport::ClientSecurity> agent_security = {};
 };
 
 /// One agent link as seen from the collector.
@@ -36,6 +39,7 @@ struct AgentLinkStats {
   std::uint64_t frames_forwarded = 0;  ///< applied keyframes/deltas handed to the server
   std::uint64_t resyncs = 0;           ///< sequence gaps that asked for a keyframe
   bool connected = false;              ///< heard from the agent recently
+  std::string refused;                 ///< "not authorized by ...": the agent refuses our key
 };
 
 struct FanInStats {

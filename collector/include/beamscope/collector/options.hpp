@@ -15,7 +15,12 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitStartFailed = 1;
 
 struct CollectorOptions {
-  std::vector<std::string> agents;                ///< --agent, one or more
+  std::vector<std::string> agents;                ///< --agent endpoints, one or more
+  std::vector<std::string> agent_server_keys;     ///< per agent: its .pub (",server-key=FILE"), "" for plaintext
+  std::string key_file;                           ///< --key: our .secret towards CURVE agents
+  std::string secret_key_file;                    ///< --secret-key: CURVE on the viewer endpoint
+  std::string authorized_keys_file;               ///< --authorized-keys: viewers allowed on it
+  bool insecure_remote = false;                   ///< --insecure-remote: plaintext --listen off loopback
   std::string listen = "tcp://127.0.0.1:9756";    ///< --listen: viewers connect here
   std::string metrics = "127.0.0.1:9757";         ///< --metrics HOST:PORT, or "none"
   std::size_t top_k = 20;                         ///< --top-k per-process series per ranking
@@ -27,6 +32,9 @@ struct CollectorOptions {
 /// Parses argv with CLI11. Returns nullopt to go on, or the exit code to
 /// leave with (0 after --help, kExitUsage on bad input, message on stderr).
 std::optional<int> parse_command_line(int argc, const char* const* argv, CollectorOptions& out);
+
+/// Splits "ENDPOINT[,server-key=FILE]" of --agent; the error, or nullopt.
+std::optional<std::string> parse_agent_spec(const std::string& spec, std::string& endpoint, std::string& server_key);
 
 /// Checks every endpoint and the metrics address; the first problem, or nullopt.
 std::optional<std::string> validate(const CollectorOptions& opts);

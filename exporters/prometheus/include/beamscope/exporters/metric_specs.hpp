@@ -146,5 +146,10 @@ inline constexpr MetricSpec kAgentBytesPerProcess{"beamscope_agent_bytes_per_pro
     "Agent memory per tracked process.", MetricType::Gauge};
 inline constexpr MetricSpec kAgentViewers{"beamscope_agent_viewers",
     "Viewers currently streaming from the agent.", MetricType::Gauge};
+inline constexpr MetricSpec kStreamAuthFailures{"beamscope_stream_auth_failures_total",
+    "Viewers refused by the CURVE stream: reason unauthorized_key (not in the authorized keys file) or "
+    "handshake (plaintext viewer, wrong server key).", MetricType::Counter};
+inline constexpr MetricSpec kStreamEncrypted{"beamscope_stream_encrypted",
+    "1 when the stream is CURVE-encrypted, 0 when plaintext.", MetricType::Gauge};
 
 }  // namespace beamscope::exporters::specs
