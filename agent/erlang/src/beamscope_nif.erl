@@ -111,8 +111,8 @@ sweep_stats(_Ref) -> ?NOT_LOADED.
 
 %% @doc Builds a keyframe from the maps, keeps it for /metrics and sends a
 %% keyframe or a delta on the stream (never blocks; drops are counted).
-%% O(hot set).
--spec publish(reference(), map(), map(), [map()], map()) -> ok.
+%% O(hot set). `{error, Text}` when the maps cannot be encoded.
+-spec publish(reference(), map(), map(), [map()], map()) -> ok | {error, binary()}.
 publish(_Ref, _NodeInfo, _Gauges, _Hot, _SweepStats) -> ?NOT_LOADED.
 
 %% @doc The agent's counters and its view of the last sweep (for tests and
@@ -123,13 +123,15 @@ stats(_Ref) -> ?NOT_LOADED.
 
 %% @doc Stores the supervision tree (beamscope_tree's node maps, parents
 %% first) and TreeStats; every keyframe published from now on carries
-%% them. Dirty CPU: O(nodes), up to 5,000 nodes.
--spec publish_tree(reference(), [map()], map()) -> ok.
+%% them. Dirty CPU: O(nodes), up to 5,000 nodes. `{error, Text}` when
+%% the tree cannot be encoded.
+-spec publish_tree(reference(), [map()], map()) -> ok | {error, binary()}.
 publish_tree(_Ref, _Nodes, _Stats) -> ?NOT_LOADED.
 
 %% @doc Stores the latest events (at most 256 are kept) and the monitor
-%% counters for the next keyframes. O(events).
--spec publish_events(reference(), [map()], map()) -> ok.
+%% counters for the next keyframes. O(events). `{error, Text}` when the
+%% events cannot be encoded.
+-spec publish_events(reference(), [map()], map()) -> ok | {error, binary()}.
 publish_events(_Ref, _Events, _Monitor) -> ?NOT_LOADED.
 
 %% @doc The tree, events and tree stats of the latest published keyframe,
