@@ -166,10 +166,4 @@ std::string encode(Envelope& env, const std::string& node, std::uint64_t seq) {
 
 std::string encode(const Envelope& env) { return env.SerializeAsString(); }
 
-std::uint64_t RejectCounters::total() const {
-  std::uint64_t sum = 0;
-  for (const auto& c : counts_) sum += c.load(std::memory_order_relaxed);
-  return sum;
-}
-
 }  // namespace beamscope::protocol

@@ -15,9 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   auto result = protocol::decode(bytes);
   if (auto* err = std::get_if<protocol::DecodeError>(&result)) {
-    protocol::RejectCounters counters;
-    counters.count(*err);
-    FUZZ_CHECK(counters.total() == 1);
+    FUZZ_CHECK(static_cast<std::size_t>(*err) < protocol::kDecodeErrorKinds);
     FUZZ_CHECK(std::strlen(protocol::to_string(*err)) > 0);
     return 0;
   }

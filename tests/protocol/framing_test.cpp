@@ -91,16 +91,6 @@ TEST(Framing, DataWithoutNodeOrBodyIsRefused) {
   EXPECT_EQ(std::get<DecodeError>(decode(nameless.SerializeAsString())), DecodeError::kNoBody);
 }
 
-TEST(Framing, RejectCountersCountByReason) {
-  RejectCounters counters;
-  counters.count(DecodeError::kMalformed);
-  counters.count(DecodeError::kMalformed);
-  counters.count(DecodeError::kTooLarge);
-  EXPECT_EQ(counters.get(DecodeError::kMalformed), 2u);
-  EXPECT_EQ(counters.get(DecodeError::kTooLarge), 1u);
-  EXPECT_EQ(counters.total(), 3u);
-}
-
 }  // namespace
 }  // namespace beamscope::protocol
 

@@ -1,8 +1,6 @@
 // Encoding and checked decoding of wire frames (one Envelope per frame).
 #pragma once
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -46,16 +44,5 @@ std::string encode(const Envelope& env);
 
 /// Microseconds since the unix epoch.
 std::int64_t now_us();
-
-/// Counts frames dropped by reason; safe to bump from any thread.
-class RejectCounters {
- public:
-  void count(DecodeError e) { counts_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
-  std::uint64_t get(DecodeError e) const { return counts_[static_cast<std::size_t>(e)].load(std::memory_order_relaxed); }
-  std::uint64_t total() const;
-
- private:
-  std::array<std::atomic<std::uint64_t>, kDecodeErrorKinds> counts_{};
-};
 
 }  // namespace beamscope::protocol
