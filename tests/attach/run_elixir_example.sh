@@ -6,6 +6,12 @@
 # Usage: run_elixir_example.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
+for tool in mix elixir; do
+  command -v "$tool" > /dev/null || {
+    echo "FAIL: $tool not found: install the Debian package elixir (scripts/install-deps.sh)" >&2
+    exit 1
+  }
+done
 work=$build/examples/elixir
 mkdir -p "$work"
 cp -r "$src/mix.exs" "$src/config" "$src/lib" "$src/test" "$work/"

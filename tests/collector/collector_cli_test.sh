@@ -1,11 +1,15 @@
 #!/bin/sh
 # The beamscope-collector program itself: exit codes for bad input and taken
-# ports, a real fleet /metrics over HTTP (linted by promtool when present),
-# and a clean exit on SIGTERM and SIGINT.
-# usage: collector_cli_test.sh COLLECTOR [PROMTOOL]
+# ports, a real fleet /metrics over HTTP (linted by promtool), and a clean
+# exit on SIGTERM and SIGINT.
+# usage: collector_cli_test.sh COLLECTOR PROMTOOL
 set -u
 bin=$1
-promtool=${2:-}
+promtool=${2:?usage: collector_cli_test.sh COLLECTOR PROMTOOL}
+command -v "$promtool" > /dev/null 2>&1 || {
+  echo "FAIL: promtool not found ($promtool): install the Debian package prometheus (scripts/install-deps.sh)" >&2
+  exit 1
+}
 dir=$(mktemp -d)
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$dir"; }
@@ -53,9 +57,7 @@ print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=
 PY
 grep -q '^beamscope_collector_agents_connected 0' "$dir/metrics.txt" || fail "collector metrics missing"
 grep -q "^beamscope_collector_frames_received_total{agent=\"$agent\"} 0" "$dir/metrics.txt" || fail "per-agent series missing"
-if [ -n "$promtool" ]; then
-  "$promtool" check metrics < "$dir/metrics.txt" > "$dir/promtool.log" 2>&1 || fail "promtool: $(cat "$dir/promtool.log")"
-fi
+"$promtool" check metrics < "$dir/metrics.txt" > "$dir/promtool.log" 2>&1 || fail "promtool: $(cat "$dir/promtool.log")"
 
 kill -TERM "$main"
 timeout 10 sh -c "while kill -0 $main 2>/dev/null; do sleep 0.1; done" || fail "no exit within 10 s of SIGTERM"

@@ -6,6 +6,10 @@
 # usage: promtool_check.sh PROMTOOL PROGRAM [ARGS...]   (PROGRAM prints metrics)
 set -eu
 promtool=$1; shift
+command -v "$promtool" > /dev/null 2>&1 || {
+  echo "FAIL: promtool not found ($promtool): install the Debian package prometheus (scripts/install-deps.sh)" >&2
+  exit 1
+}
 allowed="$(dirname "$0")/promtool_allowed.txt"
 body=$(mktemp); report=$(mktemp)
 trap 'rm -f "$body" "$report"' EXIT
