@@ -34,7 +34,9 @@ budget_respected() ->
     Idle = [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, 200000)],
     {Baseline, CpuBaseline} = utilization(5000),
     {ok, _} = ?U:start_agent([{budget, ?BUDGET}, {metrics_listen, disabled}, {tick_ms, 1000}]),
-    timer:sleep(2000),   % the bucket starts empty: let it reach its steady state
+    %% The bucket starts empty: measure once the agent is in its stride
+    %% (two sweeps done: about 2 s here).
+    ?assert(?U:wait(fun() -> maps:get(sweeps_total, beamscope_sampler:sweep_stats()) >= 2 end, 60000)),
     #{sweeps_total := S0, charged_total_us := C0} = beamscope_sampler:sweep_stats(),
     #{thread_cpu_us := T0} = beamscope_sampler:stats(),
     {Busy, Cpu} = utilization(30000),

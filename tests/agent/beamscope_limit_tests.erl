@@ -33,8 +33,8 @@ at_process_limit() ->
     %% by its page builder, whose own calls could not spawn either.)
     {Refused, Filler1} = refused_page(Filler, 50),
     ?assert(is_binary(Refused)),
-    timer:sleep(1000),   % walks due every 300 ms, ticks every 200 ms
-    ?assert(maps:get(seq, beamscope_nif:stats(Ref)) > Seq0),
+    %% Five more ticks published (200 ms apart), walks due every 300 ms meanwhile.
+    ?assert(?U:wait(fun() -> maps:get(seq, beamscope_nif:stats(Ref)) >= Seq0 + 5 end, 10000)),
     ?assertEqual(Agent, [whereis(N) || N <- [beamscope_sup, beamscope_sampler, beamscope_tree, beamscope_pager]]),
     %% Room again: pages are served and the sweep sees the smaller node.
     [exit(P, kill) || P <- Filler1],

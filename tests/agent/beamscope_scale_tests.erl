@@ -55,7 +55,9 @@ never_memory_above_guard() ->
     1 = erlang:trace(Sampler, true, [call]),
     #{guarded_total := G0} = beamscope_sampler:sweep_stats(),
     ok = await_sweeps(2, 60000),
-    timer:sleep(500),
+    %% And five more ticks (100 ms apart), each sampling the hot set.
+    #{seq := Seq0} = beamscope_sampler:stats(),
+    ?assert(?U:wait(fun() -> maps:get(seq, beamscope_sampler:stats()) >= Seq0 + 5 end, 10000)),
     erlang:trace(Sampler, false, [call]),
     erlang:trace_pattern({erlang, process_info, 2}, false, [global]),
     Calls = drain([]),

@@ -44,7 +44,11 @@ hot_set_by_reductions_test() ->
     Ref = nif(2),
     _ = beamscope_sweep:run(Ref),
     Busy = spawn(fun Spin() -> _ = lists:seq(1, 1000), Spin() end),
-    timer:sleep(200),
+    %% Busy by far: a million reductions (about 100 ms of work).
+    ?assert(beamscope_test_util:wait(fun() ->
+                                             {reductions, R} = process_info(Busy, reductions),
+                                             R > 1000000
+                                     end, 10000)),
     {Hot, _} = beamscope_sweep:run(Ref),
     ?assert(lists:member(Busy, Hot)),
     %% Union of three rankings of two: at most six.
@@ -169,8 +173,8 @@ sweep_period_test() ->
     ok = beamscope_nif:stop(Ref).
 
 dead_process_reads_undefined_test() ->
-    P = spawn(fun() -> ok end),
-    timer:sleep(10),
+    {P, M} = spawn_monitor(fun() -> ok end),
+    receive {'DOWN', M, process, P, _} -> ok end,
     ?assertEqual(undefined, beamscope_sweep:read(P)),
     ?assertMatch([{message_queue_len, 0}, {reductions, _}, {heap_size, _}], beamscope_sweep:read(self())).
 

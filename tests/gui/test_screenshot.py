@@ -268,8 +268,10 @@ def main():
         node.start()
         # A loaded process so the table and the mailbox chart have something to show.
         node.spawn_sink(messages=SINK_MESSAGES)
-        # Let the agent tick a few times, so the charts have history.
-        time.sleep(3)
+        # Let the agent publish three more ticks, so the charts have history.
+        seq = lambda: node.eval_int("maps:get(seq, beamscope_sampler:stats())")  # noqa: E731
+        seq0 = seq()
+        wait_for(lambda: seq() >= seq0 + 3, 30, interval=0.2, what="three ticks published")
         ep = ["--connect", node.stream_endpoint]
         overview, log = run_beamscope(a, a.beamscope, os.path.join(a.out_dir, "overview.png"), ep)
         assert "no data arrived" not in log, "the inspector got no data from the agent"

@@ -114,8 +114,10 @@ class RealPrometheus(unittest.TestCase):
     def test_every_dashboard_query_returns_data(self):
         exprs = dashboard_exprs(self.node.node_name)
         self.assertGreater(len(exprs), 30)
-        # rate() over RATE_WINDOW needs two points inside it.
-        time.sleep(max(0, 6 - (time.time() - self.prom_started())))
+        # rate() over RATE_WINDOW needs two points inside it, for each job.
+        wait_for(lambda: all(self.prom.query(f'count_over_time(up{{job="{job}"}}[{RATE_WINDOW}]) >= 2')
+                             for job in ("agent", "collector")),
+                 60, interval=0.5, what=f"two scrapes of each job within {RATE_WINDOW}")
         empty, errors = [], []
         deadline = time.monotonic() + 30  # for all queries together
         for title, expr in exprs:
@@ -129,9 +131,6 @@ class RealPrometheus(unittest.TestCase):
         self.assertEqual(errors, [], "queries Prometheus refused")
         self.maxDiff = None
         self.assertEqual(empty, [], "dashboard queries without data")
-
-    def prom_started(self):
-        return os.path.getctime(self.prom.log_path)
 
 
 def dashboard_exprs(node):

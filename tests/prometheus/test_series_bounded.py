@@ -74,7 +74,10 @@ class SeriesBounded(unittest.TestCase):
         sweeps = prom.query_value('beamscope_sweeps_total{job="agent"}')
         wait_for(lambda: prom.query_value('beamscope_sweeps_total{job="agent"}') >= sweeps + 2, 180,
                  interval=1, what="two more sweeps")
-        time.sleep(2)
+        # Then a scrape by Prometheus that started after them.
+        after = time.time()
+        wait_for(lambda: prom.query_value('timestamp(scrape_samples_scraped{job="agent"})') > after, 30,
+                 interval=0.2, what="a scrape after the sweeps")
         text = scrape(node.metrics_url, timeout=30)
         scraped = prom.query_value('scrape_samples_scraped{job="agent"}')
         return node.process_count(), series_lines(text), int(scraped), per_family(text)
