@@ -15,3 +15,6 @@ bash scripts/build.sh build
 bash scripts/build.sh build-asan -DBEAMSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
   "-DBEAMSCOPE_SKIP_PARTS=gui;bench"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure --timeout 600 -j "$jobs" -L sanitize)
+
+# libFuzzer targets (tests/fuzz) under ASan + UBSan, 60 s each.
+bash scripts/fuzz.sh 60
