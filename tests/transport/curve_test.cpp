@@ -14,6 +14,7 @@
 #include "beamscope/transport/security.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "eventually.hpp"
 
 namespace beamscope::transport {
 namespace {
@@ -36,15 +37,7 @@ void write_text(const std::string& path, const std::string& text, mode_t mode = 
   ::chmod(path.c_str(), mode);
 }
 
-template <typename Pred>
-bool eventually_true(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
+using testing::eventually;
 
 protocol::Envelope keyframe(const std::string& node, std::uint64_t seq) {
   protocol::Envelope env;
@@ -138,6 +131,9 @@ TEST(CurveKeys, BadKeyFilesAreRefusedWithTheFileAndLine) {
   ASSERT_TRUE(open);
   EXPECT_NE(open->find("0644 are too open"), std::string::npos) << *open;
 
+  std::string with_nul = pair.public_key;
+  with_nul[20] = '\0';
+  EXPECT_TRUE(check_z85_key(with_nul));
   std::set<std::string> keys;
   auto bad_line = parse_authorized_keys(pair.public_key + "\n\n# c\nnot-a-key\n", "auth", keys);
   ASSERT_TRUE(bad_line);
@@ -197,7 +193,7 @@ TEST_F(SecureFixture, PlaintextViewerIsToldKeysAreNeeded) {
   EXPECT_FALSE(fleet);
   EXPECT_EQ(error.rfind("not authorized by " + server->bound_endpoint() + ": it requires CURVE keys", 0), 0u)
       << error;
-  EXPECT_TRUE(eventually_true([&] { return server->stats().handshake_failed >= 1; }));
+  EXPECT_TRUE(eventually([&] { return server->stats().handshake_failed >= 1; }));
 }
 
 TEST_F(SecureFixture, WrongServerKeyFailsTheHandshake) {
@@ -209,7 +205,7 @@ TEST_F(SecureFixture, WrongServerKeyFailsTheHandshake) {
   auto fleet = fetch_snapshot(server->bound_endpoint(), 3000ms, error, sec);
   EXPECT_FALSE(fleet);
   EXPECT_EQ(error.rfind("not authorized by " + server->bound_endpoint(), 0), 0u) << error;
-  EXPECT_TRUE(eventually_true([&] { return server->stats().handshake_failed >= 1; }));
+  EXPECT_TRUE(eventually([&] { return server->stats().handshake_failed >= 1; }));
 }
 
 TEST_F(SecureFixture, RemovingAKeyStopsNewConnectionsWithoutARestart) {
@@ -217,7 +213,7 @@ TEST_F(SecureFixture, RemovingAKeyStopsNewConnectionsWithoutARestart) {
   ASSERT_TRUE(fetch_snapshot(server->bound_endpoint(), 3000ms, error, viewer_security(dir.file("viewer.secret"))))
       << error;
   write_text(dir.file("authorized"), "# alice revoked\n", 0644);
-  bool refused = eventually_true([&] {
+  bool refused = eventually([&] {
     std::string e;
     auto f = fetch_snapshot(server->bound_endpoint(), 1000ms, e, viewer_security(dir.file("viewer.secret")));
     return !f && e.rfind("not authorized", 0) == 0;
@@ -225,7 +221,7 @@ TEST_F(SecureFixture, RemovingAKeyStopsNewConnectionsWithoutARestart) {
   EXPECT_TRUE(refused);
   // And back: the key is added again.
   write_text(dir.file("authorized"), good_viewer.public_key + "\n", 0644);
-  EXPECT_TRUE(eventually_true([&] {
+  EXPECT_TRUE(eventually([&] {
     std::string e;
     return fetch_snapshot(server->bound_endpoint(), 1000ms, e, viewer_security(dir.file("viewer.secret")))
         .has_value();
@@ -239,12 +235,12 @@ TEST_F(SecureFixture, StreamingClientShowsTheRefusal) {
   auto client = StreamClient::start(server->bound_endpoint(), error, {}, {}, {},
                                     viewer_security(dir.file("stranger.secret")));
   ASSERT_TRUE(client) << error;
-  EXPECT_TRUE(eventually_true([&] { return client->stats().refused.rfind("not authorized by", 0) == 0; }));
+  EXPECT_TRUE(eventually([&] { return client->stats().refused.rfind("not authorized by", 0) == 0; }));
   EXPECT_TRUE(client->snapshots().empty());
   auto good = StreamClient::start(server->bound_endpoint(), error, {}, {}, {},
                                   viewer_security(dir.file("viewer.secret")));
   ASSERT_TRUE(good) << error;
-  EXPECT_TRUE(eventually_true([&] { return good->snapshots().size() == 1; }));
+  EXPECT_TRUE(eventually([&] { return good->snapshots().size() == 1; }));
   EXPECT_TRUE(good->stats().refused.empty());
 }
 

@@ -8,6 +8,7 @@
 #include "beamscope/protocol/version.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "eventually.hpp"
 
 namespace beamscope::transport {
 namespace {
@@ -42,15 +43,7 @@ std::unique_ptr<StreamServer> start_server(StreamServerOptions opts = {}) {
   return server;
 }
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
+using testing::eventually;
 
 std::uint64_t process_count_of(const StreamClient& client) {
   auto snaps = client.snapshots();
