@@ -94,6 +94,8 @@ std::optional<std::string> check_z85_key(std::string_view key) {
   if (key.size() != kZ85KeyLength)
     return "expected a " + std::to_string(kZ85KeyLength) + "-character Z85 CURVE key, got " +
            std::to_string(key.size()) + " characters";
+  // zmq_z85_decode reads a C string: a NUL inside would end the key early.
+  if (key.find('\0') != std::string_view::npos) return "not a Z85 CURVE key (a NUL byte inside)";
   const std::string copy(key);
   std::array<std::uint8_t, 32> raw{};
   if (zmq_z85_decode(raw.data(), copy.c_str()) == nullptr) return "not a Z85 CURVE key (characters outside Z85)";
