@@ -38,9 +38,11 @@ echo "otp-run: $suite build $((t1 - t0))s"
 
 # Everything the build has but the GUI (not built) and the benchmarks (not
 # built): agent, ctl (cli), collector, exporters, protocol, transport,
-# attach (yaws, the Elixir example), integration and Prometheus suites.
+# attach (yaws, the Elixir example), integration and Prometheus suites;
+# not the long load and fault tests (label soak): they test no release-specific
+# path and run once, on the native release.
 rc=0
-in_root ctest --test-dir /beamscope-build --output-on-failure --timeout 600 -j 2 -LE 'gui|bench' || rc=$?
+in_root ctest --test-dir /beamscope-build --output-on-failure --timeout 600 -j 2 -LE 'gui|bench|soak' || rc=$?
 t2=$(date +%s)
 echo "otp-run: $suite tests $((t2 - t1))s"
 exit $rc
