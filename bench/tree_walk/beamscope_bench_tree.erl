@@ -4,17 +4,23 @@
 %% trees: the demo application as shipped, and the demo with N extra
 %% children under its simple_one_for_one pool (100,000 in full mode). Also
 %% times handing the walked tree to the NIF (publish_tree). Prints medians
-%% and ratios; smoke mode (ctest, label bench) uses 10,000 children.
+%% and ratios; smoke mode (ctest, label bench) uses 10,000 children. A
+%% ratio past its generous bound (beamscope_bench_bounds) fails the run.
 -module(beamscope_bench_tree).
 
 -export([main/1]).
+
+%% Generous bounds on walk / bare which_children (measured: 25x on the demo
+%% tree, whose bare walk takes some 15 us; 7x with 100,000 children).
+-define(MAX_DEMO_RATIO, 150).
+-define(MAX_BIG_RATIO, 30).
 
 %% @doc Runs the benchmark and halts (0 on success).
 -spec main(smoke | full) -> no_return().
 main(Mode) ->
     {N, Reps} = case Mode of smoke -> {10000, 3}; full -> {100000, 7} end,
     try run(N, Reps) of
-        ok -> halt(0)
+        Results -> beamscope_bench_bounds:finish(Results)
     catch C:R:St ->
             io:format(standard_error, "bench failed: ~p:~p~n~p~n", [C, R, St]),
             halt(1)
@@ -36,18 +42,21 @@ run(N, Reps) ->
              max_nodes => 5000, flags => #{}, apps => [beamscope_demo]},
     io:format("tree_walk: OTP ~s, ~b schedulers, median of ~b runs~n",
               [erlang:system_info(otp_release), erlang:system_info(schedulers_online), Reps]),
-    report("demo tree", Opts, Reps),
+    {_, DemoRatio} = report("demo tree", Opts, Reps),
     T0 = erlang:monotonic_time(millisecond),
     [{ok, _} = beamscope_demo_pool_sup:start_worker(I) || I <- lists:seq(1, N)],
     io:format("  (started ~b pool children in ~b ms)~n", [N, erlang:monotonic_time(millisecond) - T0]),
     {FirstUs, _} = timer:tc(beamscope_tree_walk, walk, [Opts]),
     io:format("  first walk with ~b children (reads the big supervisor's state once): ~b us~n", [N, FirstUs]),
     {_, Flags} = beamscope_tree_walk:walk(Opts),
-    {Nodes, _} = report(io_lib:format("demo + ~b dynamic children", [N]), Opts#{flags => Flags}, Reps),
+    {{Nodes, _}, BigRatio} = report(io_lib:format("demo + ~b dynamic children", [N]),
+                                    Opts#{flags => Flags}, Reps),
     true = length(Nodes) =< 200,       % the big supervisor was paged, not shipped
     ok = application:stop(beamscope_demo),
     ok = application:stop(beamscope),
-    ok.
+    [beamscope_bench_bounds:check("demo tree: walk / bare which_children", DemoRatio, '=<', ?MAX_DEMO_RATIO),
+     beamscope_bench_bounds:check(io_lib:format("demo + ~b children: walk / bare which_children", [N]),
+                                  BigRatio, '=<', ?MAX_BIG_RATIO)].
 
 report(Label, Opts, Reps) ->
     Sups = demo_supervisors(),
@@ -64,7 +73,7 @@ report(Label, Opts, Reps) ->
     io:format("~ts: ~b nodes sent; walk ~b us, bare which_children ~b us, ratio ~.2f; "
               "publish_tree ~b us~n",
               [Label, length(Nodes), WalkUs, BareUs, WalkUs / max(1, BareUs), PubUs]),
-    Result.
+    {Result, WalkUs / max(1, BareUs)}.
 
 %% The floor: which_children on each demo supervisor, nothing else.
 bare(Sups) ->
