@@ -39,8 +39,13 @@ const std::string& ViewerSocket::refusal() {
       handshaken_ = false;
     } else if (e.event == ZMQ_EVENT_DISCONNECTED) {
       // Twice in a row, so that one server restart mid-handshake is no refusal.
-      if (!handshaken_ && security_.enabled() && ++dropped_in_handshake_ >= 2)
-        refusal_ = *refusal_message(endpoint_, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
+      // A CURVE server may also drop a plaintext viewer before its greeting
+      // (and the mechanism in it) is sent: libzmq closes on the mismatch it
+      // read first.
+      if (!handshaken_ && ++dropped_in_handshake_ >= 2)
+        refusal_ = *refusal_message(endpoint_, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                                    security_.enabled() ? ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+                                                        : ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
                                     security_);
     } else if (auto text = refusal_message(endpoint_, e.event, e.value, security_)) {
       refusal_ = *text;
