@@ -244,6 +244,56 @@ TEST_F(SecureFixture, StreamingClientShowsTheRefusal) {
   EXPECT_TRUE(good->stats().refused.empty());
 }
 
+// libzmq gives up on a connection whose handshake the server refused (ZAP
+// 400 is a protocol error, not a dropped link): the client must make a new
+// socket itself, or a viewer refused once stays refused after its key is added.
+TEST_F(SecureFixture, RefusedStreamingClientRecoversWhenItsKeyIsAdded) {
+  CurveKeyPair late;
+  ASSERT_FALSE(write_keypair_files(dir.file("late"), late));
+  std::string error;
+  auto client =
+      StreamClient::start(server->bound_endpoint(), error, {}, {}, {}, viewer_security(dir.file("late.secret")));
+  ASSERT_TRUE(client) << error;
+  ASSERT_TRUE(eventually([&] { return !client->stats().refused.empty(); }));
+  const auto refused_before = server->stats().auth_refused;
+  write_text(dir.file("authorized"), good_viewer.public_key + "\n" + late.public_key + " late\n", 0644);
+  const auto t0 = std::chrono::steady_clock::now();
+  // The server re-reads the file within a second; the client retries 1 s
+  // after the refusal, then 2 s, 4 s...: well inside 8 s.
+  ASSERT_TRUE(eventually([&] { return client->snapshots().size() == 1; }, 8000ms))
+      << "still: " << client->stats().refused;
+  std::printf("recovered %.1f s after the key was added\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  EXPECT_TRUE(client->stats().refused.empty());
+  EXPECT_TRUE(client->stats().connected);
+  EXPECT_GE(server->stats().auth_refused, refused_before);
+}
+
+// While refused, the client tries again with a growing delay (1 s, 2 s, 4 s
+// ...), not in a tight loop, and keeps saying it is refused meanwhile.
+TEST_F(SecureFixture, RefusedStreamingClientRetriesWithBackoff) {
+  CurveKeyPair stranger;
+  ASSERT_FALSE(write_keypair_files(dir.file("stranger"), stranger));
+  std::string error;
+  auto client =
+      StreamClient::start(server->bound_endpoint(), error, {}, {}, {}, viewer_security(dir.file("stranger.secret")));
+  ASSERT_TRUE(client) << error;
+  ASSERT_TRUE(eventually([&] { return server->stats().auth_refused >= 1; }));
+  const auto first = server->stats().auth_refused;
+  // Refusals at about 0, 1, 3 and 7 s: within 4.5 s, two or three more.
+  bool refused_all_along = true;
+  const auto deadline = std::chrono::steady_clock::now() + 4500ms;
+  while (std::chrono::steady_clock::now() < deadline) {
+    refused_all_along &= !client->stats().refused.empty();
+    std::this_thread::sleep_for(50ms);
+  }
+  const auto more = server->stats().auth_refused - first;
+  EXPECT_GE(more, 2u) << "the client must try again";
+  EXPECT_LE(more, 3u) << "the client must back off";
+  EXPECT_TRUE(refused_all_along) << "the refusal stays visible between attempts";
+  EXPECT_TRUE(client->snapshots().empty());
+}
+
 TEST(CurveServer, BadKeyFilesFailTheStart) {
   TempDir dir;
   const auto pair = generate_curve_keypair();

@@ -6,6 +6,7 @@
 
 #include <zmq.hpp>
 
+#include "beamscope/transport/retry_backoff.hpp"
 #include "viewer_socket.hpp"
 
 namespace beamscope::transport {
@@ -35,7 +36,9 @@ struct StreamClient::Impl {
   StreamClient::GoneHandler on_gone;
   StreamClient::ReplyHandler on_reply;
   zmq::context_t ctx{1};
+  ClientSecurity security;
   std::unique_ptr<ViewerSocket> viewer;
+  RetryBackoff retry;  // a refused socket is not reconnected by libzmq: we make a new one
   std::thread thread;
   std::atomic<bool> running{false};
 
@@ -56,6 +59,7 @@ struct StreamClient::Impl {
   void send(const std::string& payload);
   void send_requests();
   void say_hello(Clock::time_point now);
+  void reconnect(Clock::time_point now);
   bool handle(const Envelope& env, Clock::time_point now);
   void on_silence();
   void refresh_snapshot();
@@ -69,6 +73,7 @@ std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, s
   impl->on_frame = std::move(on_frame);
   impl->on_gone = std::move(on_gone);
   impl->on_reply = std::move(on_reply);
+  impl->security = security;
   impl->viewer = ViewerSocket::connect(impl->ctx, endpoint, security, error);
   if (!impl->viewer) return nullptr;
   impl->running = true;
@@ -128,18 +133,33 @@ void StreamClient::Impl::say_hello(Clock::time_point now) {
   last_hello = now;
 }
 
+void StreamClient::Impl::reconnect(Clock::time_point now) {
+  std::string error;
+  // The endpoint and keys were accepted at start(), so this cannot fail
+  // for them; if it does, keep the old socket and try later.
+  auto fresh = ViewerSocket::connect(ctx, endpoint, security, error);
+  if (!fresh) return retry.refused(now);
+  viewer = std::move(fresh);
+  say_hello(now);
+}
+
 void StreamClient::Impl::run() {
   say_hello(Clock::now());
   while (running.load()) {
     zmq::pollitem_t items[] = {{viewer->dealer().handle(), 0, ZMQ_POLLIN, 0},
                                {viewer->monitor_socket().handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, 2, kPollInterval);
-    if (items[1].revents & ZMQ_POLLIN) {
-      const std::string refused = viewer->refusal();
-      std::lock_guard lock(mutex);
-      stats.refused = refused;
-    }
     const auto now = Clock::now();
+    if (items[1].revents & ZMQ_POLLIN) {
+      // Only a refusal is taken from the socket: a new socket knows none
+      // yet, and the last one stays shown until a frame gets through.
+      if (const std::string refused = viewer->refusal(); !refused.empty()) {
+        retry.refused(now);
+        std::lock_guard lock(mutex);
+        stats.refused = refused;
+      }
+    }
+    if (retry.take_due(now)) reconnect(now);
     bool changed = false;
     for (int i = 0; (items[0].revents & ZMQ_POLLIN) && i < 256; ++i) {
       zmq::message_t msg;
@@ -173,6 +193,8 @@ bool StreamClient::Impl::handle(const Envelope& env, Clock::time_point now) {
   last_heard = now;
   silent_reported = false;
   stats.connected = true;
+  stats.refused.clear();  // a frame proves the server let us in
+  retry.succeeded();
   stats.last_heard_us = protocol::now_us();
   if (env.has_node_gone()) {
     fleet.erase(env.node());
