@@ -116,71 +116,46 @@ void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& r
     auto it = owners_.find(request.node());
     if (it != owners_.end()) link = const_cast<Link*>(it->second);
   }
-  if (!link) return fail_request(viewer, request, "node " + request.node() + " is not served by this collector");
-  const auto& ask = request.children_request();
-  std::optional<std::uint64_t> relay_id;
+  RelayedRequest step;
   {
     std::lock_guard lock(relay_mutex_);
-    relay_id = relay_->admit({.viewer = viewer, .viewer_id = ask.request_id(), .node = request.node(),
-                              .supervisor_id = ask.supervisor_id()},
-                             RequestRelay::Clock::now());
+    step = collector::relay_request(*relay_, viewer, request, link != nullptr, RequestRelay::Clock::now());
   }
-  if (!relay_id) return fail_request(viewer, request, "collector busy: too many requests waiting for agents");
-  protocol::Envelope relayed = request;
-  relayed.mutable_children_request()->set_request_id(*relay_id);
-  if (!link->client->request(std::move(relayed))) {
+  if (step.to_viewer) return fail_request(viewer, std::move(*step.to_viewer));
+  if (!link->client->request(std::move(*step.to_agent))) {
     {
       std::lock_guard lock(relay_mutex_);
-      relay_->complete(*relay_id);
+      relay_->complete(*step.relay_id);
     }
-    fail_request(viewer, request, "collector busy: the link to " + link->endpoint + " is full");
+    fail_request(viewer, error_answer(request, "collector busy: the link to " + link->endpoint + " is full"));
   }
 }
 
 // Runs on a link's client thread with an agent's ChildrenPage.
 void FanIn::relay_answer(const protocol::Envelope& answer) {
-  std::optional<RequestRelay::Pending> pending;
+  std::optional<ViewerFrame> back;
   {
     std::lock_guard lock(relay_mutex_);
-    pending = relay_->complete(answer.children_page().request_id());
+    back = collector::relay_answer(*relay_, answer);
   }
   expire_requests();
-  if (!pending) return;  // late (already answered with a timeout) or not ours
-  protocol::Envelope back = answer;
-  back.mutable_children_page()->set_request_id(pending->viewer_id);
-  server_->reply(pending->viewer, std::move(back));
+  if (!back) return;  // late (already answered with a timeout) or not ours
+  server_->reply(back->viewer, std::move(back->frame));
   requests_relayed_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void FanIn::fail_request(const std::string& viewer, const protocol::Envelope& request, const std::string& why) {
-  protocol::Envelope answer;
-  answer.set_node(request.node());
-  auto* page = answer.mutable_children_page();
-  page->set_request_id(request.children_request().request_id());
-  page->set_supervisor_id(request.children_request().supervisor_id());
-  page->set_offset(request.children_request().offset());
-  page->set_order(request.children_request().order());
-  page->set_error(why);
+void FanIn::fail_request(const std::string& viewer, protocol::Envelope answer) {
   server_->reply(viewer, std::move(answer));
   requests_failed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void FanIn::expire_requests() {
-  std::vector<RequestRelay::Pending> late;
-  std::chrono::milliseconds timeout{};
+  std::vector<ViewerFrame> late;
   {
     std::lock_guard lock(relay_mutex_);
-    late = relay_->expire(RequestRelay::Clock::now());
-    timeout = relay_->timeout();
+    late = expired_answers(*relay_, RequestRelay::Clock::now());
   }
-  for (const auto& p : late) {
-    protocol::Envelope request;
-    request.set_node(p.node);
-    request.mutable_children_request()->set_request_id(p.viewer_id);
-    request.mutable_children_request()->set_supervisor_id(p.supervisor_id);
-    fail_request(p.viewer, request,
-                 "the agent of " + p.node + " did not answer within " + std::to_string(timeout.count()) + " ms");
-  }
+  for (auto& answer : late) fail_request(answer.viewer, std::move(answer.frame));
 }
 
 FanInStats FanIn::stats() const {

@@ -1,7 +1,9 @@
 // Requests the collector relays from viewers to agents (children pages):
 // each gets a collector-wide id, so answers from different agents, or to
 // different viewers that chose the same id, never mix. Bounded in number
-// and in time; not thread-safe (FanIn guards it).
+// and in time; not thread-safe (FanIn guards it). The functions below the
+// class are the relay's whole decision, frames in and frames out, without
+// sockets: FanIn calls them, and so does the fuzz target (tests/fuzz).
 #pragma once
 
 #include <chrono>
@@ -9,7 +11,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "beamscope/protocol/framing.hpp"
 
 namespace beamscope::collector {
 
@@ -47,5 +52,36 @@ class RequestRelay {
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, Pending> pending_;  // ids grow: oldest first
 };
+
+/// A frame for one viewer (its ZeroMQ identity).
+struct ViewerFrame {
+  std::string viewer;
+  protocol::Envelope frame;
+};
+
+/// What to do with a viewer's ChildrenRequest: send `to_agent` (the
+/// request under its relay id) to the agent serving the node, or else
+/// answer `to_viewer` (an error page) at once.
+struct RelayedRequest {
+  std::optional<std::uint64_t> relay_id;
+  std::optional<protocol::Envelope> to_agent;
+  std::optional<protocol::Envelope> to_viewer;
+};
+
+/// The collector's own answer to a request it cannot relay: an empty page
+/// with the viewer's request id and `why`.
+protocol::Envelope error_answer(const protocol::Envelope& request, const std::string& why);
+
+/// Admits `request` (a ChildrenRequest for request.node()) from `viewer`;
+/// `served`: some agent link serves that node.
+RelayedRequest relay_request(RequestRelay& relay, const std::string& viewer, const protocol::Envelope& request,
+                             bool served, RequestRelay::Clock::time_point now);
+
+/// An agent's ChildrenPage: the viewer that asked and the page under its
+/// own request id, or nullopt when late or not ours.
+std::optional<ViewerFrame> relay_answer(RequestRelay& relay, const protocol::Envelope& answer);
+
+/// Error answers for the requests past their deadline.
+std::vector<ViewerFrame> expired_answers(RequestRelay& relay, RequestRelay::Clock::time_point now);
 
 }  // namespace beamscope::collector

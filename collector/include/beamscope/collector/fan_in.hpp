@@ -86,7 +86,7 @@ class FanIn {
   // node, answers routed back to the viewer that asked.
   void relay_request(const std::string& viewer, const protocol::Envelope& request);
   void relay_answer(const protocol::Envelope& answer);
-  void fail_request(const std::string& viewer, const protocol::Envelope& request, const std::string& why);
+  void fail_request(const std::string& viewer, protocol::Envelope answer);
   void expire_requests();
 
   std::unique_ptr<transport::StreamServer> server_;
