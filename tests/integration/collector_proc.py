@@ -12,9 +12,10 @@ __all__ = ["Collector"]
 
 
 class Collector:
-    def __init__(self, build_dir, agents, extra_args=()):
-        self.listen = f"tcp://127.0.0.1:{free_port()}"
-        self.metrics_port = free_port()
+    def __init__(self, build_dir, agents, extra_args=(), listen=None, metrics_port=None):
+        # listen / metrics_port: those of a collector started before (a restart).
+        self.listen = listen or f"tcp://127.0.0.1:{free_port()}"
+        self.metrics_port = metrics_port or free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="bs_collector_", suffix=".log", delete=False)
         cmd = [os.path.join(build_dir, "bin", "beamscope-collector")]
         for a in agents:
@@ -33,6 +34,11 @@ class Collector:
     def log_text(self):
         with open(self.log.name, errors="replace") as f:
             return f.read()[-4000:]
+
+    def kill9(self):
+        """SIGKILL, as a crash or the OOM killer would: no clean shutdown."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
 
     def stop(self):
         if self.proc.poll() is None:
