@@ -11,6 +11,8 @@ ViewerSocket::ViewerSocket(zmq::context_t& ctx, std::string endpoint, ClientSecu
       dealer_(ctx, zmq::socket_type::dealer),
       monitor_(ctx, dealer_, HandshakeMonitor::kHandshakeEvents | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) {}
 
+ViewerSocket::~ViewerSocket() { zmq_socket_monitor(dealer_.handle(), nullptr, 0); }
+
 std::unique_ptr<ViewerSocket> ViewerSocket::connect(zmq::context_t& ctx, const std::string& endpoint,
                                                     const ClientSecurity& security, std::string& error) {
   if (auto err = check_endpoint(endpoint, /*for_bind=*/false)) {

@@ -21,6 +21,10 @@ class ViewerSocket {
   static std::unique_ptr<ViewerSocket> connect(zmq::context_t& ctx, const std::string& endpoint,
                                                const ClientSecurity& security, std::string& error);
 
+  /// Stops the monitor before either socket closes: libzmq's I/O thread
+  /// blocks for good on an event for a monitor whose reader is gone.
+  ~ViewerSocket();
+
   zmq::socket_t& dealer() { return dealer_; }
   zmq::socket_t& monitor_socket() { return monitor_.socket(); }
 
