@@ -60,6 +60,7 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
   doc["links"] = std::move(link_list);
   if (NodeView* n = model.selected()) {
     doc["node"] = n->name;
+    if (n->latest) doc["process_count"] = n->latest->gauges().process_count();
     doc["tree_entries"] = n->tree.size();
     doc["tree_rows"] = n->tree.rows().size();
     doc["selected"] = n->tree.selected_id();
