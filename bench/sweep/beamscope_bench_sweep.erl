@@ -226,11 +226,13 @@ drain(Pid) ->
 
 %% observer_backend:procs_info/1's method with the given items (an atom or
 %% a list, as process_info/2 takes them): the pid list split in batches of
-%% 10,000, one process_info/2 call a process, one tuple a process, a
-%% message a batch, done when the sender exits. Our own code, so both
-%% sides can read the same items; `obs_own' (observer's six items) shows
-%% how close it comes to procs_info/1 itself (which also translates
-%% proc_lib initial calls, reading their dictionaries).
+%% 10,000; per process one process_info/2 call and one flat tuple of the
+%% values (observer's #etop_proc_info{} record: a tag, the pid, the values),
+%% prepended to the batch; a message a batch; done when the sender exits.
+%% Our own code, so both sides can read the same items; `obs_own'
+%% (observer's six items) shows how close it comes to procs_info/1 itself
+%% (which also translates proc_lib initial calls, reading their
+%% dictionaries).
 observer_method(Items) ->
     Self = self(),
     {Pid, Mon} = spawn_monitor(fun() -> send_batches(Self, processes(), Items) end),
@@ -243,8 +245,16 @@ send_batches(To, Pids, Items) ->
                         true -> lists:split(10000, Pids);
                         false -> {Pids, []}
                     end,
-    To ! {procs_info, self(), [{proc, P, I} || P <- Batch, (I = process_info(P, Items)) =/= undefined]},
+    To ! {procs_info, self(), collect(Batch, Items, [])},
     send_batches(To, Rest, Items).
+
+collect([], _Items, Acc) -> Acc;
+collect([P | Ps], Items, Acc) ->
+    case process_info(P, Items) of
+        undefined -> collect(Ps, Items, Acc);
+        {_, V} -> collect(Ps, Items, [{proc, P, V} | Acc]);
+        Info -> collect(Ps, Items, [list_to_tuple([proc, P | [V || {_, V} <- Info]]) | Acc])
+    end.
 
 %% Wall and CPU time of F in a fresh process (same heap start for every
 %% variant). CPU: what the VM's normal and dirty CPU scheduler threads
