@@ -76,11 +76,10 @@ std::string AgentState::start() {
 
   if (config_.metrics_listen) {
     try {
-      // One HTTP worker: a scrape is cheap and every thread lives in the
-      // user's VM.
+      // The default workers and request deadline: one stalled client must
+      // not block a scrape; idle workers cost the VM nothing.
       exporters::MetricsHttpOptions http;
       http.listen = *config_.metrics_listen;
-      http.threads = 1;
       http.auth_user = config_.auth_user;
       http.auth_password = config_.auth_password;
       http.tls_pem = config_.tls_pem;

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "beamscope/exporters/metrics_http.hpp"
+
 namespace beamscope::agent {
 
 namespace {
@@ -49,6 +51,8 @@ void stop_http_promptly(const std::string& listen, int port, const std::function
   std::thread waker([&] {
     while (!done.load()) {
       poke(ai);
+      // Workers blocked on stalled clients wait in 2 s slices too.
+      exporters::shutdown_accepted_connections(port);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });

@@ -35,7 +35,6 @@ std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts,
   if (opts.metrics == "none") return nullptr;
   exporters::MetricsHttpOptions http;
   http.listen = opts.metrics;
-  http.threads = 2;
   http.tls_pem = opts.metrics_tls_pem;
   if (!opts.metrics_auth_file.empty()) {
     if (auto err = exporters::read_auth_file(opts.metrics_auth_file, http)) throw std::runtime_error(*err);

@@ -1,7 +1,13 @@
 // Exposer construction with auth and TLS (see metrics_http.hpp).
 #include "beamscope/exporters/metrics_http.hpp"
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
 
 #include <fstream>
 #include <stdexcept>
@@ -57,7 +63,14 @@ std::optional<std::string> tls_unavailable() {
 }
 
 std::unique_ptr<prometheus::Exposer> start_metrics_http(const MetricsHttpOptions& opts) {
-  std::vector<std::string> civet{"listening_ports", opts.listen, "num_threads", std::to_string(opts.threads ? opts.threads : 1)};
+  // civetweb 1.15 (Debian 12): request_timeout_ms bounds the whole request
+  // (a client dripping one byte at a time is dropped at the deadline too)
+  // and each write; keep-alive off, so no idle connection holds a worker
+  // after its response.
+  std::vector<std::string> civet{"listening_ports", opts.listen,
+                                 "num_threads", std::to_string(opts.threads ? opts.threads : 1),
+                                 "request_timeout_ms", std::to_string(opts.request_timeout_ms > 0 ? opts.request_timeout_ms : kMetricsHttpRequestTimeoutMs),
+                                 "enable_keep_alive", "no"};
   if (!opts.tls_pem.empty()) {
     if (auto why = tls_unavailable()) throw std::runtime_error("TLS unavailable: " + *why);
     if (!std::ifstream(opts.tls_pem)) throw std::runtime_error(opts.tls_pem + ": cannot read the TLS PEM file");
@@ -77,6 +90,32 @@ std::unique_ptr<prometheus::Exposer> start_metrics_http(const MetricsHttpOptions
         "beamscope");
   }
   return exposer;
+}
+
+int shutdown_accepted_connections(int port) {
+  if (port <= 0) return 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return 0;
+  int done = 0;
+  const int own = ::dirfd(dir);
+  while (const dirent* e = ::readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == own) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    int local_port = 0;
+    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    else if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    if (local_port != port) continue;
+    // The listener has no peer and is left alone; a connection this process
+    // made to the port has an ephemeral local port and never gets here.
+    if (::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (::shutdown(static_cast<int>(fd), SHUT_RDWR) == 0) ++done;
+  }
+  ::closedir(dir);
+  return done;
 }
 
 }  // namespace beamscope::exporters
