@@ -78,6 +78,7 @@ int run_collector(const CollectorOptions& opts) {
   std::string error;
   FanInOptions fan_opts;
   fan_opts.agents = opts.agents;
+  fan_opts.limits = opts.limits;
   for (std::size_t i = 0; i < opts.agents.size(); ++i) {
     transport::ClientSecurity security;
     const std::string server_key = i < opts.agent_server_keys.size() ? opts.agent_server_keys[i] : "";
@@ -122,6 +123,8 @@ int run_collector(const CollectorOptions& opts) {
     spdlog::info("serving fleet /metrics on {} (port {})", opts.metrics, ports.empty() ? 0 : ports.front());
   }
   for (const auto& agent : opts.agents) spdlog::info("following agent {}", agent);
+  spdlog::info("keeping at most {} nodes; per node {} processes, {} tree entries, {} events",
+               opts.limits.max_nodes, opts.limits.max_processes, opts.limits.max_tree_entries, opts.limits.max_events);
 
   std::vector<bool> was_connected;
   std::vector<std::string> was_refused;

@@ -51,6 +51,15 @@ constexpr MetricSpec kRequests{"beamscope_collector_requests_total",
                                "(unknown node, busy, agent timeout).",
                                MetricType::Counter};
 
+constexpr MetricSpec kCut{"beamscope_collector_state_cut_total",
+                          "Entries an agent sent that the collector did not keep, by reason: processes and "
+                          "tree_entries (new ones past the per-node cap, counted per frame), events (older ones "
+                          "pushed out of the per-node ring by a delta), nodes (frames of nodes past the node cap).",
+                          MetricType::Counter};
+constexpr MetricSpec kLimit{"beamscope_collector_state_limit",
+                            "What the collector keeps: nodes in all; processes, tree_entries and events per node.",
+                            MetricType::Gauge};
+
 double d(std::uint64_t v) { return static_cast<double>(v); }
 
 class CollectorCollectable final : public prometheus::Collectable {
@@ -70,9 +79,17 @@ class CollectorCollectable final : public prometheus::Collectable {
       scope.counter(kResyncs, d(a.resyncs), {agent});
       scope.gauge(kAgentUp, a.connected ? 1 : 0, {agent});
       scope.gauge(kAgentRefused, a.refused.empty() ? 0 : 1, {agent});
+      for (std::size_t i = 0; i < protocol::kCutKinds; ++i) {
+        const auto reason = static_cast<protocol::Cut>(i);
+        scope.counter(kCut, d(a.cut[reason]), {agent, {"reason", protocol::to_string(reason)}});
+      }
       connected += a.connected;
     }
     scope.gauge(kAgentsConnected, d(connected));
+    scope.gauge(kLimit, d(stats.limits.max_nodes), {{"limit", "nodes"}});
+    scope.gauge(kLimit, d(stats.limits.max_processes), {{"limit", "processes"}});
+    scope.gauge(kLimit, d(stats.limits.max_tree_entries), {{"limit", "tree_entries"}});
+    scope.gauge(kLimit, d(stats.limits.max_events), {{"limit", "events"}});
     scope.gauge(kNodes, d(fan_.snapshots().size()));
     scope.gauge(kViewers, stats.server.viewers);
     scope.counter(kSent, d(stats.server.frames_sent));

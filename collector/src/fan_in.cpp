@@ -19,6 +19,7 @@ struct FanIn::Link {
   std::unique_ptr<transport::StreamClient> client;
   std::atomic<std::uint64_t> forwarded{0};
   std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> nodes_refused{0};  // frames of nodes past max_nodes over all links
 };
 
 std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error) {
@@ -33,6 +34,8 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   std::unique_ptr<FanIn> fan(new FanIn());
   fan->relay_ = std::make_unique<RequestRelay>(kMaxRelayed, std::chrono::milliseconds(opts.request_timeout_ms));
   auto server_opts = opts.server;
+  server_opts.model_limits = opts.limits;
+  fan->limits_ = opts.limits;
   server_opts.on_request = [self = fan.get()](const std::string& viewer, const protocol::Envelope& request) {
     self->relay_request(viewer, request);
   };
@@ -49,7 +52,7 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
     link->client = transport::StreamClient::start(
         agent, error, [self, raw](const protocol::Envelope& env) { self->forward(*raw, env); },
         [self, raw](const std::string& node, const std::string& reason) { self->gone(*raw, node, reason); },
-        [self](const protocol::Envelope& answer) { self->relay_answer(answer); }, security);
+        [self](const protocol::Envelope& answer) { self->relay_answer(answer); }, security, opts.limits);
     if (!link->client) return nullptr;  // destructor stops what already started
     fan->links_.push_back(std::move(link));
   }
@@ -75,6 +78,11 @@ std::vector<std::shared_ptr<const v1::Keyframe>> FanIn::snapshots() const { retu
 void FanIn::forward(Link& link, const protocol::Envelope& env) {
   {
     std::lock_guard lock(owners_mutex_);
+    // Each link's model holds max_nodes; together they may not pass it either.
+    if (owners_.size() >= limits_.max_nodes && owners_.count(env.node()) == 0) {
+      link.nodes_refused.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     auto [it, claimed] = owners_.try_emplace(env.node(), &link);
     if (!claimed && it->second != &link) {
       if (node_conflicts_++ == 0 || node_conflicts_ % 1000 == 0) {
@@ -162,16 +170,19 @@ FanInStats FanIn::stats() const {
   FanInStats out;
   out.server = server_->stats();
   for (const auto& link : links_) {
-    const auto s = link->client->stats();
+    auto s = link->client->stats();
+    s.cut[protocol::Cut::kNodes] += link->nodes_refused.load(std::memory_order_relaxed);
     out.agents.push_back({.endpoint = link->endpoint,
                           .frames_received = s.frames_received,
                           .frames_rejected = s.frames_rejected,
                           .frames_forwarded = link->forwarded.load(std::memory_order_relaxed),
                           .resyncs = s.gaps,
                           .connected = s.connected,
-                          .refused = s.refused});
+                          .refused = s.refused,
+                          .cut = s.cut});
     out.forward_dropped += link->dropped.load(std::memory_order_relaxed);
   }
+  out.limits = limits_;
   out.requests_relayed = requests_relayed_.load(std::memory_order_relaxed);
   out.requests_failed = requests_failed_.load(std::memory_order_relaxed);
   std::lock_guard lock(owners_mutex_);

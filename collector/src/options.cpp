@@ -35,6 +35,23 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
       ->check(CLI::ExistingFile);
   app.add_option("--metrics-tls-pem", out.metrics_tls_pem, "PEM file (key and certificate): serve /metrics over TLS")
       ->check(CLI::ExistingFile);
+  const auto& top = protocol::kLargestLimits;
+  app.add_option("--max-nodes", out.limits.max_nodes,
+                 "nodes kept over all agents; frames of further nodes are dropped and counted")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, top.max_nodes));
+  app.add_option("--max-processes", out.limits.max_processes,
+                 "hot-set processes kept per node; new ones past it are cut and counted")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, top.max_processes));
+  app.add_option("--max-tree-entries", out.limits.max_tree_entries,
+                 "supervision tree entries kept per node; new ones past it are cut and counted")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, top.max_tree_entries));
+  app.add_option("--max-events", out.limits.max_events,
+                 "newest events kept per node; older ones pushed out are counted")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, top.max_events));
   app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -82,6 +99,7 @@ std::optional<std::string> validate(const CollectorOptions& opts) {
   }
   if (auto err = transport::check_endpoint(opts.listen, /*for_bind=*/true)) return "bad --listen: " + *err;
   if (auto err = check_metrics_address(opts.metrics)) return "bad --metrics: " + *err;
+  if (auto err = protocol::check(opts.limits)) return "bad limit: " + *err;
   if (spdlog::level::from_str(opts.log_level) == spdlog::level::off && opts.log_level != "off") {
     return "bad --log-level: " + opts.log_level;
   }

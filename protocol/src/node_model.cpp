@@ -3,6 +3,7 @@
 #include "beamscope/protocol/node_model.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace beamscope::protocol {
 
@@ -28,13 +29,21 @@ std::uint64_t sort_value(const ProcessSample& p, SortKey key) {
 
 namespace {
 
-void append_events(std::deque<v1::Event>& kept, const google::protobuf::RepeatedPtrField<v1::Event>& events) {
+// Appends the events newer than the newest kept, keeping the newest `max`;
+// returns how many kept events were pushed out.
+std::uint64_t append_events(std::deque<v1::Event>& kept, const google::protobuf::RepeatedPtrField<v1::Event>& events,
+                            std::size_t max) {
+  std::uint64_t pushed_out = 0;
   for (const auto& e : events) {
     // Keyframes repeat recent events; keep each id once.
     if (!kept.empty() && e.id() <= kept.back().id()) continue;
     kept.push_back(e);
-    if (kept.size() > kKeptEvents) kept.pop_front();
+    while (kept.size() > max) {
+      kept.pop_front();
+      ++pushed_out;
+    }
   }
+  return pushed_out;
 }
 
 }  // namespace
@@ -50,7 +59,8 @@ void NodeModel::reset_from(const Keyframe& kf) {
   tree_.clear();
   for (const auto& n : kf.tree()) tree_[n.id()] = n;
   events_.clear();
-  append_events(events_, kf.events());
+  // A keyframe repeats history: what it cannot hold is not news.
+  append_events(events_, kf.events(), limits_.max_events);
 }
 
 void NodeModel::merge(const Delta& d) {
@@ -65,28 +75,53 @@ void NodeModel::merge(const Delta& d) {
   for (const auto& p : d.upserted()) processes_[p.pid()] = p;
   for (const auto& id : d.tree_removed()) tree_.erase(id);
   for (const auto& n : d.tree_upserted()) tree_[n.id()] = n;
-  append_events(events_, d.events());
+  cut_[Cut::kEvents] += append_events(events_, d.events(), limits_.max_events);
 }
 
-ApplyResult NodeModel::apply(const Envelope& env) {
+// Sequencing only: whether `env` is the next frame to apply.
+ApplyResult NodeModel::admit(const Envelope& env) const {
   switch (env.body_case()) {
-    case Envelope::kKeyframe:
-      reset_from(env.keyframe());
-      has_keyframe_ = true;
-      break;
+    case Envelope::kKeyframe: return ApplyResult::kApplied;
     case Envelope::kDelta:
       if (!has_keyframe_) return ApplyResult::kNeedKeyframe;
       if (env.seq() <= seq_) return ApplyResult::kStale;
       if (env.seq() != seq_ + 1) return ApplyResult::kNeedKeyframe;
-      merge(env.delta());
-      break;
-    default:
-      return ApplyResult::kIgnored;
+      return ApplyResult::kApplied;
+    default: return ApplyResult::kIgnored;
+  }
+}
+
+void NodeModel::commit(const Envelope& env) {
+  if (env.has_keyframe()) {
+    reset_from(env.keyframe());
+    has_keyframe_ = true;
+  } else {
+    merge(env.delta());
   }
   seq_ = env.seq();
   updated_us_ = env.timestamp_us();
   cached_.reset();
-  return ApplyResult::kApplied;
+}
+
+ApplyResult NodeModel::apply(const Envelope& env) {
+  const ApplyResult r = admit(env);
+  if (r != ApplyResult::kApplied) return r;
+  if (!may_pass_limits(env)) {
+    commit(env);
+    return r;
+  }
+  Envelope kept = env;  // only near a cap: the common frame is applied as is
+  fit(kept);
+  commit(kept);
+  return r;
+}
+
+ApplyResult NodeModel::apply_trimming(Envelope& env) {
+  const ApplyResult r = admit(env);
+  if (r != ApplyResult::kApplied) return r;
+  if (may_pass_limits(env)) fit(env);
+  commit(env);
+  return r;
 }
 
 std::shared_ptr<const Keyframe> NodeModel::snapshot() const {
@@ -127,14 +162,33 @@ std::vector<ProcessSample> NodeModel::top(SortKey key, std::size_t limit) const 
   return out;
 }
 
-ApplyResult FleetModel::apply(const Envelope& env) {
-  if (env.body_case() == Envelope::kKeyframe) return nodes_[env.node()].apply(env);
+template <typename Env>
+ApplyResult FleetModel::apply_to_node(Env& env) {
   auto it = nodes_.find(env.node());
   if (it == nodes_.end()) {
-    return env.body_case() == Envelope::kDelta ? ApplyResult::kNeedKeyframe : ApplyResult::kIgnored;
+    if (!env.has_keyframe() && !env.has_delta()) return ApplyResult::kIgnored;
+    if (nodes_.size() >= limits_.max_nodes) {
+      // A delta too: no keyframe would make room, so no resync is asked for.
+      ++cut_[Cut::kNodes];
+      return ApplyResult::kRefused;
+    }
+    if (!env.has_keyframe()) return ApplyResult::kNeedKeyframe;
+    it = nodes_.try_emplace(env.node(), limits_).first;
   }
-  return it->second.apply(env);
+  NodeModel& node = it->second;
+  const CutCounts before = node.cut();
+  ApplyResult r;
+  if constexpr (std::is_const_v<Env>) {
+    r = node.apply(env);
+  } else {
+    r = node.apply_trimming(env);
+  }
+  for (std::size_t i = 0; i < kCutKinds; ++i) cut_.by[i] += node.cut().by[i] - before.by[i];
+  return r;
 }
+
+ApplyResult FleetModel::apply(const Envelope& env) { return apply_to_node(env); }
+ApplyResult FleetModel::apply_trimming(Envelope& env) { return apply_to_node(env); }
 
 const NodeModel* FleetModel::find(const std::string& node) const {
   auto it = nodes_.find(node);

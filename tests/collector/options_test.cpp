@@ -17,6 +17,22 @@ TEST(CollectorOptions, DefaultsFollowTheContract) {
   EXPECT_EQ(o.listen, "tcp://127.0.0.1:9756");
   EXPECT_EQ(o.metrics, "127.0.0.1:9757");
   EXPECT_EQ(o.top_k, 20u);
+  EXPECT_EQ(o.limits.max_nodes, kDefaultMaxNodes);
+  EXPECT_EQ(o.limits.max_processes, protocol::limits::kMaxProcesses);
+  EXPECT_EQ(o.limits.max_tree_entries, protocol::limits::kMaxTreeNodes);
+  EXPECT_EQ(o.limits.max_events, protocol::kKeptEvents);
+}
+
+TEST(CollectorOptions, LimitsFromFlags) {
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--agent", "tcp://a:1", "--max-nodes", "3", "--max-processes", "200", "--max-tree-entries", "300",
+                   "--max-events", "512"},
+                  o),
+            std::nullopt);
+  EXPECT_EQ(o.limits.max_nodes, 3u);
+  EXPECT_EQ(o.limits.max_processes, 200u);
+  EXPECT_EQ(o.limits.max_tree_entries, 300u);
+  EXPECT_EQ(o.limits.max_events, 512u);
 }
 
 TEST(CollectorOptions, SeveralAgentsAfterOneFlag) {
@@ -38,6 +54,12 @@ TEST(CollectorOptions, BadInputExitsWithUsageCode) {
       {"--agent", "tcp://127.0.0.1:9755", "--metrics", "127.0.0.1:x"},
       {"--agent", "tcp://127.0.0.1:9755", "--log-level", "chatty"},
       {"--agent", "tcp://127.0.0.1:9755", "--bogus"},
+      {"--agent", "tcp://127.0.0.1:9755", "--max-nodes", "0"},
+      {"--agent", "tcp://127.0.0.1:9755", "--max-nodes", "4097"},
+      {"--agent", "tcp://127.0.0.1:9755", "--max-processes", "4097"},   // more than a keyframe carries
+      {"--agent", "tcp://127.0.0.1:9755", "--max-tree-entries", "20001"},
+      {"--agent", "tcp://127.0.0.1:9755", "--max-events", "513"},
+      {"--agent", "tcp://127.0.0.1:9755", "--max-events", "-1"},
   };
   for (const auto& args : bad) {
     CollectorOptions o;

@@ -60,15 +60,17 @@ struct StreamClient::Impl {
   void send_requests();
   void say_hello(Clock::time_point now);
   void reconnect(Clock::time_point now);
-  bool handle(const Envelope& env, Clock::time_point now);
+  bool handle(Envelope& env, Clock::time_point now);
   void on_silence();
   void refresh_snapshot();
 };
 
 std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, std::string& error,
                                                   FrameHandler on_frame, GoneHandler on_gone,
-                                                  ReplyHandler on_reply, const ClientSecurity& security) {
+                                                  ReplyHandler on_reply, const ClientSecurity& security,
+                                                  const protocol::ModelLimits& limits) {
   auto impl = std::make_unique<Impl>();
+  impl->fleet = protocol::FleetModel(limits);
   impl->endpoint = endpoint;
   impl->on_frame = std::move(on_frame);
   impl->on_gone = std::move(on_gone);
@@ -189,7 +191,7 @@ void StreamClient::Impl::run() {
 }
 
 // Called with `mutex` held. Returns true when the model changed.
-bool StreamClient::Impl::handle(const Envelope& env, Clock::time_point now) {
+bool StreamClient::Impl::handle(Envelope& env, Clock::time_point now) {
   last_heard = now;
   silent_reported = false;
   stats.connected = true;
@@ -206,9 +208,11 @@ bool StreamClient::Impl::handle(const Envelope& env, Clock::time_point now) {
     return false;
   }
   if (!env.has_keyframe() && !env.has_delta()) return false;
-  switch (fleet.apply(env)) {
+  const ApplyResult applied = fleet.apply_trimming(env);
+  stats.cut = fleet.cut();
+  switch (applied) {
     case ApplyResult::kApplied:
-      if (on_frame) on_frame(env);
+      if (on_frame) on_frame(env);  // what was kept: readers downstream get the same state
       return true;
     case ApplyResult::kNeedKeyframe:
       ++stats.gaps;

@@ -128,6 +128,7 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
   }
   auto impl = std::make_unique<Impl>();
   impl->opts = opts;
+  impl->fleet = protocol::FleetModel(opts.model_limits);
   try {
     apply_presets(impl->router, SocketPresets{.send_hwm = opts.send_hwm});
     // Report unroutable/full peers instead of dropping silently: we count them.

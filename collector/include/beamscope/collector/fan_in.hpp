@@ -29,6 +29,9 @@ struct FanInOptions {
   /// CURVE keys towards each agent, in the order of `agents`; agents past
   /// its end are plaintext.
   std::vector<transport::ClientSecurity> agent_security = {};
+  /// What the collector keeps: per node (each agent link's model and the
+  /// viewers' one), and max_nodes over every agent together.
+  protocol::ModelLimits limits = {};
 };
 
 /// One agent link as seen from the collector.
@@ -40,6 +43,7 @@ struct AgentLinkStats {
   std::uint64_t resyncs = 0;           ///< sequence gaps that asked for a keyframe
   bool connected = false;              ///< heard from the agent recently
   std::string refused;                 ///< "not authorized by ...": the agent refuses our key
+  protocol::CutCounts cut;             ///< what this agent sent past the limits, not kept
 };
 
 struct FanInStats {
@@ -49,6 +53,7 @@ struct FanInStats {
   std::uint64_t requests_relayed = 0;       ///< viewer requests answered by an agent
   std::uint64_t requests_failed = 0;        ///< answered by the collector: unknown node, busy, timeout
   transport::StreamServerStats server;      ///< the viewer side
+  protocol::ModelLimits limits;             ///< what the collector keeps (FanInOptions::limits)
 };
 
 /// Usage:
@@ -97,6 +102,7 @@ class FanIn {
   mutable std::mutex owners_mutex_;
   std::unordered_map<std::string, const Link*> owners_;
   std::uint64_t node_conflicts_ = 0;
+  protocol::ModelLimits limits_;
 
   std::mutex relay_mutex_;
   std::unique_ptr<RequestRelay> relay_;

@@ -7,12 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "beamscope/protocol/model_limits.hpp"
+
 namespace beamscope::collector {
 
 /// Exit code for bad command-line input (unknown flag, bad endpoint, ...).
 inline constexpr int kExitUsage = 2;
 /// Exit code when the collector cannot start (port in use, ...).
 inline constexpr int kExitStartFailed = 1;
+
+/// Nodes a collector serves unless --max-nodes says otherwise.
+inline constexpr std::size_t kDefaultMaxNodes = 1024;
 
 struct CollectorOptions {
   std::vector<std::string> agents;                ///< --agent endpoints, one or more
@@ -27,6 +32,11 @@ struct CollectorOptions {
   std::string metrics_auth_file;                  ///< --metrics-auth-file: one line user:password
   std::string metrics_tls_pem;                    ///< --metrics-tls-pem: key + certificate PEM
   std::string log_level = "info";                 ///< --log-level
+  /// --max-nodes, --max-processes, --max-tree-entries, --max-events: what
+  /// the collector keeps; past them entries are cut and counted
+  /// (beamscope_collector_state_cut_total). Per node, the largest a
+  /// keyframe can carry; 1024 nodes.
+  protocol::ModelLimits limits{.max_nodes = kDefaultMaxNodes};
 };
 
 /// Parses argv with CLI11. Returns nullopt to go on, or the exit code to

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "beamscope/protocol/model_limits.hpp"
 
 namespace beamscope::protocol {
 
@@ -21,9 +22,6 @@ using v1::Envelope;
 using v1::Keyframe;
 using v1::ProcessSample;
 using v1::TreeNode;
-
-/// Events a node model keeps (the most recent ones) for late joiners.
-inline constexpr std::size_t kKeptEvents = 256;
 
 /// Column a top-K list is ordered by (descending).
 enum class SortKey { kMailbox, kMemory, kReductions, kMinorGcs };
@@ -40,12 +38,25 @@ enum class ApplyResult {
   kNeedKeyframe, ///< delta without a prior keyframe, or a sequence gap: ask for a keyframe
   kStale,        ///< older than or equal to the current sequence: ignored
   kIgnored,      ///< not a keyframe or delta
+  kRefused,      ///< a new node past ModelLimits::max_nodes: dropped (counted as Cut::kNodes)
 };
 
+/// One node's state. Keeps at most `limits` processes, tree entries and
+/// events: a frame's new entries past a cap are not kept (entries already
+/// held are always updated and removed), and are counted in cut().
 class NodeModel {
  public:
+  explicit NodeModel(const ModelLimits& limits = {}) : limits_(limits) {}
+
   /// Applies a keyframe (always accepted, resets state) or the next delta.
   ApplyResult apply(const Envelope& env);
+  /// The same, and leaves in `env` only what was kept, so a relay (the
+  /// collector) forwards a frame every reader applies to the same state.
+  ApplyResult apply_trimming(Envelope& env);
+
+  /// Entries not kept so far, by reason (never kNodes: see FleetModel).
+  const CutCounts& cut() const { return cut_; }
+  const ModelLimits& limits() const { return limits_; }
 
   bool has_state() const { return has_keyframe_; }
   std::uint64_t seq() const { return seq_; }
@@ -65,31 +76,52 @@ class NodeModel {
   const std::map<std::string, TreeNode>& tree() const { return tree_; }
 
  private:
+  ApplyResult admit(const Envelope& env) const;
+  bool may_pass_limits(const Envelope& env) const;
+  void fit(Envelope& env);  // node_model_fit.cpp
+  void commit(const Envelope& env);
   void reset_from(const Keyframe& kf);
   void merge(const Delta& d);
 
+  ModelLimits limits_;
+  CutCounts cut_;
   bool has_keyframe_ = false;
   std::uint64_t seq_ = 0;
   std::int64_t updated_us_ = 0;
   Keyframe base_;  // everything but processes
   std::unordered_map<std::string, ProcessSample> processes_;
   std::map<std::string, TreeNode> tree_;
-  std::deque<v1::Event> events_;  // oldest first, at most kKeptEvents
+  std::deque<v1::Event> events_;  // oldest first, at most limits_.max_events
   mutable std::shared_ptr<const Keyframe> cached_;
 };
 
-/// Many nodes by name (the collector, and viewers connected to a collector).
+/// Many nodes by name (the collector, and viewers connected to a collector),
+/// at most limits.max_nodes of them, each with the same per-node limits.
 class FleetModel {
  public:
-  /// Applies a frame to the model of env.node(); creates it on a keyframe.
+  explicit FleetModel(const ModelLimits& limits = {}) : limits_(limits) {}
+
+  /// Applies a frame to the model of env.node(); creates it on a keyframe
+  /// (kRefused past max_nodes, and for deltas of a node it could not take).
   ApplyResult apply(const Envelope& env);
+  /// The same, trimming `env` to what was kept (see NodeModel).
+  ApplyResult apply_trimming(Envelope& env);
   void erase(const std::string& node) { nodes_.erase(node); }
+
+  /// Entries and frames not kept so far, by reason, over every node (erased ones included).
+  const CutCounts& cut() const { return cut_; }
+  const ModelLimits& limits() const { return limits_; }
 
   const NodeModel* find(const std::string& node) const;
   const std::map<std::string, NodeModel>& nodes() const { return nodes_; }
   std::size_t size() const { return nodes_.size(); }
 
  private:
+  template <typename Env>
+  ApplyResult apply_to_node(Env& env);
+
+  ModelLimits limits_;
+  CutCounts cut_;
   std::map<std::string, NodeModel> nodes_;
 };
 

@@ -44,6 +44,7 @@ struct StreamClientStats {
   bool connected = false;               // heard from the server recently
   std::int64_t last_heard_us = 0;
   std::string refused;                  // "not authorized by ...": the server refuses us
+  protocol::CutCounts cut;              // entries and nodes past the model's limits, not kept
 };
 
 /// Background subscriber. Its thread owns the socket and the model; other
@@ -61,9 +62,12 @@ class StreamClient {
 
   /// Validates the endpoint and starts connecting (ZeroMQ reconnects by
   /// itself). nullptr and `error` set when the endpoint string is bad.
+  /// The model keeps at most `limits`; on_frame sees each frame trimmed to
+  /// what was kept.
   static std::unique_ptr<StreamClient> start(const std::string& endpoint, std::string& error,
                                              FrameHandler on_frame = {}, GoneHandler on_gone = {},
-                                             ReplyHandler on_reply = {}, const ClientSecurity& security = {});
+                                             ReplyHandler on_reply = {}, const ClientSecurity& security = {},
+                                             const protocol::ModelLimits& limits = {});
   ~StreamClient();
   void stop();
 

@@ -42,6 +42,8 @@ struct StreamServerOptions {
   int keyframe_interval_ms = 10000;      // periodic keyframe to all viewers
   int viewer_timeout_ms = 10000;         // viewer silent this long is dropped
   int send_hwm = 1000;
+  /// What the server's model (late joiners' keyframes) keeps per node and nodes in all.
+  protocol::ModelLimits model_limits = {};
   /// Without a handler, requests are answered with an error page at once.
   RequestHandler on_request = {};
   /// CURVE: secret key, authorized viewers, the plaintext-off-loopback rule.
