@@ -79,10 +79,11 @@ bench(N) ->
     row(Total, "2 observer method, its items/procs_info", Wall(obs_own) / Total, Obs / Total,
         Wall(obs_own) / Obs, own, Ratios),
     io:format("          (wall time, median of ~b interleaved runs; CPU ratio: the same by the VM's scheduler"
-              " threads' CPU time, floor ~.3f us/process)~n"
+              " threads' CPU time, us/process: floor ~.3f, fast ~.3f, slow ~.3f, procs_info ~.3f)~n"
               "          (as shipped: observer reads ~w a process, we read ~w (3 sweeps in 4) or ~w;~n"
               "           equal work: observer's method with our items in the same 3:1 mix)~n",
-              [?RUNS, Cpu(floor) / Total, ?OBSERVER_ITEMS, ?FAST_ITEM, ?SLOW_ITEMS]),
+              [?RUNS, Cpu(floor) / Total, Cpu(fast) / Total, Cpu(slow) / Total, Cpu(observer) / Total,
+               ?OBSERVER_ITEMS, ?FAST_ITEM, ?SLOW_ITEMS]),
     #{tracked_processes := T, bytes_per_process := B, history_matched := Matched,
       last_sweep_processes := LastN} = beamscope_nif:sweep_stats(Ref),
     io:format("          (history found by the merge-join for ~b of ~b processes)~n", [Matched, LastN]),
