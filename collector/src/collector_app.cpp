@@ -63,8 +63,8 @@ void log_link_changes(const FanIn& fan, std::vector<bool>& was_connected, std::v
     if (a.connected) {
       spdlog::info("agent {} connected", a.endpoint);
     } else {
-      spdlog::warn("agent {} silent (frames so far: {} received, {} rejected)", a.endpoint, a.frames_received,
-                   a.frames_rejected);
+      spdlog::warn("agent {} silent (frames so far: {} received, {} rejected){}{}", a.endpoint, a.frames_received,
+                   a.frames_rejected, a.rejects.total() ? ": " : "", a.rejects.describe(a.endpoint));
     }
   }
 }

@@ -13,7 +13,8 @@ using prometheus::MetricType;
 constexpr MetricSpec kReceived{"beamscope_collector_frames_received_total",
                                "Frames received from an agent that decoded.", MetricType::Counter};
 constexpr MetricSpec kRejected{"beamscope_collector_frames_rejected_total",
-                               "Frames received from an agent and dropped: malformed, oversize or out of bounds.",
+                               "Frames received from an agent and dropped, by reason: too_large, malformed, "
+                               "wrong_version (another major version), out_of_bounds, no_body.",
                                MetricType::Counter};
 constexpr MetricSpec kForwarded{"beamscope_collector_frames_forwarded_total",
                                 "Keyframes and deltas of an agent forwarded to viewers.", MetricType::Counter};
@@ -74,7 +75,10 @@ class CollectorCollectable final : public prometheus::Collectable {
     for (const auto& a : stats.agents) {
       const exporters::Label agent{"agent", exporters::label_value(a.endpoint)};
       scope.counter(kReceived, d(a.frames_received), {agent});
-      scope.counter(kRejected, d(a.frames_rejected), {agent});
+      for (std::size_t i = 0; i < protocol::kDecodeErrorKinds; ++i) {
+        const auto reason = static_cast<protocol::DecodeError>(i);
+        scope.counter(kRejected, d(a.rejects[reason]), {agent, {"reason", protocol::to_string(reason)}});
+      }
       scope.counter(kForwarded, d(a.frames_forwarded), {agent});
       scope.counter(kResyncs, d(a.resyncs), {agent});
       scope.gauge(kAgentUp, a.connected ? 1 : 0, {agent});

@@ -175,6 +175,7 @@ FanInStats FanIn::stats() const {
     out.agents.push_back({.endpoint = link->endpoint,
                           .frames_received = s.frames_received,
                           .frames_rejected = s.frames_rejected,
+                          .rejects = s.rejects,
                           .frames_forwarded = link->forwarded.load(std::memory_order_relaxed),
                           .resyncs = s.gaps,
                           .connected = s.connected,

@@ -88,7 +88,8 @@ std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport:
   const std::int64_t now = protocol::now_us();
   for (const auto& c : clients) {
     const auto s = c->stats();
-    out.push_back(describe_link(s.connected, s.last_heard_us, now, s.refused));
+    out.push_back(describe_link(s.connected, s.last_heard_us, now, s.refused, s.rejects.describe(c->endpoint()),
+                                s.last_rejected_us));
   }
   return out;
 }

@@ -4,11 +4,15 @@
 namespace beamscope::gui {
 
 LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_t now_us,
-                         const std::string& refused) {
+                         const std::string& refused, const std::string& dropping, std::int64_t last_rejected_us) {
   if (!refused.empty()) return {LinkState::kRefused, refused};
-  if (last_heard_us <= 0) return {LinkState::kConnecting, "connecting"};
   const std::int64_t age = now_us > last_heard_us ? now_us - last_heard_us : 0;
-  if (connected && age <= kStaleAfterUs) return {LinkState::kConnected, "connected"};
+  const bool fresh = connected && last_heard_us > 0 && age <= kStaleAfterUs;
+  // A server of another major version (or no beamscope server at all)
+  // answers: say what it sends rather than "connecting" forever.
+  if (!dropping.empty() && last_rejected_us > last_heard_us && !fresh) return {LinkState::kDropping, dropping};
+  if (last_heard_us <= 0) return {LinkState::kConnecting, "connecting"};
+  if (fresh) return {LinkState::kConnected, "connected"};
   return {LinkState::kStale, "stale " + std::to_string(age / 1'000'000) + "s"};
 }
 
@@ -18,6 +22,7 @@ const char* link_state_name(LinkState state) {
     case LinkState::kConnected: return "connected";
     case LinkState::kStale: return "stale";
     case LinkState::kRefused: return "refused";
+    case LinkState::kDropping: return "dropping";
   }
   return "unknown";
 }

@@ -8,7 +8,7 @@
 
 namespace beamscope::gui {
 
-enum class LinkState { kConnecting, kConnected, kStale, kRefused };
+enum class LinkState { kConnecting, kConnected, kStale, kRefused, kDropping };
 
 struct LinkStatus {
   LinkState state = LinkState::kConnecting;
@@ -20,11 +20,15 @@ inline constexpr std::int64_t kStaleAfterUs = 3'000'000;
 
 /// `last_heard_us` and `now_us` on the same clock (unix microseconds);
 /// last_heard_us == 0 means never heard. A refusal by the server ("not
-/// authorized by ...") wins over everything else: the user must act.
+/// authorized by ...") wins over everything else: the user must act. Then
+/// `dropping` ("3 frames dropped from ...: wrong major version 2 ..."),
+/// when the server's latest frames were all dropped (`last_rejected_us`
+/// after `last_heard_us`) and no good frame arrived recently.
 LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_t now_us,
-                         const std::string& refused = {});
+                         const std::string& refused = {}, const std::string& dropping = {},
+                         std::int64_t last_rejected_us = 0);
 
-/// "connecting", "connected", "stale" or "refused", for dumps and tests.
+/// "connecting", "connected", "stale", "refused" or "dropping", for dumps and tests.
 const char* link_state_name(LinkState state);
 
 }  // namespace beamscope::gui

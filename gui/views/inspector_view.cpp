@@ -1,6 +1,8 @@
 // Window layout; see inspector_view.hpp.
 #include "inspector_view.hpp"
 
+#include <algorithm>
+
 #include <imgui.h>
 
 #include "node_bar.hpp"
@@ -16,14 +18,19 @@ namespace {
 constexpr ImGuiWindowFlags kRootFlags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                         ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar;
 
-void waiting(const InspectorModel& model) {
+void waiting(const InspectorModel& model, const std::vector<LinkStatus>& links) {
   const std::string text = model.waiting_text();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImVec2 size = ImGui::CalcTextSize(text.c_str());
   ImGui::SetCursorPos(ImVec2(ImGui::GetCursorPosX() + std::max(0.0f, (avail.x - size.x) / 2),
                              ImGui::GetCursorPosY() + avail.y / 3));
   ImGui::TextUnformatted(text.c_str());
-  const char* hint = "Start the agent in a node: ERL_LIBS=build/erlang, application:ensure_all_started(beamscope).";
+  const bool dropping = std::any_of(links.begin(), links.end(),
+                                    [](const LinkStatus& l) { return l.state == LinkState::kDropping; });
+  // Something answers, in frames this build cannot read (the node bar says why).
+  const char* hint = dropping ? "The endpoint answers with frames this build cannot read: run the same beamscope "
+                                "release on both ends (see the status above)."
+                              : "Start the agent in a node: ERL_LIBS=build/erlang, application:ensure_all_started(beamscope).";
   const ImVec2 hs = ImGui::CalcTextSize(hint);
   ImGui::SetCursorPosX(std::max(0.0f, (ImGui::GetWindowWidth() - hs.x) / 2));
   ImGui::TextDisabled("%s", hint);
@@ -46,7 +53,7 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     model.select_process("");
   }
   if (!node) {
-    waiting(model);
+    waiting(model, links);
     ImGui::End();
     return;
   }

@@ -14,6 +14,7 @@ ImU32 link_colour(LinkState s) {
     case LinkState::kConnected: return theme::kGood;
     case LinkState::kStale: return theme::kBad;
     case LinkState::kRefused: return theme::kBad;
+    case LinkState::kDropping: return theme::kBad;
     case LinkState::kConnecting: return theme::kWarn;
   }
   return theme::kMuted;

@@ -137,9 +137,15 @@ bool within_bounds(const Envelope& env) {
 }
 
 DecodeResult decode(std::string_view bytes) {
+  std::uint32_t major_seen = 0;
+  return decode(bytes, major_seen);
+}
+
+DecodeResult decode(std::string_view bytes, std::uint32_t& major_seen) {
   if (bytes.size() > kMaxFrameBytes) return DecodeError::kTooLarge;
   Envelope env;
   if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return DecodeError::kMalformed;
+  major_seen = env.version_major();
   if (env.version_major() != kVersionMajor) return DecodeError::kWrongVersion;
   if (env.body_case() == Envelope::BODY_NOT_SET) return DecodeError::kNoBody;
   const bool is_data = env.body_case() == Envelope::kKeyframe || env.body_case() == Envelope::kDelta ||

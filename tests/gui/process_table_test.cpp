@@ -115,3 +115,20 @@ TEST(LinkStatus, Wording) {
   EXPECT_EQ(describe_link(true, 1'000'000, 13'500'000).text, "stale 12s");
   EXPECT_EQ(describe_link(false, 4'000'000, 5'000'000).state, LinkState::kStale);
 }
+
+TEST(LinkStatus, DroppingWhenTheServersLatestFramesWereAllDropped) {
+  const std::string why = "3 frames dropped from tcp://h:1: wrong major version 2 (this build reads 1)";
+  // Never heard a good frame, frames dropped: say so, not "connecting".
+  auto s = describe_link(false, 0, 5'000'000, {}, why, 4'000'000);
+  EXPECT_EQ(s.state, LinkState::kDropping);
+  EXPECT_EQ(s.text, why);
+  EXPECT_STREQ(link_state_name(s.state), "dropping");
+  // Good frames flowing: an old dropped frame is not the link's state.
+  EXPECT_EQ(describe_link(true, 4'500'000, 5'000'000, {}, why, 4'000'000).state, LinkState::kConnected);
+  // Stale after good frames, and drops since: dropping; drops only before: stale.
+  EXPECT_EQ(describe_link(false, 1'000'000, 9'000'000, {}, why, 8'000'000).state, LinkState::kDropping);
+  EXPECT_EQ(describe_link(false, 8'000'000, 12'000'000, {}, why, 1'000'000).state, LinkState::kStale);
+  // A refusal still wins.
+  EXPECT_EQ(describe_link(false, 0, 5'000'000, "not authorized by tcp://h:1", why, 4'000'000).state,
+            LinkState::kRefused);
+}

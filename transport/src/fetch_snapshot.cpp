@@ -1,6 +1,9 @@
 // One-shot fetches for command-line tools: a snapshot (Hello without
 // streaming, keyframes until SnapshotDone) and a page of a supervisor's
-// children; neither waits past its deadline.
+// children; neither waits past its deadline, nor for long once all a
+// server sends is dropped (another major version, garbage).
+#include <algorithm>
+
 #include <zmq.hpp>
 
 #include "beamscope/transport/stream_client.hpp"
@@ -14,10 +17,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Frames dropped, and since when nothing but dropped frames came: after
+// kDropGraceMs of that a fetch stops waiting and says what it dropped.
+struct Drops {
+  protocol::DecodeRejects rejects;
+  std::optional<Clock::time_point> bad_since;
+
+  void note(const protocol::DecodeResult& r) {
+    if (std::holds_alternative<protocol::Envelope>(r)) bad_since.reset();
+    else if (!bad_since) bad_since = Clock::now();
+  }
+  Clock::time_point until(Clock::time_point deadline) const {
+    return bad_since ? std::min(deadline, *bad_since + std::chrono::milliseconds(kDropGraceMs)) : deadline;
+  }
+};
+
 // Waits up to `deadline` (in slices of at most 200 ms) for one frame; a
 // refused handshake ends the wait at once with `refusal` set.
 std::optional<protocol::DecodeResult> receive(ViewerSocket& viewer, Clock::time_point deadline,
-                                              std::string& refusal) {
+                                              std::string& refusal, Drops& drops) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) return std::nullopt;
   zmq::pollitem_t items[] = {{viewer.dealer().handle(), 0, ZMQ_POLLIN, 0},
@@ -27,13 +45,15 @@ std::optional<protocol::DecodeResult> receive(ViewerSocket& viewer, Clock::time_
   if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
   zmq::message_t msg;
   if (!viewer.dealer().recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
-  return protocol::decode(msg.to_string_view());
+  auto decoded = drops.rejects.decode(msg.to_string_view());
+  drops.note(decoded);
+  return decoded;
 }
 
-std::string no_answer(const std::string& endpoint, std::chrono::milliseconds timeout, std::uint64_t rejected) {
-  std::string error = "no answer from " + endpoint + " within " + std::to_string(timeout.count()) + " ms";
-  if (rejected) error += " (" + std::to_string(rejected) + " malformed frames dropped)";
-  return error;
+// Why nothing usable came: the frames we dropped, if any, else silence.
+std::string no_answer(const std::string& endpoint, std::chrono::milliseconds timeout, const Drops& drops) {
+  if (drops.rejects.total() > 0) return drops.rejects.describe(endpoint);
+  return "no answer from " + endpoint + " within " + std::to_string(timeout.count()) + " ms";
 }
 
 }  // namespace
@@ -52,17 +72,14 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
   send_hello();
   protocol::FleetModel fleet;
   bool answered = false;
-  std::uint64_t rejected = 0;
+  Drops drops;
   std::string refusal;
-  while (Clock::now() < deadline) {
-    auto decoded = receive(*viewer, deadline, refusal);
+  while (Clock::now() < drops.until(deadline)) {
+    auto decoded = receive(*viewer, drops.until(deadline), refusal, drops);
     if (!refusal.empty()) break;
     if (!decoded) continue;
     auto* env = std::get_if<protocol::Envelope>(&*decoded);
-    if (!env) {
-      ++rejected;
-      continue;
-    }
+    if (!env) continue;
     if (env->has_keyframe()) fleet.apply(*env);
     if (env->has_snapshot_done()) {
       answered = true;
@@ -77,7 +94,7 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
     return std::nullopt;
   }
   if (answered) return fleet;  // the server answers but has no node yet
-  error = no_answer(endpoint, timeout, rejected);
+  error = no_answer(endpoint, timeout, drops);
   return std::nullopt;
 }
 
@@ -94,25 +111,22 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
   zmq::message_t msg(payload.data(), payload.size());
   (void)viewer->dealer().send(msg, zmq::send_flags::dontwait);
   const auto deadline = Clock::now() + timeout;
-  std::uint64_t rejected = 0;
+  Drops drops;
   std::string refusal;
-  while (Clock::now() < deadline) {
-    auto decoded = receive(*viewer, deadline, refusal);
+  while (Clock::now() < drops.until(deadline)) {
+    auto decoded = receive(*viewer, drops.until(deadline), refusal, drops);
     if (!refusal.empty()) {
       error = refusal;
       return std::nullopt;
     }
     if (!decoded) continue;
     auto* answer = std::get_if<protocol::Envelope>(&*decoded);
-    if (!answer) {
-      ++rejected;
-      continue;
-    }
+    if (!answer) continue;
     // Stream frames or stale answers are not ours: keep waiting.
     if (answer->has_children_page() && answer->children_page().request_id() == request.request_id())
       return answer->children_page();
   }
-  error = no_answer(endpoint, timeout, rejected);
+  error = no_answer(endpoint, timeout, drops);
   return std::nullopt;
 }
 

@@ -43,6 +43,7 @@ struct StreamClient::Impl {
   std::atomic<bool> running{false};
 
   protocol::FleetModel fleet;
+  protocol::DecodeRejects rejects;  // this thread's count, copied into stats
   Clock::time_point last_heard{};
   Clock::time_point last_hello{};
   Clock::time_point last_heartbeat{};
@@ -166,13 +167,15 @@ void StreamClient::Impl::run() {
     for (int i = 0; (items[0].revents & ZMQ_POLLIN) && i < 256; ++i) {
       zmq::message_t msg;
       if (!viewer->dealer().recv(msg, zmq::recv_flags::dontwait)) break;
-      auto decoded = protocol::decode(msg.to_string_view());
+      auto decoded = rejects.decode(msg.to_string_view());  // outside the lock: up to one bounded parse
       std::lock_guard lock(mutex);
       if (auto* env = std::get_if<Envelope>(&decoded)) {
         ++stats.frames_received;
         changed |= handle(*env, now);
       } else {
         ++stats.frames_rejected;
+        stats.rejects = rejects;
+        stats.last_rejected_us = protocol::now_us();
       }
     }
     if (changed) refresh_snapshot();

@@ -39,6 +39,7 @@ struct AgentLinkStats {
   std::string endpoint;
   std::uint64_t frames_received = 0;   ///< decoded frames of any kind
   std::uint64_t frames_rejected = 0;   ///< failed decode: malformed, oversize, ...
+  protocol::DecodeRejects rejects;     ///< the same by reason
   std::uint64_t frames_forwarded = 0;  ///< applied keyframes/deltas handed to the server
   std::uint64_t resyncs = 0;           ///< sequence gaps that asked for a keyframe
   bool connected = false;              ///< heard from the agent recently

@@ -32,6 +32,9 @@ using DecodeResult = std::variant<Envelope, DecodeError>;
 ///   auto r = decode(bytes);
 ///   if (auto* env = std::get_if<Envelope>(&r)) { ... }
 DecodeResult decode(std::string_view bytes);
+/// The same; `major_seen` is set to the frame's major version whenever it
+/// parsed (so kWrongVersion can name it).
+DecodeResult decode(std::string_view bytes, std::uint32_t& major_seen);
 
 /// Checks the bounds of an already parsed envelope (also used before send).
 bool within_bounds(const Envelope& env);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "beamscope/protocol/decode_rejects.hpp"
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/protocol/node_model.hpp"
 #include "beamscope/transport/security.hpp"
@@ -24,9 +25,14 @@ namespace beamscope::transport {
 /// One-shot fetch for command-line tools: connects, sends Hello without
 /// streaming, waits for SnapshotDone. Returns the keyframes by node, or
 /// nullopt with `error` set ("no answer from tcp://... within 3000 ms", or
-/// at once "not authorized by tcp://...: ..." when the server refuses us).
+/// at once "not authorized by tcp://...: ..." when the server refuses us,
+/// or "3 frames dropped from tcp://...: wrong major version 2 (this build
+/// reads 1)" when for kDropGraceMs after a dropped frame nothing good came).
 std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, std::chrono::milliseconds timeout,
                                                    std::string& error, const ClientSecurity& security = {});
+
+/// How long a one-shot fetch waits for a good frame after dropping one.
+inline constexpr int kDropGraceMs = 1000;
 
 /// One-shot page of a supervisor's children, for command-line tools:
 /// connects, sends the request for `node`, waits for the ChildrenPage with
@@ -39,7 +45,9 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
 
 struct StreamClientStats {
   std::uint64_t frames_received = 0;
-  std::uint64_t frames_rejected = 0;    // failed decode (malformed, oversize, ...)
+  std::uint64_t frames_rejected = 0;    // failed decode (malformed, oversize, ...) = rejects.total()
+  protocol::DecodeRejects rejects;      // the same by reason; rejects.describe(endpoint) says it
+  std::int64_t last_rejected_us = 0;    // when the latest was dropped (same clock as last_heard_us)
   std::uint64_t gaps = 0;               // resyncs asked for
   bool connected = false;               // heard from the server recently
   std::int64_t last_heard_us = 0;
