@@ -150,6 +150,7 @@ void AgentState::publish(v1::Keyframe kf) {
   if (events_part_) {
     *kf.mutable_events() = events_part_->events();
     *kf.mutable_monitor() = events_part_->monitor();
+    kf.mutable_tree_stats()->set_events_dropped(events_part_->tree_stats().events_dropped());
   }
   counters_.memory_bytes = memory_estimate();
   auto* a = kf.mutable_agent();

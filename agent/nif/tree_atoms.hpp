@@ -20,7 +20,7 @@ namespace beamscope::agent::tree_atoms {
   X(long_message_queue) X(enabled)                                                                     \
   /* TreeStats and the snapshot */                                                                     \
   X(walked_at_us) X(walk_duration_us) X(walks_total) X(tree) X(events) X(tree_stats) X(monitor)      \
-  X(processes)                                                                                         \
+  X(processes) X(events_dropped)                                                                       \
   /* children pages (page_terms.hpp) */                                                                \
   X(beamscope_children_request) X(beamscope_pager) X(request_id) X(supervisor_id) X(offset) X(limit)   \
   X(order) X(supervisor_order) X(by_mailbox) X(by_memory) X(by_reductions) X(unknown) X(total)          \

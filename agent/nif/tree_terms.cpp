@@ -225,6 +225,8 @@ bool read_events(ErlNifEnv* env, ERL_NIF_TERM events, ERL_NIF_TERM monitor, v1::
     m->set_busy_port(u64(env, monitor, a::busy_port));
     m->set_busy_dist_port(u64(env, monitor, a::busy_dist_port));
     m->set_long_message_queue(u64(env, monitor, a::long_message_queue));
+    // The rate limit's count travels with the events (TreeStats holds it).
+    out.mutable_tree_stats()->set_events_dropped(u64(env, monitor, a::events_dropped));
   }
   return true;
 }
@@ -240,9 +242,10 @@ ERL_NIF_TERM snapshot_term(ErlNifEnv* env, const v1::Keyframe& kf) {
                                bin(env, e.detail())}));
   const auto& s = kf.tree_stats();
   const auto& m = kf.monitor();
-  ERL_NIF_TERM stats = make_map(env, {a::walked_at_us, a::walk_duration_us, a::walks_total, a::unresponsive},
-                                {enif_make_int64(env, s.walked_at_us()), num(env, s.walk_duration_us()),
-                                 num(env, s.walks_total()), num(env, s.unresponsive())});
+  ERL_NIF_TERM stats =
+      make_map(env, {a::walked_at_us, a::walk_duration_us, a::walks_total, a::unresponsive, a::events_dropped},
+               {enif_make_int64(env, s.walked_at_us()), num(env, s.walk_duration_us()), num(env, s.walks_total()),
+                num(env, s.unresponsive()), num(env, s.events_dropped())});
   ERL_NIF_TERM mon = make_map(
       env,
       {a::enabled, a::long_gc, a::large_heap, a::long_schedule, a::busy_port, a::busy_dist_port,

@@ -1,6 +1,7 @@
 %% @doc The event ring: restart, crash and system_monitor events with
 %% increasing ids, at most 256 kept and at most 200 admitted a second
-%% (a token bucket; the rest are dropped and counted). Owns the logger
+%% (a token bucket; the rest are dropped, counted and published as
+%% tree_stats.events_dropped, beamscope_agent_events_dropped_total). Owns the logger
 %% handler of beamscope_restarts and, when allowed, the node's
 %% system_monitor slot: app env `system_monitor' = auto (take it only when
 %% erlang:system_monitor() is undefined), off, or force. Whatever it
@@ -14,7 +15,7 @@
 
 -define(RING, 256).
 -define(RATE, 200).          % events admitted a second
--define(PUBLISH_MS, 20).     % coalesce bursts into one publish
+-define(PUBLISH_MS, 100).    % coalesce bursts into one publish (each copies the ring)
 
 -record(state, {ring = queue:new() :: queue:queue(map()),
                 size = 0 :: non_neg_integer(),
@@ -136,7 +137,7 @@ admit(Event, #state{tokens = Tokens0, refilled = Then} = S) ->
     Tokens = min(?RATE, Tokens0 + (Now - Then) * ?RATE / 1000),
     case Tokens >= 1 of
         false ->
-            S#state{tokens = Tokens, refilled = Now, dropped = S#state.dropped + 1};
+            schedule_publish(S#state{tokens = Tokens, refilled = Now, dropped = S#state.dropped + 1});
         true ->
             E = Event#{id => S#state.next_id},
             {Ring, Size} = case S#state.size >= ?RING of
@@ -152,8 +153,8 @@ schedule_publish(S) ->
     erlang:send_after(?PUBLISH_MS, self(), publish),
     S#state{pending = true}.
 
-monitor_map(#state{monitor = On, counters = C}) ->
-    maps:merge(#{enabled => On}, C).
+monitor_map(#state{monitor = On, counters = C, dropped = D}) ->
+    maps:merge(#{enabled => On, events_dropped => D}, C).
 
 who(P) when is_pid(P); is_port(P) -> text(P);
 who(_) -> <<>>.

@@ -18,6 +18,14 @@
 %% The least credit (us) a slice waits for: several chunks a wake-up.
 -define(SLICE_US, 4000).
 
+%% An urgent change (a restart, an alarm) publishes early: 20 ms after it,
+%% but never sooner than 250 ms after the last tick, and only while the
+%% budget has credit: a storm of them costs at most four extra ticks a
+%% second, none once the agent is over its budget (ticks are charged to
+%% the budget the sweep lives on; the regular tick still publishes).
+-define(EARLY_MS, 20).
+-define(EARLY_GAP_MS, 250).
+
 -record(state, {config :: beamscope_config:config(),
                 ref :: reference() | undefined,
                 wall :: beamscope_gauges:wall_time(),
@@ -27,6 +35,7 @@
                 pacer :: beamscope_pacer:pacer() | undefined,
                 hot = beamscope_hot:new() :: beamscope_hot:hot(),
                 next_tick = 0 :: integer(),          % monotonic ms
+                last_tick = 0 :: integer(),          % monotonic ms, start of the last tick
                 slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer(),
                 thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', charged so far
@@ -154,10 +163,16 @@ handle_cast(_Msg, S) ->
 charged(T0, #state{pacer = P} = S) ->
     S#state{pacer = beamscope_pacer:charge(P, erlang:monotonic_time(microsecond) - T0)}.
 
-%% One early tick for a burst of urgent changes, 20 ms after the first.
-early(ok, true, #state{early = false} = S) ->
-    erlang:send_after(20, self(), early_tick),
-    S#state{early = true};
+%% One early tick for a burst of urgent changes (EARLY_MS, EARLY_GAP_MS).
+early(ok, true, #state{early = false, last_tick = Last, pacer = P} = S) ->
+    case beamscope_pacer:credit(P) >= 0 of
+        true ->
+            After = max(?EARLY_MS, Last + ?EARLY_GAP_MS - erlang:monotonic_time(millisecond)),
+            erlang:send_after(After, self(), early_tick),
+            S#state{early = true};
+        false ->
+            S
+    end;
 early(ok, _Urgent, S) ->
     S;
 early(Error, _Urgent, S) ->
@@ -280,4 +295,5 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     Cost = max(0, erlang:monotonic_time(microsecond) - T0 - PublishWall),
     ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
     S#state{wall = Wall, last_cost_us = Cost, hot = Hot, alarmed = Alarmed, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
+            last_tick = T0 div 1000,
             pacer = beamscope_pacer:charge(S#state.pacer, Cost + ThreadsCost)}.

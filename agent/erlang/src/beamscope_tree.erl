@@ -12,6 +12,10 @@
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(DEBOUNCE_MS, 100).
+%% Restart reports change counts: they reach the sampler at most this
+%% often (a storm of reports is one publish, not one each).
+-define(PUBLISH_MS, 100).
+-define(RESTART_WALK_MS, 1000).
 -define(WALK_DEADLINE_MS, 60000).
 -define(PENDING, 1000).
 -define(WATCH_MS, 500).            % check for changes between walks this often
@@ -38,6 +42,7 @@
                 pending = [] :: [map()],           % reports from supervisors not walked yet
                 watch :: beamscope_tree_watch:watch() | undefined,  % taken after the last walk
                 walk_ended = 0 :: integer(),
+                publish_timer :: reference() | undefined,
                 stats = #{walks_total => 0} :: map(),
                 published :: term()}).
 
@@ -85,6 +90,8 @@ handle_info(watch, S) ->
     {noreply, watch(S)};
 handle_info({beamscope_sup_report, Report}, S) ->
     {noreply, report(Report, S)};
+handle_info(publish, S) ->
+    {noreply, publish(S#state{publish_timer = undefined}, true)};
 handle_info({walk_result, Pid, {Nodes, Flags}}, #state{walker = {Pid, Ref}} = S) ->
     erlang:demonitor(Ref, [flush]),
     {noreply, walk_done(Nodes, Flags, S#state{walker = undefined})};
@@ -237,7 +244,7 @@ report(#{sup_pid := SupPid} = R, #state{sups = Sups} = S) ->
             %% yet): the event goes out now, the count after the next walk.
             event(R, <<>>, maps:get(child_id, R), S),
             Pending = lists:sublist([R#{unresolved => true} | S#state.pending], ?PENDING),
-            schedule(S#state{pending = Pending}, ?DEBOUNCE_MS);
+            walk_soon(S#state{pending = Pending});
         undefined ->
             S;
         {SupPath, Dynamic} ->
@@ -264,7 +271,20 @@ resolved(#{context := Ctx, child_id := ChildId, child_pid := ChildPid, restart_t
         true -> ok;
         false -> event(R, SupPath, ChildPath, S)
     end,
-    schedule(publish(S1, true), ?DEBOUNCE_MS).
+    walk_soon(publish_soon(S1)).
+
+%% A walk soon after a restart (it names the new pid), but at most one a
+%% second and within WALK_SHARE of the budget: a restart storm must not
+%% become back-to-back walks charged to the sweep's budget.
+walk_soon(#state{walk_ended = Ended, stats = Stats, rate = Rate} = S) ->
+    SpacingMs = max(?RESTART_WALK_MS, ceil(maps:get(walk_duration_us, Stats, 0) / (?WALK_SHARE * Rate) / 1000)),
+    SinceMs = (erlang:monotonic_time(microsecond) - Ended) div 1000,
+    schedule(S, max(?DEBOUNCE_MS, SpacingMs - SinceMs)).
+
+publish_soon(#state{publish_timer = undefined} = S) ->
+    S#state{publish_timer = erlang:send_after(?PUBLISH_MS, self(), publish)};
+publish_soon(S) ->
+    S.
 
 event(#{context := Ctx, child_pid := ChildPid, reason := Reason, time_us := T}, SupPath, Child, _S) ->
     beamscope_events:add(#{kind => Ctx, supervisor => SupPath, child => Child,

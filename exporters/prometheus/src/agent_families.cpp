@@ -25,6 +25,7 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
     scope.gauge(k::kSweepChunkMax, d(w.chunk_us_max()) / 1e6);
     scope.counter(k::kSweepGuarded, d(w.guarded_total()));
   }
+  if (kf.has_tree_stats()) scope.counter(k::kEventsDropped, d(kf.tree_stats().events_dropped()));
   if (kf.has_agent()) {
     const auto& a = kf.agent();
     scope.counter(k::kFramesSent, d(a.frames_sent_total()));

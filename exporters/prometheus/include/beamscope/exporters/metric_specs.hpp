@@ -136,6 +136,8 @@ inline constexpr MetricSpec kFramesSent{"beamscope_agent_frames_sent_total",
     "Stream frames the agent handed to viewers.", MetricType::Counter};
 inline constexpr MetricSpec kFramesDropped{"beamscope_agent_frames_dropped_total",
     "Stream frames the agent dropped (queue full or viewer too slow).", MetricType::Counter};
+inline constexpr MetricSpec kEventsDropped{"beamscope_agent_events_dropped_total",
+    "Restart, crash and system_monitor events the agent's rate limit (200 a second) refused.", MetricType::Counter};
 inline constexpr MetricSpec kFramesRejected{"beamscope_agent_frames_rejected_total",
     "Frames the agent received and refused (malformed or out of bounds).", MetricType::Counter};
 inline constexpr MetricSpec kAgentMemory{"beamscope_agent_memory_bytes",
