@@ -5,7 +5,10 @@
 # new inputs go to build-fuzz/fuzz-corpus/<target>/). Fails when any target
 # crashes, leaks or times out; the inputs that did are kept in
 # build-fuzz/fuzz-crashes/<target>/ (replay one: build-fuzz/fuzz/fuzz_<target> FILE).
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: decode node_model ...)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: decode node_model
+# children_page relay keys config). The frame corpora come from
+# fuzz_seed_corpus; keys/ and config/ are small text files written by hand
+# (a throwaway key pair from beamscope-ctl keygen, command lines, auth files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

@@ -1,5 +1,5 @@
-// The collector's relay of children requests (RequestRelay, the part of
-// FanIn without sockets), driven the way FanIn drives it by frames from
+// The collector's relay of children requests (request_relay.hpp: the
+// functions FanIn calls, without sockets), driven the way FanIn drives them by frames from
 // two viewers and two agent links: a viewer's ChildrenRequest for a node an
 // agent serves is admitted and forwarded under a relay id, an agent's
 // ChildrenPage completes it and goes back under the viewer's id, and time
@@ -28,23 +28,20 @@ namespace {
 constexpr std::size_t kCapacity = 8;
 constexpr std::chrono::milliseconds kTimeout{10000};
 
-// The frame as its receiver (agent or viewer) decodes it.
-void check_delivered(const protocol::Envelope& env) {
-  auto back = protocol::decode(protocol::encode(env));
+// The frame as its receiver (agent or viewer) decodes it, stamped the way
+// the stream client and server stamp what they send.
+void check_delivered(protocol::Envelope env) {
+  auto back = protocol::decode(protocol::encode(env, env.node(), 0));
   FUZZ_CHECK(std::holds_alternative<protocol::Envelope>(back));
 }
 
-// The collector's own answer to a request it cannot relay (FanIn::fail_request).
-void check_error_answer(const protocol::Envelope& request, const std::string& why) {
-  protocol::Envelope answer;
-  answer.set_version_major(1);
-  answer.set_node(request.node());
-  auto* page = answer.mutable_children_page();
-  page->set_request_id(request.children_request().request_id());
-  page->set_supervisor_id(request.children_request().supervisor_id());
-  page->set_offset(request.children_request().offset());
-  page->set_order(request.children_request().order());
-  page->set_error(why);
+// The collector's own answer: the viewer's id and page fields, and why.
+void check_error_answer(const protocol::Envelope& request, const protocol::Envelope& answer) {
+  const auto& ask = request.children_request();
+  const auto& page = answer.children_page();
+  FUZZ_CHECK(answer.has_children_page() && answer.node() == request.node() && !page.error().empty() &&
+             page.request_id() == ask.request_id() && page.supervisor_id() == ask.supervisor_id() &&
+             page.children_size() == 0);
   check_delivered(answer);
 }
 
@@ -56,16 +53,19 @@ struct Collector {
   RequestRelay::Clock::time_point now{std::chrono::hours(1)};
 
   void expire() {
-    for (const auto& p : relay.expire(now)) {
-      FUZZ_CHECK(p.deadline <= now);
+    for (const auto& late : collector::expired_answers(relay, now)) {
+      const auto& page = late.frame.children_page();
       bool found = false;
       for (auto it = shadow.begin(); it != shadow.end(); ++it)
-        if (it->second.viewer == p.viewer && it->second.viewer_id == p.viewer_id && it->second.deadline == p.deadline) {
+        if (it->second.viewer == late.viewer && it->second.viewer_id == page.request_id() &&
+            it->second.deadline <= now) {
+          FUZZ_CHECK(late.frame.node() == it->second.node && page.supervisor_id() == it->second.supervisor_id);
           shadow.erase(it);
           found = true;
           break;
         }
-      FUZZ_CHECK(found);
+      FUZZ_CHECK(found && !page.error().empty());
+      check_delivered(late.frame);
     }
     for (const auto& [id, p] : shadow) FUZZ_CHECK(p.deadline > now);
     FUZZ_CHECK(relay.waiting() == shadow.size() && relay.waiting() <= kCapacity);
@@ -75,21 +75,24 @@ struct Collector {
     if (!env.has_children_request()) return;  // Hellos are the stream server's
     expire();
     const auto& ask = env.children_request();
-    if (owners.count(env.node()) == 0)
-      return check_error_answer(env, "node " + env.node() + " is not served by this collector");
-    RequestRelay::Pending p{.viewer = "viewer" + std::to_string(viewer), .viewer_id = ask.request_id(),
-                            .node = env.node(), .supervisor_id = ask.supervisor_id()};
-    auto id = relay.admit(p, now);
-    if (!id) {
-      FUZZ_CHECK(shadow.size() == kCapacity);
-      return check_error_answer(env, "collector busy: too many requests waiting for agents");
+    const std::string name = "viewer" + std::to_string(viewer);
+    const bool served = owners.count(env.node()) != 0;
+    auto step = collector::relay_request(relay, name, env, served, now);
+    FUZZ_CHECK(step.to_agent.has_value() != step.to_viewer.has_value());
+    FUZZ_CHECK(step.relay_id.has_value() == step.to_agent.has_value());
+    if (step.to_viewer) {
+      FUZZ_CHECK(!served || shadow.size() == kCapacity);
+      return check_error_answer(env, *step.to_viewer);
     }
-    FUZZ_CHECK(shadow.count(*id) == 0);
-    p.deadline = now + kTimeout;
-    shadow.emplace(*id, p);
-    protocol::Envelope relayed = env;
-    relayed.mutable_children_request()->set_request_id(*id);
-    check_delivered(relayed);
+    FUZZ_CHECK(served && shadow.count(*step.relay_id) == 0);
+    shadow.emplace(*step.relay_id, RequestRelay::Pending{.viewer = name, .viewer_id = ask.request_id(),
+                                                         .node = env.node(), .supervisor_id = ask.supervisor_id(),
+                                                         .deadline = now + kTimeout});
+    // The agent sees the viewer's request with only its id changed.
+    protocol::Envelope expected = env;
+    expected.mutable_children_request()->set_request_id(*step.relay_id);
+    FUZZ_CHECK(step.to_agent->SerializeAsString() == expected.SerializeAsString());
+    check_delivered(*step.to_agent);
   }
 
   void from_agent(int link, const protocol::Envelope& env) {
@@ -97,16 +100,18 @@ struct Collector {
       links[link].erase(env.node());
       if (auto it = owners.find(env.node()); it != owners.end() && it->second == link) owners.erase(it);
     } else if (env.has_children_page()) {
-      auto pending = relay.complete(env.children_page().request_id());
+      auto back = collector::relay_answer(relay, env);
       auto it = shadow.find(env.children_page().request_id());
-      FUZZ_CHECK(pending.has_value() == (it != shadow.end()));
-      if (pending) {
-        FUZZ_CHECK(pending->viewer == it->second.viewer && pending->viewer_id == it->second.viewer_id &&
-                   pending->node == it->second.node && pending->supervisor_id == it->second.supervisor_id);
+      FUZZ_CHECK(back.has_value() == (it != shadow.end()));
+      if (back) {
+        FUZZ_CHECK(back->viewer == it->second.viewer &&
+                   back->frame.children_page().request_id() == it->second.viewer_id);
+        // Routed back unchanged but for the viewer's own request id.
+        protocol::Envelope expected = env;
+        expected.mutable_children_page()->set_request_id(it->second.viewer_id);
+        FUZZ_CHECK(back->frame.SerializeAsString() == expected.SerializeAsString());
         shadow.erase(it);
-        protocol::Envelope back = env;
-        back.mutable_children_page()->set_request_id(pending->viewer_id);
-        check_delivered(back);
+        check_delivered(back->frame);
       }
     } else if (links[link].apply(env) == protocol::ApplyResult::kApplied) {
       owners.try_emplace(env.node(), link);  // the first link to serve a node keeps it
