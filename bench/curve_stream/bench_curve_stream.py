@@ -39,7 +39,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 from nodes import DemoNode, wait_for  # noqa: E402
-from probes import run_ctl, samples, scrape  # noqa: E402
+from probes import samples, scrape  # noqa: E402
+from test_secure_stream import keygen  # noqa: E402
 
 sys.path.insert(0, os.path.join(HERE, ".."))
 from bounds import Bounds  # noqa: E402
@@ -50,14 +51,6 @@ MAX_CPU_RATIO = 4.0
 MAX_BYTES_RATIO = 1.5
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def keygen(build_dir, path):
-    res = run_ctl(build_dir, ["keygen", path])
-    if res.rc != 0:
-        raise RuntimeError(f"keygen {path}: {res!r}")
-    with open(path + ".pub") as f:
-        return f.read().strip()
 
 
 def zmq_threads_ns(pid):

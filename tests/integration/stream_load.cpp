@@ -39,6 +39,7 @@
 #include "beamscope/transport/curve_keys.hpp"
 #include "beamscope/transport/security.hpp"
 #include "beamscope/transport/socket_presets.hpp"
+#include "handshake_monitor.hpp"  // transport's own reader of socket monitor events
 
 namespace {
 
@@ -55,48 +56,13 @@ double ms_since(Clock::time_point t0, Clock::time_point t1) {
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
 }
 
-// Monitor events on a PAIR: (event, value) from the first frame.
-struct Event {
-  int event = 0;
-  int value = 0;
-};
-
-std::string monitor(zmq::socket_t& watched, zmq::context_t& ctx, zmq::socket_t& pair, int events) {
-  static unsigned serial = 0;
-  const std::string address = "inproc://stream-load-" + std::to_string(serial++);
-  if (zmq_socket_monitor(watched.handle(), address.c_str(), events) != 0) throw zmq::error_t();
-  pair = zmq::socket_t(ctx, zmq::socket_type::pair);
-  pair.set(zmq::sockopt::linger, 0);
-  pair.connect(address);
-  return address;
-}
-
 // Stops the monitor, then closes the socket, then the monitor's reader:
 // libzmq's I/O thread blocks for good sending an event to a monitor whose
 // reader is gone (it stalled every connection of this program).
-void close_monitored(zmq::socket_t& watched, zmq::socket_t& pair) {
+void close_monitored(zmq::socket_t& watched, std::unique_ptr<transport::HandshakeMonitor>& mon) {
   if (watched.handle() != nullptr) zmq_socket_monitor(watched.handle(), nullptr, 0);
   watched.close();
-  pair.close();
-}
-
-std::vector<Event> drain(zmq::socket_t& pair) {
-  std::vector<Event> out;
-  for (;;) {
-    zmq::message_t head;
-    if (!pair.recv(head, zmq::recv_flags::dontwait)) break;
-    for (bool more = head.more(); more;) {
-      zmq::message_t rest;
-      more = pair.recv(rest, zmq::recv_flags::dontwait) && rest.more();
-    }
-    if (head.size() < 6) continue;
-    std::uint16_t event = 0;
-    std::uint32_t value = 0;
-    std::memcpy(&event, head.data(), sizeof event);
-    std::memcpy(&value, static_cast<const char*>(head.data()) + 2, sizeof value);
-    out.push_back({event, static_cast<int>(value)});
-  }
-  return out;
+  mon.reset();
 }
 
 std::string frame_of(protocol::Envelope env) { return protocol::encode(env, "", 0); }
@@ -129,7 +95,8 @@ std::uint64_t tcp_bytes_received(int fd) {
 
 // One authorized (or plaintext, against a plaintext server) viewer.
 struct Viewer {
-  zmq::socket_t dealer, mon;
+  zmq::socket_t dealer;
+  std::unique_ptr<transport::HandshakeMonitor> mon;
   int fd = -1;
   int connects = 0;
   bool has_keyframe = false;
@@ -146,7 +113,8 @@ struct Viewer {
 struct Intruder {
   bool curve = false;
   transport::CurveKeyPair keys;
-  zmq::socket_t dealer, mon;
+  zmq::socket_t dealer;
+  std::unique_ptr<transport::HandshakeMonitor> mon;
   Clock::time_point started{};
 };
 
@@ -173,8 +141,10 @@ class Load {
       v->dealer = zmq::socket_t(ctx_, zmq::socket_type::dealer);
       transport::apply_presets(v->dealer);
       transport::apply_client_security(v->dealer, security_);
-      monitor(v->dealer, ctx_, v->mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+      v->mon = std::make_unique<transport::HandshakeMonitor>(
+          ctx_, v->dealer,
+          ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+              ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
       v->dealer.connect(endpoint_);
       send(v->dealer, hello());
       viewers_.push_back(std::move(v));
@@ -255,9 +225,8 @@ class Load {
       if (sec.server_public_key.empty()) sec.server_public_key = transport::generate_curve_keypair().public_key;
       transport::apply_client_security(in.dealer, sec);
     }
-    monitor(in.dealer, ctx_, in.mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    in.mon = std::make_unique<transport::HandshakeMonitor>(
+        ctx_, in.dealer, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | transport::HandshakeMonitor::kHandshakeEvents);
     in.dealer.connect(endpoint_);
     send(in.dealer, hello());  // queued; must never be answered
     in.started = Clock::now();
@@ -268,9 +237,9 @@ class Load {
     std::vector<zmq::pollitem_t> items;
     for (auto& v : viewers_) {
       items.push_back({v->dealer.handle(), 0, ZMQ_POLLIN, 0});
-      items.push_back({v->mon.handle(), 0, ZMQ_POLLIN, 0});
+      items.push_back({v->mon->socket().handle(), 0, ZMQ_POLLIN, 0});
     }
-    for (auto& in : intruders_) items.push_back({in->mon.handle(), 0, ZMQ_POLLIN, 0});
+    for (auto& in : intruders_) items.push_back({in->mon->socket().handle(), 0, ZMQ_POLLIN, 0});
     zmq::poll(items.data(), items.size(), std::chrono::milliseconds(20));
     now = Clock::now();
     const bool beat = now - last_heartbeat_ >= std::chrono::seconds(1);
@@ -286,7 +255,7 @@ class Load {
       IntruderCounts& counts = counts_[in.curve];
       bool retry = false;
       if (items[2 * viewers_.size() + i].revents & ZMQ_POLLIN) {
-        for (const auto& e : drain(in.mon)) {
+        for (const auto& e : in.mon->drain()) {
           if (e.event == ZMQ_EVENT_CONNECTED) {
             ++counts.connections;  // libzmq may reconnect one socket after a drop
           } else if (e.event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
@@ -317,7 +286,7 @@ class Load {
   }
 
   void viewer_events(Viewer& v) {
-    for (const auto& e : drain(v.mon)) {
+    for (const auto& e : v.mon->drain()) {
       if (e.event == ZMQ_EVENT_CONNECTED) {
         v.wire_before_reconnects += tcp_bytes_received(v.fd);
         v.fd = e.value;
