@@ -10,7 +10,7 @@ alternate the order (plain, curve), then (curve, plain), ...
 
 Per phase:
 - agent CPU: the agent's own threads (`thread_cpu_us` of
-  beamscope_sampler:stats(): the stream I/O thread, the /metrics thread,
+  beamscope_nif:stats/1: the stream I/O thread, the /metrics thread,
   the dirty publish calls) plus libzmq's threads in the node (ZMQbg/*,
   where CURVE encrypts; per-thread CPU from /proc/PID/task/*/schedstat);
   and, for context, the whole node's CPU (/proc/PID/stat);
@@ -60,7 +60,7 @@ def zmq_threads_ns(pid):
         try:
             with open(f"{task}/comm") as f:
                 comm = f.read().strip()
-            if not comm.startswith("ZMQbg"):
+            if "ZMQbg" not in comm:  # "ZMQbg/IO/0", or "N/ZMQbg/IO/0" with a name prefix
                 continue
             with open(f"{task}/schedstat") as f:
                 out[os.path.basename(task)] = int(f.read().split()[0])
@@ -85,8 +85,12 @@ class Phase:
         self.mode = mode
 
     def snapshot(self, node, pid):
-        return {"t": time.monotonic(), "zmq": zmq_threads_ns(pid), "node_s": node_cpu_s(pid),
-                "own_us": node.eval_int("maps:get(thread_cpu_us, beamscope_sampler:stats())")}
+        # thread_cpu_us: the agent's own threads; an agent that also counts
+        # libzmq's threads there reports them apart (stream_zmq_cpu_us),
+        # taken out here: they are read from /proc like any agent's.
+        own = node.eval_int("(fun() -> {ok, R, _} = beamscope_sampler:nif_ref(), S = beamscope_nif:stats(R), "
+                            "maps:get(thread_cpu_us, S) - maps:get(stream_zmq_cpu_us, S, 0) end)()")
+        return {"t": time.monotonic(), "zmq": zmq_threads_ns(pid), "node_s": node_cpu_s(pid), "own_us": own}
 
     def finish(self, a, b, load):
         zmq_ns = sum(ns - a["zmq"].get(tid, 0) for tid, ns in b["zmq"].items())
