@@ -11,17 +11,9 @@
 namespace beamscope::protocol {
 namespace {
 
+using beamscope::testing::delta_envelope;
 using beamscope::testing::keyframe_envelope;
 using beamscope::testing::sample;
-
-Envelope delta_envelope(const std::string& node, std::uint64_t seq) {
-  Envelope env;
-  env.set_version_major(1);
-  env.set_node(node);
-  env.set_seq(seq);
-  env.mutable_delta();
-  return env;
-}
 
 std::string pid(int i) { return "<0." + std::to_string(i) + ".0>"; }
 

@@ -7,17 +7,9 @@
 namespace beamscope::protocol {
 namespace {
 
+using beamscope::testing::delta_envelope;
 using beamscope::testing::keyframe_envelope;
 using beamscope::testing::sample;
-
-Envelope delta_envelope(const std::string& node, std::uint64_t seq) {
-  Envelope env;
-  env.set_version_major(1);
-  env.set_node(node);
-  env.set_seq(seq);
-  env.mutable_delta();
-  return env;
-}
 
 TEST(NodeModel, DeltaBeforeKeyframeAsksForKeyframe) {
   NodeModel m;

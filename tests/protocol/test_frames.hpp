@@ -28,4 +28,14 @@ inline v1::Envelope keyframe_envelope(const std::string& node, std::uint64_t seq
   return env;
 }
 
+/// An empty delta of `node` with sequence `seq`.
+inline v1::Envelope delta_envelope(const std::string& node, std::uint64_t seq) {
+  v1::Envelope env;
+  env.set_version_major(1);
+  env.set_node(node);
+  env.set_seq(seq);
+  env.mutable_delta();
+  return env;
+}
+
 }  // namespace beamscope::testing
