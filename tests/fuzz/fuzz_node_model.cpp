@@ -7,6 +7,10 @@
 //     keyframe) applied to that state gives the keyframe's processes and tree
 //   3 the CLI's JSON and text renderings of the node
 // tag bit 7 erases the node afterwards (a NodeGone).
+// Every frame also goes through a relay with small limits (as the collector
+// applies them) and its trimmed copy to a reader with the same limits: both
+// stay within the limits and hold the same state, the reader cutting no
+// process or tree entry the relay let through.
 #include <cstdint>
 #include <limits>
 #include <sstream>
@@ -84,10 +88,28 @@ void render(const std::string& node, const NodeModel& m, std::size_t limit) {
   cli::print_events_text(text, node, *snap, limit);
 }
 
+constexpr protocol::ModelLimits kSmall{.max_nodes = 3, .max_processes = 6, .max_tree_entries = 6, .max_events = 4};
+
+void check_relay(protocol::FleetModel& relay, protocol::FleetModel& reader, const protocol::Envelope& env) {
+  protocol::Envelope trimmed = env;
+  const auto relayed = relay.apply_trimming(trimmed);
+  FUZZ_CHECK(relay.size() <= kSmall.max_nodes);
+  if (relayed != protocol::ApplyResult::kApplied) return;
+  FUZZ_CHECK(reader.apply(trimmed) == protocol::ApplyResult::kApplied);
+  const NodeModel* a = relay.find(env.node());
+  const NodeModel* b = reader.find(env.node());
+  FUZZ_CHECK(a && b);
+  FUZZ_CHECK(a->hot_count() <= kSmall.max_processes && a->tree().size() <= kSmall.max_tree_entries);
+  FUZZ_CHECK(static_cast<std::size_t>(a->snapshot()->events_size()) <= kSmall.max_events);
+  FUZZ_CHECK(diffed_state(*a) == diffed_state(*b));
+  FUZZ_CHECK(reader.cut()[protocol::Cut::kProcesses] == 0 && reader.cut()[protocol::Cut::kTreeEntries] == 0);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   protocol::FleetModel fleet;
+  protocol::FleetModel relay(kSmall), relay_reader(kSmall);
   fuzz::ChunkReader reader(data, size);
   fuzz::Chunk chunk;
   while (reader.next(chunk)) {
@@ -98,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::shared_ptr<const protocol::Keyframe> prev;
     if ((chunk.tag & 0x03) == 2 && env->has_keyframe())
       if (const NodeModel* old = fleet.find(env->node()); old && old->has_state()) prev = old->snapshot();
+    check_relay(relay, relay_reader, *env);
     const auto result = fleet.apply(*env);
     // Only a keyframe creates a node.
     FUZZ_CHECK(fleet.size() == before || (env->has_keyframe() && fleet.size() == before + 1));
@@ -114,7 +137,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         default: break;
       }
     }
-    if (chunk.tag & 0x80) fleet.erase(env->node());
+    if (chunk.tag & 0x80) {
+      fleet.erase(env->node());
+      relay.erase(env->node());
+      relay_reader.erase(env->node());
+    }
   }
   return 0;
 }
