@@ -66,6 +66,8 @@ std::string AgentState::start() {
   opts.security.hint =
       "set stream_secret_key_file (beamscope-ctl keygen PATH; see SECURITY.md), or stream_insecure_remote true";
   opts.on_warning = config_.on_warning;
+  opts.max_viewers = config_.max_viewers;
+  opts.serve_cpu_us_per_s = config_.viewer_cpu_us_per_s;
   std::string error;
   server_ = transport::StreamServer::start(opts, error);
   if (!server_) {
@@ -142,6 +144,7 @@ void AgentState::publish(v1::Keyframe kf) {
     counters_.viewers = s.viewers;
     counters_.auth_refused = s.auth_refused;
     counters_.handshake_failed = s.handshake_failed;
+    counters_.stream = s;
   }
   if (tree_part_) {
     *kf.mutable_tree() = tree_part_->tree();
@@ -162,6 +165,11 @@ void AgentState::publish(v1::Keyframe kf) {
   a->set_stream_auth_refused_total(counters_.auth_refused);
   a->set_stream_handshake_failed_total(counters_.handshake_failed);
   a->set_stream_encrypted(counters_.curve);
+  for (std::size_t i = 0; i < transport::kRejectionKinds; ++i) {
+    auto* r = a->add_stream_rejected();
+    r->set_reason(transport::to_string(static_cast<transport::Rejection>(i)));
+    r->set_total(counters_.stream.rejected[i]);
+  }
 
   // One clock reading for the snapshot (/metrics) and the frame.
   const std::int64_t sampled_at = protocol::now_us();
@@ -208,6 +216,7 @@ AgentCounters AgentState::counters() const {
     const auto s = server_->stats();
     c.auth_refused = s.auth_refused;
     c.handshake_failed = s.handshake_failed;
+    c.stream = s;
   }
   return c;
 }

@@ -16,14 +16,12 @@
 #include <thread>
 
 #include "beamscope.pb.h"
+#include "beamscope/transport/stream_server.hpp"
 #include "sweep.hpp"
 
 namespace prometheus {
 class Collectable;
 class Exposer;
-}
-namespace beamscope::transport {
-class StreamServer;
 }
 
 namespace beamscope::agent {
@@ -38,6 +36,8 @@ struct AgentConfig {
   std::string secret_key_file;       // empty: plaintext stream
   std::string authorized_keys_file;  // empty: any viewer with the agent's public key
   bool insecure_remote = false;
+  std::size_t max_viewers = 64;          // stream_max_viewers
+  std::uint64_t viewer_cpu_us_per_s = 0;  // the stream's share of the budget (0: unbounded)
   /// Warnings for the node's logger (refused viewer keys, a broken
   /// authorized-keys file); called on the stream's I/O thread.
   std::function<void(const std::string&)> on_warning;
@@ -83,6 +83,7 @@ struct AgentCounters {
   bool curve = false;                 // the stream is encrypted
   bool plaintext_remote = false;      // plaintext off loopback (stream_insecure_remote)
   bool running = false;
+  transport::StreamServerStats stream;  // the stream server's own, at counters()
 };
 
 class AgentState {

@@ -12,7 +12,9 @@ namespace beamscope::agent::atoms {
   X(stream_endpoint) X(metrics_listen) X(top_k) X(metrics_auth) X(metrics_tls)                        \
   X(stream_secret_key_file) X(stream_authorized_keys_file) X(stream_insecure_remote)                  \
   X(beamscope_warning) X(stream_curve) X(stream_plaintext_remote) X(stream_auth_refused)               \
-  X(stream_handshake_failed)                                                                           \
+  X(stream_handshake_failed) X(stream_max_viewers) X(stream_viewer_cpu_us) X(stream_rejected)          \
+  X(stream_connections) X(stream_cpu_us) X(stream_zmq_cpu_us) X(stream_hellos_answered)                \
+  X(stream_hellos_deferred) X(stream_keyframe_encodes) X(stream_pinned_bytes)                          \
   /* NodeInfo */                                                                                       \
   X(node) X(otp_release) X(erts_version) X(system_version) X(started_at_us) X(agent_version)           \
   X(schedulers_online) X(dirty_cpu_schedulers_online) X(word_size)                                     \

@@ -11,6 +11,7 @@
 #include <erl_nif.h>
 
 #include "agent_state.hpp"
+#include "beamscope/transport/stream_server.hpp"
 #include "atoms.hpp"
 #include "keyframe_builder.hpp"
 #include "page_terms.hpp"
@@ -91,6 +92,10 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
       enif_get_map_value(env, map, atoms::stream_insecure_remote, &v) && enif_is_identical(v, atoms::true_);
   const std::uint64_t k = terms::u64(env, map, atoms::top_k);
   out.top_k = k == 0 ? 50 : std::min<std::uint64_t>(k, 1000);
+  // Validated by beamscope_config (1..10000); absent: the server's default.
+  if (const std::uint64_t viewers = terms::u64(env, map, atoms::stream_max_viewers); viewers > 0)
+    out.max_viewers = std::min<std::uint64_t>(viewers, 10000);
+  out.viewer_cpu_us_per_s = terms::u64(env, map, atoms::stream_viewer_cpu_us);
   return true;
 }
 
@@ -189,7 +194,17 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       atoms::memory_bytes, atoms::running, atoms::snapshot_process_count, atoms::snapshot_processes,
       sweep_atoms::keyframe_bytes_total, sweep_atoms::delta_bytes_total, atoms::thread_cpu_us,
       sweep_atoms::sweep_period_us, atoms::stream_curve, atoms::stream_plaintext_remote,
-      atoms::stream_auth_refused, atoms::stream_handshake_failed};
+      atoms::stream_auth_refused, atoms::stream_handshake_failed, atoms::stream_rejected,
+      atoms::stream_connections, atoms::stream_cpu_us, atoms::stream_zmq_cpu_us, atoms::stream_hellos_answered,
+      atoms::stream_hellos_deferred, atoms::stream_keyframe_encodes, atoms::stream_pinned_bytes};
+  // #{bad_frame => N, ...}: fixed names (transport::to_string), never input.
+  std::vector<ERL_NIF_TERM> reasons, counts;
+  for (std::size_t i = 0; i < transport::kRejectionKinds; ++i) {
+    reasons.push_back(enif_make_atom(env, transport::to_string(static_cast<transport::Rejection>(i))));
+    counts.push_back(u(env, c.stream.rejected[i]));
+  }
+  ERL_NIF_TERM rejected;
+  enif_make_map_from_arrays(env, reasons.data(), counts.data(), reasons.size(), &rejected);
   ERL_NIF_TERM values[] = {
       u(env, last.sweeps_total), u(env, last.processes), u(env, last.duration_us), u(env, last.hot.size()),
       enif_make_list_from_array(env, top.data(), static_cast<unsigned>(top.size())),
@@ -200,7 +215,10 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       u(env, kf ? kf->gauges().process_count() : 0), u(env, kf ? kf->processes_size() : 0),
       u(env, c.keyframe_bytes), u(env, c.delta_bytes), u(env, c.thread_cpu_us), u(env, last.sweep_period_us),
       c.curve ? atoms::true_ : atoms::false_, c.plaintext_remote ? atoms::true_ : atoms::false_,
-      u(env, c.auth_refused), u(env, c.handshake_failed)};
+      u(env, c.auth_refused), u(env, c.handshake_failed), rejected,
+      u(env, c.stream.connections), u(env, c.stream.io_cpu_us), u(env, c.stream.zmq_cpu_us),
+      u(env, c.stream.hellos_answered), u(env, c.stream.hellos_deferred), u(env, c.stream.keyframe_encodes),
+      u(env, c.stream.viewer_pinned_bytes)};
   static_assert(std::size(keys) == std::size(values));
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);

@@ -96,6 +96,7 @@ int run_collector(const CollectorOptions& opts) {
   fan_opts.server.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
   // Many agents share one queue into the server's I/O thread.
   fan_opts.server.queue_limit = 256 * (opts.agents.size() + 1);
+  fan_opts.server.max_viewers = opts.max_viewers;
   auto fan = FanIn::start(fan_opts, error);
   if (!fan) {
     spdlog::error("cannot start: {}", error);

@@ -47,6 +47,12 @@ constexpr MetricSpec kViewerAuthFailures{"beamscope_collector_viewer_auth_failur
                                          "or handshake (plaintext viewer, wrong server key).",
                                          MetricType::Counter};
 
+constexpr MetricSpec kViewerRefusals{"beamscope_collector_stream_rejected_total",
+                                     "Messages and viewers the collector's stream refused, by reason (bad_frame, "
+                                     "too_large, hello_rate, too_many_viewers, unknown_request, silent, slow_viewer, "
+                                     "misbehaving).",
+                                     MetricType::Counter};
+
 constexpr MetricSpec kRequests{"beamscope_collector_requests_total",
                                "Viewer requests (children pages) by outcome: relayed (an agent answered) or failed "
                                "(unknown node, busy, agent timeout).",
@@ -103,6 +109,9 @@ class CollectorCollectable final : public prometheus::Collectable {
     scope.counter(kConflicts, d(stats.node_conflicts));
     scope.counter(kViewerAuthFailures, d(stats.server.auth_refused), {{"reason", "unauthorized_key"}});
     scope.counter(kViewerAuthFailures, d(stats.server.handshake_failed), {{"reason", "handshake"}});
+    for (std::size_t i = 0; i < transport::kRejectionKinds; ++i)
+      scope.counter(kViewerRefusals, d(stats.server.rejected[i]),
+                    {{"reason", transport::to_string(static_cast<transport::Rejection>(i))}});
     scope.counter(kRequests, d(stats.requests_relayed), {{"outcome", "relayed"}});
     scope.counter(kRequests, d(stats.requests_failed), {{"outcome", "failed"}});
     return set.take();

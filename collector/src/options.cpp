@@ -25,6 +25,10 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
                  "viewers' public keys allowed to connect, one Z85 key a line (re-read when it changes)");
   app.add_flag("--insecure-remote", out.insecure_remote,
                "allow a plaintext --listen off loopback (anyone who reaches it reads the fleet)");
+  app.add_option("--max-viewers", out.max_viewers,
+                 "viewers served at once; more are told so and closed (each costs the collector a socket)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   app.add_option("--listen", out.listen, "endpoint viewers connect to")->capture_default_str();
   app.add_option("--metrics", out.metrics, "HOST:PORT of the fleet /metrics, or none")->capture_default_str();
   app.add_option("--top-k", out.top_k, "per-process series per ranking and node on /metrics")

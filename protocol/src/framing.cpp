@@ -82,13 +82,21 @@ bool applications_ok(const Apps& apps) {
   return true;
 }
 
+bool agent_ok(const v1::AgentStats& a) {
+  if (static_cast<std::size_t>(a.stream_rejected_size()) > kMaxRejectReasons) return false;
+  for (const auto& r : a.stream_rejected())
+    if (!str_ok(r.reason())) return false;
+  return true;
+}
+
 bool keyframe_ok(const v1::Keyframe& k) {
-  return info_ok(k.info()) && gauges_ok(k.gauges()) && histogram_ok(k.mailbox_histogram()) &&
+  return agent_ok(k.agent()) && info_ok(k.info()) && gauges_ok(k.gauges()) && histogram_ok(k.mailbox_histogram()) &&
          samples_ok(k.processes()) && tree_ok(k.tree()) && events_ok(k.events()) &&
          applications_ok(k.applications());
 }
 
 bool delta_ok(const v1::Delta& d) {
+  if (!agent_ok(d.agent())) return false;
   if (static_cast<std::size_t>(d.removed_size()) > kMaxRemoved) return false;
   for (const auto& pid : d.removed())
     if (!str_ok(pid)) return false;
@@ -130,6 +138,7 @@ bool within_bounds(const Envelope& env) {
     case Envelope::kDelta: return delta_ok(env.delta());
     case Envelope::kHello: return str_ok(env.hello().client());
     case Envelope::kNodeGone: return str_ok(env.node_gone().reason());
+    case Envelope::kRefused: return str_ok(env.refused().reason()) && str_ok(env.refused().message());
     case Envelope::kChildrenRequest: return children_request_ok(env.children_request());
     case Envelope::kChildrenPage: return children_page_ok(env.children_page());
     default: return true;

@@ -98,6 +98,9 @@ inline v1::Keyframe full_keyframe() {
   ag->set_frames_rejected_total(2);
   ag->set_memory_bytes(4096);
   ag->set_viewers(3);
+  auto* refused = ag->add_stream_rejected();
+  refused->set_reason("too_many_viewers");
+  refused->set_total(5);
   *kf.add_processes() = full_process();
   return kf;
 }

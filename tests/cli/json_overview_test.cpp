@@ -65,7 +65,8 @@ TEST(OverviewJson, MailboxSweepAgent) {
   EXPECT_EQ(doc["sweep"], (json{{"processes_swept", 50101}, {"duration_us", 12000}, {"period_ms", 1000},
                                 {"sweeps_total", 42}, {"tick_cost_us", 15000}}));
   EXPECT_EQ(doc["agent"], (json{{"frames_sent_total", 77}, {"frames_dropped_total", 1},
-                                {"frames_rejected_total", 2}, {"memory_bytes", 4096}, {"viewers", 3}}));
+                                {"frames_rejected_total", 2}, {"memory_bytes", 4096}, {"viewers", 3},
+                                {"stream_rejected", {{"too_many_viewers", 5}}}}));
 }
 
 TEST(OverviewJson, EmptyKeyframeStillHasEveryField) {

@@ -48,6 +48,19 @@ TEST(NodeCollectable, VmGaugesKeepPrometheusErlNames) {
   EXPECT_NE(text.find("# TYPE erlang_vm_process_limit gauge"), std::string::npos);
 }
 
+TEST(NodeCollectable, StreamRefusalsByReason) {
+  auto kf = sample_keyframe("a@h");
+  auto* hostile = kf.mutable_agent()->add_stream_rejected();
+  hostile->set_reason("bad\"reason\n");  // off the wire: escaped, never trusted
+  hostile->set_total(1);
+  const auto text = scrape_of(one(kf));
+  EXPECT_NE(text.find("# TYPE beamscope_stream_rejected_total counter"), std::string::npos);
+  const auto at = text.find("reason=\"bad_frame\"} 4\n");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(text.rfind("beamscope_stream_rejected_total{", at), text.rfind('\n', at) + 1);
+  EXPECT_EQ(text.find("reason=\"bad\"reason"), std::string::npos);
+}
+
 TEST(NodeCollectable, MemoryBreakdown) {
   const auto text = scrape_of(one(sample_keyframe("a@h")));
   EXPECT_EQ(value_of(text, R"(erlang_vm_memory_bytes_total{kind="processes"})"), 4000);

@@ -90,6 +90,9 @@ v1::Keyframe sample_keyframe(const std::string& node, std::size_t hot) {
   a->set_frames_rejected_total(2);
   a->set_memory_bytes(1 << 20);
   a->set_viewers(3);
+  auto* refused = a->add_stream_rejected();
+  refused->set_reason("bad_frame");
+  refused->set_total(4);
   a->set_tracked_processes(1234);
   a->set_bytes_per_process(96);
 

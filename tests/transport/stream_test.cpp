@@ -114,8 +114,10 @@ TEST(Stream, MalformedAndOversizeFramesAreCountedAndDropped) {
   raw.set(zmq::sockopt::linger, 0);
   raw.connect(server->bound_endpoint());
   raw.send(zmq::buffer(std::string("\x0a\xff\xff garbage")), zmq::send_flags::none);
+  EXPECT_TRUE(eventually([&] { return server->stats().frames_rejected >= 1; }));
+  // Over 64 KiB libzmq closes the connection before assembling the message.
   raw.send(zmq::buffer(std::string(9u << 20, 'x')), zmq::send_flags::none);
-  EXPECT_TRUE(eventually([&] { return server->stats().frames_rejected >= 2; }));
+  EXPECT_TRUE(eventually([&] { return server->stats().disconnects >= 1; }));
 
   // And the server still serves.
   std::string error;

@@ -80,6 +80,10 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
     if (!decoded) continue;
     auto* env = std::get_if<protocol::Envelope>(&*decoded);
     if (!env) continue;
+    if (env->has_refused()) {
+      error = endpoint + " refused this viewer: " + env->refused().message() + " (" + env->refused().reason() + ")";
+      return std::nullopt;
+    }
     if (env->has_keyframe()) fleet.apply(*env);
     if (env->has_snapshot_done()) {
       answered = true;
@@ -122,6 +126,10 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
     if (!decoded) continue;
     auto* answer = std::get_if<protocol::Envelope>(&*decoded);
     if (!answer) continue;
+    if (answer->has_refused()) {
+      error = endpoint + " refused this viewer: " + answer->refused().message() + " (" + answer->refused().reason() + ")";
+      return std::nullopt;
+    }
     // Stream frames or stale answers are not ours: keep waiting.
     if (answer->has_children_page() && answer->children_page().request_id() == request.request_id())
       return answer->children_page();

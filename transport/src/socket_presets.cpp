@@ -9,8 +9,8 @@ void apply_presets(zmq::socket_t& s, const SocketPresets& p) {
   s.set(zmq::sockopt::heartbeat_ivl, p.heartbeat_ivl_ms);
   s.set(zmq::sockopt::heartbeat_timeout, p.heartbeat_timeout_ms);
   s.set(zmq::sockopt::heartbeat_ttl, p.heartbeat_timeout_ms);
-  // A peer that stops reading must not make us buffer without bound.
-  s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(64) << 20);
+  // A peer must not make us assemble (and hold) a message without bound.
+  s.set(zmq::sockopt::maxmsgsize, p.max_message_bytes);
 }
 
 }  // namespace beamscope::transport

@@ -1,95 +1,17 @@
 // The serving side of the stream (see stream_server.hpp). One I/O thread owns
-// the ROUTER socket and the FleetModel; producers only touch a bounded queue.
-#include "beamscope/transport/stream_server.hpp"
-
-#include <sys/eventfd.h>
-#include <unistd.h>
-
+// the ROUTER socket, the FleetModel and the peer table; producers only touch
+// a bounded queue.
 #include <algorithm>
-#include <chrono>
-#include <ctime>
-#include <map>
-#include <set>
-#include <vector>
-#include <zmq.hpp>
 #include <zmq_addon.hpp>
 
 #include "beamscope/protocol/version.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/socket_presets.hpp"
-#include "handshake_monitor.hpp"
-#include "zap_handler.hpp"
+#include "stream_server_impl.hpp"
 
 namespace beamscope::transport {
 
-using Clock = std::chrono::steady_clock;
-using protocol::Envelope;
-
-namespace {
-// Without an eventfd the thread falls back to polling this often.
-constexpr auto kPollInterval = std::chrono::milliseconds(10);
-constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
-
-std::uint64_t thread_cpu_ns() {
-  timespec ts{};
-  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-}  // namespace
-
-struct StreamServer::Impl {
-  StreamServerOptions opts;
-  zmq::context_t ctx{1};
-  zmq::socket_t router{ctx, zmq::socket_type::router};
-  // CURVE only: the ZAP handler (authorized keys) and the router's
-  // handshake monitor, both served by the I/O thread.
-  std::unique_ptr<ZapHandler> zap;
-  std::unique_ptr<HandshakeMonitor> handshakes;
-  std::atomic<std::uint64_t> auth_refused{0}, handshake_failed{0};
-  std::thread thread;
-  std::atomic<bool> running{false};
-  // publish() and stop() wake the poll through it, so an idle thread sleeps
-  // until the next heartbeat instead of waking every few ms.
-  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  std::atomic<std::uint64_t> cpu_ns{0};  // the I/O thread's own CPU time
-
-  std::mutex queue_mutex;
-  std::deque<Envelope> queue;
-  std::deque<std::pair<std::string, Envelope>> replies;  // (viewer, frame)
-
-  struct Viewer {
-    Clock::time_point last_seen;
-  };
-  std::map<std::string, Viewer> viewers;  // streaming viewers by ZeroMQ identity
-  protocol::FleetModel fleet;             // what was published, for late joiners
-
-  mutable std::mutex snapshot_mutex;
-  std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
-
-  std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, rejected{0}, requests{0};
-  std::atomic<std::uint32_t> viewer_count{0};
-
-  ~Impl() {
-    if (wake_fd >= 0) ::close(wake_fd);
-  }
-  void wake() {
-    const std::uint64_t one = 1;
-    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof one);
-  }
-  std::chrono::milliseconds wait_until(Clock::time_point due) const;
-  void run();
-  void handle_incoming();
-  void drain_queue();
-  void send_to(const std::string& identity, const std::string& payload);
-  void send_keyframes(const std::string& identity);
-  void handle_request(const std::string& identity, const Envelope& env);
-  void broadcast(const std::string& payload);
-  void broadcast_keyframes();
-  void heartbeat_and_expire(Clock::time_point now);
-  void refresh_snapshot();
-  std::optional<std::string> secure(const ServerSecurity& security);
-  void count_handshakes();
-};
+using namespace server_limits;
 
 // Before the bind: a CURVE server must never accept a plaintext handshake,
 // and the ZAP handler must be there before the first viewer arrives.
@@ -109,16 +31,8 @@ std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& secu
   }
   router.set(zmq::sockopt::curve_server, 1);
   router.set(zmq::sockopt::curve_secretkey, secret);
-  handshakes = std::make_unique<HandshakeMonitor>(ctx, router);
+  curve = true;
   return std::nullopt;
-}
-
-// ZAP refusals are counted by the handler; everything else that fails a
-// handshake (a plaintext viewer, a wrong server key) is counted here.
-void StreamServer::Impl::count_handshakes() {
-  for (const auto& e : handshakes->drain())
-    if (e.event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e.event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-      handshake_failed.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opts, std::string& error) {
@@ -126,17 +40,27 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
     error = *err;
     return nullptr;
   }
+  if (opts.max_viewers == 0) {
+    error = "max viewers must be at least 1";
+    return nullptr;
+  }
   auto impl = std::make_unique<Impl>();
   impl->opts = opts;
   impl->fleet = protocol::FleetModel(opts.model_limits);
+  impl->serve_bound.emplace(opts.serve_cpu_us_per_s);
   try {
-    apply_presets(impl->router, SocketPresets{.send_hwm = opts.send_hwm});
+    apply_presets(impl->router, SocketPresets{.send_hwm = opts.send_hwm,
+                                              .recv_hwm = kRecvHwm,
+                                              .max_message_bytes = opts.max_message_bytes});
     // Report unroutable/full peers instead of dropping silently: we count them.
     impl->router.set(zmq::sockopt::router_mandatory, 1);
+    // A TCP peer that never completes the ZMTP greeting is closed by libzmq.
+    impl->router.set(zmq::sockopt::handshake_ivl, 5000);
     if (auto err = impl->secure(opts.security)) {
       error = *err;
       return nullptr;
     }
+    impl->monitor = std::make_unique<HandshakeMonitor>(impl->ctx, impl->router, kMonitorEvents);
     impl->router.bind(opts.endpoint);
   } catch (const zmq::error_t& e) {
     error = opts.endpoint + ": " + e.what();
@@ -158,8 +82,9 @@ void StreamServer::stop() {
   impl_->running = false;
   impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->keyframe_cache.clear();
   impl_->router.close();
-  impl_->handshakes.reset();
+  impl_->monitor.reset();
   impl_->zap.reset();
   impl_->ctx.close();
 }
@@ -217,11 +142,19 @@ StreamServerStats StreamServer::stats() const {
   s.frames_published = impl_->published.load();
   s.frames_sent = impl_->sent.load();
   s.frames_dropped = impl_->dropped.load();
-  s.frames_rejected = impl_->rejected.load();
   s.requests = impl_->requests.load();
   s.viewers = impl_->viewer_count.load();
-  s.io_cpu_us = impl_->cpu_ns.load() / 1000;
-  s.curve = impl_->handshakes != nullptr;
+  s.connections = impl_->connection_count.load();
+  s.disconnects = impl_->disconnects.load();
+  for (std::size_t i = 0; i < kRejectionKinds; ++i) s.rejected[i] = impl_->rejected[i].load();
+  s.frames_rejected = s.rejected[static_cast<std::size_t>(Rejection::kBadFrame)];
+  s.hellos_answered = impl_->hellos_answered.load();
+  s.hellos_deferred = impl_->hellos_deferred.load();
+  s.keyframe_encodes = impl_->keyframe_encodes.load();
+  s.viewer_pinned_bytes = impl_->frames.live_bytes();
+  s.io_cpu_us = (impl_->cpu_ns.load() + impl_->zmq_cpu_ns.load()) / 1000;
+  s.zmq_cpu_us = impl_->zmq_cpu_ns.load() / 1000;
+  s.curve = impl_->curve;
   s.auth_refused = impl_->auth_refused.load();
   s.handshake_failed = impl_->handshake_failed.load();
   return s;
@@ -234,8 +167,8 @@ std::vector<std::shared_ptr<const protocol::Keyframe>> StreamServer::snapshots()
 
 std::chrono::milliseconds StreamServer::Impl::wait_until(Clock::time_point due) const {
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now());
-  const auto cap = wake_fd >= 0 ? kHeartbeatInterval : kPollInterval;
-  return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(cap));
+  const auto cap = std::chrono::milliseconds(wake_fd >= 0 ? kHeartbeatInterval : kPollInterval);
+  return std::clamp(left, std::chrono::milliseconds(0), cap);
 }
 
 void StreamServer::Impl::run() {
@@ -243,15 +176,16 @@ void StreamServer::Impl::run() {
   auto last_heartbeat = Clock::now();
   const auto keyframe_interval = std::chrono::milliseconds(opts.keyframe_interval_ms);
   while (running.load()) {
-    // Sleeps until a request, a published frame (wake_fd) or the next
-    // heartbeat or keyframe is due.
-    std::vector<zmq::pollitem_t> items{{router.handle(), 0, ZMQ_POLLIN, 0}};
+    // Sleeps until a request, a published frame (wake_fd), a monitor event,
+    // or the next heartbeat, keyframe or pending Hello is due.
+    std::vector<zmq::pollitem_t> items{{router.handle(), 0, ZMQ_POLLIN, 0},
+                                       {monitor->socket().handle(), 0, ZMQ_POLLIN, 0}};
     if (wake_fd >= 0) items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
     if (zap) items.push_back({zap->socket().handle(), 0, ZMQ_POLLIN, 0});
-    if (handshakes) items.push_back({handshakes->socket().handle(), 0, ZMQ_POLLIN, 0});
-    zmq::poll(items.data(), items.size(),
-              wait_until(std::min(last_heartbeat + kHeartbeatInterval, last_keyframes + keyframe_interval)));
-    if (wake_fd >= 0 && (items[1].revents & ZMQ_POLLIN)) {
+    auto due = std::min(last_heartbeat + kHeartbeatInterval, last_keyframes + keyframe_interval);
+    if (auto pending = next_due(Clock::now())) due = std::min(due, *pending);
+    zmq::poll(items.data(), items.size(), wait_until(due));
+    if (wake_fd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
       std::uint64_t count = 0;
       (void)!::read(wake_fd, &count, sizeof count);
     }
@@ -260,10 +194,14 @@ void StreamServer::Impl::run() {
       auth_refused.store(zap->refused(), std::memory_order_relaxed);
       zap->maybe_reload(Clock::now());
     }
-    if (handshakes) count_handshakes();
+    // Connections first, so a new peer's first message finds its record.
+    watch_connections();
     if (items[0].revents & ZMQ_POLLIN) handle_incoming();
     drain_queue();
-    const auto now = Clock::now();
+    auto now = Clock::now();
+    account_cpu(now);
+    serve_pending(now);
+    close_due(now);
     if (now - last_keyframes >= keyframe_interval) {
       broadcast_keyframes();
       last_keyframes = now;
@@ -272,37 +210,90 @@ void StreamServer::Impl::run() {
       heartbeat_and_expire(now);
       last_heartbeat = now;
     }
-    cpu_ns.store(thread_cpu_ns(), std::memory_order_relaxed);
+    viewer_count = static_cast<std::uint32_t>(
+        std::count_if(peers.begin(), peers.end(), [](const auto& p) { return p.second.streaming; }));
+    connection_count = static_cast<std::uint32_t>(connections.size());
   }
 }
 
-void StreamServer::Impl::handle_incoming() {
-  // Bounded batch per wake-up so a flood of requests cannot starve publishing.
-  for (int i = 0; i < 256; ++i) {
-    std::vector<zmq::message_t> parts;
-    auto got = zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait);
-    if (!got) return;
-    if (parts.size() != 2) {
-      rejected.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    std::string identity = parts[0].to_string();
-    auto decoded = protocol::decode(parts[1].to_string_view());
-    auto* env = std::get_if<Envelope>(&decoded);
-    if (!env) {
-      rejected.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    auto it = viewers.find(identity);
-    if (it != viewers.end()) it->second.last_seen = Clock::now();
-    if (env->has_hello()) {
-      if (env->hello().want_stream() && it == viewers.end()) viewers.emplace(identity, Viewer{Clock::now()});
-      send_keyframes(identity);
-    } else if (env->has_children_request()) {
-      handle_request(identity, *env);
-    }
+void StreamServer::Impl::handle_hello(const std::string& identity, Peer& peer, bool want_stream,
+                                      Clock::time_point now) {
+  peer.want_stream |= want_stream;
+  const auto interval = std::chrono::milliseconds(opts.hello_interval_ms);
+  if (peer.last_hello != Clock::time_point{} && now - peer.last_hello < interval) {
+    // Answered once, when its interval is over: a resync is never lost.
+    count(Rejection::kHelloRate);
+    peer.hello_pending = true;
+    return;
   }
-  viewer_count = static_cast<std::uint32_t>(viewers.size());
+  if (!serve_bound->allows()) {
+    hellos_deferred.fetch_add(1, std::memory_order_relaxed);
+    peer.hello_pending = true;
+    return;
+  }
+  answer_hello(identity, peer, now);
+}
+
+// Every node's keyframe from the cache (encoded at most once per change),
+// then SnapshotDone.
+void StreamServer::Impl::send_keyframes(const std::string& identity) {
+  std::uint32_t count = 0;
+  for (const auto& [node, model] : fleet.nodes()) {
+    if (!model.has_state()) continue;
+    auto cached = keyframe_cache.find(node);
+    if (cached == keyframe_cache.end() || stale.count(node)) {
+      Envelope env;
+      env.set_version_major(protocol::kVersionMajor);
+      env.set_version_minor(protocol::kVersionMinor);
+      env.set_node(node);
+      env.set_seq(model.seq());
+      env.set_timestamp_us(model.updated_us());
+      *env.mutable_keyframe() = *model.snapshot();
+      cached = keyframe_cache.insert_or_assign(node, frames.make(protocol::encode(env))).first;
+      stale.erase(node);
+      keyframe_encodes.fetch_add(1, std::memory_order_relaxed);
+    }
+    send_to(identity, cached->second);
+    ++count;
+  }
+  Envelope done;
+  done.mutable_snapshot_done()->set_nodes(count);
+  send_to(identity, protocol::encode(done, "", 0));
+}
+
+void StreamServer::Impl::answer_hello(const std::string& identity, Peer& peer, Clock::time_point now) {
+  send_keyframes(identity);
+  hellos_answered.fetch_add(1, std::memory_order_relaxed);
+  peer.last_hello = now;
+  peer.hello_pending = false;
+  if (peer.want_stream) peer.streaming = true;
+  peer.want_stream = false;
+  // Charged now, not at the next loop: a burst of Hellos stops at the bound.
+  account_cpu(now);
+}
+
+// Pending Hellos, oldest answer first, while the CPU bound allows.
+void StreamServer::Impl::serve_pending(Clock::time_point now) {
+  const auto interval = std::chrono::milliseconds(opts.hello_interval_ms);
+  std::vector<std::pair<Clock::time_point, std::string>> due;
+  for (const auto& [id, p] : peers)
+    if (p.hello_pending && now - p.last_hello >= interval) due.emplace_back(p.last_hello, id);
+  std::sort(due.begin(), due.end());
+  for (const auto& [when, id] : due) {
+    if (!serve_bound->allows()) return;
+    auto it = peers.find(id);
+    if (it != peers.end()) answer_hello(id, it->second, now);
+  }
+}
+
+// The server's threads' CPU time (its own and libzmq's): the stats, and
+// the bound on answering Hellos.
+void StreamServer::Impl::account_cpu(Clock::time_point now) {
+  const std::uint64_t own = own_thread_cpu_ns();
+  const std::uint64_t lib = zmq_threads.cpu_ns();
+  cpu_ns.store(own, std::memory_order_relaxed);
+  zmq_cpu_ns.store(lib, std::memory_order_relaxed);
+  serve_bound->update(now, own + lib);
 }
 
 void StreamServer::Impl::handle_request(const std::string& identity, const Envelope& env) {
@@ -334,68 +325,55 @@ void StreamServer::Impl::drain_queue() {
   for (auto& env : batch) {
     if (env.has_node_gone()) {
       fleet.erase(env.node());
+      keyframe_cache.erase(env.node());
     } else if (fleet.apply(env) != protocol::ApplyResult::kApplied) {
       // A producer gap: viewers would resync anyway; the next keyframe heals it.
       continue;
     }
-    broadcast(protocol::encode(env));
+    stale.insert(env.node());
+    broadcast(frames.make(protocol::encode(env)));
   }
   refresh_snapshot();
 }
 
-void StreamServer::Impl::send_to(const std::string& identity, const std::string& payload) {
+// Sends a copy of `shared` (its bytes are shared, not copied). False when
+// the viewer's queue is full or the viewer is gone.
+bool StreamServer::Impl::send_to(const std::string& identity, zmq::message_t& shared) {
   try {
     zmq::message_t id(identity.data(), identity.size());
-    zmq::message_t body(payload.data(), payload.size());
+    zmq::message_t body;
+    body.copy(shared);
     if (!router.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
         !router.send(body, zmq::send_flags::dontwait)) {
       dropped.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return false;
     }
     sent.fetch_add(1, std::memory_order_relaxed);
+    return true;
   } catch (const zmq::error_t&) {
-    // EHOSTUNREACH: the viewer left; its entry expires on its own.
+    // EHOSTUNREACH: the viewer left; its entry goes with its connection.
     dropped.fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
 }
 
-void StreamServer::Impl::send_keyframes(const std::string& identity) {
-  std::uint32_t count = 0;
-  for (const auto& [node, model] : fleet.nodes()) {
-    if (!model.has_state()) continue;
-    Envelope env;
-    env.set_version_major(protocol::kVersionMajor);
-    env.set_version_minor(protocol::kVersionMinor);
-    env.set_node(node);
-    env.set_seq(model.seq());
-    env.set_timestamp_us(model.updated_us());
-    *env.mutable_keyframe() = *model.snapshot();
-    send_to(identity, protocol::encode(env));
-    ++count;
-  }
-  Envelope done;
-  done.mutable_snapshot_done()->set_nodes(count);
-  send_to(identity, protocol::encode(done, "", 0));
+void StreamServer::Impl::send_to(const std::string& identity, const std::string& payload) {
+  zmq::message_t msg(payload.data(), payload.size());
+  send_to(identity, msg);
 }
 
-void StreamServer::Impl::broadcast(const std::string& payload) {
-  for (const auto& [identity, viewer] : viewers) send_to(identity, payload);
+void StreamServer::Impl::broadcast(zmq::message_t shared) {
+  const auto now = Clock::now();
+  for (auto& [identity, peer] : peers) {
+    if (!peer.streaming) continue;
+    if (send_to(identity, shared)) peer.full_since.reset();
+    else if (!peer.full_since) peer.full_since = now;
+  }
 }
 
 void StreamServer::Impl::broadcast_keyframes() {
-  for (const auto& [identity, viewer] : viewers) send_keyframes(identity);
-}
-
-void StreamServer::Impl::heartbeat_and_expire(Clock::time_point now) {
-  const auto timeout = std::chrono::milliseconds(opts.viewer_timeout_ms);
-  for (auto it = viewers.begin(); it != viewers.end();) {
-    if (now - it->second.last_seen > timeout) it = viewers.erase(it);
-    else ++it;
-  }
-  viewer_count = static_cast<std::uint32_t>(viewers.size());
-  Envelope hb;
-  hb.mutable_heartbeat();
-  broadcast(protocol::encode(hb, "", 0));
+  for (const auto& [identity, peer] : peers)
+    if (peer.streaming) send_keyframes(identity);
 }
 
 void StreamServer::Impl::refresh_snapshot() {

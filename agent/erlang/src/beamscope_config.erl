@@ -20,6 +20,7 @@
                     stream_secret_key_file := binary() | disabled,
                     stream_authorized_keys_file := binary() | disabled,
                     stream_insecure_remote := boolean(),
+                    stream_max_viewers := 1..10000,
                     tree_walk_ms := 100..3600000,
                     tree_call_timeout_ms := 10..60000,
                     tree_big_supervisor := 10..1000000,
@@ -29,7 +30,7 @@
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
                stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
-               tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached]).
+               stream_max_viewers, tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached]).
 %% Set by OTP itself in every application's env, never by a user.
 -define(OTP_KEYS, [included_applications]).
 
@@ -50,6 +51,7 @@ defaults() ->
       stream_secret_key_file => disabled,
       stream_authorized_keys_file => disabled,
       stream_insecure_remote => false,
+      stream_max_viewers => 64,
       tree_walk_ms => 5000,
       tree_call_timeout_ms => 1000,
       tree_big_supervisor => 1000,
@@ -140,6 +142,8 @@ validate(stream_authorized_keys_file, disabled) -> {ok, disabled};
 validate(stream_authorized_keys_file, V) -> path(V, "the path of a file of authorized viewer public keys, one Z85 key a line");
 validate(stream_insecure_remote, V) when is_boolean(V) -> {ok, V};
 validate(stream_insecure_remote, _) -> {error, "expected true or false"};
+%% Connections to the stream served at once; more are told so and closed.
+validate(stream_max_viewers, V) -> int_range(V, 1, 10000);
 %% The supervision tree: how often it is re-walked, how long one
 %% supervisor's answer is waited for, above how many children a supervisor
 %% is summarised to a page of that many.

@@ -15,6 +15,11 @@
 %% Processes the VM flagged with a long message queue, sampled every tick.
 -define(MAX_ALARMED, 64).
 
+%% Share of the budget the NIF's threads (stream I/O with libzmq's, /metrics)
+%% may take from the sweep; what they use beyond it is reported
+%% (threads_over_share_us), not charged, so viewers never stop the sweep.
+-define(VIEWER_SHARE, 0.5).
+
 %% The least credit (us) a slice waits for: several chunks a wake-up.
 -define(SLICE_US, 4000).
 
@@ -38,7 +43,9 @@
                 last_tick = 0 :: integer(),          % monotonic ms, start of the last tick
                 slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer(),
-                thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', charged so far
+                thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', seen so far
+                threads_at :: integer() | undefined,         % monotonic us of that reading
+                threads_over_us = 0 :: non_neg_integer(),    % their CPU beyond VIEWER_SHARE, not charged
                 alarmed = #{} :: #{pid() => true},           % long_message_queue, until it clears
                 sups = [] :: [pid()]}).                       % the last published tree's supervisors
 
@@ -111,13 +118,18 @@ init(Config) ->
     %% trap exits so terminate/2 runs on shutdown and stops the NIF.
     process_flag(trap_exit, true),
     _ = beamscope_gauges:enable_wall_time(),
-    NifConfig = maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
-                           stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote], Config),
+    #{budget := Budget} = Config,
+    %% Viewers' share of the budget: the stream server answers Hellos only
+    %% while its threads stay within half of it, so viewers cannot starve
+    %% the sweep (the other half).
+    ViewerCpu = round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE),
+    NifConfig = (maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
+                            stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
+                            stream_max_viewers], Config))#{stream_viewer_cpu_us => ViewerCpu},
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
             warn_if_plaintext_remote(Ref, Config),
             {_, Wall} = beamscope_gauges:sample(undefined),
-            #{budget := Budget} = Config,
             State = #state{config = Config, ref = Ref, wall = Wall,
                            sweep = beamscope_sweep:new(Ref),
                            pacer = beamscope_pacer:new(Budget, erlang:system_info(schedulers_online)),
@@ -245,8 +257,9 @@ schedule_slice(#state{slice_timer = undefined} = S, AfterMs) ->
 schedule_slice(S, _AfterMs) ->
     S.
 
-sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget}}) ->
+sweep_figures(#state{sweep = Sw, pacer = P, hot = H, config = #{budget := Budget}, threads_over_us = Over}) ->
     (beamscope_sweep:stats(Sw))#{cost_ratio => beamscope_pacer:cost_ratio(P), budget_ratio => Budget,
+                                 threads_over_share_us => Over,
                                  credit_us => beamscope_pacer:credit(P),
                                  charged_total_us => beamscope_pacer:charged_total(P),
                                  guarded_total => beamscope_hot:guarded_total(H)}.
@@ -292,8 +305,19 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     %% time (the trip to a dirty scheduler and back) is not agent work.
     PublishWall = erlang:monotonic_time(microsecond) - P0,
     Threads = maps:get(thread_cpu_us, beamscope_nif:stats(Ref), 0),
-    Cost = max(0, erlang:monotonic_time(microsecond) - T0 - PublishWall),
+    Now = erlang:monotonic_time(microsecond),
+    Cost = max(0, Now - T0 - PublishWall),
     ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
+    Share = threads_share(S, Now),
+    Charged = min(ThreadsCost, Share),
     S#state{wall = Wall, last_cost_us = Cost, hot = Hot, alarmed = Alarmed, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
             last_tick = T0 div 1000,
-            pacer = beamscope_pacer:charge(S#state.pacer, Cost + ThreadsCost)}.
+            threads_at = Now, threads_over_us = S#state.threads_over_us + (ThreadsCost - Charged),
+            pacer = beamscope_pacer:charge(S#state.pacer, Cost + Charged)}.
+
+%% What the NIF's threads may be charged for the time since the last tick:
+%% VIEWER_SHARE of the budget over that time (the first tick: one second).
+threads_share(#state{threads_at = undefined, config = #{budget := Budget}}, _Now) ->
+    round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE);
+threads_share(#state{threads_at = At, config = #{budget := Budget}}, Now) ->
+    round(Budget * erlang:system_info(schedulers_online) * (Now - At) * ?VIEWER_SHARE).

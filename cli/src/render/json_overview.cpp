@@ -35,6 +35,14 @@ nlohmann::json scheduler_json(const v1::VmGauges& g) {
   return list;
 }
 
+// {"bad_frame": 3, ...}: every reason the agent reported (names as on
+// /metrics' beamscope_stream_rejected_total{reason}).
+nlohmann::json rejected_json(const v1::AgentStats& a) {
+  auto out = nlohmann::json::object();
+  for (const auto& r : a.stream_rejected()) out[r.reason()] = r.total();
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json overview_json(const protocol::Keyframe& kf, std::int64_t timestamp_us) {
@@ -84,7 +92,8 @@ nlohmann::json overview_json(const protocol::Keyframe& kf, std::int64_t timestam
         {"frames_dropped_total", ag.frames_dropped_total()},
         {"frames_rejected_total", ag.frames_rejected_total()},
         {"memory_bytes", ag.memory_bytes()},
-        {"viewers", ag.viewers()}}},
+        {"viewers", ag.viewers()},
+        {"stream_rejected", rejected_json(ag)}}},
       {"hot_processes", kf.processes_size()},
   };
   return doc;

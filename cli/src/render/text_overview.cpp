@@ -56,6 +56,12 @@ void print_overview_text(std::ostream& out, const protocol::Keyframe& kf, std::i
   out << "sampler\n";
   row(out, "last sweep", fmt::format("{} processes in {} us", kf.sweep().processes_swept(), kf.sweep().duration_us()));
   row(out, "tick cost", fmt::format("{} us", kf.sweep().tick_cost_us()));
+  out << "stream\n";
+  row(out, "viewers", std::to_string(kf.agent().viewers()));
+  std::string refused;
+  for (const auto& r : kf.agent().stream_rejected())
+    if (r.total() > 0) refused += fmt::format("{}{} {}", refused.empty() ? "" : ", ", r.reason(), r.total());
+  row(out, "refused", refused.empty() ? "none" : refused);
 }
 
 }  // namespace beamscope::cli

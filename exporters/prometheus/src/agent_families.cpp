@@ -36,6 +36,9 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
     scope.gauge(k::kStreamEncrypted, a.stream_encrypted() ? 1 : 0);
     scope.counter(k::kStreamAuthFailures, d(a.stream_auth_refused_total()), {{"reason", "unauthorized_key"}});
     scope.counter(k::kStreamAuthFailures, d(a.stream_handshake_failed_total()), {{"reason", "handshake"}});
+    // Reasons come off the wire (a collector forwards them): label-safe.
+    for (const auto& r : a.stream_rejected())
+      scope.counter(k::kStreamRejected, d(r.total()), {{"reason", label_value(r.reason())}});
     scope.gauge(k::kAgentTracked, d(a.tracked_processes()));
     scope.gauge(k::kAgentBytesPerProcess, d(a.bytes_per_process()));
   }

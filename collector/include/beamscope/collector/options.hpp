@@ -26,6 +26,7 @@ struct CollectorOptions {
   std::string secret_key_file;                    ///< --secret-key: CURVE on the viewer endpoint
   std::string authorized_keys_file;               ///< --authorized-keys: viewers allowed on it
   bool insecure_remote = false;                   ///< --insecure-remote: plaintext --listen off loopback
+  std::size_t max_viewers = 64;  ///< viewers served at once (--max-viewers); more are refused
   std::string listen = "tcp://127.0.0.1:9756";    ///< --listen: viewers connect here
   std::string metrics = "127.0.0.1:9757";         ///< --metrics HOST:PORT, or "none"
   std::size_t top_k = 20;                         ///< --top-k per-process series per ranking

@@ -20,5 +20,6 @@ inline constexpr std::size_t kMaxRecentRestarts = 16;      // per tree node
 inline constexpr std::size_t kMaxEvents = 512;             // per keyframe / delta
 inline constexpr std::size_t kMaxApplications = 1024;
 inline constexpr std::size_t kMaxPageChildren = 1000;      // per ChildrenPage
+inline constexpr std::size_t kMaxRejectReasons = 16;       // AgentStats.stream_rejected
 
 }  // namespace beamscope::protocol::limits

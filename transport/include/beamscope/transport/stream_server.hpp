@@ -7,8 +7,18 @@
 // of what it published, so late joiners and gap recovery get a keyframe
 // without asking the producer. It runs its own I/O thread; publish() never
 // blocks: a full queue drops the frame and counts it.
+//
+// Bounds (what a hostile or broken peer can cost): at most max_viewers
+// connections are served, the rest get a Refused answer and are closed;
+// libzmq closes a connection whose message is over max_message_bytes before
+// assembling it; a Hello is answered from one cached serialization per node
+// change, at most once per hello_interval_ms per peer, and only while the
+// server's threads are within serve_cpu_us_per_s; a viewer whose queue stays
+// full for backpressure_ms, a peer silent for viewer_timeout_ms or sending
+// garbage repeatedly is dropped. Every refusal is counted by reason.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -22,6 +32,7 @@
 
 #include "beamscope.pb.h"
 #include "beamscope/protocol/framing.hpp"
+#include "beamscope/protocol/limits.hpp"
 #include "beamscope/protocol/node_model.hpp"
 #include "beamscope/transport/security.hpp"
 
@@ -36,12 +47,52 @@ namespace beamscope::transport {
 /// answers later, from any thread, with StreamServer::reply(viewer, ...).
 using RequestHandler = std::function<void(const std::string& viewer, const protocol::Envelope& request)>;
 
+/// Why the server refused a message or dropped a peer. The names are the
+/// `reason` label of beamscope_stream_rejected_total and of
+/// AgentStats.stream_rejected (stable: dashboards and scripts use them).
+enum class Rejection : std::uint8_t {
+  kBadFrame,        ///< not one protobuf Envelope of this major version within bounds
+  kTooLarge,        ///< a request over kMaxRequestBytes (over max_message_bytes libzmq closes the connection)
+  kHelloRate,       ///< a Hello within hello_interval_ms of the last one answered (answered later, once)
+  kTooManyViewers,  ///< a connection over max_viewers: told so, then closed
+  kUnknownRequest,  ///< a valid Envelope that is no viewer request (a keyframe sent to the server...)
+  kSilent,          ///< connected, but no valid message for viewer_timeout_ms: closed
+  kSlowViewer,      ///< its outbound queue stayed full for backpressure_ms: closed
+  kMisbehaving,     ///< kMaxBadFrames bad or oversized frames: closed
+};
+inline constexpr std::size_t kRejectionKinds = 8;
+static_assert(kRejectionKinds <= protocol::limits::kMaxRejectReasons, "AgentStats.stream_rejected carries every reason");
+/// Stable label, e.g. "too_many_viewers".
+const char* to_string(Rejection r);
+
+/// The largest request a viewer has reason to send (a Hello or a
+/// ChildrenRequest is well under 1 KiB); bigger ones are refused unparsed.
+inline constexpr std::size_t kMaxRequestBytes = 16 * 1024;
+/// Bad or oversized frames after which a peer is disconnected.
+inline constexpr int kMaxBadFrames = 8;
+
 struct StreamServerOptions {
   std::string endpoint = "tcp://127.0.0.1:9755";
   std::size_t queue_limit = 256;         // frames waiting for the I/O thread
   int keyframe_interval_ms = 10000;      // periodic keyframe to all viewers
   int viewer_timeout_ms = 10000;         // viewer silent this long is dropped
-  int send_hwm = 1000;
+  /// Frames queued per viewer before sends to it fail (and are counted).
+  /// Frames are shared between viewers, not copied: a viewer that never
+  /// reads pins at most this many frames, then is dropped (backpressure_ms).
+  int send_hwm = 100;
+  /// Connections served at once (agent: stream_max_viewers, collector:
+  /// --max-viewers); more are answered Refused and closed.
+  std::size_t max_viewers = 64;
+  /// Inbound message size libzmq accepts (ZMQ_MAXMSGSIZE): a peer sending
+  /// more is disconnected before the message is assembled.
+  std::int64_t max_message_bytes = 64 * 1024;
+  int hello_interval_ms = 1000;          // per peer: Hellos answered at most this often
+  int backpressure_ms = 5000;            // a viewer whose queue stays full this long is dropped
+  /// CPU time (us per second of wall time) the server's threads (its own
+  /// and libzmq's) may spend before Hellos wait for the next second's
+  /// credit; streaming frames and heartbeats are never held. 0: no bound.
+  /// The agent sets it to half its budget, so viewers never starve the sweep.
+  std::uint64_t serve_cpu_us_per_s = 0;
   /// What the server's model (late joiners' keyframes) keeps per node and nodes in all.
   protocol::ModelLimits model_limits = {};
   /// Without a handler, requests are answered with an error page at once.
@@ -57,10 +108,18 @@ struct StreamServerStats {
   std::uint64_t frames_published = 0;    // accepted by publish()
   std::uint64_t frames_sent = 0;         // frames handed to ZeroMQ (per viewer)
   std::uint64_t frames_dropped = 0;      // queue full or viewer HWM reached
-  std::uint64_t frames_rejected = 0;     // received frames that failed decode
+  std::uint64_t frames_rejected = 0;     // received frames that failed decode (= rejected bad_frame)
   std::uint64_t requests = 0;            // requests received from viewers
-  std::uint32_t viewers = 0;
-  std::uint64_t io_cpu_us = 0;           // CPU time of the I/O thread so far
+  std::uint32_t viewers = 0;             // streaming viewers
+  std::uint32_t connections = 0;         // connected peers, refused ones included until closed
+  std::uint64_t disconnects = 0;         // connections closed (by the peer, by us, or by libzmq: oversize)
+  std::array<std::uint64_t, kRejectionKinds> rejected{};  // by Rejection
+  std::uint64_t hellos_answered = 0;
+  std::uint64_t hellos_deferred = 0;     // held for the CPU bound (answered later)
+  std::uint64_t keyframe_encodes = 0;    // keyframe serializations (one per node change, reused by every Hello)
+  std::uint64_t viewer_pinned_bytes = 0; // bytes of the frames queued for viewers right now (shared frames once)
+  std::uint64_t io_cpu_us = 0;           // CPU time of the I/O thread and libzmq's threads so far
+  std::uint64_t zmq_cpu_us = 0;          // of which libzmq's own threads (I/O, reaper)
   bool curve = false;                    // the stream is encrypted
   std::uint64_t auth_refused = 0;        // CURVE viewers whose key is not authorized
   std::uint64_t handshake_failed = 0;    // plaintext viewers, wrong server key, broken handshakes

@@ -151,6 +151,9 @@ inline constexpr MetricSpec kAgentViewers{"beamscope_agent_viewers",
 inline constexpr MetricSpec kStreamAuthFailures{"beamscope_stream_auth_failures_total",
     "Viewers refused by the CURVE stream: reason unauthorized_key (not in the authorized keys file) or "
     "handshake (plaintext viewer, wrong server key).", MetricType::Counter};
+inline constexpr MetricSpec kStreamRejected{"beamscope_stream_rejected_total",
+    "Messages and peers the stream refused, by reason: bad_frame, too_large, hello_rate, too_many_viewers, "
+    "unknown_request, silent, slow_viewer, misbehaving.", MetricType::Counter};
 inline constexpr MetricSpec kStreamEncrypted{"beamscope_stream_encrypted",
     "1 when the stream is CURVE-encrypted, 0 when plaintext.", MetricType::Gauge};
 
