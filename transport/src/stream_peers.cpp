@@ -88,11 +88,21 @@ using namespace server_limits;
 // handler), accepted and closed connections.
 void StreamServer::Impl::watch_connections() {
   const auto now = Clock::now();
-  for (const auto& e : monitor->drain()) {
+  std::vector<HandshakeEvent> events;
+  // Every queued event (bounded per call): a first message must find its
+  // connection's record.
+  for (int round = 0; round < 16; ++round) {
+    auto more = monitor->drain();
+    events.insert(events.end(), more.begin(), more.end());
+    if (more.size() < 256) break;
+  }
+  for (const auto& e : events) {
     if (curve && (e.event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e.event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)) {
       handshake_failed.fetch_add(1, std::memory_order_relaxed);
     } else if (e.event == ZMQ_EVENT_ACCEPTED) {
-      forget_connection(e.value);  // a descriptor reused before its DISCONNECTED came
+      // Events come in order, so a known descriptor was entered by admit(),
+      // from a first message that overtook this event: keep it.
+      if (connections.count(e.value)) continue;
       Connection c;
       c.accepted = now;
       if (served_connections >= opts.max_viewers) {
@@ -172,14 +182,18 @@ Peer* StreamServer::Impl::admit(const std::string& identity, zmq::message_t& bod
                            " viewers at once; try again later";
   if (fd >= 0) {
     auto c = connections.find(fd);
-    if (c != connections.end()) {
-      if (c->second.close_at || c->second.shut) return nullptr;  // refused already, closing
-      if (c->second.over_cap) {
-        refuse(identity, fd, Rejection::kTooManyViewers, full, now);
-        return nullptr;
-      }
-      c->second.identity = identity;
+    if (c == connections.end()) {
+      // Its ACCEPTED event is still queued (a burst of events): enter it now.
+      c = connections.emplace(fd, Connection{}).first;
+      c->second.accepted = now;
+      ++served_connections;
     }
+    if (c->second.close_at || c->second.shut) return nullptr;  // refused already, closing
+    if (c->second.over_cap) {
+      refuse(identity, fd, Rejection::kTooManyViewers, full, now);
+      return nullptr;
+    }
+    c->second.identity = identity;
   } else if (peers.size() >= opts.max_viewers) {
     refuse(identity, -1, Rejection::kTooManyViewers, full, now);
     return nullptr;
