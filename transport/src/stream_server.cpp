@@ -20,6 +20,11 @@ std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& secu
   if (security.secret_key_file.empty()) {
     if (!security.authorized_keys_file.empty())
       return "an authorized keys file (" + security.authorized_keys_file + ") needs a secret key file too";
+    // A ZAP domain makes libzmq refuse ZMTP 1.0/2.0 peers (any bytes not
+    // starting 0xFF): libzmq 4.3.4 aborts the process when one finishes
+    // its greeting while the socket closes (zmtp_engine.cpp:446). No ZAP
+    // handler is bound, so plaintext viewers are let in as before.
+    router.set(zmq::sockopt::zap_domain, "beamscope");
     return std::nullopt;
   }
   std::string secret;
