@@ -11,7 +11,7 @@ trip (quiet vs flood, the median of the rounds' ratios), the viewer's
 longest gap between frames, the agent's memory (RSS of the node) growth,
 the sweeps done, and every refusal counted by the agent.
 
-    bench_stream_flood.py --build-dir build [--processes 200000] [--sockets 1000] [--phase-s 30]
+    bench_stream_flood.py --build-dir build [--processes 200000] [--sockets 1000] [--phase-s 8] [--rounds 3]
     bench_stream_flood.py --build-dir build --smoke   (ctest: small, with generous bounds)
 """
 
@@ -131,7 +131,7 @@ def main():
     ap.add_argument("--sockets", type=int, default=1000)
     ap.add_argument("--rate", type=int, default=100, help="messages a socket a second")
     ap.add_argument("--big-bytes", type=int, default=10 << 20)
-    ap.add_argument("--phase-s", type=float, default=30)
+    ap.add_argument("--phase-s", type=float, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--smoke", action="store_true", help="small and short, generous bounds (ctest)")
     args = ap.parse_args()

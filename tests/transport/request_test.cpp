@@ -9,6 +9,7 @@
 
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "server_fixtures.hpp"
 
 namespace beamscope::transport {
 namespace {
@@ -16,13 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::Envelope;
 
-std::unique_ptr<StreamServer> start_server(StreamServerOptions opts = {}) {
-  opts.endpoint = "tcp://127.0.0.1:*";
-  std::string error;
-  auto server = StreamServer::start(opts, error);
-  EXPECT_TRUE(server) << error;
-  return server;
-}
+using testing::start_server;
 
 v1::ChildrenRequest request_for(const std::string& sup, std::uint64_t id, std::uint32_t offset) {
   v1::ChildrenRequest req;

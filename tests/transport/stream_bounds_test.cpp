@@ -12,6 +12,7 @@
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "eventually.hpp"
+#include "server_fixtures.hpp"
 
 namespace beamscope::transport {
 namespace {
@@ -39,22 +40,9 @@ Envelope keyframe(std::uint64_t seq, int processes = 1) {
   return env;
 }
 
-Envelope delta(std::uint64_t seq, std::uint64_t processes) {
-  Envelope env;
-  env.set_version_major(protocol::kVersionMajor);
-  env.set_node("a@h");
-  env.set_seq(seq);
-  env.mutable_delta()->mutable_gauges()->set_process_count(processes);
-  return env;
-}
+Envelope delta(std::uint64_t seq, std::uint64_t processes) { return testing::delta("a@h", seq, processes); }
 
-std::unique_ptr<StreamServer> start_server(StreamServerOptions opts = {}) {
-  opts.endpoint = "tcp://127.0.0.1:*";
-  std::string error;
-  auto server = StreamServer::start(opts, error);
-  EXPECT_TRUE(server) << error;
-  return server;
-}
+using testing::start_server;
 
 std::uint64_t rejected(const StreamServer& s, Rejection r) { return s.stats().rejected[static_cast<std::size_t>(r)]; }
 

@@ -9,6 +9,7 @@
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "eventually.hpp"
+#include "server_fixtures.hpp"
 
 namespace beamscope::transport {
 namespace {
@@ -26,22 +27,9 @@ Envelope keyframe(const std::string& node, std::uint64_t seq, std::uint64_t proc
   return env;
 }
 
-Envelope delta(const std::string& node, std::uint64_t seq, std::uint64_t processes) {
-  Envelope env;
-  env.set_version_major(protocol::kVersionMajor);
-  env.set_node(node);
-  env.set_seq(seq);
-  env.mutable_delta()->mutable_gauges()->set_process_count(processes);
-  return env;
-}
+using testing::delta;
 
-std::unique_ptr<StreamServer> start_server(StreamServerOptions opts = {}) {
-  opts.endpoint = "tcp://127.0.0.1:*";
-  std::string error;
-  auto server = StreamServer::start(opts, error);
-  EXPECT_TRUE(server) << error;
-  return server;
-}
+using testing::start_server;
 
 using testing::eventually;
 
