@@ -15,7 +15,8 @@
 //     node has: unknown supervisor ids, garbage ids, other node names,
 //     unknown orders, and in every 100 a Hello with a unique client name and
 //     three frames the server must refuse (no node, a limit past the bound,
-//     no frame at all); at most 3 unanswered per socket on 8 sockets. Prints
+//     no frame at all; on a ninth socket, which the server may drop); at
+//     most 3 unanswered per socket on 8 sockets. Prints
 //     one JSON line: {"sent":..,"answered":..,"lost":..,"hellos":..,
 //     "invalid":..,"seconds":..,"errors":{first words: count}}.
 #include <atomic>
@@ -150,6 +151,9 @@ int requests(const std::string& endpoint, const std::string& node, std::uint64_t
   std::vector<zmq::socket_t> socks;
   std::vector<std::unordered_map<std::uint64_t, Asked>> waiting(kSockets);
   for (int i = 0; i < kSockets; ++i) socks.push_back(dealer(ctx, endpoint));
+  // Refused frames go on a socket of their own: the server drops a peer
+  // that keeps sending them, and the requests' peers must stay.
+  zmq::socket_t junk = dealer(ctx, endpoint);
   std::mt19937_64 rng(0x5eed);
   // Ids unique across runs too: a node never sees the same one twice.
   std::uint64_t next_id = (static_cast<std::uint64_t>(mono_ms()) << 20);
@@ -189,9 +193,9 @@ int requests(const std::string& endpoint, const std::string& node, std::uint64_t
     if (sent % 100 == 50) {
       protocol::Envelope bad = env;
       bad.mutable_children_request()->set_limit(5000);
-      refused += send(socks[k], protocol::encode(bad, node, 0));
-      refused += send(socks[k], protocol::encode(bad, "", 0));
-      refused += send(socks[k], "\x0a\xff\xff" + std::to_string(id));
+      refused += send(junk, protocol::encode(bad, node, 0));
+      refused += send(junk, protocol::encode(bad, "", 0));
+      refused += send(junk, "\x0a\xff\xff" + std::to_string(id));
     }
   };
 
