@@ -98,8 +98,8 @@ class Watcher(_Peer):
 class NoReader(_Peer):
     """`stream_peer noread`: asks for the stream and pages, never reads."""
 
-    def __init__(self, build_dir, endpoint, seconds, rate):
-        super().__init__([peer_path(build_dir), "noread", endpoint, str(seconds), str(rate)])
+    def __init__(self, build_dir, endpoint, seconds, rate, node):
+        super().__init__([peer_path(build_dir), "noread", endpoint, str(seconds), str(rate), node])
 
 
 def beam_os_counts(os_pid):

@@ -6,9 +6,9 @@
 //     a viewer (transport::StreamClient, as the GUI and collector use):
 //     "frame MONO_MS NODE SEQ keyframe|delta" per applied frame,
 //     "gone MONO_MS NODE" when a node is gone or the server silent.
-//   stream_peer noread ENDPOINT SECONDS RATE
+//   stream_peer noread ENDPOINT SECONDS RATE NODE
 //     a viewer that talks and never reads: Hello (stream) and a
-//     ChildrenRequest RATE times a second each, its receive side shrunk
+//     ChildrenRequest for NODE RATE times a second each, its receive side shrunk
 //     so the server's sends back up at once. Prints "sent N" at the end.
 //   stream_peer requests ENDPOINT NODE COUNT
 //     COUNT children requests, each with a unique request id and names no
@@ -51,7 +51,7 @@ long long mono_ms() {
 int usage() {
   std::fprintf(stderr,
                "usage: stream_peer watch ENDPOINT SECONDS\n"
-               "       stream_peer noread ENDPOINT SECONDS RATE\n"
+               "       stream_peer noread ENDPOINT SECONDS RATE NODE\n"
                "       stream_peer requests ENDPOINT NODE COUNT\n");
   return 2;
 }
@@ -99,7 +99,7 @@ std::string hello(const std::string& client, bool stream) {
   return protocol::encode(env, "", 0);
 }
 
-int noread(const std::string& endpoint, int seconds, int rate) {
+int noread(const std::string& endpoint, int seconds, int rate, const std::string& node) {
   zmq::context_t ctx{1};
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
   s.set(zmq::sockopt::linger, 0);
@@ -119,7 +119,7 @@ int noread(const std::string& endpoint, int seconds, int rate) {
     req->set_request_id(++id);
     req->set_supervisor_id("noread/" + std::to_string(id));
     req->set_limit(1000);
-    sent += send(s, protocol::encode(env, "", 0));
+    sent += send(s, protocol::encode(env, node, 0));
     next += period;
     std::this_thread::sleep_until(next);
   }
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
   if (argc < 4) return usage();
   const std::string mode = argv[1], endpoint = argv[2];
   if (mode == "watch" && argc == 4) return watch(endpoint, std::atoi(argv[3]));
-  if (mode == "noread" && argc == 5) return noread(endpoint, std::atoi(argv[3]), std::atoi(argv[4]));
+  if (mode == "noread" && argc == 6) return noread(endpoint, std::atoi(argv[3]), std::atoi(argv[4]), argv[5]);
   if (mode == "requests" && argc == 5) return requests(endpoint, argv[3], std::strtoull(argv[4], nullptr, 10));
   return usage();
 }

@@ -10,7 +10,7 @@ import time
 import unittest
 
 from e2e_checks import MEASURED, build_dir_from_argv, main
-from nodes import DemoNode
+from nodes import DemoNode, wait_for
 from peer import NoReader, Watcher, beam_os_counts
 from probes import ctl_json
 
@@ -34,7 +34,7 @@ class ViewerStopped(unittest.TestCase):
                     Watcher(BUILD_DIR, node.stream_endpoint, STOPPED_S + 60) as stopped:
                 good.wait_nodes({node.node_name}, timeout=30)
                 stopped.wait_nodes({node.node_name}, timeout=30)
-                with NoReader(BUILD_DIR, node.stream_endpoint, STOPPED_S + 30, rate=50) as talker:
+                with NoReader(BUILD_DIR, node.stream_endpoint, STOPPED_S + 30, rate=50, node=node.node_name) as talker:
                     stopped.pause()
                     t0 = time.monotonic()
                     readings = []
@@ -44,7 +44,11 @@ class ViewerStopped(unittest.TestCase):
                         time.sleep(5)  # a reading every 5 s: the measurement's pace, not a wait
                     t1 = time.monotonic()
                     self.assertIsNone(talker.proc.poll(), "the never-reading viewer exited early")
-                    doc = ctl_json(BUILD_DIR, node.stream_endpoint, "overview")
+                    # A newcomer while both misbehave: how long until it is answered.
+                    asked = time.monotonic()
+                    doc = wait_for(lambda: ctl_json(BUILD_DIR, node.stream_endpoint, "overview"), 60,
+                                   interval=0.2, what="a new viewer's overview")
+                    newcomer_s = time.monotonic() - asked
                 stopped.resume()
                 resumed = time.monotonic()
                 stopped.wait_nodes({node.node_name}, timeout=20, since=resumed)
@@ -57,6 +61,7 @@ class ViewerStopped(unittest.TestCase):
             MEASURED.update(
                 erts_mib=[round(v / MIB, 1) for v in erts], rss_mib=[round(v / MIB, 1) for v in rss],
                 good_viewer_max_gap_s=round(gap, 2), good_viewer_deltas=len(deltas),
+                newcomer_overview_s=round(newcomer_s, 2),
                 agent=doc.get("agent"), stopped_viewer_back_s=round(
                     min(t for t, *_ in stopped.frames_since(node.node_name, resumed)) - resumed, 2))
             self.assertGreaterEqual(len(readings), 10)
