@@ -24,10 +24,11 @@
 -define(SLICE_US, 4000).
 
 %% An urgent change (a restart, an alarm) publishes early: 20 ms after it,
-%% but never sooner than 250 ms after the last tick, and only while the
-%% budget has credit: a storm of them costs at most four extra ticks a
-%% second, none once the agent is over its budget (ticks are charged to
-%% the budget the sweep lives on; the regular tick still publishes).
+%% but never sooner than 250 ms after the last tick, and (but for a
+%% mailbox alarm) only while the budget has credit: a storm of them costs
+%% at most four extra ticks a second, none once the agent is over its
+%% budget (ticks are charged to the budget the sweep lives on; the regular
+%% tick still publishes).
 -define(EARLY_MS, 20).
 -define(EARLY_GAP_MS, 250).
 
@@ -166,7 +167,7 @@ handle_cast({charge, Us, bounded}, #state{pacer = P, config = #{budget := Budget
     Charged = max(0, min(Us, round(beamscope_pacer:credit(P) - Floor))),
     {noreply, S#state{pacer = beamscope_pacer:charge(P, Charged)}};
 handle_cast({alarm, P, true}, #state{alarmed = A} = S) when map_size(A) < ?MAX_ALARMED ->
-    {noreply, early(ok, true, S#state{alarmed = A#{P => true}})};
+    {noreply, early(ok, alarm, S#state{alarmed = A#{P => true}})};
 handle_cast({alarm, P, false}, #state{alarmed = A} = S) ->
     {noreply, S#state{alarmed = maps:remove(P, A)}};
 handle_cast(_Msg, S) ->
@@ -176,8 +177,11 @@ charged(T0, #state{pacer = P} = S) ->
     S#state{pacer = beamscope_pacer:charge(P, erlang:monotonic_time(microsecond) - T0)}.
 
 %% One early tick for a burst of urgent changes (EARLY_MS, EARLY_GAP_MS).
-early(ok, true, #state{early = false, last_tick = Last, pacer = P} = S) ->
-    case beamscope_pacer:credit(P) >= 0 of
+%% A mailbox alarm gets it even over budget: alarms are few (MAX_ALARMED,
+%% and the gap still bounds the ticks), and a filling mailbox is what the
+%% agent is there to show at once; restarts and events wait for credit.
+early(ok, Urgent, #state{early = false, last_tick = Last, pacer = P} = S) when Urgent =/= false ->
+    case Urgent =:= alarm orelse beamscope_pacer:credit(P) >= 0 of
         true ->
             After = max(?EARLY_MS, Last + ?EARLY_GAP_MS - erlang:monotonic_time(millisecond)),
             erlang:send_after(After, self(), early_tick),
