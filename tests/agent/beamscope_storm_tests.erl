@@ -64,6 +64,14 @@ last_event_id() ->
         {Ring, _, _} -> maps:get(id, lists:last(Ring))
     end.
 
+settled(Counter) ->
+    N = counters:get(Counter, 1),
+    timer:sleep(200),
+    case counters:get(Counter, 1) of
+        N -> N;
+        _ -> settled(Counter)
+    end.
+
 storm_node() ->
     case [N || #{id := ?STORM_ID} = N <- beamscope_tree:nodes()] of
         [N] -> N;
@@ -76,7 +84,7 @@ storm() ->
     %% Quiet baseline: sweeps in 5 s, memory.
     #{sweeps_total := Sw0} = beamscope_sampler:sweep_stats(),
     Quiet = watch(5000),
-    #{sweeps_total := Sw1} = beamscope_sampler:sweep_stats(),
+    #{sweeps_total := Sw1, swept_total := Swept1} = beamscope_sampler:sweep_stats(),
     {_, _, Dropped0} = beamscope_events:snapshot(),
     Id0 = last_event_id(),
     Counter = counters:new(2, []),
@@ -91,8 +99,10 @@ storm() ->
     W1 = maps:get(walks_total, maps:get(tree_stats, ?U:snapshot())),
     ok = counters:put(Counter, 2, 1),
     Secs = (erlang:monotonic_time(millisecond) - T0) / 1000,
-    Crashes = counters:get(Counter, 1) - ?CHILDREN,
-    #{sweeps_total := Sw2, cost_ratio := Cost} = beamscope_sampler:sweep_stats(),
+    %% Children already restarting when the flag went up still start once
+    %% more: count them all (the count settles within a few ms).
+    Crashes = settled(Counter) - ?CHILDREN,
+    #{sweeps_total := Sw2, swept_total := Swept2, cost_ratio := Cost} = beamscope_sampler:sweep_stats(),
     %% Every death was counted by the tree (the reports are all in its
     %% mailbox by now): wait for it to get through them.
     Counted = fun() -> case storm_node() of #{restarts_total := R} -> R; _ -> 0 end end,
@@ -132,7 +142,11 @@ storm() ->
     %% and publish restarts and events, re-walk the tree) is charged to the
     %% same budget. Before early ticks, restart walks and tree publishes
     %% were spaced, it stopped (0 sweeps, the agent at 14x its budget).
-    ?assert(Sw2 - Sw1 >= 1),
+    %% Progress, not whole sweeps: at 20 s it makes 0 to 6 of them,
+    %% depending on what else the host runs (ticks are charged by wall time).
+    io:format(user, "processes swept in the storm: ~b (~b in the node)~n",
+              [Swept2 - Swept1, erlang:system_info(process_count)]),
+    ?assert(Swept2 - Swept1 >= erlang:system_info(process_count) div 4),
     ?assert(Cost =< 2 * ?BUDGET),
     %% Nothing escalated, nothing of the agent restarted.
     ?assertNot(maps:get(escalated, storm_node(), false)),
