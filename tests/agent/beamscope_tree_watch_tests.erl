@@ -32,12 +32,13 @@ dynamic_child_added_and_removed() ->
     Text = list_to_binary(pid_to_list(Pid)),
     {Added, Ms} = timed(fun() -> lists:member(Text, pids_under(?POOL)) end, 5000),
     ?assert(Added),
-    ?assert(Ms < 2000),
+    %% The watch, not the walk timer (60 s here): about 1 s; 3 s on a loaded host.
+    ?assert(Ms < 3000),
     ok = supervisor:terminate_child(beamscope_demo_pool_sup, Pid),
     {Removed, Ms2} = timed(fun() -> not lists:member(Text, pids_under(?POOL)) end, 5000),
     io:format(user, "~ndynamic child seen added in ~b ms, removed in ~b ms~n", [Ms, Ms2]),
     ?assert(Removed),
-    ?assert(Ms2 < 2000),
+    ?assert(Ms2 < 3000),
     %% The walk is what told: exactly as the node says.
     ?assertEqual(lists:sort([list_to_binary(pid_to_list(P))
                              || {_, P, _, _} <- supervisor:which_children(beamscope_demo_pool_sup)]),
@@ -48,7 +49,8 @@ application_started_and_stopped() ->
     ok = application:start(sasl),
     {Started, Ms} = timed(fun() -> app_node(<<"sasl">>) =/= undefined end, 5000),
     ?assert(Started),
-    ?assert(Ms < 2000),
+    %% The watch, not the walk timer (60 s here): about 1 s; 3 s on a loaded host.
+    ?assert(Ms < 3000),
     ?assert(lists:any(fun(#{parent_id := P, kind := K}) -> P =:= <<"sasl">> andalso K =:= supervisor;
                          (_) -> false end, tree())),
     ok = application:stop(sasl),
