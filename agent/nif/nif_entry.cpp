@@ -319,6 +319,12 @@ int on_upgrade(ErlNifEnv* env, void**, void**, ERL_NIF_TERM) {
 // until the last resource of its type is destroyed (which joins threads).
 void on_unload(ErlNifEnv*, void*) {}
 
+// The calling scheduler thread's CPU time (beamscope_cost): what the
+// sampler's own work costs, whatever else the OS runs meanwhile.
+ERL_NIF_TERM nif_thread_cpu_us(ErlNifEnv* env, int, const ERL_NIF_TERM[]) {
+  return enif_make_uint64(env, thread_cpu_ns() / 1000);
+}
+
 ErlNifFunc nif_funcs[] = {
     {"start", 1, nif_start, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"stop", 1, nif_stop, ERL_NIF_DIRTY_JOB_IO_BOUND},
@@ -342,6 +348,7 @@ ErlNifFunc nif_funcs[] = {
     {"tree_snapshot", 1, nif_tree_snapshot, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"reply_page", 3, nif_reply_page, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"pager_ready", 1, nif_pager_ready, 0},
+    {"thread_cpu_us", 0, nif_thread_cpu_us, 0},
 };
 
 }  // namespace

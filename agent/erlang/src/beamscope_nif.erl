@@ -10,7 +10,7 @@
          sweep_load/2, sweep_stage/2, sweep_load_staged/1, sweep_next/2,
          sweep_hot/1, sweep_stats/1,
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1,
-         reply_page/3, pager_ready/1]).
+         reply_page/3, pager_ready/1, thread_cpu_us/0]).
 
 -on_load(load/0).
 
@@ -120,6 +120,11 @@ publish(_Ref, _NodeInfo, _Gauges, _Hot, _SweepStats) -> ?NOT_LOADED.
 %% threads (stream I/O, /metrics) since start/1. O(K).
 -spec stats(reference()) -> map().
 stats(_Ref) -> ?NOT_LOADED.
+
+%% @doc The CPU time of the scheduler thread running the caller, in
+%% microseconds (beamscope_cost). O(1).
+-spec thread_cpu_us() -> non_neg_integer().
+thread_cpu_us() -> ?NOT_LOADED.
 
 %% @doc Stores the supervision tree (beamscope_tree's node maps, parents
 %% first) and TreeStats; every keyframe published from now on carries

@@ -15,10 +15,17 @@
 %% Processes the VM flagged with a long message queue, sampled every tick.
 -define(MAX_ALARMED, 64).
 
-%% Share of the budget the NIF's threads (stream I/O with libzmq's, /metrics)
-%% may take from the sweep; what they use beyond it is reported
-%% (threads_over_share_us), not charged, so viewers never stop the sweep.
+%% The NIF's threads (stream I/O with libzmq's, /metrics) are not the VM's
+%% schedulers, but they share its cores, so the budget covers them too,
+%% in two parts. Answering Hellos stops while those threads have spent
+%% VIEWER_SHARE of the budget in the last second (the stream server's
+%% CpuBound; frames already streaming are never held). Of what they
+%% spend, at most THREADS_CHARGED_SHARE of the budget is taken from the
+%% sweep's credit; the rest is reported (threads_over_share_us), so
+%% however many viewers come, the sweep keeps three quarters of its
+%% quiet pace, less the ticks.
 -define(VIEWER_SHARE, 0.5).
+-define(THREADS_CHARGED_SHARE, 0.25).
 
 %% The least credit (us) a slice waits for: several chunks a wake-up.
 -define(SLICE_US, 4000).
@@ -46,7 +53,7 @@
                 last_cost_us = 0 :: non_neg_integer(),
                 thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', seen so far
                 threads_at :: integer() | undefined,         % monotonic us of that reading
-                threads_over_us = 0 :: non_neg_integer(),    % their CPU beyond VIEWER_SHARE, not charged
+                threads_over_us = 0 :: non_neg_integer(),    % their CPU beyond THREADS_CHARGED_SHARE, not charged
                 alarmed = #{} :: #{pid() => true},           % long_message_queue, until it clears
                 sups = [] :: [pid()]}).                       % the last published tree's supervisors
 
@@ -120,9 +127,8 @@ init(Config) ->
     process_flag(trap_exit, true),
     _ = beamscope_gauges:enable_wall_time(),
     #{budget := Budget} = Config,
-    %% Viewers' share of the budget: the stream server answers Hellos only
-    %% while its threads stay within half of it, so viewers cannot starve
-    %% the sweep (the other half).
+    %% Viewers' share of the budget (VIEWER_SHARE): the stream server
+    %% answers Hellos only while its threads stay within it.
     ViewerCpu = round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE),
     NifConfig = (maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
                             stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
@@ -158,8 +164,8 @@ handle_cast({publish_tree, Nodes, Stats, Urgent}, #state{ref = Ref} = S) ->
     Sups = [P || #{kind := supervisor, pid := P} <- Nodes, is_pid(P)],
     {noreply, early(beamscope_nif:publish_tree(Ref, Nodes, Stats), Urgent, S#state{sups = Sups})};
 handle_cast({publish_events, Events, Monitor, Urgent}, #state{ref = Ref} = S) ->
-    T0 = erlang:monotonic_time(microsecond),
-    {noreply, charged(T0, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S))};
+    Mark = beamscope_cost:start(),
+    {noreply, charged(Mark, early(beamscope_nif:publish_events(Ref, Events, Monitor), Urgent, S))};
 handle_cast({charge, Us, full}, #state{pacer = P} = S) when is_integer(Us), Us >= 0 ->
     {noreply, S#state{pacer = beamscope_pacer:charge(P, Us)}};
 handle_cast({charge, Us, bounded}, #state{pacer = P, config = #{budget := Budget}} = S) when is_integer(Us) ->
@@ -173,8 +179,8 @@ handle_cast({alarm, P, false}, #state{alarmed = A} = S) ->
 handle_cast(_Msg, S) ->
     {noreply, S}.
 
-charged(T0, #state{pacer = P} = S) ->
-    S#state{pacer = beamscope_pacer:charge(P, erlang:monotonic_time(microsecond) - T0)}.
+charged(Mark, #state{pacer = P} = S) ->
+    S#state{pacer = beamscope_pacer:charge(P, beamscope_cost:us(Mark))}.
 
 %% One early tick for a burst of urgent changes (EARLY_MS, EARLY_GAP_MS).
 %% A mailbox alarm gets it even over budget: alarms are few (MAX_ALARMED,
@@ -284,13 +290,15 @@ take_new([P | Ps], In, Max, Acc) ->
         false -> take_new(Ps, In#{P => true}, Max - 1, [P | Acc])
     end.
 
-%% One tick: gauges, hot set, publish; its cost is charged to the budget,
-%% and so is the CPU time the NIF's threads (stream I/O, /metrics) used
-%% since the last tick. The cost of the previous tick is reported with
-%% this one (this one is not finished yet).
+%% One tick: gauges, hot set, publish; its cost (beamscope_cost: CPU
+%% time, not wall time) is charged to the budget, and so is the CPU time
+%% the NIF's threads (stream I/O, /metrics) used since the last tick, up
+%% to THREADS_CHARGED_SHARE. The cost of the previous tick is reported with this
+%% one (this one is not finished yet).
 tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK},
             wall = Wall0, hot = Hot0, alarmed = Alarmed0, sups = Sups} = S) ->
     T0 = erlang:monotonic_time(microsecond),
+    Sampling = beamscope_cost:start(),
     {Gauges, Wall} = beamscope_gauges:sample(Wall0),
     Alarmed = maps:filter(fun(P, _) -> is_process_alive(P) end, Alarmed0),
     HotPids = beamscope_nif:sweep_hot(Ref),
@@ -298,7 +306,7 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     Ranked = HotPids ++ Extra,
     {Samples, Hot} = beamscope_hot:sample(Ranked ++ services(Ranked, Sups, TopK), Guard, Alarm, Hot0),
     Figures = sweep_figures(S#state{hot = Hot}),
-    P0 = erlang:monotonic_time(microsecond),
+    SamplingUs = beamscope_cost:us(Sampling),
     case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
                                Figures#{tick_cost_us => S#state.last_cost_us}) of
         ok -> ok;
@@ -307,10 +315,10 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     end,
     %% publish is a dirty NIF: its CPU comes with thread_cpu_us, its wall
     %% time (the trip to a dirty scheduler and back) is not agent work.
-    PublishWall = erlang:monotonic_time(microsecond) - P0,
+    Reading = beamscope_cost:start(),
     Threads = maps:get(thread_cpu_us, beamscope_nif:stats(Ref), 0),
     Now = erlang:monotonic_time(microsecond),
-    Cost = max(0, Now - T0 - PublishWall),
+    Cost = SamplingUs + beamscope_cost:us(Reading),
     ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
     Share = threads_share(S, Now),
     Charged = min(ThreadsCost, Share),
@@ -320,8 +328,8 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
             pacer = beamscope_pacer:charge(S#state.pacer, Cost + Charged)}.
 
 %% What the NIF's threads may be charged for the time since the last tick:
-%% VIEWER_SHARE of the budget over that time (the first tick: one second).
+%% THREADS_CHARGED_SHARE of the budget over that time (the first tick: one second).
 threads_share(#state{threads_at = undefined, config = #{budget := Budget}}, _Now) ->
-    round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE);
+    round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?THREADS_CHARGED_SHARE);
 threads_share(#state{threads_at = At, config = #{budget := Budget}}, Now) ->
-    round(Budget * erlang:system_info(schedulers_online) * (Now - At) * ?VIEWER_SHARE).
+    round(Budget * erlang:system_info(schedulers_online) * (Now - At) * ?THREADS_CHARGED_SHARE).
