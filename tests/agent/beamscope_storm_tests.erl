@@ -142,11 +142,12 @@ storm() ->
     %% and publish restarts and events, re-walk the tree) is charged to the
     %% same budget. Before early ticks, restart walks and tree publishes
     %% were spaced, it stopped (0 sweeps, the agent at 14x its budget).
-    %% Progress, not whole sweeps: at 20 s it makes 0 to 6 of them,
-    %% depending on what else the host runs (ticks are charged by wall time).
+    %% Ticks and events are charged by CPU time, so a loaded host does not
+    %% stop it: 7-9 sweeps in the storm at load 11-12 (74-110 in 5 quiet
+    %% seconds); at least two whole sweeps' worth of processes.
     io:format(user, "processes swept in the storm: ~b (~b in the node)~n",
               [Swept2 - Swept1, erlang:system_info(process_count)]),
-    ?assert(Swept2 - Swept1 >= erlang:system_info(process_count) div 4),
+    ?assert(Swept2 - Swept1 >= 2 * erlang:system_info(process_count)),
     ?assert(Cost =< 2 * ?BUDGET),
     %% Nothing escalated, nothing of the agent restarted.
     ?assertNot(maps:get(escalated, storm_node(), false)),
