@@ -6,7 +6,9 @@
 namespace beamscope::protocol {
 
 inline constexpr std::uint32_t kVersionMajor = 1;
-inline constexpr std::uint32_t kVersionMinor = 2;  // 1.1: tree, events, applications, monitor;
-                                                   // 1.2: children pages on request
+inline constexpr std::uint32_t kVersionMinor = 3;  // 1.1: tree, events, applications, monitor;
+                                                   // 1.2: children pages on request, Refused;
+                                                   // 1.3: process pages and detail, actions,
+                                                   //      alerts, history
 
 }  // namespace beamscope::protocol
