@@ -23,6 +23,9 @@ PACKAGES=(
   clang libclang-rt-14-dev libfuzzer-14-dev
   # Elixir embedding example and the third-party server for attach tests
   elixir yaws
+  # the Debian package (cpack -G DEB): its checks, the clean root it is
+  # installed into, and systemd-analyze for the collector's unit
+  lintian debootstrap systemd
 )
 
 missing=()

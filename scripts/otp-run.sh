@@ -40,12 +40,13 @@ echo "otp-run: $suite build $((t1 - t0))s"
 # built): agent, ctl (cli), collector, exporters, protocol, transport,
 # attach (yaws, the Elixir example), integration and Prometheus suites;
 # not the long load and fault tests (label soak): they test no release-specific
-# path and run once, on the native release. A test that fails is run once
+# path and run once, on the native release; nor the Debian package's (label
+# package: a Debian 12 package, tested from the native build). A test that fails is run once
 # more (the roots' builds and tests share 2 cores with nothing else, but
 # timing-bound integration tests still flake under load): ctest prints both
 # runs, and a release-specific failure fails twice.
 rc=0
-in_root ctest --test-dir /beamscope-build --output-on-failure --timeout 600 -j 2 -LE 'gui|bench|soak' --repeat until-pass:2 || rc=$?
+in_root ctest --test-dir /beamscope-build --output-on-failure --timeout 600 -j 2 -LE 'gui|bench|soak|package' --repeat until-pass:2 || rc=$?
 t2=$(date +%s)
 echo "otp-run: $suite tests $((t2 - t1))s"
 exit $rc

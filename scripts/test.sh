@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): set up, build from scratch, run
 # every test: units, EUnit, integration with real nodes and Prometheus tools,
-# the GUI under Xvfb, benchmark smoke runs; then the agent's NIF and the
+# the GUI under Xvfb, benchmark smoke runs; the Debian packages (built,
+# checked by lintian, installed into a clean root); then the agent's NIF and the
 # units again under AddressSanitizer + UBSan; the libFuzzer targets; then the
 # agent, ctl, collector and exporters suites again on the other OTP releases
 # users run (scripts/otp-matrix.sh: Debian 13's OTP 27, Debian unstable's
@@ -25,7 +26,12 @@ phase() { echo "=== test.sh: $1 ($(($(date +%s) - started)) s since start) ===";
 phase "build (native OTP)"
 bash scripts/build.sh build
 phase "tests (native OTP)"
-(cd build && ctest --output-on-failure --timeout 600 -j "$jobs")
+(cd build && ctest --output-on-failure --timeout 600 -j "$jobs" -LE package)
+# The Debian packages: cpack, lintian, and the .deb installed into a clean
+# Debian 12 root, used and purged (tests/package; ~80 s with the root cached,
+# +80 s the first time, when debootstrap makes it).
+phase "Debian package"
+(cd build && ctest --output-on-failure --timeout 900 -L package)
 
 # Sanitized build: no GUI, no benchmarks; the NIF is loaded into erl with the
 # ASan runtime preloaded (see tests/agent).

@@ -33,6 +33,10 @@ std::string default_agent_dir() {
   if (!ec) {
     const auto beside = exe.parent_path().parent_path() / "erlang" / "beamscope";
     if (fs::exists(beside / "ebin" / "beamscope.app", ec)) return beside.string();
+    // Installed (cmake --install, the .deb): PREFIX/bin and PREFIX/lib/erlang/lib.
+    const auto installed = exe.parent_path().parent_path() / "lib" / "erlang" / "lib" /
+                           (std::string("beamscope-") + kAgentVersion);
+    if (fs::exists(installed / "ebin" / "beamscope.app", ec)) return installed.string();
   }
   return kBuildAgentDir;
 }

@@ -14,7 +14,9 @@ Command add_attach_command(CLI::App& app) {
   Command c;
   c.sub = app.add_subcommand("attach", "load and start the agent in a running node, without restarting it");
   add_link_options(*c.sub, opts->link);
-  c.sub->add_option("--agent-dir", opts->agent_dir, "agent application dir (default: this build's erlang/beamscope)");
+  c.sub->add_option("--agent-dir", opts->agent_dir,
+                    "agent application dir (default: the one beside this program: the build's erlang/beamscope, "
+                    "or the installed lib/erlang/lib/beamscope-VERSION)");
   c.sub->add_option("--stream", opts->stream, "stream endpoint the agent binds (app env stream_endpoint)");
   c.sub->add_option("--metrics", opts->metrics, "HOST:PORT for /metrics, or 'disabled' (app env metrics_listen)");
   c.run = [opts](const GlobalOptions& global) {
