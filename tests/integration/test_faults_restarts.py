@@ -132,6 +132,7 @@ class AgentRestarts(unittest.TestCase):
         except TimeoutError:
             now = beam_os_counts(os_pid)
         now["erts"] = node.eval_int(MEMORY)
+        now["by_kind"] = node.eval("maps:from_list(erlang:memory())")
         return now
 
     def test_start_stop_100_times_under_load_leaks_nothing(self):

@@ -273,5 +273,31 @@ TEST(StreamBounds, HellosWaitForTheCpuBoundAndAreAllAnswered) {
   EXPECT_GT(s.io_cpu_us, s.zmq_cpu_us);
 }
 
+// A flood's own cost (garbage, connections) takes the CPU bound's credit
+// too; the longest-waiting Hello is still answered every 100 ms, so
+// viewers are slowed, never locked out, and the floor is itself a bound.
+TEST(StreamBounds, AnExhaustedCpuBoundStillAnswersAHelloEveryTenthOfASecond) {
+  StreamServerOptions opts;
+  opts.serve_cpu_us_per_s = 1;  // spent by the first answer, for good
+  auto server = start_server(opts);
+  server->publish(keyframe(1, 100));
+  ASSERT_TRUE(eventually([&] { return server->snapshots().size() == 1; }));
+  constexpr int kPeers = 20;
+  std::vector<std::unique_ptr<RawPeer>> peers;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kPeers; ++i) {
+    peers.push_back(std::make_unique<RawPeer>(server->bound_endpoint()));
+    peers.back()->send(hello(false));
+  }
+  for (auto& p : peers) EXPECT_TRUE(p->snapshot_done(20000ms));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const auto s = server->stats();
+  EXPECT_EQ(s.hellos_answered, static_cast<std::uint64_t>(kPeers));
+  EXPECT_GE(s.hellos_deferred, static_cast<std::uint64_t>(kPeers - 2));
+  // One answer within the credit, then one every 100 ms: about 1.9 s.
+  EXPECT_GE(took, 1500ms);
+  EXPECT_LE(took, 10000ms);
+}
+
 }  // namespace
 }  // namespace beamscope::transport

@@ -277,7 +277,7 @@ std::optional<Clock::time_point> StreamServer::Impl::next_due(Clock::time_point 
     consider(c.close_at ? *c.close_at : c.accepted + kRefuseSilentAfter);
   }
   const auto interval = std::chrono::milliseconds(opts.hello_interval_ms);
-  const auto cpu = now + serve_bound->until_allowed();
+  const auto cpu = std::min(now + serve_bound->until_allowed(), last_floor_answer + kHelloFloorInterval);
   for (const auto& [id, p] : peers)
     if (p.hello_pending) consider(std::max(p.last_hello + interval, cpu));
   return due;

@@ -32,6 +32,7 @@ struct Peer {
   PeerClock::time_point last_seen{};
   PeerClock::time_point last_hello{};  // last Hello answered
   bool hello_pending = false;      // a Hello waits (rate or CPU bound)
+  PeerClock::time_point pending_since{};  // since when (answered oldest first)
   bool want_stream = false;        // the pending Hello asked for the stream
   bool streaming = false;
   int bad_frames = 0;

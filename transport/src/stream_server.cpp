@@ -228,15 +228,20 @@ void StreamServer::Impl::handle_hello(const std::string& identity, Peer& peer, b
   if (peer.last_hello != Clock::time_point{} && now - peer.last_hello < interval) {
     // Answered once, when its interval is over: a resync is never lost.
     count(Rejection::kHelloRate);
-    peer.hello_pending = true;
+    defer_hello(peer, now);
     return;
   }
   if (!serve_bound->allows()) {
     hellos_deferred.fetch_add(1, std::memory_order_relaxed);
-    peer.hello_pending = true;
+    defer_hello(peer, now);
     return;
   }
   answer_hello(identity, peer, now);
+}
+
+void StreamServer::Impl::defer_hello(Peer& peer, Clock::time_point now) {
+  if (!peer.hello_pending) peer.pending_since = now;
+  peer.hello_pending = true;
 }
 
 // Every node's keyframe from the cache (encoded at most once per change),
@@ -277,15 +282,19 @@ void StreamServer::Impl::answer_hello(const std::string& identity, Peer& peer, C
   account_cpu(now);
 }
 
-// Pending Hellos, oldest answer first, while the CPU bound allows.
+// Pending Hellos, the longest waiting first, while the CPU bound allows,
+// and one every kHelloFloorInterval whatever the bound says.
 void StreamServer::Impl::serve_pending(Clock::time_point now) {
   const auto interval = std::chrono::milliseconds(opts.hello_interval_ms);
   std::vector<std::pair<Clock::time_point, std::string>> due;
   for (const auto& [id, p] : peers)
-    if (p.hello_pending && now - p.last_hello >= interval) due.emplace_back(p.last_hello, id);
+    if (p.hello_pending && now - p.last_hello >= interval) due.emplace_back(p.pending_since, id);
   std::sort(due.begin(), due.end());
   for (const auto& [when, id] : due) {
-    if (!serve_bound->allows()) return;
+    if (!serve_bound->allows()) {
+      if (now - last_floor_answer < kHelloFloorInterval) return;
+      last_floor_answer = now;
+    }
     auto it = peers.find(id);
     if (it != peers.end()) answer_hello(id, it->second, now);
   }

@@ -41,6 +41,11 @@ constexpr auto kRefuseSilentAfter = std::chrono::milliseconds(1000);
 // Inbound messages queued per peer inside libzmq (each at most
 // max_message_bytes) before libzmq stops reading that connection.
 constexpr int kRecvHwm = 16;
+// However much the server's threads spend (a flood of garbage or of
+// connections costs CPU too, and so takes the CPU bound's credit), the
+// longest-waiting Hello is answered at least this often: a flood can slow
+// viewers down, never lock them out.
+constexpr auto kHelloFloorInterval = std::chrono::milliseconds(100);
 constexpr int kMonitorEvents = HandshakeMonitor::kHandshakeEvents | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
 }  // namespace server_limits
 
@@ -77,6 +82,7 @@ struct StreamServer::Impl {
   std::set<std::string> stale;                           // nodes whose cache entry is out of date
 
   std::optional<CpuBound> serve_bound;  // on answering Hellos (serve_cpu_us_per_s)
+  Clock::time_point last_floor_answer{}; // a Hello answered over the bound (kHelloFloorInterval)
 
   mutable std::mutex snapshot_mutex;
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
@@ -107,6 +113,7 @@ struct StreamServer::Impl {
   void send_keyframes(const std::string& identity);
   void answer_hello(const std::string& identity, Peer& peer, Clock::time_point now);
   void serve_pending(Clock::time_point now);
+  void defer_hello(Peer& peer, Clock::time_point now);
   void drain_queue();
   bool send_to(const std::string& identity, zmq::message_t& shared);
   void send_to(const std::string& identity, const std::string& payload);
