@@ -52,6 +52,15 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 
+# Installs with DESTDIR and prefix /usr, so install-time paths (/etc, the
+# unit's ExecStart) are the installed system's.
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
+configure_file(debian/conffiles.in ${CMAKE_CURRENT_BINARY_DIR}/debian/conffiles @ONLY)
+set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
+    ${CMAKE_CURRENT_SOURCE_DIR}/debian/postinst ${CMAKE_CURRENT_SOURCE_DIR}/debian/prerm
+    ${CMAKE_CURRENT_SOURCE_DIR}/debian/postrm ${CMAKE_CURRENT_BINARY_DIR}/debian/conffiles)
+
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME beamscope)
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "${erlang_depends}")
 set(CPACK_DEBIAN_SERVER_DESCRIPTION

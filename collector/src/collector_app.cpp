@@ -1,15 +1,18 @@
 // The collector's lifetime: signals, fan-in, HTTP exposer, shutdown order.
 #include "beamscope/collector/collector_app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <exception>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
 #include <prometheus/exposer.h>
 #include <spdlog/spdlog.h>
 
+#include "beamscope/collector/agents_file.hpp"
 #include "beamscope/collector/collector_metrics.hpp"
 #include "beamscope/collector/fan_in.hpp"
 #include "beamscope/exporters/metrics_http.hpp"
@@ -26,6 +29,7 @@ sigset_t shutdown_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
@@ -47,19 +51,23 @@ std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts,
   return exposer;
 }
 
+struct LinkSeen {
+  bool connected = false;
+  std::string refused;
+};
+
 // Logs links whose connected state or refusal changed since the last call.
-void log_link_changes(const FanIn& fan, std::vector<bool>& was_connected, std::vector<std::string>& was_refused) {
+void log_link_changes(const FanIn& fan, std::map<std::string, LinkSeen>& seen) {
   const auto stats = fan.stats();
-  was_connected.resize(stats.agents.size(), false);
-  was_refused.resize(stats.agents.size());
-  for (std::size_t i = 0; i < stats.agents.size(); ++i) {
-    const auto& a = stats.agents[i];
-    if (a.refused != was_refused[i]) {
-      was_refused[i] = a.refused;
+  std::map<std::string, LinkSeen> now;
+  for (const auto& a : stats.agents) {
+    LinkSeen& was = now[a.endpoint] = seen[a.endpoint];
+    if (a.refused != was.refused) {
+      was.refused = a.refused;
       if (!a.refused.empty()) spdlog::error("agent {}: {}", a.endpoint, a.refused);
     }
-    if (a.connected == was_connected[i]) continue;
-    was_connected[i] = a.connected;
+    if (a.connected == was.connected) continue;
+    was.connected = a.connected;
     if (a.connected) {
       spdlog::info("agent {} connected", a.endpoint);
     } else {
@@ -67,6 +75,70 @@ void log_link_changes(const FanIn& fan, std::vector<bool>& was_connected, std::v
                    a.frames_rejected, a.rejects.total() ? ": " : "", a.rejects.describe(a.endpoint));
     }
   }
+  seen = std::move(now);  // agents no longer followed are forgotten
+}
+
+std::vector<AgentSpec> flag_agents(const CollectorOptions& opts) {
+  std::vector<AgentSpec> out;
+  for (std::size_t i = 0; i < opts.agents.size(); ++i)
+    out.push_back({opts.agents[i], i < opts.agent_server_keys.size() ? opts.agent_server_keys[i] : ""});
+  return out;
+}
+
+// --agent and the agents file as one list; the error names the file.
+std::optional<std::string> wanted_agents(const CollectorOptions& opts, std::vector<AgentSpec>& out) {
+  std::vector<AgentSpec> listed;
+  if (!opts.agents_file.empty()) {
+    if (auto err = read_agents_file(opts.agents_file, listed)) return err;
+  }
+  if (auto err = merge_agents(flag_agents(opts), listed, out)) return err;
+  return std::nullopt;
+}
+
+// SIGHUP: the agents file again. A file that cannot be read or parsed, or an
+// agent whose keys cannot be loaded, changes nothing: every agent followed
+// before is followed still.
+void reload_agents(const CollectorOptions& opts, FanIn& fan, std::vector<AgentSpec>& followed) {
+  if (opts.agents_file.empty()) {
+    spdlog::info("SIGHUP: no --agents-file to re-read; following the same {} agents", followed.size());
+    return;
+  }
+  std::vector<AgentSpec> wanted;
+  if (auto err = wanted_agents(opts, wanted)) {
+    spdlog::error("SIGHUP: agents file not applied: {}; following the same {} agents", *err, followed.size());
+    return;
+  }
+  const auto changes = diff_agents(followed, wanted);
+  std::vector<transport::ClientSecurity> security(changes.add.size());
+  for (std::size_t i = 0; i < changes.add.size(); ++i) {
+    const auto& spec = changes.add[i];
+    if (auto err = transport::load_client_security(spec.server_key, spec.server_key.empty() ? "" : opts.key_file,
+                                                   security[i])) {
+      spdlog::error("SIGHUP: agents file not applied: {}: {}; following the same {} agents", spec.endpoint, *err,
+                    followed.size());
+      return;
+    }
+  }
+  for (const auto& endpoint : changes.remove) {
+    fan.remove_agent(endpoint);
+    spdlog::info("no longer following agent {}", endpoint);
+  }
+  std::vector<AgentSpec> now;
+  for (const auto& spec : followed)
+    if (std::find(changes.remove.begin(), changes.remove.end(), spec.endpoint) == changes.remove.end())
+      now.push_back(spec);
+  for (std::size_t i = 0; i < changes.add.size(); ++i) {
+    std::string error;
+    if (!fan.add_agent(changes.add[i].endpoint, security[i], error)) {
+      spdlog::error("SIGHUP: cannot follow agent {}: {}", changes.add[i].endpoint, error);
+      continue;
+    }
+    spdlog::info("following agent {}", changes.add[i].endpoint);
+    now.push_back(changes.add[i]);
+  }
+  followed = std::move(now);
+  spdlog::info("SIGHUP: agents file {} applied: {} added, {} removed, {} followed", opts.agents_file,
+               changes.add.size(), changes.remove.size(), followed.size());
 }
 
 }  // namespace
@@ -76,16 +148,22 @@ int run_collector(const CollectorOptions& opts) {
   const sigset_t signals = shutdown_signals();
 
   std::string error;
+  std::vector<AgentSpec> followed;
+  if (auto err = wanted_agents(opts, followed)) {
+    spdlog::error("cannot start: {}", *err);
+    return kExitUsage;
+  }
+  if (followed.empty()) spdlog::warn("no agents yet: add some to {} and send SIGHUP", opts.agents_file);
   FanInOptions fan_opts;
-  fan_opts.agents = opts.agents;
   fan_opts.limits = opts.limits;
-  for (std::size_t i = 0; i < opts.agents.size(); ++i) {
+  for (const auto& spec : followed) {
     transport::ClientSecurity security;
-    const std::string server_key = i < opts.agent_server_keys.size() ? opts.agent_server_keys[i] : "";
-    if (auto err = transport::load_client_security(server_key, server_key.empty() ? "" : opts.key_file, security)) {
-      spdlog::error("cannot start: --agent {}: {}", opts.agents[i], *err);
+    if (auto err = transport::load_client_security(spec.server_key, spec.server_key.empty() ? "" : opts.key_file,
+                                                   security)) {
+      spdlog::error("cannot start: agent {}: {}", spec.endpoint, *err);
       return kExitUsage;
     }
+    fan_opts.agents.push_back(spec.endpoint);
     fan_opts.agent_security.push_back(std::move(security));
   }
   fan_opts.server.endpoint = opts.listen;
@@ -94,8 +172,10 @@ int run_collector(const CollectorOptions& opts) {
                               .insecure_remote = opts.insecure_remote,
                               .hint = "give --secret-key FILE (beamscope-ctl keygen PATH), or --insecure-remote"};
   fan_opts.server.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
-  // Many agents share one queue into the server's I/O thread.
-  fan_opts.server.queue_limit = 256 * (opts.agents.size() + 1);
+  // Many agents share one queue into the server's I/O thread; agents a
+  // SIGHUP may add get room for 16 from the start.
+  const std::size_t sized_for = opts.agents_file.empty() ? followed.size() : std::max(followed.size(), std::size_t{16});
+  fan_opts.server.queue_limit = 256 * (sized_for + 1);
   fan_opts.server.max_viewers = opts.max_viewers;
   auto fan = FanIn::start(fan_opts, error);
   if (!fan) {
@@ -123,12 +203,11 @@ int run_collector(const CollectorOptions& opts) {
     const auto ports = exposer->GetListeningPorts();
     spdlog::info("serving fleet /metrics on {} (port {})", opts.metrics, ports.empty() ? 0 : ports.front());
   }
-  for (const auto& agent : opts.agents) spdlog::info("following agent {}", agent);
+  for (const auto& spec : followed) spdlog::info("following agent {}", spec.endpoint);
   spdlog::info("keeping at most {} nodes; per node {} processes, {} tree entries, {} events",
                opts.limits.max_nodes, opts.limits.max_processes, opts.limits.max_tree_entries, opts.limits.max_events);
 
-  std::vector<bool> was_connected;
-  std::vector<std::string> was_refused;
+  std::map<std::string, LinkSeen> seen;
   const timespec tick{1, 0};
   for (;;) {
     const int sig = sigtimedwait(&signals, nullptr, &tick);
@@ -136,7 +215,8 @@ int run_collector(const CollectorOptions& opts) {
       spdlog::info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
-    log_link_changes(*fan, was_connected, was_refused);
+    if (sig == SIGHUP) reload_agents(opts, *fan, followed);
+    log_link_changes(*fan, seen);
   }
   exposer.reset();
   spdlog::debug("/metrics stopped");

@@ -1,6 +1,7 @@
 // FanIn: agent links in, one stream server out (see fan_in.hpp).
 #include "beamscope/collector/fan_in.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include <spdlog/spdlog.h>
@@ -41,19 +42,12 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   };
   fan->server_ = transport::StreamServer::start(server_opts, error);
   if (!fan->server_) return nullptr;
+  fan->link_limits_ = opts.limits;
   for (std::size_t i = 0; i < opts.agents.size(); ++i) {
-    const std::string& agent = opts.agents[i];
     const transport::ClientSecurity security =
         i < opts.agent_security.size() ? opts.agent_security[i] : transport::ClientSecurity{};
-    auto link = std::make_unique<Link>();
-    link->endpoint = agent;
-    Link* raw = link.get();
-    FanIn* self = fan.get();
-    link->client = transport::StreamClient::start(
-        agent, error, [self, raw](const protocol::Envelope& env) { self->forward(*raw, env); },
-        [self, raw](const std::string& node, const std::string& reason) { self->gone(*raw, node, reason); },
-        [self](const protocol::Envelope& answer) { self->relay_answer(answer); }, security, opts.limits);
-    if (!link->client) return nullptr;  // destructor stops what already started
+    auto link = fan->start_link(opts.agents[i], security, error);
+    if (!link) return nullptr;  // destructor stops what already started
     fan->links_.push_back(std::move(link));
   }
   fan->serving_ = true;
@@ -63,8 +57,85 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
 FanIn::FanIn() = default;
 FanIn::~FanIn() { stop(); }
 
+std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& endpoint, const transport::ClientSecurity& security,
+                                               std::string& error) {
+  auto link = std::make_shared<Link>();
+  link->endpoint = endpoint;
+  Link* raw = link.get();
+  link->client = transport::StreamClient::start(
+      endpoint, error, [this, raw](const protocol::Envelope& env) { forward(*raw, env); },
+      [this, raw](const std::string& node, const std::string& reason) { gone(*raw, node, reason); },
+      [this](const protocol::Envelope& answer) { relay_answer(answer); }, security, link_limits_);
+  if (!link->client) return nullptr;
+  return link;
+}
+
+std::shared_ptr<FanIn::Link> FanIn::find_link(const Link* raw) const {
+  std::lock_guard lock(links_mutex_);
+  for (const auto& link : links_)
+    if (link.get() == raw) return link;
+  return nullptr;
+}
+
+bool FanIn::add_agent(const std::string& endpoint, const transport::ClientSecurity& security, std::string& error) {
+  if (auto err = transport::check_endpoint(endpoint, /*for_bind=*/false)) {
+    error = "bad agent endpoint: " + *err;
+    return false;
+  }
+  {
+    std::lock_guard lock(links_mutex_);
+    for (const auto& link : links_) {
+      if (link->endpoint == endpoint) {
+        error = endpoint + " is followed already";
+        return false;
+      }
+    }
+  }
+  auto link = start_link(endpoint, security, error);
+  if (!link) return false;
+  std::lock_guard lock(links_mutex_);
+  links_.push_back(std::move(link));
+  return true;
+}
+
+bool FanIn::remove_agent(const std::string& endpoint) {
+  std::shared_ptr<Link> link;
+  {
+    std::lock_guard lock(links_mutex_);
+    auto it = std::find_if(links_.begin(), links_.end(), [&](const auto& l) { return l->endpoint == endpoint; });
+    if (it == links_.end()) return false;
+    link = std::move(*it);
+    links_.erase(it);
+  }
+  // Joins the link's thread: after this it forwards nothing more, so the
+  // nodes it served can be handed back.
+  link->client->stop();
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(owners_mutex_);
+    for (auto it = owners_.begin(); it != owners_.end();) {
+      if (it->second == link.get()) {
+        nodes.push_back(it->first);
+        it = owners_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& node : nodes) {
+    spdlog::info("node {} gone ({}): agent no longer followed", node, endpoint);
+    server_->node_gone(node, "its agent is no longer followed by the collector");
+  }
+  return true;
+}
+
 void FanIn::stop() {
-  for (auto& link : links_) {
+  std::vector<std::shared_ptr<Link>> links;
+  {
+    std::lock_guard lock(links_mutex_);
+    links = links_;
+  }
+  for (auto& link : links) {
     if (link->client) link->client->stop();
   }
   if (server_) server_->stop();
@@ -118,12 +189,14 @@ void FanIn::gone(Link& link, const std::string& node, const std::string& reason)
 void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& request) {
   if (!serving_) return;  // still starting: the viewer's own deadline answers
   expire_requests();
-  Link* link = nullptr;
+  const Link* owner = nullptr;
   {
     std::lock_guard lock(owners_mutex_);
     auto it = owners_.find(request.node());
-    if (it != owners_.end()) link = const_cast<Link*>(it->second);
+    if (it != owners_.end()) owner = it->second;
   }
+  // Held until the request is handed over: a SIGHUP may remove the agent meanwhile.
+  const std::shared_ptr<Link> link = owner ? find_link(owner) : nullptr;
   RelayedRequest step;
   {
     std::lock_guard lock(relay_mutex_);
@@ -169,7 +242,12 @@ void FanIn::expire_requests() {
 FanInStats FanIn::stats() const {
   FanInStats out;
   out.server = server_->stats();
-  for (const auto& link : links_) {
+  std::vector<std::shared_ptr<Link>> links;
+  {
+    std::lock_guard lock(links_mutex_);
+    links = links_;
+  }
+  for (const auto& link : links) {
     auto s = link->client->stats();
     s.cut[protocol::Cut::kNodes] += link->nodes_refused.load(std::memory_order_relaxed);
     out.agents.push_back({.endpoint = link->endpoint,

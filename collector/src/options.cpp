@@ -13,12 +13,18 @@ namespace beamscope::collector {
 
 std::optional<int> parse_command_line(int argc, const char* const* argv, CollectorOptions& out) {
   CLI::App app{"beamscope-collector: fans many beamscope agents into one stream and one fleet /metrics"};
+  // Every option is also a key of the --config file (TOML/INI: `listen =
+  // "tcp://..."`, `agent = ["tcp://a:9755", "tcp://b:9755"]`); flags given
+  // on the command line win. Unknown keys are errors, not ignored.
+  app.set_config("--config", "", "read options from FILE: every long option a key, e.g. max-viewers = 64");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   std::vector<std::string> agent_specs;
   app.add_option("--agent", agent_specs,
                  "agent stream endpoint, e.g. tcp://10.0.0.5:9755, or tcp://10.0.0.5:9755,server-key=agent.pub "
                  "for a CURVE agent (repeatable)")
-      ->required()
       ->expected(1, -1);
+  app.add_option("--agents-file", out.agents_file,
+                 "more agents, one a line as --agent takes them, # comments; re-read on SIGHUP");
   app.add_option("--key", out.key_file, "our CURVE secret key file (.secret) for agents that authorize us by key");
   app.add_option("--secret-key", out.secret_key_file, "CURVE secret key file: viewers' stream is encrypted");
   app.add_option("--authorized-keys", out.authorized_keys_file,
@@ -63,6 +69,11 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse KEY": name the file and the rule.
+    std::cerr << "beamscope-collector: --config " << app.get_config_ptr()->as<std::string>() << ": " << e.what()
+              << " (keys are the long options without dashes, e.g. listen = \"tcp://127.0.0.1:9756\")\n";
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and usage to stderr
     return kExitUsage;
@@ -97,7 +108,7 @@ std::optional<std::string> parse_agent_spec(const std::string& spec, std::string
 }
 
 std::optional<std::string> validate(const CollectorOptions& opts) {
-  if (opts.agents.empty()) return "at least one --agent endpoint is needed";
+  if (opts.agents.empty() && opts.agents_file.empty()) return "at least one --agent endpoint or an --agents-file is needed";
   for (const auto& agent : opts.agents) {
     if (auto err = transport::check_endpoint(agent, /*for_bind=*/false)) return "bad --agent: " + *err;
   }

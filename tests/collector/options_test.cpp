@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 namespace beamscope::collector {
 namespace {
 
@@ -78,6 +81,39 @@ TEST(CollectorOptions, MetricsAddress) {
   EXPECT_EQ(check_metrics_address("none"), std::nullopt);
   EXPECT_NE(check_metrics_address(":9757"), std::nullopt);
   EXPECT_NE(check_metrics_address("host:65536"), std::nullopt);
+}
+
+// --config FILE: every option a key, the command line wins, unknown keys
+// and bad values are usage errors.
+TEST(CollectorOptions, ConfigFile) {
+  const std::string path = ::testing::TempDir() + "collector_options_test.conf";
+  auto write = [&](const std::string& text) { std::ofstream(path) << text; };
+  write("# comment\nagent = [\"tcp://a:1\", \"tcp://b:2\"]\nagents-file = \"/etc/beamscope/agents\"\n"
+        "listen = \"tcp://127.0.0.1:7001\"\nmax-viewers = 5\ninsecure-remote = true\nlog-level = \"debug\"\n");
+  CollectorOptions o;
+  ASSERT_EQ(parse({"--config", path.c_str(), "--max-viewers", "7"}, o), std::nullopt);
+  EXPECT_EQ(o.agents, (std::vector<std::string>{"tcp://a:1", "tcp://b:2"}));
+  EXPECT_EQ(o.agents_file, "/etc/beamscope/agents");
+  EXPECT_EQ(o.listen, "tcp://127.0.0.1:7001");
+  EXPECT_EQ(o.max_viewers, 7u);
+  EXPECT_TRUE(o.insecure_remote);
+  EXPECT_EQ(o.log_level, "debug");
+
+  // An agents file alone is enough (it may list none yet).
+  write("agents-file = \"/etc/beamscope/agents\"\n");
+  CollectorOptions only_file;
+  EXPECT_EQ(parse({"--config", path.c_str()}, only_file), std::nullopt);
+  EXPECT_TRUE(only_file.agents.empty());
+
+  for (const char* bad : {"lisen = \"tcp://127.0.0.1:7001\"\n", "max-viewers = \"many\"\n",
+                          "agents-file = \"x\"\nlisten = \"udp://x:1\"\n", "[collector]\nlisten = \"x\"\n"}) {
+    write(bad);
+    CollectorOptions b;
+    EXPECT_EQ(parse({"--config", path.c_str()}, b), kExitUsage) << bad;
+  }
+  CollectorOptions missing;
+  EXPECT_EQ(parse({"--config", "/nonexistent/collector.conf"}, missing), kExitUsage);
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -13,10 +13,15 @@ cache beside the root). Then, inside the root:
   - /metrics, scraped from here, shows the node's process count, equal to
     erlang:system_info(process_count) read in the node;
   - the installed beamscope-ctl answers `overview --json` from the stream
-    with the node's name, and beamscope-collector runs (--help): their
-    shared libraries resolve from the declared dependencies alone;
+    with the node's process count: its shared libraries resolve from the
+    declared dependencies alone;
+  - postinst made the system user beamscope; run as that user with the
+    installed /etc/beamscope/collector.conf and the node added to the
+    agents file, the collector serves the node to ctl, and exits 0 on
+    SIGTERM;
   - `apt-get purge beamscope` and `apt-get autoremove --purge` leave the
-    file tree, /etc/passwd and /etc/group exactly as before the install.
+    file tree and the account files (passwd, group, shadow, gshadow)
+    exactly as before the install.
 
 Runs as root (mount, chroot); the root part runs in a private mount and
 PID namespace (unshare), so mounts and processes end with it.
@@ -29,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +51,9 @@ ENV = ["/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF
 # not compared before/after.
 VOLATILE = ("proc", "sys", "dev", "run", "tmp", "var/tmp", "var/cache/apt", "var/lib/apt", "var/log",
             "var/cache/debconf", "var/lib/dpkg", "var/cache/ldconfig", "etc/ld.so.cache")
+# Compared line for line before the install and after the purge (the
+# collector's user and group come and go).
+ACCOUNTS = ("etc/passwd", "etc/group", "etc/shadow", "etc/gshadow")
 # Written by apt/dpkg themselves on any install (not by a package).
 DPKG_OWN = ("etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-")
 
@@ -172,6 +181,50 @@ class Node:
                 self.proc.wait()
 
 
+def check_service_setup(merged):
+    """postinst made the system user; the config files are conffiles."""
+    user = in_root(merged, "getent", "passwd", "beamscope").stdout.strip().split(":")
+    if len(user) != 7 or int(user[2]) >= 1000 or not user[6].endswith("nologin"):
+        fail(f"no system user beamscope with a nologin shell: {user}")
+    conffiles = must(in_root(merged, "dpkg-query", "-W", "-f=${Conffiles}", "beamscope"), "dpkg-query").stdout
+    for f in ("/etc/beamscope/collector.conf", "/etc/beamscope/agents"):
+        if f not in conffiles:
+            fail(f"{f} is not a conffile: {conffiles}")
+    unit = os.path.join(merged, "usr/lib/systemd/system/beamscope-collector.service")
+    if "ExecStart=/usr/bin/beamscope-collector --config /etc/beamscope/collector.conf\n" not in open(unit).read():
+        fail("the unit's ExecStart is not /usr/bin/beamscope-collector --config /etc/beamscope/collector.conf")
+
+
+def collector_as_service_user(merged, agent, node):
+    """The installed collector, run as the unit runs it (user beamscope, the
+    installed config; ports moved to free ones): the agents file lists the
+    node, and ctl through the collector sees the node's process count."""
+    with open(os.path.join(merged, "etc/beamscope/agents"), "a") as f:
+        f.write(agent + "\n")
+    listen = f"tcp://127.0.0.1:{free_port()}"
+    # setpriv execs (runuser would fork and stand between the signal and it).
+    proc = subprocess.Popen(["chroot", merged, *ENV, "setpriv", "--reuid=beamscope", "--regid=beamscope",
+                             "--init-groups", "beamscope-collector",
+                             "--config", "/etc/beamscope/collector.conf", "--listen", listen,
+                             "--metrics", f"127.0.0.1:{free_port()}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def ctl_count():
+            if proc.poll() is not None:
+                fail(f"collector exited {proc.returncode}: {proc.stdout.read()}")
+            res = in_root(merged, "beamscope-ctl", "--connect", listen, "overview", "--json")
+            return res.returncode == 0 and json.loads(res.stdout)["process_count"] == node.count()
+        wait_for(ctl_count, 20, interval=0.3, what="ctl through the collector (user beamscope) == the node's count")
+        proc.send_signal(signal.SIGTERM)
+        if proc.wait(timeout=10) != 0:
+            fail(f"collector exited {proc.returncode} on SIGTERM: {proc.stdout.read()}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    print("deb_root: collector as user beamscope with /etc/beamscope/collector.conf: node seen, clean exit")
+
+
 def inner(args):
     timer = Timer()
     debs = sorted(glob.glob(os.path.join(args.build_dir, "package", "beamscope_*.deb")))
@@ -202,7 +255,7 @@ def inner(args):
         timer.lap("root ready (overlay, apt-get update)")
 
         before = file_set(merged)
-        passwd, group = read(merged, "etc/passwd"), read(merged, "etc/group")
+        accounts = {f: read(merged, f) for f in ACCOUNTS}
         shutil.copy(deb, os.path.join(merged, "tmp"))
         res = must(in_root(merged, *apt, "install", "--no-install-recommends",
                            "/tmp/" + os.path.basename(deb)), "apt-get install ./beamscope.deb")
@@ -213,6 +266,7 @@ def inner(args):
             fail(f"no agent application directory in /usr/lib/erlang/lib among {installed}")
         agent_dir = agent_dirs[0]
 
+        check_service_setup(merged)
         metrics_port, stream_port = free_port(), free_port()
         node = Node(merged, metrics_port, stream_port)
         try:
@@ -242,7 +296,7 @@ def inner(args):
 
             doc = wait_for(ctl_count, 15, interval=0.3, what="ctl overview's process count == the node's")
             print(f"deb_root: ctl overview: {doc['process_count']} processes, OTP {doc['otp_release']}")
-            must(in_root(merged, "beamscope-collector", "--help"), "beamscope-collector --help")
+            collector_as_service_user(merged, f"tcp://127.0.0.1:{stream_port}", node)
         finally:
             node.stop()
         if node.proc.returncode != 0:
@@ -257,8 +311,9 @@ def inner(args):
         gone = sorted(before - after)
         if left or gone:
             fail(f"after purge, {len(left)} paths left: {left[:40]}; {len(gone)} gone: {gone[:40]}")
-        if read(merged, "etc/passwd") != passwd or read(merged, "etc/group") != group:
-            fail("after purge, /etc/passwd or /etc/group differ from before the install")
+        for f, text in accounts.items():
+            if read(merged, f) != text:
+                fail(f"after purge, /{f} differs from before the install")
         still = [p for p in installed if p.startswith(("/usr/lib/erlang/lib/beamscope", "/usr/share/beamscope",
                                                          "/etc/beamscope")) and os.path.lexists(merged + p)]
         if still:

@@ -48,7 +48,7 @@ struct AgentLinkStats {
 };
 
 struct FanInStats {
-  std::vector<AgentLinkStats> agents;       ///< in the order of FanInOptions::agents
+  std::vector<AgentLinkStats> agents;       ///< in the order the agents were added
   std::uint64_t forward_dropped = 0;        ///< server queue full: frame not forwarded
   std::uint64_t node_conflicts = 0;         ///< frames of a node already served by another agent
   std::uint64_t requests_relayed = 0;       ///< viewer requests answered by an agent
@@ -80,6 +80,13 @@ class FanIn {
   /// Counters of every link and of the server; thread-safe.
   FanInStats stats() const;
 
+  /// Follows one more agent (the agents file re-read on SIGHUP); false and
+  /// `error` set for a bad endpoint or one followed already.
+  bool add_agent(const std::string& endpoint, const transport::ClientSecurity& security, std::string& error);
+  /// Stops following an agent: its link is closed and the nodes it served
+  /// are gone for viewers. False when it was not followed.
+  bool remove_agent(const std::string& endpoint);
+
   FanIn(const FanIn&) = delete;
   FanIn& operator=(const FanIn&) = delete;
 
@@ -95,8 +102,16 @@ class FanIn {
   void fail_request(const std::string& viewer, protocol::Envelope answer);
   void expire_requests();
 
+  std::shared_ptr<Link> start_link(const std::string& endpoint, const transport::ClientSecurity& security,
+                                   std::string& error);
+  std::shared_ptr<Link> find_link(const Link* raw) const;
+
   std::unique_ptr<transport::StreamServer> server_;
-  std::vector<std::unique_ptr<Link>> links_;
+  // Agents come and go on SIGHUP: a link in use by a request stays alive
+  // until the request is handed over (shared_ptr), links_ under its mutex.
+  mutable std::mutex links_mutex_;
+  std::vector<std::shared_ptr<Link>> links_;
+  protocol::ModelLimits link_limits_;
 
   // Which link serves which node: two agents claiming one node name would
   // interleave unrelated sequences and make every viewer resync forever.

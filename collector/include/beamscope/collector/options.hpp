@@ -20,8 +20,9 @@ inline constexpr int kExitStartFailed = 1;
 inline constexpr std::size_t kDefaultMaxNodes = 1024;
 
 struct CollectorOptions {
-  std::vector<std::string> agents;                ///< --agent endpoints, one or more
+  std::vector<std::string> agents;                ///< --agent endpoints (none if an --agents-file is given)
   std::vector<std::string> agent_server_keys;     ///< per agent: its .pub (",server-key=FILE"), "" for plaintext
+  std::string agents_file;                        ///< --agents-file: more agents, re-read on SIGHUP
   std::string key_file;                           ///< --key: our .secret towards CURVE agents
   std::string secret_key_file;                    ///< --secret-key: CURVE on the viewer endpoint
   std::string authorized_keys_file;               ///< --authorized-keys: viewers allowed on it
