@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include <imgui.h>
+
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_client.hpp"
@@ -16,11 +18,13 @@
 #include "frame_times.hpp"
 #include "inspector_model.hpp"
 #include "inspector_view.hpp"
+#include "key_script.hpp"
 #include "link_status.hpp"
 #include "page_inbox.hpp"
 #include "page_option.hpp"
 #include "platform_window.hpp"
 #include "screenshot.hpp"
+#include "settings_ini.hpp"
 #include "state_dump.hpp"
 
 namespace beamscope::gui {
@@ -44,8 +48,9 @@ constexpr auto kScreenshotDeadline = std::chrono::seconds(10);
 
 // "top" means the hot process with the largest mailbox; "<...>" is a pid;
 // anything else names a supervision tree entry (registered name, child id
-// or tree id), which may only appear after the agent's first walk: false
-// means "not there yet, try again next frame".
+// or tree id), which may only appear after the agent's first walk, or a
+// registered process of the hot set: false means "not there yet, try
+// again next frame".
 bool apply_selection(const std::string& wanted, InspectorModel& model) {
   NodeView& node = *model.selected();
   if (wanted == "top") {
@@ -68,6 +73,13 @@ bool apply_selection(const std::string& wanted, InspectorModel& model) {
       return true;
     }
   }
+  // A registered process outside any supervision tree, in the hot set.
+  for (const auto& p : node.latest->processes()) {
+    if (p.registered_name() == wanted) {
+      model.select_process(p.pid());
+      return true;
+    }
+  }
   return false;
 }
 
@@ -82,6 +94,41 @@ void send_page_requests(InspectorModel& model, const std::vector<std::unique_ptr
     clients[req.source]->request(std::move(env));
   }
 }
+
+// Plays --keys: each key is pressed for one frame and released the next,
+// as a person's key would be (ImGui sees one press).
+class KeyPlayer {
+ public:
+  explicit KeyPlayer(std::vector<ScriptStep> steps) : steps_(std::move(steps)) {}
+  bool done() const { return i_ >= steps_.size() && !held_; }
+  /// The key to press and the key to release this frame (either may be null).
+  void next(const ScriptStep*& press, const ScriptStep*& release) {
+    press = release = nullptr;
+    if (held_) {
+      release = held_;
+      held_ = nullptr;
+      return;
+    }
+    if (i_ >= steps_.size()) return;
+    press = held_ = &steps_[i_];
+    if (++count_ >= steps_[i_].repeat) {
+      count_ = 0;
+      ++i_;
+    }
+  }
+  std::size_t pressed() const { return pressed_total(); }
+
+ private:
+  std::size_t pressed_total() const {
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < i_ && k < steps_.size(); ++k) n += static_cast<std::size_t>(steps_[k].repeat);
+    return n + static_cast<std::size_t>(count_);
+  }
+  std::vector<ScriptStep> steps_;
+  std::size_t i_ = 0;
+  int count_ = 0;
+  const ScriptStep* held_ = nullptr;
+};
 
 std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
   std::vector<LinkStatus> out;
@@ -110,6 +157,15 @@ int run_inspector(const Options& opt) {
   if (!opt.page.empty() && !(page_opt = parse_page_option(opt.page, error))) {
     std::fprintf(stderr, "beamscope: %s\n", error.c_str());
     return 2;
+  }
+  std::vector<ScriptStep> script;
+  if (!opt.keys.empty()) {
+    auto parsed = parse_key_script(opt.keys, error);
+    if (!parsed) {
+      std::fprintf(stderr, "beamscope: %s\n", error.c_str());
+      return 2;
+    }
+    script = std::move(*parsed);
   }
   transport::ClientSecurity security;
   if (auto err = transport::load_client_security(opt.server_public_key_file, opt.key_file, security)) {
@@ -141,9 +197,20 @@ int run_inspector(const Options& opt) {
     clients.push_back(std::move(c));
   }
 
+  // Settings persist in ImGui's ini: read it now, so the first frame has the theme.
+  Settings settings;
+  register_settings_ini(&settings);
+  if (const char* ini = ImGui::GetIO().IniFilename) ImGui::LoadIniSettingsFromDisk(ini);
+  if (auto t = parse_theme(opt.theme)) settings.theme = *t;
+  ThemeKind applied_theme = ThemeKind::kDark;  // what PlatformWindow::open applied
+
   InspectorModel model(opt.endpoints);
   InspectorView view;
+  view.report().enabled = screenshot;
   view.show_tab(opt.tab == "processes" ? Tab::kProcesses : opt.tab == "events" ? Tab::kEvents : Tab::kOverview);
+  KeyPlayer keys(std::move(script));
+  bool rescale_pending = opt.simulate_content_scale > 0;
+  int frames_after_script = 0;
 
   std::string pending_select = opt.select;
   std::string paged_id;  // the --page supervisor, once found
@@ -160,8 +227,24 @@ int run_inspector(const Options& opt) {
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
-    window->begin_frame();
-    view.draw(model, link_states(clients));
+    if (settings.theme != applied_theme) {
+      window->set_theme(settings.theme);
+      applied_theme = settings.theme;
+    }
+    // Scripted input starts once data is drawn and --select/--page are in place.
+    const bool ready = frames_with_data >= 2 && !page_opt && pending_select.empty();
+    if (ready && rescale_pending) {
+      window->simulate_content_scale(opt.simulate_content_scale);
+      rescale_pending = false;
+    }
+    window->apply_scale_change();
+    const ScriptStep *press = nullptr, *release = nullptr;
+    if (ready) keys.next(press, release);
+    if (ready && keys.done() && !rescale_pending) ++frames_after_script;
+    window->begin_frame(press, release);
+    const ThemeKind before = settings.theme;
+    view.draw(model, link_states(clients), settings);
+    if (settings.theme != before) settings_changed();
     send_page_requests(model, clients);
     window->render();
     busy_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -175,7 +258,9 @@ int run_inspector(const Options& opt) {
       const bool timed_out = Clock::now() - started > kScreenshotDeadline;
       // With --page, the picture waits for the page (or its error) too.
       const bool page_done = !page_opt && (paged_id.empty() || page_settled(model, paged_id));
-      if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty()) || timed_out) {
+      // With --keys, a few frames after the last one so the picture shows where they led.
+      const bool input_done = frames_after_script >= 3;
+      if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty() && input_done) || timed_out) {
         int w = 0, h = 0;
         window->framebuffer_size(w, h);
         if (!write_back_buffer_png(w, h, opt.screenshot, error)) {
@@ -187,8 +272,16 @@ int run_inspector(const Options& opt) {
                      opt.screenshot.c_str(), w, h, frames, busy_ms / frames);
         std::fprintf(stderr, "beamscope: frame CPU median %.3f ms, p99 %.3f ms over %zu frames with data\n",
                      frame_cpu.percentile(50), frame_cpu.percentile(99), frame_cpu.count());
-        const RunCounters counters{frames, frames_with_data, inbox.dropped()};
-        if (!opt.dump_state.empty() && !write_state_dump(opt.dump_state, model, link_states(clients), frame_cpu, counters, error)) {
+        RunCounters counters;
+        counters.frames = frames;
+        counters.frames_with_data = frames_with_data;
+        counters.pages_dropped = inbox.dropped();
+        counters.keys_pressed = keys.pressed();
+        counters.theme = theme_name(applied_theme);
+        counters.content_scale = window->content_scale();
+        counters.font_size = window->font_size();
+        if (!opt.dump_state.empty() &&
+            !write_state_dump(opt.dump_state, model, link_states(clients), frame_cpu, counters, view.report(), error)) {
           std::fprintf(stderr, "beamscope: %s\n", error.c_str());
           return 1;
         }

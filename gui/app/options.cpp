@@ -22,6 +22,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   app.add_option("--server-public-key", out.server_public_key_file,
                  "CURVE public key file (.pub) of the agents/collector: the streams are encrypted");
   app.add_option("--key", out.key_file, "your CURVE secret key file (.secret, mode 0600)");
+  app.add_option("--theme", out.theme, "Colours: dark or light (default: the saved choice, else dark)")
+      ->check(CLI::IsMember({"dark", "light"}));
+  app.add_option("--keys", out.keys,
+                 "With --screenshot: keys pressed once data is shown, e.g. 'down*3,enter,f6,slash,type:sink,esc' "
+                 "(up down left right pageup pagedown home end enter esc slash f6 type:TEXT)");
+  app.add_option("--simulate-content-scale", out.simulate_content_scale,
+                 "With --screenshot: once data is shown, act as if the window moved to a monitor of this scale")
+      ->check(CLI::Range(1.0, 4.0));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

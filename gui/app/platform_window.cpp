@@ -26,6 +26,30 @@ struct ContextTry {
 // Core 3.2 first (Mesa and every current driver), then a legacy 3.0 context.
 constexpr ContextTry kContexts[] = {{3, 2, true, "#version 150"}, {3, 0, false, "#version 130"}};
 
+// The one window the inspector opens, for GLFW's content scale callback.
+PlatformWindow* g_window = nullptr;
+
+float clamp_scale(float sx, float sy) { return std::clamp(std::max(sx, sy), 1.0f, 4.0f); }
+
+int glfw_key(ScriptKey k) {
+  switch (k) {
+    case ScriptKey::kUp: return GLFW_KEY_UP;
+    case ScriptKey::kDown: return GLFW_KEY_DOWN;
+    case ScriptKey::kLeft: return GLFW_KEY_LEFT;
+    case ScriptKey::kRight: return GLFW_KEY_RIGHT;
+    case ScriptKey::kPageUp: return GLFW_KEY_PAGE_UP;
+    case ScriptKey::kPageDown: return GLFW_KEY_PAGE_DOWN;
+    case ScriptKey::kHome: return GLFW_KEY_HOME;
+    case ScriptKey::kEnd: return GLFW_KEY_END;
+    case ScriptKey::kEnter: return GLFW_KEY_ENTER;
+    case ScriptKey::kEscape: return GLFW_KEY_ESCAPE;
+    case ScriptKey::kF6: return GLFW_KEY_F6;
+    case ScriptKey::kSlash:
+    case ScriptKey::kText: break;
+  }
+  return -1;
+}
+
 }  // namespace
 
 std::unique_ptr<PlatformWindow> PlatformWindow::open(const Params& params, std::string& error) {
@@ -60,7 +84,9 @@ std::unique_ptr<PlatformWindow> PlatformWindow::open(const Params& params, std::
   glfwSwapInterval(1);
   float sx = 1.0f, sy = 1.0f;
   glfwGetWindowContentScale(w->window_, &sx, &sy);
-  w->scale_ = std::clamp(std::max(sx, sy), 1.0f, 4.0f);
+  w->scale_ = clamp_scale(sx, sy);
+  g_window = w.get();
+  glfwSetWindowContentScaleCallback(w->window_, &PlatformWindow::on_content_scale);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -69,8 +95,9 @@ std::unique_ptr<PlatformWindow> PlatformWindow::open(const Params& params, std::
   w->ini_path_ = params.ini_path;
   w->ignore_mouse_ = params.ignore_mouse;
   io.IniFilename = w->ini_path_.empty() ? nullptr : w->ini_path_.c_str();
-  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
-  theme::apply_dark(w->scale_);
+  // No ImGui keyboard navigation: the views route arrows, Enter and Esc
+  // themselves (keys.hpp), and two owners of the arrows would fight.
+  theme::apply(ThemeKind::kDark, w->scale_);
   theme::load_fonts(w->scale_);
   w->glfw_backend_ = ImGui_ImplGlfw_InitForOpenGL(w->window_, true);
   w->gl_backend_ = w->glfw_backend_ && ImGui_ImplOpenGL3_Init(glsl);
@@ -81,7 +108,32 @@ std::unique_ptr<PlatformWindow> PlatformWindow::open(const Params& params, std::
   return w;
 }
 
+void PlatformWindow::on_content_scale(GLFWwindow*, float sx, float sy) {
+  if (g_window) g_window->pending_scale_ = clamp_scale(sx, sy);
+}
+
+bool PlatformWindow::apply_scale_change() {
+  const float s = pending_scale_;
+  pending_scale_ = 0.0f;
+  if (s <= 0.0f || s == scale_) return false;
+  scale_ = s;
+  theme::apply(theme::current(), scale_);
+  theme::load_fonts(scale_);
+  // The renderer made its font texture once; make it again from the new atlas.
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  return true;
+}
+
+void PlatformWindow::set_theme(ThemeKind kind) { theme::apply(kind, scale_); }
+
+float PlatformWindow::font_size() const {
+  const ImGuiIO& io = ImGui::GetIO();
+  return io.Fonts->Fonts.Size > 0 ? io.Fonts->Fonts[0]->FontSize : 0.0f;
+}
+
 PlatformWindow::~PlatformWindow() {
+  if (g_window == this) g_window = nullptr;
   if (gl_backend_) ImGui_ImplOpenGL3_Shutdown();
   if (glfw_backend_) ImGui_ImplGlfw_Shutdown();
   if (imgui_) ImGui::DestroyContext();
@@ -95,13 +147,23 @@ void PlatformWindow::wait(double timeout_s) const { glfwWaitEventsTimeout(timeou
 
 void PlatformWindow::wake() { glfwPostEmptyEvent(); }
 
-void PlatformWindow::begin_frame() {
+void PlatformWindow::begin_frame(const ScriptStep* press, const ScriptStep* release) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  // Scripted keys go where the backend's key callback would put them.
+  if (release) {
+    if (const int k = glfw_key(release->key); k >= 0) io.KeysDown[k] = false;
+  }
+  if (press) {
+    if (press->key == ScriptKey::kSlash) io.AddInputCharacter('/');
+    else if (press->key == ScriptKey::kText) io.AddInputCharactersUTF8(press->text.c_str());
+    else if (const int k = glfw_key(press->key); k >= 0) io.KeysDown[k] = true;
+  }
   if (ignore_mouse_) {
     // The backend just read the pointer; under Xvfb it sits mid-screen and
     // would leave a tooltip or a hovered row in the picture.
-    ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
   }
   ImGui::NewFrame();
 }

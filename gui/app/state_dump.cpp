@@ -40,10 +40,33 @@ json pagers_json(NodeView& n) {
   return out;
 }
 
+json drawn_json(const DrawReport& d) {
+  json rows = json::array();
+  for (const auto& r : d.tree_rows)
+    rows.push_back({{"id", r.id}, {"name", r.name}, {"name_px", r.name_px}, {"name_room_px", r.name_room_px},
+                    {"elided", r.elided}, {"badges_full", r.badges_full}, {"badges_short", r.badges_short},
+                    {"badges_dropped", r.badges_dropped}});
+  json cols = json::array();
+  for (const auto& [title, w] : d.process_columns) cols.push_back({{"title", title}, {"width_px", w}});
+  return {{"tree_rows", std::move(rows)},
+          {"process_columns", std::move(cols)},
+          {"process_rows_drawn", d.process_rows_drawn},
+          {"processes_pids", d.processes_pids},
+          {"detail_lines", d.detail_lines},
+          {"detail_open", d.detail_open},
+          {"key_region", d.key_region},
+          {"main_tab", d.main_tab},
+          {"tree_search", d.tree_search},
+          {"processes_filter", d.processes_filter},
+          {"events_filter", d.events_filter},
+          {"events_highlighted", d.events_highlighted}};
+}
+
 }  // namespace
 
 bool write_state_dump(const std::string& path, InspectorModel& model, const std::vector<LinkStatus>& links,
-                      const FrameTimes& frames, const RunCounters& counters, std::string& error) {
+                      const FrameTimes& frames, const RunCounters& counters, const DrawReport& drawn,
+                      std::string& error) {
   json doc = {{"frames", counters.frames},
               {"frames_with_data", counters.frames_with_data},
               {"frame_cpu_ms",
@@ -51,7 +74,12 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
                 {"median", frames.percentile(50)},
                 {"p99", frames.percentile(99)},
                 {"mean", frames.mean()}}},
-              {"pages_dropped", counters.pages_dropped}};
+              {"pages_dropped", counters.pages_dropped},
+              {"keys_pressed", counters.keys_pressed},
+              {"theme", counters.theme},
+              {"content_scale", counters.content_scale},
+              {"font_size", counters.font_size},
+              {"drawn", drawn_json(drawn)}};
   json link_list = json::array();
   for (std::size_t i = 0; i < links.size(); ++i)
     link_list.push_back({{"endpoint", i < model.endpoints().size() ? model.endpoints()[i] : ""},
@@ -64,6 +92,7 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
     doc["tree_entries"] = n->tree.size();
     doc["tree_rows"] = n->tree.rows().size();
     doc["selected"] = n->tree.selected_id();
+    doc["selected_pid"] = n->table.selected_pid();
     doc["pagers"] = pagers_json(*n);
     doc["stale_answers"] = n->pager.stale_answers();
   }

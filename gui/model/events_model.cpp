@@ -102,4 +102,20 @@ const std::vector<int>& EventsModel::visible() {
   return visible_;
 }
 
+int EventsModel::selected_row() {
+  if (!has_selection_) return -1;
+  const auto& v = visible();
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (row(v[k]).id() == selected_) return static_cast<int>(k);
+  return -1;
+}
+
+const v1::Event* EventsModel::event_at_offset(int delta) {
+  const auto& v = visible();
+  if (v.empty()) return nullptr;
+  const int n = static_cast<int>(v.size()), k = selected_row();
+  const int to = k < 0 ? (delta >= 0 ? 0 : n - 1) : std::clamp(k + delta, 0, n - 1);
+  return &row(v[static_cast<std::size_t>(to)]);
+}
+
 }  // namespace beamscope::gui

@@ -49,6 +49,11 @@ class EventsModel {
   void select(std::uint64_t id) { selected_ = id; has_selection_ = true; }
   void clear_selection() { has_selection_ = false; }
   bool is_selected(const v1::Event& e) const { return has_selection_ && e.id() == selected_; }
+  /// Row in visible() of the selected event, -1 when not shown.
+  int selected_row();
+  /// Keyboard: the event `delta` rows from the selected one in visible()
+  /// (the first or last when none is shown); nullptr when there are none.
+  const v1::Event* event_at_offset(int delta);
 
  private:
   std::shared_ptr<const v1::Keyframe> data_;

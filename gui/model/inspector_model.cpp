@@ -23,10 +23,39 @@ bool InspectorModel::update(std::size_t source, const std::vector<std::shared_pt
     n.table.set_data(kf);
     n.tree.set_data(kf, monotonic_s());
     n.events.set_data(kf);
+    // A selected tree entry is a role ("the crasher"): after a restart the
+    // detail follows its new process, not the dead pid.
+    if (name == selected_) follow_tree_entry(n);
     if (n.history.ingest(*kf)) track_selected(n);
     changed = true;
   }
   return changed;
+}
+
+void InspectorModel::follow_tree_entry(NodeView& n) {
+  const v1::TreeNode* e = n.tree.selected();
+  if (e && !e->pid().empty() && e->pid() != n.table.selected_pid()) select_in_table(n, e->pid());
+}
+
+MailboxReading InspectorModel::selection_mailbox(double now_s, std::int64_t now_us) {
+  NodeView* n = selected();
+  if (!n) return {};
+  const v1::TreeNode* e = n->tree.selected();
+  std::int64_t read_at = 0;
+  bool paged = false;
+  if (e) {
+    const int i = n->tree.find(e->id());
+    paged = n->tree.from_page(i);
+    if (paged) {
+      // Pages are timed on this viewer's clock: convert to unix time.
+      const int sup = n->tree.parent(i);
+      const PagerState* st = sup >= 0 ? n->pager.find(n->tree.node(sup).id()) : nullptr;
+      if (st && st->page) read_at = now_us - static_cast<std::int64_t>((now_s - st->page_at) * 1e6);
+    } else if (n->latest) {
+      read_at = n->latest->tree_stats().walked_at_us();
+    }
+  }
+  return mailbox_reading(n->table.selection(), e, read_at, paged);
 }
 
 void InspectorModel::track_selected(NodeView& n) {

@@ -14,6 +14,7 @@
 #include "beamscope.pb.h"
 #include "children_pager.hpp"
 #include "events_model.hpp"
+#include "mailbox_reading.hpp"
 #include "node_history.hpp"
 #include "process_table.hpp"
 #include "ring_buffer.hpp"
@@ -76,11 +77,17 @@ class InspectorModel {
   /// An answer to one of them; stale or unknown answers are dropped.
   void receive_page(const std::string& node, const v1::ChildrenPage& page, double now_s);
 
+  /// The selected process's mailbox: one figure, the freshest read, with
+  /// its time (see mailbox_reading.hpp). `now_s` is monotonic_s(),
+  /// `now_us` unix µs (pages are timed on the viewer's clock).
+  MailboxReading selection_mailbox(double now_s, std::int64_t now_us);
+
   /// "Waiting for tcp://127.0.0.1:9755 — no agent answering yet".
   std::string waiting_text() const;
 
  private:
   void track_selected(NodeView& n);
+  void follow_tree_entry(NodeView& n);
   void select_in_table(NodeView& n, const std::string& pid);
 
   std::vector<std::string> endpoints_;

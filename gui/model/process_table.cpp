@@ -1,6 +1,8 @@
 // Filtering, sorting and selection of hot-set rows; see process_table.hpp.
 #include "process_table.hpp"
 
+#include "mailbox_reading.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -36,6 +38,9 @@ bool parse_pid(const std::string& s, std::array<unsigned long long, 3>& out) {
 }
 
 int compare_u64(std::uint64_t a, std::uint64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
+int compare_double(double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); }
+
+double to_alarm(const v1::ProcessSample& p) { return to_alarm_key(p.mailbox_growth_per_s(), p.seconds_to_threshold()); }
 
 int compare_column(const v1::ProcessSample& a, const v1::ProcessSample& b, ProcessColumn c) {
   switch (c) {
@@ -48,6 +53,8 @@ int compare_column(const v1::ProcessSample& a, const v1::ProcessSample& b, Proce
     case ProcessColumn::kMinorGcs: return compare_u64(a.minor_gcs(), b.minor_gcs());
     case ProcessColumn::kCurrentFunction: return a.current_function().compare(b.current_function());
     case ProcessColumn::kStatus: return a.status().compare(b.status());
+    case ProcessColumn::kGrowth: return compare_double(a.mailbox_growth_per_s(), b.mailbox_growth_per_s());
+    case ProcessColumn::kToAlarm: return compare_double(to_alarm(a), to_alarm(b));
     case ProcessColumn::kCount: break;
   }
   return 0;
@@ -66,9 +73,32 @@ const char* column_title(ProcessColumn c) {
     case ProcessColumn::kMinorGcs: return "Minor GCs";
     case ProcessColumn::kCurrentFunction: return "Current function";
     case ProcessColumn::kStatus: return "Status";
+    case ProcessColumn::kGrowth: return "\xCE\x94mailbox/s";  // Δmailbox/s
+    case ProcessColumn::kToAlarm: return "To alarm";
     case ProcessColumn::kCount: break;
   }
   return "?";
+}
+
+const std::vector<ColumnSpec>& process_columns() {
+  using C = ProcessColumn;
+  // Widths: a pid, a registered name or initial call of ~20 characters
+  // ("beamscope_demo_sink", "proc_lib:init_p/5"), a function like
+  // "gen_server:loop/7"; the table scrolls sideways past the panel.
+  static const std::vector<ColumnSpec> kColumns = {
+      {C::kPid, 6.0f, false, true, false},
+      {C::kName, 13.0f, false, true, false},
+      {C::kMailbox, 5.0f, true, false, false},
+      {C::kGrowth, 6.0f, true, false, false},
+      {C::kToAlarm, 5.0f, true, true, false},
+      {C::kMemory, 5.0f, true, false, false},
+      {C::kReductionsPerS, 4.5f, true, false, false},
+      {C::kCurrentFunction, 13.0f, false, true, false},
+      {C::kHeap, 5.0f, true, false, false},
+      {C::kMinorGcs, 5.0f, true, false, false},
+      {C::kStatus, 5.0f, false, true, false},
+  };
+  return kColumns;
 }
 
 std::string display_name(const v1::ProcessSample& p) {
@@ -101,6 +131,7 @@ void ProcessTable::set_data(std::shared_ptr<const v1::Keyframe> kf) {
       if (data_->processes(i).pid() == selected_pid_) {
         selected_index_ = i;
         last_known_ = data_->processes(i);
+        last_known_at_us_ = data_->sampled_at_us();
         break;
       }
     }
@@ -167,9 +198,26 @@ void ProcessTable::select(const std::string& pid) {
     if (data_->processes(i).pid() == pid) {
       selected_index_ = i;
       last_known_ = data_->processes(i);
+      last_known_at_us_ = data_->sampled_at_us();
       break;
     }
   }
+}
+
+int ProcessTable::selected_row() {
+  if (selected_index_ < 0) return -1;
+  const auto& v = visible();
+  const auto it = std::find(v.begin(), v.end(), selected_index_);
+  return it == v.end() ? -1 : static_cast<int>(it - v.begin());
+}
+
+std::string ProcessTable::pid_at_offset(int delta) {
+  const auto& v = visible();
+  if (v.empty()) return {};
+  const int n = static_cast<int>(v.size());
+  const int k = selected_row();
+  const int to = k < 0 ? (delta >= 0 ? 0 : n - 1) : std::clamp(k + delta, 0, n - 1);
+  return row(v[static_cast<std::size_t>(to)]).pid();
 }
 
 void ProcessTable::clear_selection() {
@@ -179,8 +227,8 @@ void ProcessTable::clear_selection() {
 }
 
 ProcessTable::Selection ProcessTable::selection() const {
-  if (selected_index_ >= 0 && data_) return {&data_->processes(selected_index_), true};
-  if (last_known_) return {&*last_known_, false};
+  if (selected_index_ >= 0 && data_) return {&data_->processes(selected_index_), true, data_->sampled_at_us()};
+  if (last_known_) return {&*last_known_, false, last_known_at_us_};
   return {};
 }
 

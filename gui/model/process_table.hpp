@@ -24,12 +24,27 @@ enum class ProcessColumn : int {
   kMinorGcs,
   kCurrentFunction,
   kStatus,
+  kGrowth,    ///< mailbox growth, messages/s (the agent's, across recent sweeps)
+  kToAlarm,   ///< time until the mailbox reaches mailbox_alarm at that growth
   kCount,
 };
 inline constexpr int kProcessColumnCount = static_cast<int>(ProcessColumn::kCount);
 
 /// Header text of a column, e.g. "Mailbox".
 const char* column_title(ProcessColumn c);
+
+/// How a column starts out (a person may resize, hide and reorder; ImGui's
+/// ini keeps that): its width in font heights, so Name and Current function
+/// open wide enough to read, and whether its first sort is ascending.
+struct ColumnSpec {
+  ProcessColumn column;
+  float width_em;
+  bool numeric;        ///< right-aligned
+  bool ascending_first;
+  bool hidden;         ///< hidden until the person shows it (header menu)
+};
+/// Every column in the order shown at first.
+const std::vector<ColumnSpec>& process_columns();
 
 struct SortSpec {
   ProcessColumn column = ProcessColumn::kMailbox;
@@ -64,12 +79,19 @@ class ProcessTable {
 
   void select(const std::string& pid);
   void clear_selection();
+  /// Keyboard: the pid `delta` rows away from the selection in display
+  /// order (the first or last row when nothing visible is selected); ""
+  /// when there are no rows. Does not select: the caller routes it.
+  std::string pid_at_offset(int delta);
+  /// Row in visible() of the selection, -1 when not shown.
+  int selected_row();
   const std::string& selected_pid() const { return selected_pid_; }
   /// The selected process in the current data; when it left the hot set,
   /// its last known sample with `in_hot_set` false.
   struct Selection {
     const v1::ProcessSample* sample = nullptr;
     bool in_hot_set = false;
+    std::int64_t sampled_at_us = 0;  ///< producer time of the keyframe the sample came from
   };
   Selection selection() const;
 
@@ -89,6 +111,7 @@ class ProcessTable {
   std::string selected_pid_;
   int selected_index_ = -1;                      // in data_, -1 when absent
   std::optional<v1::ProcessSample> last_known_;  // copy kept for when it leaves
+  std::int64_t last_known_at_us_ = 0;            // its keyframe's sampled_at_us
 };
 
 }  // namespace beamscope::gui

@@ -115,6 +115,7 @@ void TreeModel::index() {
     for (const auto& e : data_->tree()) nodes_.push_back(&e);
   }
   const int n = static_cast<int>(nodes_.size());  // keyframe entries
+  keyframe_entries_ = nodes_.size();
   by_id_.clear();
   by_pid_.clear();
   by_id_.reserve(n);

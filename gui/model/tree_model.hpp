@@ -101,6 +101,10 @@ class TreeModel {
   std::size_t child_count(int i) const;
   /// True when a fetched page replaces the streamed children of entry `i`.
   bool paged(int i) const;
+  /// True when entry `i` came with a fetched page, not the keyframe.
+  bool from_page(int i) const { return i >= static_cast<int>(keyframe_entries_) && i < static_cast<int>(size()); }
+  /// Index of entry `i`'s parent, -1 for roots.
+  int parent(int i) const { return i >= 0 && i < static_cast<int>(parent_.size()) ? parent_[i] : -1; }
 
   bool expanded(int i) const;
   void set_expanded(int i, bool open);
@@ -147,6 +151,7 @@ class TreeModel {
   std::shared_ptr<const v1::Keyframe> data_;
   std::unordered_map<std::string, std::shared_ptr<const v1::ChildrenPage>> fetched_;  // by supervisor id
   std::vector<const v1::TreeNode*> nodes_;   // keyframe entries, then fetched children
+  std::size_t keyframe_entries_ = 0;
   std::vector<char> paged_;                  // per entry: its children come from fetched_
   std::vector<std::size_t> streamed_;        // per entry: children in the keyframe
   std::vector<int> parent_;                  // -1 for roots

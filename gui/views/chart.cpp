@@ -48,7 +48,7 @@ void line_chart(const char* id, const ChartSpec& spec, const std::vector<ChartLi
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, ImVec2(w, h));
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), theme::kChartBg, 3.0f);
+  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), theme::colors().chart_bg, 3.0f);
 
   win.values.resize(lines.size());
   const std::size_t window = fit_window(spec.window, lines.empty() ? 0 : lines[0].values->size());
@@ -67,8 +67,8 @@ void line_chart(const char* id, const ChartSpec& spec, const std::vector<ChartLi
   const float top = ImGui::GetTextLineHeight() + 4.0f;  // leaves room for the title
   const float y0 = p0.y + top, y1 = p0.y + h - 3.0f;
   const float x0 = p0.x + 3.0f, xw = w - 6.0f;
-  dl->AddLine(ImVec2(x0, y0), ImVec2(x0 + xw, y0), theme::kChartGrid);
-  dl->AddLine(ImVec2(x0, (y0 + y1) / 2), ImVec2(x0 + xw, (y0 + y1) / 2), theme::kChartGrid);
+  dl->AddLine(ImVec2(x0, y0), ImVec2(x0 + xw, y0), theme::colors().chart_grid);
+  dl->AddLine(ImVec2(x0, (y0 + y1) / 2), ImVec2(x0 + xw, (y0 + y1) / 2), theme::colors().chart_grid);
   auto y_of = [&](float v) { return y1 - static_cast<float>(v / vmax) * (y1 - y0); };
 
   for (std::size_t l = 0; l < lines.size(); ++l) {
@@ -94,7 +94,7 @@ void line_chart(const char* id, const ChartSpec& spec, const std::vector<ChartLi
   const float right = ImGui::CalcTextSize(current.c_str()).x + ImGui::CalcTextSize(max_text.c_str()).x +
                       ImGui::GetStyle().FramePadding.x;
   if (ImGui::CalcTextSize(spec.title).x + right + 20.0f < w) {
-    dl->AddText(ImVec2(p0.x + w - right, p0.y + 2), theme::kMuted, max_text.c_str());
+    dl->AddText(ImVec2(p0.x + w - right, p0.y + 2), theme::colors().muted, max_text.c_str());
   }
 
   if (ImGui::IsItemHovered() && !first.empty()) {
@@ -106,7 +106,7 @@ void line_chart(const char* id, const ChartSpec& spec, const std::vector<ChartLi
     if (back < n) {
       const std::size_t i = n - 1 - back;
       const float x = x_of(i, n, window, x0, xw);
-      dl->AddLine(ImVec2(x, y0), ImVec2(x, y1), theme::kMuted);
+      dl->AddLine(ImVec2(x, y0), ImVec2(x, y1), theme::colors().muted);
       ImGui::BeginTooltip();
       ImGui::TextDisabled("%s, %zu s ago", spec.title, back);
       for (std::size_t l = 0; l < lines.size(); ++l) {
@@ -139,7 +139,7 @@ void heat_strip(const char* id, const char* title, const std::vector<RingBuffer<
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, ImVec2(w, h));
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), theme::kChartBg, 3.0f);
+  dl->AddRectFilled(p0, ImVec2(p0.x + w, p0.y + h), theme::colors().chart_bg, 3.0f);
   const float x0 = p0.x + 3.0f, xw = w - 6.0f, y0 = p0.y + top;
 
   // Buckets of whole samples, at least 3 px wide, so a 1 h window stays cheap.
@@ -173,7 +173,7 @@ void heat_strip(const char* id, const char* title, const std::vector<RingBuffer<
     if (std::isnan(avg[i - 1]) || std::isnan(avg[i])) continue;
     dl->AddLine(ImVec2(x_of(i - 1, avg.size(), window, x0, xw), y_bottom - avg[i - 1] * (y_bottom - y0)),
                 ImVec2(x_of(i, avg.size(), window, x0, xw), y_bottom - avg[i] * (y_bottom - y0)),
-                IM_COL32(255, 255, 255, 200), 1.5f * scale);
+                theme::colors().chart_cursor, 1.5f * scale);
   }
   const std::string current = avg.empty() || std::isnan(avg.back()) ? "-" : "avg " + format_percent(avg.back());
   char label[96];

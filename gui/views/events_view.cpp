@@ -14,8 +14,8 @@ constexpr ImGuiTableFlags kTableFlags = ImGuiTableFlags_Resizable | ImGuiTableFl
 
 ImU32 severity_colour(EventSeverity s) {
   switch (s) {
-    case EventSeverity::kBad: return theme::kBad;
-    case EventSeverity::kWarn: return theme::kWarn;
+    case EventSeverity::kBad: return theme::colors().bad;
+    case EventSeverity::kWarn: return theme::colors().warn;
     case EventSeverity::kInfo: break;
   }
   return ImGui::GetColorU32(ImGuiCol_Text);
@@ -30,17 +30,35 @@ std::string process_text(const NodeView& node, const v1::Event& e) {
   return tree_id_leaf(e.supervisor());
 }
 
-void row(InspectorModel& model, NodeView& node, const v1::Event& e) {
+// Selects the event and what it is about: the child's tree entry, else its pid.
+void select_event(InspectorModel& model, NodeView& node, const v1::Event& e) {
+  node.events.select(e.id());
+  if (!e.child().empty() && node.tree.find(e.child()) >= 0) model.select_tree_entry(e.child());
+  else model.select_process(e.pid());
+}
+
+// The selection is shared: an event about the selected process or entry is marked.
+bool about_selection(const NodeView& node, const v1::Event& e) {
+  const std::string& pid = node.table.selected_pid();
+  const std::string& id = node.tree.selected_id();
+  return (!pid.empty() && e.pid() == pid) || (!id.empty() && e.child() == id);
+}
+
+void row(InspectorModel& model, NodeView& node, const v1::Event& e, EventsViewState& state, DrawReport& report) {
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
   ImGui::PushID(static_cast<int>(e.id()));
   const std::string clock = event_clock(e.time_us());
-  if (ImGui::Selectable(clock.c_str(), node.events.is_selected(e),
-                        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
-    node.events.select(e.id());
-    // Select what the event is about: the child's tree entry, else its pid.
-    if (!e.child().empty() && node.tree.find(e.child()) >= 0) model.select_tree_entry(e.child());
-    else model.select_process(e.pid());
+  const bool chosen = node.events.is_selected(e), related = about_selection(node, e);
+  if (related && !chosen) {
+    ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, ImGui::GetColorU32(ImGuiCol_Header, 0.35f));
+  }
+  if (report.enabled && (chosen || related)) ++report.events_highlighted;
+  if (ImGui::Selectable(clock.c_str(), chosen, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
+    select_event(model, node, e);
+  if (chosen && state.scroll_to_selection) {
+    ImGui::SetScrollHereY(0.5f);
+    state.scroll_to_selection = false;
   }
   ImGui::PopID();
   ImGui::TableNextColumn();
@@ -58,11 +76,16 @@ void row(InspectorModel& model, NodeView& node, const v1::Event& e) {
 
 }  // namespace
 
-void draw_events(InspectorModel& model, NodeView& node, EventsViewState& state) {
+void draw_events(InspectorModel& model, NodeView& node, EventsViewState& state, const Keys* keys, DrawReport& report) {
   EventsModel& events = node.events;
+  if (state.focus_filter) ImGui::SetKeyboardFocusHere();
+  state.focus_filter = false;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
-  ImGui::InputTextWithHint("##evfilter", "filter: kind, process, reason", state.filter.data(), state.filter.size());
+  ImGui::InputTextWithHint("##evfilter", "/ filter: kind, process, reason", state.filter.data(), state.filter.size());
+  if ((ImGui::IsItemActive() || ImGui::IsItemDeactivated()) && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+    state.filter[0] = '\0';
   events.set_filter(state.filter.data());
+  if (report.enabled) report.events_filter = state.filter.data();
   ImGui::SameLine();
   ImGui::Checkbox("restarts and crashes only", &state.supervision_only);
   events.set_supervision_only(state.supervision_only);
@@ -80,10 +103,20 @@ void draw_events(InspectorModel& model, NodeView& node, EventsViewState& state) 
   ImGui::TableSetupColumn("Process");
   ImGui::TableSetupColumn("Reason", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
+  if (keys && keys->move != 0) {
+    if (const v1::Event* e = events.event_at_offset(keys->move); e && !events.is_selected(*e)) {
+      select_event(model, node, *e);
+      state.scroll_to_selection = true;
+    }
+  }
+  const int sel = state.scroll_to_selection ? events.selected_row() : -1;
+  if (sel < 0) state.scroll_to_selection = false;
   ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(visible.size()));
+  clipper.Begin(static_cast<int>(events.visible().size()));
+  if (sel >= 0) clipper.ForceDisplayRangeByIndices(sel, sel + 1);
   while (clipper.Step())
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) row(model, node, events.row(visible[i]));
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i)
+      row(model, node, events.row(events.visible()[static_cast<std::size_t>(i)]), state, report);
   ImGui::EndTable();
 }
 

@@ -1,13 +1,12 @@
-// Window layout; see inspector_view.hpp.
+// Window layout and keyboard routing; see inspector_view.hpp.
 #include "inspector_view.hpp"
 
 #include <algorithm>
 
 #include <imgui.h>
 
+#include "detail_view.hpp"
 #include "node_bar.hpp"
-#include "process_detail_view.hpp"
-#include "tree_detail_view.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
@@ -36,59 +35,122 @@ void waiting(const InspectorModel& model, const std::vector<LinkStatus>& links) 
   ImGui::TextDisabled("%s", hint);
 }
 
+// The theme switch at the right end of the menu bar.
+void theme_button(Settings& settings) {
+  const bool dark = settings.theme == ThemeKind::kDark;
+  const char* label = dark ? "light theme" : "dark theme";
+  const float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 4;
+  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - w));
+  if (ImGui::SmallButton(label)) settings.theme = dark ? ThemeKind::kLight : ThemeKind::kDark;
+}
+
+// A thin accent line on top of the region the arrows go to.
+void region_mark(bool active) {
+  if (!active) return;
+  const ImVec2 p = ImGui::GetWindowPos();
+  const float w = ImGui::GetWindowWidth();
+  ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + w, p.y + 2.0f), ImGui::GetColorU32(ImGuiCol_TabActive));
+}
+
+const char* tab_name(Tab t) {
+  switch (t) {
+    case Tab::kOverview: return "overview";
+    case Tab::kProcesses: return "processes";
+    case Tab::kEvents: return "events";
+  }
+  return "?";
+}
+
 }  // namespace
 
-void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& links) {
+void InspectorView::note_click(KeyRegion region) {
+  if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows) && ImGui::IsMouseClicked(0)) region_ = region;
+}
+
+void InspectorView::route_keys(InspectorModel& model, NodeView& node, const Keys& keys) {
+  const bool table_shown = shown_tab_ != Tab::kOverview;
+  if (keys.f6) region_ = region_ == KeyRegion::kTree && table_shown ? KeyRegion::kMain : KeyRegion::kTree;
+  if (region_ == KeyRegion::kMain && !table_shown) region_ = KeyRegion::kTree;
+  if (keys.enter) detail_open_ = true;
+  if (keys.slash) {
+    if (region_ == KeyRegion::kMain && shown_tab_ == Tab::kProcesses) processes_.focus_filter = true;
+    else if (region_ == KeyRegion::kMain && shown_tab_ == Tab::kEvents) events_.focus_filter = true;
+    else tree_.focus_search = true;
+  }
+  if (keys.esc) {
+    // First the selection, then the search of the region.
+    if (!node.table.selected_pid().empty() || !node.tree.selected_id().empty()) {
+      model.select_process("");
+      node.events.clear_selection();
+    } else if (region_ == KeyRegion::kMain && shown_tab_ == Tab::kProcesses) {
+      processes_.filter[0] = '\0';
+    } else if (region_ == KeyRegion::kMain && shown_tab_ == Tab::kEvents) {
+      events_.filter[0] = '\0';
+    } else {
+      tree_.search[0] = '\0';
+    }
+  }
+}
+
+void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& links, Settings& settings) {
+  if (report_.enabled) report_.begin_frame();
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
   ImGui::Begin("beamscope", nullptr, kRootFlags);
   if (ImGui::BeginMenuBar()) {
     draw_node_bar(model, links);
+    theme_button(settings);
     ImGui::EndMenuBar();
   }
   NodeView* node = model.selected();
-  // Esc clears the process selection (when no text field has the keyboard).
-  if (node && !ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
-    model.select_process("");
-  }
   if (!node) {
     waiting(model, links);
     ImGui::End();
     return;
   }
+  const Keys keys = Keys::read();
+  if (keys.any()) route_keys(model, *node, keys);
+  const Keys* tree_keys = region_ == KeyRegion::kTree ? &keys : nullptr;
+  const Keys* main_keys = region_ == KeyRegion::kMain ? &keys : nullptr;
   // Columns: supervision tree | main tabs | detail. A resizable table keeps
-  // the split (and its widths) in the ini file.
+  // the split (and its widths) in the ini file; a hidden detail gives its
+  // width to the others.
   const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
   // Alerts strip (later issue): reserve its height here, below the table.
   if (ImGui::BeginTable("layout3", 3, flags, ImGui::GetContentRegionAvail())) {
     ImGui::TableSetupColumn("tree", ImGuiTableColumnFlags_WidthStretch, 0.26f);
     ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.48f);
-    ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch, 0.26f);
+    ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch | (detail_open_ ? 0 : ImGuiTableColumnFlags_Disabled),
+                            0.26f);
     ImGui::TableNextColumn();
     ImGui::BeginChild("tree", ImVec2(0, 0));
-    draw_tree(model, *node, tree_);
+    region_mark(region_ == KeyRegion::kTree);
+    note_click(KeyRegion::kTree);
+    draw_tree(model, *node, tree_, tree_keys, report_);
     ImGui::EndChild();
     ImGui::TableNextColumn();
     ImGui::BeginChild("main", ImVec2(0, 0));
-    draw_main(model, *node);
+    region_mark(region_ == KeyRegion::kMain);
+    note_click(KeyRegion::kMain);
+    draw_main(model, *node, main_keys);
     ImGui::EndChild();
-    ImGui::TableNextColumn();
-    ImGui::BeginChild("detail", ImVec2(0, 0));
-    // A tree entry shows its supervision facts; its process figures follow
-    // when the process is in the hot set.
-    const bool tree_entry = draw_tree_detail(*node);
-    if (!tree_entry || node->table.selection().sample) {
-      if (tree_entry) ImGui::Separator();
-      draw_process_detail(*node);
+    if (detail_open_ && ImGui::TableNextColumn()) {
+      ImGui::BeginChild("detail", ImVec2(0, 0));
+      draw_detail(model, *node, detail_open_, report_);
+      ImGui::EndChild();
     }
-    ImGui::EndChild();
     ImGui::EndTable();
   }
   ImGui::End();
+  if (report_.enabled) {
+    report_.detail_open = detail_open_;
+    report_.key_region = region_ == KeyRegion::kTree ? "tree" : "main";
+    report_.main_tab = tab_name(shown_tab_);
+  }
 }
 
-void InspectorView::draw_main(InspectorModel& model, NodeView& node) {
+void InspectorView::draw_main(InspectorModel& model, NodeView& node, const Keys* keys) {
   if (!ImGui::BeginTabBar("main_tabs")) return;
   auto flags_for = [this](Tab t) {
     return has_pending_tab_ && pending_tab_ == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
@@ -98,17 +160,20 @@ void InspectorView::draw_main(InspectorModel& model, NodeView& node) {
   const ImGuiTabItemFlags events_flags = flags_for(Tab::kEvents);
   has_pending_tab_ = false;
   if (ImGui::BeginTabItem("Overview", nullptr, overview_flags)) {
+    shown_tab_ = Tab::kOverview;
     ImGui::BeginChild("overview");
     draw_overview(node, overview_);
     ImGui::EndChild();
     ImGui::EndTabItem();
   }
   if (ImGui::BeginTabItem("Processes", nullptr, processes_flags)) {
-    draw_processes(model, node, processes_);
+    shown_tab_ = Tab::kProcesses;
+    draw_processes(model, node, processes_, keys, report_);
     ImGui::EndTabItem();
   }
   if (ImGui::BeginTabItem("Events", nullptr, events_flags)) {
-    draw_events(model, node, events_);
+    shown_tab_ = Tab::kEvents;
+    draw_events(model, node, events_, keys, report_);
     ImGui::EndTabItem();
   }
   ImGui::EndTabBar();

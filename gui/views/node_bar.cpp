@@ -11,13 +11,13 @@ namespace {
 
 ImU32 link_colour(LinkState s) {
   switch (s) {
-    case LinkState::kConnected: return theme::kGood;
-    case LinkState::kStale: return theme::kBad;
-    case LinkState::kRefused: return theme::kBad;
-    case LinkState::kDropping: return theme::kBad;
-    case LinkState::kConnecting: return theme::kWarn;
+    case LinkState::kConnected: return theme::colors().good;
+    case LinkState::kStale: return theme::colors().bad;
+    case LinkState::kRefused: return theme::colors().bad;
+    case LinkState::kDropping: return theme::colors().bad;
+    case LinkState::kConnecting: return theme::colors().warn;
   }
-  return theme::kMuted;
+  return theme::colors().muted;
 }
 
 // A filled dot drawn inline, followed by the state's text (colour is not the only cue).

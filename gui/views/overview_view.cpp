@@ -32,7 +32,7 @@ void limit_gauge(const char* label, std::uint64_t used, std::uint64_t limit) {
   ImGui::TextUnformatted(label);
   ImGui::TableNextColumn();
   const float frac = limit ? static_cast<float>(static_cast<double>(used) / static_cast<double>(limit)) : 0.0f;
-  const ImU32 col = frac > 0.9f ? theme::kBad : frac > 0.7f ? theme::kWarn : ImGui::GetColorU32(ImGuiCol_PlotHistogram);
+  const ImU32 col = frac > 0.9f ? theme::colors().bad : frac > 0.7f ? theme::colors().warn : ImGui::GetColorU32(ImGuiCol_PlotHistogram);
   ImGui::PushStyleColor(ImGuiCol_PlotHistogram, col);
   // The bar shows at least a sliver so a small share is still visible.
   ImGui::ProgressBar(limit ? std::max(frac, 0.005f) : 0.0f, ImVec2(-1, 0), format_of_limit(used, limit).c_str());
@@ -103,17 +103,17 @@ void memory_bar(const v1::MemoryBytes& m) {
   const ImVec2 p = ImGui::GetCursorScreenPos();
   ImGui::Dummy(ImVec2(w, h));
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), theme::kChartBg);
+  dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), theme::colors().chart_bg);
   const double total = static_cast<double>(std::max<std::uint64_t>(m.total(), 1));
   float x = p.x;
   for (std::size_t i = 0; i < std::size(parts); ++i) {
     const float pw = static_cast<float>(static_cast<double>(parts[i].bytes) / total) * w;
-    dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + pw, p.y + h), theme::kSeries[i]);
+    dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + pw, p.y + h), theme::colors().series[i]);
     x += pw;
   }
   for (std::size_t i = 0; i < std::size(parts); ++i) {
     if (i != 0) ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 2);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(theme::kSeries[i]), "\xE2\x96\xA0");
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(theme::colors().series[i]), "\xE2\x96\xA0");
     ImGui::SameLine();
     ImGui::Text("%s %s", parts[i].name, format_bytes(parts[i].bytes).c_str());
   }
@@ -127,27 +127,27 @@ void charts(const NodeView& node, std::size_t window) {
   std::snprintf(title, sizeof title, "Processes (limit %s)",
                 format_count(node.latest->gauges().process_limit()).c_str());
   line_chart("##procs", {title, fmt_count, window},
-             {{"processes", &h.series(Series::kProcessCount), theme::kSeries[0]}});
+             {{"processes", &h.series(Series::kProcessCount), theme::colors().series[0]}});
   ImGui::TableNextColumn();
   line_chart("##mbox", {"Total mailbox (messages queued)", fmt_count, window},
-             {{"messages", &h.series(Series::kMailboxTotal), theme::kSeries[1]}});
+             {{"messages", &h.series(Series::kMailboxTotal), theme::colors().series[1]}});
   ImGui::TableNextColumn();
   heat_strip("##sched", "Scheduler utilization", h.scheduler_util(), h.series(Series::kSchedulerUtilAvg), window,
              ChartSpec{}.height);
   ImGui::TableNextColumn();
   line_chart("##mem", {"Memory", fmt_bytes, window},
-             {{"total", &h.series(Series::kMemoryTotal), theme::kSeries[6]},
-              {"processes", &h.series(Series::kMemoryProcesses), theme::kSeries[0]},
-              {"binary", &h.series(Series::kMemoryBinary), theme::kSeries[1]},
-              {"ets", &h.series(Series::kMemoryEts), theme::kSeries[2]}});
+             {{"total", &h.series(Series::kMemoryTotal), theme::colors().series[6]},
+              {"processes", &h.series(Series::kMemoryProcesses), theme::colors().series[0]},
+              {"binary", &h.series(Series::kMemoryBinary), theme::colors().series[1]},
+              {"ets", &h.series(Series::kMemoryEts), theme::colors().series[2]}});
   ImGui::TableNextColumn();
   line_chart("##reds", {"Reductions/s", fmt_per_s, window},
-             {{"reductions", &h.series(Series::kReductionsPerS), theme::kSeries[4]}});
+             {{"reductions", &h.series(Series::kReductionsPerS), theme::colors().series[4]}});
   ImGui::TableNextColumn();
-  line_chart("##gc", {"GC/s", fmt_per_s, window}, {{"collections", &h.series(Series::kGcPerS), theme::kSeries[3]}});
+  line_chart("##gc", {"GC/s", fmt_per_s, window}, {{"collections", &h.series(Series::kGcPerS), theme::colors().series[3]}});
   ImGui::TableNextColumn();
   line_chart("##rq", {"Run queue (all schedulers)", fmt_count, window},
-             {{"queued", &h.series(Series::kRunQueueTotal), theme::kSeries[5]}});
+             {{"queued", &h.series(Series::kRunQueueTotal), theme::colors().series[5]}});
   ImGui::EndTable();
 }
 

@@ -1,10 +1,11 @@
-// Process detail panel; see process_detail_view.hpp.
+// Process parts of the detail panel; see process_detail_view.hpp.
 #include "process_detail_view.hpp"
 
 #include <imgui.h>
 
 #include <cmath>
 
+#include "beamscope/protocol/framing.hpp"
 #include "chart.hpp"
 #include "format.hpp"
 #include "theme.hpp"
@@ -22,7 +23,78 @@ void field(const char* label, const std::string& value) {
   ImGui::TextWrapped("%s", value.empty() ? "-" : value.c_str());
 }
 
-void fields(const v1::ProcessSample& p, std::uint64_t word) {
+void coloured_field(const char* label, const std::string& value, ImU32 colour, bool use) {
+  if (use) ImGui::PushStyleColor(ImGuiCol_Text, colour);
+  field(label, value);
+  if (use) ImGui::PopStyleColor();
+}
+
+}  // namespace
+
+bool draw_process_header(NodeView& node) {
+  const auto sel = node.table.selection();
+  if (!sel.sample) return false;
+  const v1::ProcessSample& p = *sel.sample;
+  ImGui::Text("%s", display_name(p).c_str());
+  ImGui::TextUnformatted(p.pid().c_str());
+  ImGui::SameLine();
+  if (ImGui::SmallButton("copy pid")) ImGui::SetClipboardText(p.pid().c_str());
+  if (!p.registered_name().empty()) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("copy name")) ImGui::SetClipboardText(p.registered_name().c_str());
+  }
+  ImGui::Separator();
+  return true;
+}
+
+void draw_mailbox(InspectorModel& model, NodeView& node, DrawReport& report) {
+  const MailboxReading m = model.selection_mailbox(monotonic_s(), protocol::now_us());
+  if (!m.known()) return;
+  const theme::Palette& c = theme::colors();
+  const std::string age = format_age(m.read_at_us, protocol::now_us());
+  const std::string count = format_count(m.messages) + " messages";
+  if (report.enabled) {
+    report.detail_lines.push_back("mailbox: " + count);
+    report.detail_lines.push_back(std::string("read: ") + mailbox_source_text(m.source));
+  }
+  if (!ImGui::BeginTable("mailbox", 2, ImGuiTableFlags_SizingFixedFit)) return;
+  ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
+  ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
+  field("mailbox", count);
+  field("read", age + ", " + mailbox_source_text(m.source));
+  if (m.has_growth) {
+    const std::string growth = format_growth(m.growth_per_s);
+    const std::string alarm = format_to_alarm(m.growth_per_s, m.seconds_to_threshold);
+    const AlarmOutlook o = alarm_outlook(m.growth_per_s, m.seconds_to_threshold);
+    coloured_field("growth", growth, c.warn, m.growth_per_s > 0);
+    coloured_field("to alarm",
+                   o == AlarmOutlook::kNotGrowing ? "not growing"
+                   : o == AlarmOutlook::kReached  ? "reached mailbox_alarm, still growing"
+                                                  : "in " + alarm + " at this growth",
+                   c.bad, o != AlarmOutlook::kNotGrowing);
+    if (report.enabled) {
+      report.detail_lines.push_back("growth: " + growth);
+      report.detail_lines.push_back("to alarm: " + alarm);
+    }
+  }
+  ImGui::EndTable();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("One figure: the freshest read of this process's message queue.\n"
+                      "Growth and time to mailbox_alarm are the agent's, across recent sweeps.");
+  line_chart("##selmbox", {"Mailbox since selected", fmt_count, NodeView::kTrackCapacity, 90.0f},
+             {{"messages", &node.selected_mailbox, c.series[1]}});
+}
+
+void draw_process_fields(NodeView& node) {
+  const auto sel = node.table.selection();
+  if (!sel.sample) return;
+  const v1::ProcessSample& p = *sel.sample;
+  const std::uint64_t word = node.table.word_size();
+  if (!sel.in_hot_set) {
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::colors().warn);
+    ImGui::TextWrapped("%s left the hot set (or exited): last known values.", p.pid().c_str());
+    ImGui::PopStyleColor();
+  }
   if (!ImGui::BeginTable("fields", 2, ImGuiTableFlags_SizingFixedFit)) return;
   ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
   ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
@@ -31,43 +103,15 @@ void fields(const v1::ProcessSample& p, std::uint64_t word) {
   field("application", p.application());
   field("status", p.status());
   field("current", p.current_function());
-  field("mailbox", format_count(p.message_queue_len()) + " messages");
   field("memory", p.memory_guarded() ? "not read: mailbox above the guard" : format_bytes(p.memory_bytes()));
   field("heap", format_bytes(p.heap_size_words() * word));
   field("total heap", format_bytes(p.total_heap_size_words() * word));
   field("stack", format_bytes(p.stack_size_words() * word));
-  field("minor GCs", format_count(p.minor_gcs()));
+  field("minor GCs", format_count(p.minor_gcs()) + "  (" + format_si(static_cast<double>(p.minor_gcs_per_s())) + "/s)");
   field("fullsweep after", format_count(p.fullsweep_after()));
   field("reductions", format_count(p.reductions()));
   field("reductions/s", format_si(static_cast<double>(p.reductions_per_s())) + "/s");
   ImGui::EndTable();
-}
-
-}  // namespace
-
-void draw_process_detail(NodeView& node) {
-  const auto sel = node.table.selection();
-  if (!sel.sample) {
-    ImGui::TextDisabled("Process detail");
-    ImGui::Separator();
-    ImGui::TextWrapped("Select a process in the Processes tab to see its mailbox, memory, heap and GC figures.");
-    return;
-  }
-  const v1::ProcessSample& p = *sel.sample;
-  ImGui::Text("%s", display_name(p).c_str());
-  ImGui::TextUnformatted(p.pid().c_str());
-  ImGui::SameLine();
-  if (ImGui::SmallButton("copy pid")) ImGui::SetClipboardText(p.pid().c_str());
-  if (!sel.in_hot_set) {
-    ImGui::PushStyleColor(ImGuiCol_Text, theme::kWarn);
-    ImGui::TextWrapped("Left the hot set (or exited): last known values.");
-    ImGui::PopStyleColor();
-  }
-  ImGui::Separator();
-  fields(p, node.table.word_size());
-  ImGui::Spacing();
-  line_chart("##selmbox", {"Mailbox since selected", fmt_count, NodeView::kTrackCapacity, 90.0f},
-             {{"messages", &node.selected_mailbox, theme::kSeries[1]}});
 }
 
 }  // namespace beamscope::gui

@@ -1,4 +1,4 @@
-// Theme and fonts; see theme.hpp.
+// Themes and fonts; see theme.hpp.
 #include "theme.hpp"
 
 #include <algorithm>
@@ -9,14 +9,33 @@ namespace beamscope::gui::theme {
 namespace {
 
 // Latin-1 plus the punctuation and shapes the views print (em dash, dots,
-// arrows): the default ranges lack them and would show '?'.
-const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x2010, 0x2027, 0x2190, 0x21FF, 0x25A0, 0x25FF, 0};
+// arrows, Δ): the default ranges lack them and would show '?'.
+const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0394, 0x0394, 0x2010, 0x2027, 0x2190, 0x21FF, 0x25A0, 0x25FF, 0};
 
-}  // namespace
+// The dark palette's values are what the screenshot tests look for.
+const Palette kDark = {
+    IM_COL32(80, 200, 120, 255),  IM_COL32(235, 180, 60, 255),  IM_COL32(235, 85, 75, 255),
+    IM_COL32(140, 146, 160, 255), IM_COL32(205, 100, 40, 255),  IM_COL32(22, 25, 31, 255),
+    IM_COL32(60, 66, 80, 255),    IM_COL32(255, 255, 255, 200), IM_COL32(48, 53, 64, 255),
+    IM_COL32(225, 228, 235, 255), IM_COL32(20, 20, 24, 255),
+    {IM_COL32(90, 170, 250, 255), IM_COL32(250, 150, 70, 255), IM_COL32(120, 210, 130, 255),
+     IM_COL32(210, 120, 220, 255), IM_COL32(240, 220, 90, 255), IM_COL32(110, 220, 220, 255),
+     IM_COL32(200, 200, 200, 255)},
+};
+// Darker inks for a light background (text contrast), same hues.
+const Palette kLight = {
+    IM_COL32(30, 140, 70, 255),   IM_COL32(180, 120, 0, 255),   IM_COL32(200, 45, 35, 255),
+    IM_COL32(105, 110, 122, 255), IM_COL32(190, 80, 20, 255),   IM_COL32(246, 247, 250, 255),
+    IM_COL32(210, 214, 222, 255), IM_COL32(30, 30, 40, 200),    IM_COL32(222, 226, 234, 255),
+    IM_COL32(35, 40, 50, 255),    IM_COL32(255, 255, 255, 255),
+    {IM_COL32(30, 110, 210, 255), IM_COL32(220, 110, 20, 255), IM_COL32(40, 150, 70, 255),
+     IM_COL32(160, 60, 180, 255), IM_COL32(170, 140, 0, 255), IM_COL32(0, 150, 160, 255),
+     IM_COL32(90, 90, 100, 255)},
+};
 
-void apply_dark(float scale) {
-  ImGui::StyleColorsDark();
-  ImGuiStyle& s = ImGui::GetStyle();
+ThemeKind g_kind = ThemeKind::kDark;
+
+void spacing(ImGuiStyle& s) {
   s.WindowRounding = 0.0f;
   s.FrameRounding = 3.0f;
   s.GrabRounding = 3.0f;
@@ -25,7 +44,10 @@ void apply_dark(float scale) {
   s.FramePadding = ImVec2(6, 4);
   s.ItemSpacing = ImVec2(8, 5);
   s.CellPadding = ImVec2(6, 3);
-  ImVec4* c = s.Colors;
+}
+
+void dark_colours(ImVec4* c) {
+  ImGui::StyleColorsDark();
   // Calmer than the stock blue: the data should carry the colour, not chrome.
   c[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
   c[ImGuiCol_ChildBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
@@ -39,11 +61,46 @@ void apply_dark(float scale) {
   c[ImGuiCol_TableHeaderBg] = ImVec4(0.14f, 0.16f, 0.20f, 1.0f);
   c[ImGuiCol_TableRowBgAlt] = ImVec4(1.0f, 1.0f, 1.0f, 0.03f);
   c[ImGuiCol_PlotHistogram] = ImVec4(0.35f, 0.62f, 0.95f, 1.0f);
+}
+
+void light_colours(ImVec4* c) {
+  ImGui::StyleColorsLight();
+  c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
+  c[ImGuiCol_ChildBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
+  c[ImGuiCol_PopupBg] = ImVec4(1.0f, 1.0f, 1.0f, 0.98f);
+  c[ImGuiCol_MenuBarBg] = ImVec4(0.90f, 0.91f, 0.93f, 1.0f);
+  c[ImGuiCol_FrameBg] = ImVec4(0.90f, 0.91f, 0.94f, 1.0f);
+  c[ImGuiCol_Text] = ImVec4(0.10f, 0.11f, 0.14f, 1.0f);
+  c[ImGuiCol_TextDisabled] = ImVec4(0.42f, 0.44f, 0.48f, 1.0f);
+  c[ImGuiCol_Header] = ImVec4(0.62f, 0.76f, 0.95f, 0.80f);
+  c[ImGuiCol_HeaderHovered] = ImVec4(0.70f, 0.82f, 0.97f, 0.80f);
+  c[ImGuiCol_Tab] = ImVec4(0.86f, 0.88f, 0.92f, 1.0f);
+  c[ImGuiCol_TabActive] = ImVec4(0.62f, 0.76f, 0.95f, 1.0f);
+  c[ImGuiCol_TabHovered] = ImVec4(0.70f, 0.82f, 0.97f, 1.0f);
+  c[ImGuiCol_TableHeaderBg] = ImVec4(0.88f, 0.90f, 0.93f, 1.0f);
+  c[ImGuiCol_TableRowBgAlt] = ImVec4(0.0f, 0.0f, 0.0f, 0.03f);
+  c[ImGuiCol_PlotHistogram] = ImVec4(0.20f, 0.48f, 0.85f, 1.0f);
+}
+
+}  // namespace
+
+void apply(ThemeKind kind, float scale) {
+  g_kind = kind;
+  ImGuiStyle& s = ImGui::GetStyle();
+  s = ImGuiStyle();  // fresh sizes: ScaleAllSizes multiplies what is there
+  if (kind == ThemeKind::kLight) light_colours(s.Colors);
+  else dark_colours(s.Colors);
+  spacing(s);
   s.ScaleAllSizes(scale);
 }
 
+ThemeKind current() { return g_kind; }
+
+const Palette& colors() { return g_kind == ThemeKind::kLight ? kLight : kDark; }
+
 void load_fonts(float scale) {
   ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
   const char* candidates[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"};
   for (const char* path : candidates) {
     std::error_code ec;
@@ -59,13 +116,14 @@ void load_fonts(float scale) {
 }
 
 ImU32 heat(float load) {
-  if (std::isnan(load)) return kChartBg;
+  if (std::isnan(load)) return colors().chart_bg;
   const float t = std::clamp(load, 0.0f, 1.0f);
-  // Two segments: idle slate -> blue -> amber -> red.
+  // Two segments: idle slate (paper on the light theme) -> blue -> red.
+  const ImVec4 idle = g_kind == ThemeKind::kLight ? ImVec4(0.86f, 0.89f, 0.94f, 1.0f) : ImVec4(0.16f, 0.20f, 0.28f, 1.0f);
   ImVec4 a, b;
   float u;
   if (t < 0.5f) {
-    a = ImVec4(0.16f, 0.20f, 0.28f, 1.0f);
+    a = idle;
     b = ImVec4(0.25f, 0.55f, 0.90f, 1.0f);
     u = t / 0.5f;
   } else {

@@ -1,35 +1,37 @@
-// Look of the inspector: dark theme, fonts sized for the monitor's content
-// scale, and the few semantic colours views share (so "bad" is one red).
+// Look of the inspector: a dark theme (default) and a light one, fonts
+// sized for the monitor's content scale, and the semantic colours views
+// share (so "bad" is one red per theme). Views ask theme::colors() for the
+// current palette every frame, so a switch takes effect at once.
 #pragma once
 
 #include <imgui.h>
 
+#include "settings.hpp"
+
 namespace beamscope::gui::theme {
 
-/// Dark colours and spacing scaled by `scale` (GLFW content scale).
-void apply_dark(float scale);
-
-/// Loads a clear TTF (DejaVu Sans) at 15 px × scale when installed, else
-/// ImGui's built-in font scaled. Call before the renderer builds the atlas.
-void load_fonts(float scale);
-
-// Semantic colours. Colour is never the only signal: views pair them with text.
-inline constexpr ImU32 kGood = IM_COL32(80, 200, 120, 255);
-inline constexpr ImU32 kWarn = IM_COL32(235, 180, 60, 255);
-inline constexpr ImU32 kBad = IM_COL32(235, 85, 75, 255);
-inline constexpr ImU32 kMuted = IM_COL32(140, 146, 160, 255);
-/// Restart badges in the supervision tree: its own hue, apart from warn and bad.
-inline constexpr ImU32 kRestart = IM_COL32(205, 100, 40, 255);
-inline constexpr ImU32 kChartBg = IM_COL32(22, 25, 31, 255);
-inline constexpr ImU32 kChartGrid = IM_COL32(60, 66, 80, 255);
-/// Line colours for multi-series charts, in order.
-inline constexpr ImU32 kSeries[] = {
-    IM_COL32(90, 170, 250, 255), IM_COL32(250, 150, 70, 255), IM_COL32(120, 210, 130, 255),
-    IM_COL32(210, 120, 220, 255), IM_COL32(240, 220, 90, 255), IM_COL32(110, 220, 220, 255),
-    IM_COL32(200, 200, 200, 255),
+/// Colours with a meaning. Colour is never the only signal: views pair them with text.
+struct Palette {
+  ImU32 good, warn, bad, muted;
+  ImU32 restart;            ///< restart badges and reasons: its own hue, apart from warn and bad
+  ImU32 chart_bg, chart_grid, chart_cursor;
+  ImU32 chip, chip_ink;     ///< neutral badges (mailbox, children) and their text
+  ImU32 badge_ink;          ///< text on a coloured badge
+  ImU32 series[7];          ///< line colours for multi-series charts, in order
 };
 
-/// Colour for a 0..1 load: blue-grey when idle through amber to red when saturated.
+/// ImGui style colours and spacing for `kind`, sizes scaled by `scale`
+/// (GLFW content scale); also makes colors() return that palette.
+void apply(ThemeKind kind, float scale);
+ThemeKind current();
+const Palette& colors();
+
+/// Loads a clear TTF (DejaVu Sans) at 15 px × scale when installed, else
+/// ImGui's built-in font scaled, replacing any loaded font. Call before
+/// the renderer builds (or rebuilds) the atlas.
+void load_fonts(float scale);
+
+/// Colour for a 0..1 load: slate when idle through blue to red when saturated.
 ImU32 heat(float load);
 
 }  // namespace beamscope::gui::theme

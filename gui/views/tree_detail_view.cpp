@@ -26,7 +26,7 @@ std::string join(const google::protobuf::RepeatedPtrField<std::string>& items) {
   return out;
 }
 
-void identity(const v1::TreeNode& n, std::size_t received) {
+void identity(const v1::TreeNode& n, std::size_t received, bool sampled) {
   if (!ImGui::BeginTable("tree_fields", 2, ImGuiTableFlags_SizingFixedFit)) return;
   ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
   ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
@@ -42,8 +42,9 @@ void identity(const v1::TreeNode& n, std::size_t received) {
     field("strategy", n.strategy());
     const std::size_t total = std::max<std::size_t>(n.children_total(), received);
     field("children", format_count(total) + (total > received ? " (" + format_count(received) + " sent)" : ""));
-  } else if (n.kind() != v1::TreeNode::APPLICATION) {
-    field("mailbox", format_count(n.message_queue_len()) + " messages");
+  } else if (n.kind() != v1::TreeNode::APPLICATION && !sampled) {
+    // The mailbox has one line of its own (with its age) below; memory too
+    // when the hot set has a fresher figure.
     field("memory", format_bytes(n.memory_bytes()));
   }
   field("restarts", format_count(n.restarts_total()));
@@ -56,9 +57,9 @@ void headroom_gauge(const v1::TreeNode& n) {
   const std::uint32_t used = n.restarts_in_period(), limit = n.intensity();
   const float frac = limit == 0 ? (used > 0 ? 1.0f : 0.0f) : std::min(1.0f, static_cast<float>(used) / limit);
   const TreeHealth h = tree_health(n);
-  const ImU32 colour = h == TreeHealth::kEscalated ? theme::kBad
-                       : h == TreeHealth::kNearLimit ? theme::kWarn
-                                                     : theme::kGood;
+  const ImU32 colour = h == TreeHealth::kEscalated ? theme::colors().bad
+                       : h == TreeHealth::kNearLimit ? theme::colors().warn
+                                                     : theme::colors().good;
   ImGui::TextDisabled("Restart intensity");
   const std::string text = std::to_string(used) + " of " + std::to_string(limit) + " in " +
                            std::to_string(n.period_s()) + " s \xE2\x80\x94 " +
@@ -84,7 +85,7 @@ void history(const v1::TreeNode& n) {
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(event_clock(r.time_us()).c_str());
     ImGui::TableNextColumn();
-    ImGui::PushStyleColor(ImGuiCol_Text, theme::kRestart);
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::colors().restart);
     ImGui::TextWrapped("%s", r.reason().empty() ? "(no reason)" : r.reason().c_str());
     ImGui::PopStyleColor();
     // The agent may not know the new pid yet (it learns it at its next walk).
@@ -98,7 +99,7 @@ void history(const v1::TreeNode& n) {
 
 }  // namespace
 
-bool draw_tree_detail(NodeView& node) {
+bool draw_tree_identity(NodeView& node) {
   const v1::TreeNode* n = node.tree.selected();
   if (!n) return false;
   ImGui::Text("%s", tree_display_name(*n).c_str());
@@ -112,16 +113,20 @@ bool draw_tree_detail(NodeView& node) {
     if (ImGui::SmallButton("copy pid##tree")) ImGui::SetClipboardText(n->pid().c_str());
   }
   ImGui::Separator();
-  identity(*n, node.tree.child_count(node.tree.find(n->id())));
+  const auto sel = node.table.selection();
+  identity(*n, node.tree.child_count(node.tree.find(n->id())), sel.sample && sel.sample->pid() == n->pid());
   if (n->kind() == v1::TreeNode::SUPERVISOR) {
     ImGui::Spacing();
     headroom_gauge(*n);
   }
-  if (n->kind() != v1::TreeNode::APPLICATION) {
-    ImGui::Spacing();
-    history(*n);
-  }
   return true;
+}
+
+void draw_restart_history(NodeView& node) {
+  const v1::TreeNode* n = node.tree.selected();
+  if (!n || n->kind() == v1::TreeNode::APPLICATION) return;
+  ImGui::Spacing();
+  history(*n);
 }
 
 }  // namespace beamscope::gui

@@ -32,11 +32,11 @@ void info_line(const PagerText& t, float x, bool problem_line) {
   ImGui::InvisibleButton("##pagerinfo", ImVec2(std::max(1.0f, right - min.x), h));
   const ImVec4 clip(min.x, min.y, right, min.y + h);
   const ImVec2 at(min.x + x, min.y);
-  if (problem_line) dl->AddText(nullptr, 0.0f, at, theme::kWarn, t.status.c_str(), nullptr, 0.0f, &clip);
-  else dl->AddText(nullptr, 0.0f, at, theme::kMuted, t.range.c_str(), nullptr, 0.0f, &clip);
+  if (problem_line) dl->AddText(nullptr, 0.0f, at, theme::colors().warn, t.status.c_str(), nullptr, 0.0f, &clip);
+  else dl->AddText(nullptr, 0.0f, at, theme::colors().muted, t.range.c_str(), nullptr, 0.0f, &clip);
   if (!problem_line && !t.status.empty() && !t.problem) {
     const float sx = at.x + ImGui::CalcTextSize(t.range.c_str()).x + 8.0f;
-    dl->AddText(nullptr, 0.0f, ImVec2(sx, min.y), theme::kMuted, t.status.c_str(), nullptr, 0.0f, &clip);
+    dl->AddText(nullptr, 0.0f, ImVec2(sx, min.y), theme::colors().muted, t.status.c_str(), nullptr, 0.0f, &clip);
   }
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();

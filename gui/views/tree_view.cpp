@@ -3,10 +3,12 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "format.hpp"
+#include "row_fit.hpp"
 #include "theme.hpp"
 #include "tree_pager_rows.hpp"
 
@@ -19,79 +21,107 @@ constexpr const char* kRestartMark = "\xE2\x86\xBB";  // ↻
 
 ImU32 health_colour(TreeHealth h) {
   switch (h) {
-    case TreeHealth::kRunning: return theme::kGood;
+    case TreeHealth::kRunning: return theme::colors().good;
     case TreeHealth::kNearLimit:
-    case TreeHealth::kRestarting: return theme::kWarn;
+    case TreeHealth::kRestarting: return theme::colors().warn;
     case TreeHealth::kEscalated:
-    case TreeHealth::kUnresponsive: return theme::kBad;
-    case TreeHealth::kNotRunning: return theme::kMuted;
+    case TreeHealth::kUnresponsive: return theme::colors().bad;
+    case TreeHealth::kNotRunning: return theme::colors().muted;
   }
-  return theme::kMuted;
+  return theme::colors().muted;
 }
 
 struct Badge {
   std::string text;
+  std::string shorter;   // "" when it has no short form
   ImU32 fill;
   ImU32 ink;
+  int priority;          // higher stays longer when the row is narrow (row_fit.hpp)
   bool outline = false;  // supervisors' restart totals: their children's, not their own
   bool plain = false;    // text only: memory is on every row, it must not shout
 };
 
-// Words next to the colours, so colour is never the only signal.
+// Words next to the colours, so colour is never the only signal. Drawn
+// right to left: memory at the edge, health nearest the name.
 std::vector<Badge> badges_for(const v1::TreeNode& n, std::size_t received) {
-  std::vector<Badge> out;  // drawn right to left
-  const ImU32 dark = IM_COL32(20, 20, 24, 255), light = IM_COL32(225, 228, 235, 255);
-  const ImU32 chip = IM_COL32(48, 53, 64, 255);
+  const theme::Palette& c = theme::colors();
+  std::vector<Badge> out;
   if (n.kind() != v1::TreeNode::APPLICATION) {
-    if (n.memory_bytes() != 0) out.push_back({format_bytes(n.memory_bytes()), 0, theme::kMuted, false, true});
-    if (n.message_queue_len() != 0) out.push_back({format_count(n.message_queue_len()) + " msg", chip, light});
+    if (n.memory_bytes() != 0) out.push_back({format_bytes(n.memory_bytes()), "", 0, c.muted, 0, false, true});
+    if (n.message_queue_len() != 0)
+      out.push_back({format_count(n.message_queue_len()) + " msg", format_si(static_cast<double>(n.message_queue_len())),
+                     c.chip, c.chip_ink, 2});
   }
   const bool sup = n.kind() == v1::TreeNode::SUPERVISOR;
   if (n.restarts_total() != 0)
-    out.push_back({std::string(kRestartMark) + " " + format_count(n.restarts_total()), theme::kRestart,
-                   sup ? theme::kRestart : dark, sup});
+    out.push_back({std::string(kRestartMark) + " " + format_count(n.restarts_total()),
+                   std::string(kRestartMark) + format_si(static_cast<double>(n.restarts_total())), c.restart,
+                   sup ? c.restart : c.badge_ink, 3, sup});
   const std::size_t total = std::max<std::size_t>(n.children_total(), received);
-  if (sup && total > TreeModel::kAutoExpandChildren) out.push_back({format_count(total) + " children", chip, light});
+  if (sup && total > TreeModel::kAutoExpandChildren)
+    out.push_back({format_count(total) + " children", format_si(static_cast<double>(total)), c.chip, c.chip_ink, 1});
   switch (tree_health(n)) {
-    case TreeHealth::kEscalated: out.push_back({"escalated", theme::kBad, dark}); break;
-    case TreeHealth::kUnresponsive: out.push_back({"no answer", theme::kBad, dark}); break;
+    case TreeHealth::kEscalated: out.push_back({"escalated", "esc", c.bad, c.badge_ink, 4}); break;
+    case TreeHealth::kUnresponsive: out.push_back({"no answer", "?", c.bad, c.badge_ink, 4}); break;
     case TreeHealth::kNearLimit:
       out.push_back({std::to_string(n.restarts_in_period()) + "/" + std::to_string(n.intensity()) + " restarts",
-                     theme::kWarn, dark});
+                     std::to_string(n.restarts_in_period()) + "/" + std::to_string(n.intensity()), c.warn, c.badge_ink, 4});
       break;
-    case TreeHealth::kRestarting: out.push_back({"restarting", theme::kWarn, dark}); break;
+    case TreeHealth::kRestarting: out.push_back({"restarting", "", c.warn, c.badge_ink, 4}); break;
     default: break;
   }
   return out;
 }
 
-// Badges hug the right edge; returns the x where they begin.
-float draw_badges(ImDrawList* dl, const std::vector<Badge>& badges, ImVec2 row_min, float right, float h) {
-  const float pad = 4.0f, gap = 4.0f;
+constexpr float kBadgePad = 4.0f, kBadgeGap = 4.0f;
+
+float badge_width(const std::string& text) { return ImGui::CalcTextSize(text.c_str()).x + 2 * kBadgePad; }
+
+// Badges hug the right edge in the forms `fit` chose.
+void draw_badges(ImDrawList* dl, const std::vector<Badge>& badges, const RowFit& fit, ImVec2 row_min, float right,
+                 float h) {
   float x = right;
-  for (const auto& b : badges) {
-    const ImVec2 ts = ImGui::CalcTextSize(b.text.c_str());
-    const float w = ts.x + 2 * pad;
+  for (std::size_t i = 0; i < badges.size(); ++i) {
+    if (fit.forms[i] == BadgeForm::kDropped) continue;
+    const Badge& b = badges[i];
+    const std::string& text = fit.forms[i] == BadgeForm::kShort ? b.shorter : b.text;
+    const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
+    const float w = ts.x + 2 * kBadgePad;
     const ImVec2 a(x - w, row_min.y + 1), z(x, row_min.y + h - 1);
-    if (a.x < row_min.x) break;  // no room left
     if (b.outline) dl->AddRect(a, z, b.fill, 3.0f);
     else if (!b.plain) dl->AddRectFilled(a, z, b.fill, 3.0f);
-    dl->AddText(ImVec2(a.x + pad, row_min.y + (h - ts.y) / 2), b.ink, b.text.c_str());
-    x = a.x - gap;
+    dl->AddText(ImVec2(a.x + kBadgePad, row_min.y + (h - ts.y) / 2), b.ink, text.c_str());
+    x = a.x - kBadgeGap;
   }
-  return x;
 }
 
-void tooltip(const v1::TreeNode& n) {
+// The longest prefix of `s` (whole UTF-8 characters) that fits `max_w`
+// with "…" after it.
+std::string elide(const std::string& s, float max_w) {
+  static const char* kEllipsis = "\xE2\x80\xA6";
+  const float ell = ImGui::CalcTextSize(kEllipsis).x;
+  std::size_t lo = 0, hi = s.size();
+  while (lo < hi) {  // binary search on byte length, then back to a character boundary
+    const std::size_t mid = (lo + hi + 1) / 2;
+    if (ImGui::CalcTextSize(s.c_str(), s.c_str() + mid).x + ell <= max_w) lo = mid;
+    else hi = mid - 1;
+  }
+  while (lo > 0 && lo < s.size() && (static_cast<unsigned char>(s[lo]) & 0xC0) == 0x80) --lo;
+  return s.substr(0, lo) + kEllipsis;
+}
+
+void tooltip(const v1::TreeNode& n, const std::string& name) {
   ImGui::BeginTooltip();
-  ImGui::TextUnformatted(n.id().c_str());
+  ImGui::TextUnformatted(name.c_str());
+  ImGui::TextDisabled("%s", n.id().c_str());
   ImGui::TextDisabled("%s %s", v1::TreeNode::Kind_Name(n.kind()).c_str(), n.pid().c_str());
   if (!n.walk_error().empty()) ImGui::TextWrapped("walk: %s", n.walk_error().c_str());
   ImGui::EndTooltip();
 }
 
-void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double now) {
+void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double now, DrawReport& report) {
   const v1::TreeNode& n = tree.node(r.node);
+  const theme::Palette& c = theme::colors();
   const float h = ImGui::GetTextLineHeight();  // the row pitch adds ItemSpacing.y
   const float indent = ImGui::GetFontSize() * 0.9f;
   ImGui::PushID(r.node);
@@ -104,29 +134,50 @@ void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double n
     if (r.has_children && (on_arrow || ImGui::IsMouseDoubleClicked(0))) tree.toggle(r.node);
     else model.select_tree_entry(n.id());
   }
-  if (ImGui::IsItemHovered()) tooltip(n);
+  const std::string name = tree_display_name(n);
+  if (ImGui::IsItemHovered()) tooltip(n, name);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   // A restarted child flashes: a fading wash in the restart hue.
   if (const float f = tree.flash(r.node, now); f > 0.0f) {
-    dl->AddRectFilled(min, ImVec2(min.x + width, min.y + h), IM_COL32(205, 100, 40, static_cast<int>(140 * f)));
+    const ImU32 wash = (c.restart & ~IM_COL32_A_MASK) | (static_cast<ImU32>(140 * f) << IM_COL32_A_SHIFT);
+    dl->AddRectFilled(min, ImVec2(min.x + width, min.y + h), wash);
   }
   float x = min.x + r.depth * indent;
   const float ty = min.y + (h - ImGui::GetFontSize()) / 2;
-  if (r.has_children) dl->AddText(ImVec2(x, ty), theme::kMuted, r.expanded ? kOpen : kClosed);
+  if (r.has_children) dl->AddText(ImVec2(x, ty), c.muted, r.expanded ? kOpen : kClosed);
   x += indent;
   const TreeHealth health = tree_health(n);
   const float radius = ImGui::GetFontSize() * 0.22f;
   dl->AddCircleFilled(ImVec2(x + radius, min.y + h / 2), radius, health_colour(health));
   x += 2 * radius + 5.0f;
-  const float name_end = draw_badges(dl, badges_for(n, tree.child_count(r.node)), min, min.x + width, h);
+  // The name is owed its width; badges shrink or leave first (row_fit.hpp).
+  const std::vector<Badge> badges = badges_for(n, tree.child_count(r.node));
+  std::vector<BadgeSize> sizes;
+  sizes.reserve(badges.size());
+  for (const Badge& b : badges) {
+    const float full = badge_width(b.text);
+    sizes.push_back({full, b.shorter.empty() ? full : badge_width(b.shorter), b.priority});
+  }
+  const float name_w = ImGui::CalcTextSize(name.c_str()).x;
+  const RowFit fit = fit_row(min.x + width - x, name_w, kBadgeGap, sizes);
+  draw_badges(dl, badges, fit, min, min.x + width, h);
   ImU32 ink = ImGui::GetColorU32(ImGuiCol_Text);
-  if (health == TreeHealth::kEscalated || health == TreeHealth::kUnresponsive) ink = theme::kBad;
-  else if (health == TreeHealth::kNearLimit) ink = theme::kWarn;
-  else if (health == TreeHealth::kNotRunning || n.kind() == v1::TreeNode::HELPER) ink = theme::kMuted;
-  const std::string name = tree_display_name(n);
-  const ImVec4 clip(x, min.y, std::max(x, name_end - 4.0f), min.y + h);
-  dl->AddText(nullptr, 0.0f, ImVec2(x, ty), ink, name.c_str(), nullptr, 0.0f, &clip);
-  if (r.match) dl->AddLine(ImVec2(x, ty + ImGui::GetFontSize()), ImVec2(std::min(clip.z, x + ImGui::CalcTextSize(name.c_str()).x), ty + ImGui::GetFontSize()), theme::kWarn);
+  if (health == TreeHealth::kEscalated || health == TreeHealth::kUnresponsive) ink = c.bad;
+  else if (health == TreeHealth::kNearLimit) ink = c.warn;
+  else if (health == TreeHealth::kNotRunning || n.kind() == v1::TreeNode::HELPER) ink = c.muted;
+  const std::string shown = fit.name_elided ? elide(name, fit.name_width) : name;
+  dl->AddText(ImVec2(x, ty), ink, shown.c_str());
+  const float shown_w = fit.name_elided ? ImGui::CalcTextSize(shown.c_str()).x : name_w;
+  if (r.match) dl->AddLine(ImVec2(x, ty + ImGui::GetFontSize()), ImVec2(x + shown_w, ty + ImGui::GetFontSize()), c.warn);
+  if (report.enabled) {
+    DrawReport::TreeRowDrawn d{n.id(), name, name_w, fit.name_width, fit.name_elided};
+    for (BadgeForm f : fit.forms) {
+      d.badges_full += f == BadgeForm::kFull;
+      d.badges_short += f == BadgeForm::kShort;
+      d.badges_dropped += f == BadgeForm::kDropped;
+    }
+    report.tree_rows.push_back(std::move(d));
+  }
   ImGui::PopID();
 }
 
@@ -140,44 +191,35 @@ void more_row(TreeModel& tree, const TreeRow& r) {
   ImGui::PopID();
 }
 
-void keyboard(InspectorModel& model, TreeModel& tree) {
-  auto pressed = [](ImGuiKey k) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(k)); };
+void keyboard(InspectorModel& model, TreeModel& tree, const Keys& keys) {
   const std::string before = tree.selected_id();
-  if (pressed(ImGuiKey_DownArrow)) tree.move_selection(1);
-  if (pressed(ImGuiKey_UpArrow)) tree.move_selection(-1);
-  if (pressed(ImGuiKey_PageDown)) tree.move_selection(20);
-  if (pressed(ImGuiKey_PageUp)) tree.move_selection(-20);
-  if (pressed(ImGuiKey_RightArrow)) tree.open_selected(true);
-  if (pressed(ImGuiKey_LeftArrow)) tree.open_selected(false);
-  if (pressed(ImGuiKey_Enter) || pressed(ImGuiKey_KeyPadEnter)) {
-    const int k = tree.selected_row();
-    if (k >= 0) tree.toggle(tree.rows()[k].node);
-  }
+  if (keys.move != 0) tree.move_selection(keys.move);
+  if (keys.right) tree.open_selected(true);
+  if (keys.left) tree.open_selected(false);
   // The detail panel follows the keyboard selection.
   if (tree.selected_id() != before) model.select_tree_entry(tree.selected_id());
 }
 
 }  // namespace
 
-void draw_tree(InspectorModel& model, NodeView& node, TreeViewState& state) {
+void draw_tree(InspectorModel& model, NodeView& node, TreeViewState& state, const Keys* keys, DrawReport& report) {
   TreeModel& tree = node.tree;
-  const ImGuiIO& io = ImGui::GetIO();
-  // `/` jumps to the search box from anywhere but another text field.
-  bool focus_search = false;
-  if (!io.WantTextInput)
-    for (int i = 0; i < io.InputQueueCharacters.Size; ++i) focus_search |= io.InputQueueCharacters[i] == '/';
-  if (focus_search) ImGui::SetKeyboardFocusHere();
+  if (state.focus_search) ImGui::SetKeyboardFocusHere();
+  state.focus_search = false;
   ImGui::SetNextItemWidth(-1);
   ImGui::InputTextWithHint("##treesearch", "/ search: name, pid, module", state.search.data(), state.search.size());
-  if (ImGui::IsItemActive() && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) state.search[0] = '\0';
+  // Esc in the box clears it (ImGui's own Esc only reverts this edit).
+  if ((ImGui::IsItemActive() || ImGui::IsItemDeactivated()) && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+    state.search[0] = '\0';
   tree.set_filter(state.search.data());
+  if (report.enabled) report.tree_search = state.search.data();
   if (tree.size() == 0) {
     ImGui::TextDisabled("Supervision tree");
     ImGui::TextWrapped("No tree from this node yet (the agent walks it after start).");
     return;
   }
   ImGui::BeginChild("tree_rows", ImVec2(0, 0), false, ImGuiWindowFlags_NoNavInputs);
-  if (ImGui::IsWindowFocused() && !io.WantTextInput) keyboard(model, tree);
+  if (keys) keyboard(model, tree, *keys);
   const auto& rows = tree.rows();
   const float h = ImGui::GetTextLineHeightWithSpacing();
   if (tree.take_scroll_request()) {
@@ -195,7 +237,7 @@ void draw_tree(InspectorModel& model, NodeView& node, TreeViewState& state) {
       if (static_cast<std::size_t>(i) >= tree.rows().size()) break;
       const TreeRow r = tree.rows()[static_cast<std::size_t>(i)];
       if (r.kind == TreeRow::Kind::kMore) more_row(tree, r);
-      else if (r.kind == TreeRow::Kind::kNode) node_row(model, tree, r, now);
+      else if (r.kind == TreeRow::Kind::kNode) node_row(model, tree, r, now, report);
       else draw_pager_row(node, r);
     }
   }
