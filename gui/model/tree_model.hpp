@@ -1,12 +1,12 @@
-// The supervision tree as data for the tree view: the flattened forest of
-// one keyframe indexed once per new keyframe, and the visible part of it
-// linearized into rows (only expanded subtrees are walked, and children of
-// huge dynamic supervisors come in pages), so the per-frame cost is the
-// rows on screen, never the size of the tree. A page of children fetched
-// from the agent replaces the streamed summary under its supervisor and is
-// indexed like any entry (badges, selection, detail). Also the search filter (keeps
-// ancestors of matches), the selection, and the 1 s flash of a child whose
-// restart count went up. No ImGui.
+// The supervision tree as data for the tree view: the visible part of the
+// indexed forest (tree_index) linearized into rows (only expanded subtrees
+// are walked, and children of huge dynamic supervisors come in pages), so
+// the per-frame cost is the rows on screen, never the size of the tree. A
+// page of children fetched from the agent replaces the streamed summary
+// under its supervisor and is indexed like any entry. Owns what the person
+// chose (expansion, pages shown, selection) by tree id so it survives new
+// keyframes; the search (tree_filter) and restart flashes
+// (restart_flashes) are its parts. No ImGui.
 #pragma once
 
 #include <cstddef>
@@ -17,33 +17,13 @@
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "clock.hpp"
+#include "restart_flashes.hpp"
+#include "tree_facts.hpp"
+#include "tree_filter.hpp"
+#include "tree_index.hpp"
 
 namespace beamscope::gui {
-
-/// The viewer's monotonic clock in seconds (flashes are timed with it).
-double monotonic_s();
-
-/// What a row's status dot and name colour say.
-enum class TreeHealth {
-  kRunning,       ///< has a pid, nothing wrong
-  kNearLimit,     ///< supervisor: at least half of its restart intensity used in the period
-  kEscalated,     ///< supervisor: reached its max restart intensity
-  kUnresponsive,  ///< supervisor: which_children timed out or failed
-  kRestarting,    ///< child between a crash and its restart
-  kNotRunning,    ///< no pid (temporary child gone, `undefined`)
-};
-
-/// Health of one tree entry, from its own fields.
-TreeHealth tree_health(const v1::TreeNode& n);
-
-/// Restarts a supervisor may still take in its period before it gives up:
-/// intensity - restarts_in_period, never negative. OTP stops a supervisor
-/// when more than `intensity` restarts fall inside `period_s`.
-std::uint32_t restart_headroom(const v1::TreeNode& n);
-
-/// What a person calls an entry: registered name, else the child id, with
-/// Elixir module names shown without their "Elixir." prefix.
-std::string tree_display_name(const v1::TreeNode& n);
 
 /// One line of the tree view.
 struct TreeRow {
@@ -70,9 +50,9 @@ class TreeModel {
  public:
   /// Children shown per page under a supervisor, and the child count up to
   /// which supervisors open by themselves.
-  static constexpr std::size_t kPageSize = 100;
+  static constexpr std::size_t kPageSize = kTreePageSize;
   static constexpr std::size_t kAutoExpandChildren = 16;
-  static constexpr double kFlashSeconds = 1.0;
+  static constexpr double kFlashSeconds = RestartFlashes::kFlashSeconds;
 
   /// New data (shared, immutable). Same pointer: no-op. `now_s` is the
   /// viewer's clock, used to time flashes of restarted children.
@@ -86,25 +66,25 @@ class TreeModel {
   /// Case-insensitive substring over name, registered name, pid, modules
   /// and application. Matches and their ancestors stay, shown expanded.
   void set_filter(const std::string& text);
-  const std::string& filter() const { return filter_; }
+  const std::string& filter() const { return filter_.text(); }
 
   /// Rows to draw, in order; rebuilt only after data, filter, expansion or
   /// paging changed. Cost of a rebuild: the rows it produces.
   const std::vector<TreeRow>& rows();
 
   /// Entries: the keyframe's, then those of the pages shown.
-  std::size_t size() const { return nodes_.size(); }
-  const v1::TreeNode& node(int i) const { return *nodes_[static_cast<std::size_t>(i)]; }
-  int find(const std::string& id) const;
-  int find_pid(const std::string& pid) const;
+  std::size_t size() const { return index_.size(); }
+  const v1::TreeNode& node(int i) const { return index_.node(i); }
+  int find(const std::string& id) const { return index_.find(id); }
+  int find_pid(const std::string& pid) const { return index_.find_pid(pid); }
   /// Children received for an entry (the agent may send only a page).
   std::size_t child_count(int i) const;
   /// True when a fetched page replaces the streamed children of entry `i`.
-  bool paged(int i) const;
+  bool paged(int i) const { return index_.paged(i); }
   /// True when entry `i` came with a fetched page, not the keyframe.
-  bool from_page(int i) const { return i >= static_cast<int>(keyframe_entries_) && i < static_cast<int>(size()); }
+  bool from_page(int i) const { return index_.from_page(i); }
   /// Index of entry `i`'s parent, -1 for roots.
-  int parent(int i) const { return i >= 0 && i < static_cast<int>(parent_.size()) ? parent_[i] : -1; }
+  int parent(int i) const { return index_.parent(i); }
 
   bool expanded(int i) const;
   void set_expanded(int i, bool open);
@@ -131,42 +111,30 @@ class TreeModel {
 
   /// 1 right after entry `i`'s restart count went up, fading to 0 over
   /// kFlashSeconds. Entries present in the first keyframe never flash.
-  float flash(int i, double now_s) const;
+  float flash(int i, double now_s) const { return flashes_.flash(node(i).id(), now_s); }
   /// True while some entry is flashing (the frame loop should keep drawing).
-  bool animating(double now_s) const;
+  bool animating(double now_s) const { return flashes_.animating(now_s); }
 
   /// Rows produced by the last rebuild plus entries it looked at; tests
   /// check the linearization does not walk collapsed subtrees.
   std::size_t last_rebuild_visits() const { return visits_; }
 
  private:
-  void index();
-  void note_restarts(double now_s);
-  void apply_filter();
+  void reindex(double now_s);
   void rebuild();
   void push_children(int parent, int depth, std::vector<std::pair<int, int>>& stack);
   bool default_expanded(int i) const;
   void reveal(int i);
 
   std::shared_ptr<const v1::Keyframe> data_;
-  std::unordered_map<std::string, std::shared_ptr<const v1::ChildrenPage>> fetched_;  // by supervisor id
-  std::vector<const v1::TreeNode*> nodes_;   // keyframe entries, then fetched children
-  std::size_t keyframe_entries_ = 0;
-  std::vector<char> paged_;                  // per entry: its children come from fetched_
-  std::vector<std::size_t> streamed_;        // per entry: children in the keyframe
-  std::vector<int> parent_;                  // -1 for roots
-  std::vector<std::vector<int>> children_;   // display order
-  std::vector<int> roots_;
-  std::unordered_map<std::string, int> by_id_, by_pid_;
-  std::string filter_;                       // lower-cased
-  std::vector<char> keep_, match_;           // per entry, when filtering
+  FetchedPages fetched_;  // by supervisor id
+  TreeIndex index_;
+  TreeFilter filter_;
+  RestartFlashes flashes_;
   // Per tree id, so they survive new keyframes.
   std::unordered_map<std::string, bool> expanded_;   // explicit user choices
   std::unordered_map<std::string, std::size_t> pages_;
   std::unordered_map<std::string, bool> pager_problem_;
-  std::unordered_map<std::string, std::uint64_t> restarts_seen_;
-  std::unordered_map<std::string, double> flash_start_;
-  bool seen_data_ = false;
   std::string selected_;
   bool scroll_request_ = false;
   std::vector<TreeRow> rows_;

@@ -1,0 +1,29 @@
+// One entry's own facts; see tree_facts.hpp.
+#include "tree_facts.hpp"
+
+namespace beamscope::gui {
+
+TreeHealth tree_health(const v1::TreeNode& n) {
+  if (n.escalated()) return TreeHealth::kEscalated;
+  if (n.unresponsive()) return TreeHealth::kUnresponsive;
+  if (n.pid_state() == "restarting") return TreeHealth::kRestarting;
+  if (n.kind() != v1::TreeNode::APPLICATION && n.pid().empty()) return TreeHealth::kNotRunning;
+  if (n.kind() == v1::TreeNode::SUPERVISOR && n.restarts_in_period() > 0 &&
+      2ull * n.restarts_in_period() >= n.intensity())
+    return TreeHealth::kNearLimit;
+  return TreeHealth::kRunning;
+}
+
+std::uint32_t restart_headroom(const v1::TreeNode& n) {
+  return n.restarts_in_period() >= n.intensity() ? 0 : n.intensity() - n.restarts_in_period();
+}
+
+std::string tree_display_name(const v1::TreeNode& n) {
+  std::string s = n.registered_name().empty() ? n.name() : n.registered_name();
+  static const std::string kElixir = "Elixir.";
+  if (s.compare(0, kElixir.size(), kElixir) == 0 && s.size() > kElixir.size()) s.erase(0, kElixir.size());
+  if (s.empty()) s = n.pid().empty() ? n.id() : n.pid();
+  return s;
+}
+
+}  // namespace beamscope::gui
