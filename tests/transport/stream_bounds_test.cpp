@@ -122,6 +122,34 @@ TEST(StreamBounds, ViewersOverTheCapAreRefusedPlainlyAndCounted) {
   EXPECT_EQ(fleet->find("a@h")->snapshot()->gauges().process_count(), 42u);
 }
 
+// A streaming viewer (the inspector, the collector) over the cap shows the
+// server's sentence, and streams once a place is free.
+TEST(StreamBounds, AStreamingViewerOverTheCapSaysWhyAndGetsInWhenAPlaceFrees) {
+  StreamServerOptions opts;
+  opts.max_viewers = 1;
+  auto server = start_server(opts);
+  server->publish(keyframe(1));
+  ASSERT_TRUE(eventually([&] { return server->snapshots().size() == 1; }));
+  std::string error;
+  auto first = StreamClient::start(server->bound_endpoint(), error);
+  ASSERT_TRUE(first) << error;
+  ASSERT_TRUE(eventually([&] { return server->stats().viewers == 1; }));
+
+  auto second = StreamClient::start(server->bound_endpoint(), error);
+  ASSERT_TRUE(second) << error;
+  ASSERT_TRUE(eventually([&] { return !second->stats().refused.empty(); }, 5000ms));
+  const auto refused = second->stats().refused;
+  EXPECT_NE(refused.find("refused this viewer: this server serves at most 1 viewer"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("(too_many_viewers)"), std::string::npos) << refused;
+  EXPECT_FALSE(second->stats().connected);
+  EXPECT_TRUE(second->snapshots().empty());
+
+  first.reset();
+  EXPECT_TRUE(eventually([&] { return !second->snapshots().empty(); }, 10000ms));
+  EXPECT_TRUE(second->stats().refused.empty());
+  EXPECT_TRUE(second->stats().connected);
+}
+
 TEST(StreamBounds, ConnectionsOverTheCapThatSayNothingAreClosed) {
   StreamServerOptions opts;
   opts.max_viewers = 2;

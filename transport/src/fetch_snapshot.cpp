@@ -81,7 +81,7 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
     auto* env = std::get_if<protocol::Envelope>(&*decoded);
     if (!env) continue;
     if (env->has_refused()) {
-      error = endpoint + " refused this viewer: " + env->refused().message() + " (" + env->refused().reason() + ")";
+      error = refused_message(endpoint, env->refused());
       return std::nullopt;
     }
     if (env->has_keyframe()) fleet.apply(*env);
@@ -127,7 +127,7 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
     auto* answer = std::get_if<protocol::Envelope>(&*decoded);
     if (!answer) continue;
     if (answer->has_refused()) {
-      error = endpoint + " refused this viewer: " + answer->refused().message() + " (" + answer->refused().reason() + ")";
+      error = refused_message(endpoint, answer->refused());
       return std::nullopt;
     }
     // Stream frames or stale answers are not ours: keep waiting.

@@ -60,4 +60,8 @@ std::optional<std::string> refusal_message(const std::string& endpoint, int even
                 "key in its authorized keys file?";
 }
 
+std::string refused_message(const std::string& endpoint, const v1::Refused& refused) {
+  return endpoint + " refused this viewer: " + refused.message() + " (" + refused.reason() + ")";
+}
+
 }  // namespace beamscope::transport

@@ -197,6 +197,13 @@ void StreamClient::Impl::run() {
 bool StreamClient::Impl::handle(Envelope& env, Clock::time_point now) {
   last_heard = now;
   silent_reported = false;
+  if (env.has_refused()) {
+    // The server closes us next (too many viewers, misbehaving): say why
+    // until a frame gets through; libzmq reconnects by itself.
+    stats.connected = false;
+    stats.refused = refused_message(endpoint, env.refused());
+    return false;
+  }
   stats.connected = true;
   stats.refused.clear();  // a frame proves the server let us in
   retry.succeeded();

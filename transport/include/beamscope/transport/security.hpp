@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "beamscope.pb.h"
 #include "beamscope/transport/curve_keys.hpp"
 
 namespace zmq {
@@ -55,5 +56,9 @@ void apply_client_security(zmq::socket_t& socket, const ClientSecurity& security
 /// the event is no refusal (a connection that merely dropped).
 std::optional<std::string> refusal_message(const std::string& endpoint, int event, int value,
                                            const ClientSecurity& security);
+
+/// The sentence a viewer shows for a server's Refused answer (too many
+/// viewers, a misbehaving peer): "tcp://...: refused this viewer: ... (reason)".
+std::string refused_message(const std::string& endpoint, const v1::Refused& refused);
 
 }  // namespace beamscope::transport
