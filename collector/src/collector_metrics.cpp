@@ -54,7 +54,7 @@ constexpr MetricSpec kViewerRefusals{"beamscope_collector_stream_rejected_total"
                                      MetricType::Counter};
 
 constexpr MetricSpec kRequests{"beamscope_collector_requests_total",
-                               "Viewer requests (children pages) by outcome: relayed (an agent answered) or failed "
+                               "Viewer requests (children and process pages, process detail, actions) by outcome: relayed (an agent answered) or failed "
                                "(unknown node, busy, agent timeout).",
                                MetricType::Counter};
 

@@ -37,8 +37,9 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   auto server_opts = opts.server;
   server_opts.model_limits = opts.limits;
   fan->limits_ = opts.limits;
-  server_opts.on_request = [self = fan.get()](const std::string& viewer, const protocol::Envelope& request) {
-    self->relay_request(viewer, request);
+  server_opts.on_keyed_request = [self = fan.get()](const std::string& viewer, const std::string& key,
+                                                    const protocol::Envelope& request) {
+    self->relay_request(viewer, request, key);
   };
   fan->server_ = transport::StreamServer::start(server_opts, error);
   if (!fan->server_) return nullptr;
@@ -186,7 +187,7 @@ void FanIn::gone(Link& link, const std::string& node, const std::string& reason)
 }
 
 // Runs on the server's I/O thread: never blocks, answers errors at once.
-void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& request) {
+void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& request, const std::string& key) {
   if (!serving_) return;  // still starting: the viewer's own deadline answers
   expire_requests();
   const Link* owner = nullptr;
@@ -200,7 +201,7 @@ void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& r
   RelayedRequest step;
   {
     std::lock_guard lock(relay_mutex_);
-    step = collector::relay_request(*relay_, viewer, request, link != nullptr, RequestRelay::Clock::now());
+    step = collector::relay_request(*relay_, viewer, request, link != nullptr, RequestRelay::Clock::now(), key);
   }
   if (step.to_viewer) return fail_request(viewer, std::move(*step.to_viewer));
   if (!link->client->request(std::move(*step.to_agent))) {
@@ -212,7 +213,7 @@ void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& r
   }
 }
 
-// Runs on a link's client thread with an agent's ChildrenPage.
+// Runs on a link's client thread with an agent's answer (a page, detail, result).
 void FanIn::relay_answer(const protocol::Envelope& answer) {
   std::optional<ViewerFrame> back;
   {

@@ -1,5 +1,7 @@
 #include "request_relay.hpp"
 
+#include "beamscope/protocol/requests.hpp"
+
 namespace beamscope::collector {
 
 std::optional<std::uint64_t> RequestRelay::admit(Pending pending, Clock::time_point now) {
@@ -29,53 +31,59 @@ std::vector<RequestRelay::Pending> RequestRelay::expire(Clock::time_point now) {
 }
 
 protocol::Envelope error_answer(const protocol::Envelope& request, const std::string& why) {
-  const auto& ask = request.children_request();
-  protocol::Envelope answer;
-  answer.set_node(request.node());
-  auto* page = answer.mutable_children_page();
-  page->set_request_id(ask.request_id());
-  page->set_supervisor_id(ask.supervisor_id());
-  page->set_offset(ask.offset());
-  page->set_order(ask.order());
-  page->set_error(why);
-  return answer;
+  return protocol::error_answer(request, why);
 }
 
 RelayedRequest relay_request(RequestRelay& relay, const std::string& viewer, const protocol::Envelope& request,
-                             bool served, RequestRelay::Clock::time_point now) {
+                             bool served, RequestRelay::Clock::time_point now, const std::string& viewer_key) {
   RelayedRequest out;
   if (!served) {
     out.to_viewer = error_answer(request, "node " + request.node() + " is not served by this collector");
     return out;
   }
-  const auto& ask = request.children_request();
-  out.relay_id = relay.admit(
-      {.viewer = viewer, .viewer_id = ask.request_id(), .node = request.node(), .supervisor_id = ask.supervisor_id()},
-      now);
+  const std::string supervisor_id =
+      request.has_children_request() ? request.children_request().supervisor_id() : std::string();
+  out.relay_id = relay.admit({.viewer = viewer,
+                              .viewer_id = protocol::request_id(request),
+                              .node = request.node(),
+                              .supervisor_id = supervisor_id,
+                              .request = request},
+                             now);
   if (!out.relay_id) {
     out.to_viewer = error_answer(request, "collector busy: too many requests waiting for agents");
     return out;
   }
   out.to_agent = request;
-  out.to_agent->mutable_children_request()->set_request_id(*out.relay_id);
+  protocol::set_request_id(*out.to_agent, *out.relay_id);
+  // Who asked, for the agent's log (the agent sees the collector's key).
+  if (out.to_agent->has_action_request()) out.to_agent->mutable_action_request()->set_relayed_for(viewer_key);
   return out;
 }
 
 std::optional<ViewerFrame> relay_answer(RequestRelay& relay, const protocol::Envelope& answer) {
-  auto pending = relay.complete(answer.children_page().request_id());
+  if (!protocol::is_answer(answer)) return std::nullopt;
+  auto pending = relay.complete(protocol::request_id(answer));
   if (!pending) return std::nullopt;
+  // Only the answer of the request's own kind is passed on.
+  protocol::Envelope expected = pending->request;
+  if (expected.body_case() != protocol::Envelope::BODY_NOT_SET) {
+    protocol::set_request_id(expected, protocol::request_id(answer));
+    if (!protocol::answers(expected, answer)) return std::nullopt;
+  }
   ViewerFrame out{.viewer = std::move(pending->viewer), .frame = answer};
-  out.frame.mutable_children_page()->set_request_id(pending->viewer_id);
+  protocol::set_request_id(out.frame, pending->viewer_id);
   return out;
 }
 
 std::vector<ViewerFrame> expired_answers(RequestRelay& relay, RequestRelay::Clock::time_point now) {
   std::vector<ViewerFrame> out;
   for (auto& p : relay.expire(now)) {
-    protocol::Envelope request;
+    protocol::Envelope request = p.request;
+    if (request.body_case() == protocol::Envelope::BODY_NOT_SET) {
+      request.mutable_children_request()->set_request_id(p.viewer_id);
+      request.mutable_children_request()->set_supervisor_id(p.supervisor_id);
+    }
     request.set_node(p.node);
-    request.mutable_children_request()->set_request_id(p.viewer_id);
-    request.mutable_children_request()->set_supervisor_id(p.supervisor_id);
     out.push_back({.viewer = std::move(p.viewer),
                    .frame = error_answer(request, "the agent of " + p.node + " did not answer within " +
                                                       std::to_string(relay.timeout().count()) + " ms")});

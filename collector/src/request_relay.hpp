@@ -1,4 +1,5 @@
-// Requests the collector relays from viewers to agents (children pages):
+// Requests the collector relays from viewers to agents (children and
+// process pages, process detail, actions: protocol/requests.hpp):
 // each gets a collector-wide id, so answers from different agents, or to
 // different viewers that chose the same id, never mix. Bounded in number
 // and in time; not thread-safe (FanIn guards it). The functions below the
@@ -28,6 +29,8 @@ class RequestRelay {
     std::string node;
     std::string supervisor_id;
     Clock::time_point deadline{};
+    /// The viewer's request as it came (its own id): what a late answer names.
+    protocol::Envelope request{};
   };
 
   RequestRelay(std::size_t capacity, std::chrono::milliseconds timeout) : capacity_(capacity), timeout_(timeout) {}
@@ -59,7 +62,7 @@ struct ViewerFrame {
   protocol::Envelope frame;
 };
 
-/// What to do with a viewer's ChildrenRequest: send `to_agent` (the
+/// What to do with a viewer's request: send `to_agent` (the
 /// request under its relay id) to the agent serving the node, or else
 /// answer `to_viewer` (an error page) at once.
 struct RelayedRequest {
@@ -69,15 +72,17 @@ struct RelayedRequest {
 };
 
 /// The collector's own answer to a request it cannot relay: an empty page
-/// with the viewer's request id and `why`.
+/// (detail, result) with the viewer's request id and `why`.
 protocol::Envelope error_answer(const protocol::Envelope& request, const std::string& why);
 
-/// Admits `request` (a ChildrenRequest for request.node()) from `viewer`;
-/// `served`: some agent link serves that node.
+/// Admits `request` (protocol::is_request, for request.node()) from
+/// `viewer`; `served`: some agent link serves that node. `viewer_key`: the
+/// viewer's CURVE key ("" plaintext), passed on in an ActionRequest's
+/// relayed_for so the agent's log names who asked.
 RelayedRequest relay_request(RequestRelay& relay, const std::string& viewer, const protocol::Envelope& request,
-                             bool served, RequestRelay::Clock::time_point now);
+                             bool served, RequestRelay::Clock::time_point now, const std::string& viewer_key = "");
 
-/// An agent's ChildrenPage: the viewer that asked and the page under its
+/// An agent's answer (protocol::is_answer): the viewer that asked and the page under its
 /// own request id, or nullopt when late or not ours.
 std::optional<ViewerFrame> relay_answer(RequestRelay& relay, const protocol::Envelope& answer);
 

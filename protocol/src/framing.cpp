@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "beamscope/protocol/limits.hpp"
+#include "beamscope/protocol/requests.hpp"
 #include "beamscope/protocol/version.hpp"
 
 namespace beamscope::protocol {
@@ -118,6 +119,65 @@ bool children_page_ok(const v1::ChildrenPage& p) {
   return p.supervisor_id().size() <= 4 * kMaxString && str_ok(p.error());
 }
 
+bool str_max(const std::string& s, std::size_t n) { return s.size() <= n; }
+
+template <typename Strings>
+bool strings_ok(const Strings& v, std::size_t max_items, std::size_t max_len) {
+  if (static_cast<std::size_t>(v.size()) > max_items) return false;
+  for (const auto& s : v)
+    if (s.size() > max_len) return false;
+  return true;
+}
+
+bool processes_request_ok(const v1::ProcessesRequest& r) {
+  return r.limit() <= kMaxPageProcesses && str_max(r.name_filter(), kMaxNameFilter) && str_ok(r.application());
+}
+
+bool processes_page_ok(const v1::ProcessesPage& p) {
+  if (static_cast<std::size_t>(p.rows_size()) > kMaxPageProcesses || !str_ok(p.error())) return false;
+  for (const auto& r : p.rows())
+    if (!str_ok(r.pid()) || !str_ok(r.name()) || !str_ok(r.registered_name()) || !str_ok(r.initial_call()) ||
+        !str_ok(r.current_function()) || !str_ok(r.application()))
+      return false;
+  return true;
+}
+
+bool named_ok(const google::protobuf::RepeatedPtrField<v1::NamedValue>& v) {
+  if (static_cast<std::size_t>(v.size()) > kMaxGcFields) return false;
+  for (const auto& n : v)
+    if (!str_ok(n.name()) || !str_ok(n.value())) return false;
+  return true;
+}
+
+bool detail_ok(const v1::ProcessDetail& d) {
+  if (d.ByteSizeLong() > kMaxDetailBytes) return false;
+  if (static_cast<std::size_t>(d.stacktrace_size()) > kMaxStackFrames ||
+      static_cast<std::size_t>(d.recent_restarts_size()) > kMaxRecentRestarts)
+    return false;
+  for (const auto& f : d.stacktrace())
+    if (!str_ok(f.function()) || !str_ok(f.file())) return false;
+  for (const auto& r : d.recent_restarts())
+    if (!str_ok(r.reason()) || !str_ok(r.old_pid()) || !str_ok(r.new_pid())) return false;
+  return str_ok(d.pid()) && str_ok(d.error()) && str_ok(d.registered_name()) && str_ok(d.label()) &&
+         str_ok(d.initial_call()) && str_ok(d.current_function()) && str_ok(d.application()) &&
+         d.tree_id().size() <= 4 * kMaxString && str_ok(d.status()) && str_ok(d.priority()) &&
+         str_ok(d.message_queue_data()) && str_ok(d.group_leader()) &&
+         strings_ok(d.links(), kMaxDetailRefs, kMaxString) && strings_ok(d.monitors(), kMaxDetailRefs, kMaxString) &&
+         strings_ok(d.monitored_by(), kMaxDetailRefs, kMaxString) &&
+         strings_ok(d.dictionary_keys(), kMaxDictionaryKeys, kMaxString) &&
+         strings_ok(d.actions_allowed(), 16, kMaxString) && named_ok(d.garbage_collection()) &&
+         named_ok(d.garbage_collection_info());
+}
+
+bool action_request_ok(const v1::ActionRequest& r) {
+  return str_ok(r.pid()) && str_ok(r.relayed_for()) && r.count() <= kMaxPeekMessages;
+}
+
+bool action_result_ok(const v1::ActionResult& r) {
+  return r.ByteSizeLong() <= kMaxDetailBytes && str_ok(r.pid()) && str_ok(r.error()) &&
+         str_max(r.text(), kMaxStateText) && strings_ok(r.messages(), kMaxPeekMessages, kMaxMessageText);
+}
+
 }  // namespace
 
 const char* to_string(DecodeError e) {
@@ -141,6 +201,12 @@ bool within_bounds(const Envelope& env) {
     case Envelope::kRefused: return str_ok(env.refused().reason()) && str_ok(env.refused().message());
     case Envelope::kChildrenRequest: return children_request_ok(env.children_request());
     case Envelope::kChildrenPage: return children_page_ok(env.children_page());
+    case Envelope::kProcessesRequest: return processes_request_ok(env.processes_request());
+    case Envelope::kProcessesPage: return processes_page_ok(env.processes_page());
+    case Envelope::kProcessRequest: return str_ok(env.process_request().pid());
+    case Envelope::kProcessDetail: return detail_ok(env.process_detail());
+    case Envelope::kActionRequest: return action_request_ok(env.action_request());
+    case Envelope::kActionResult: return action_result_ok(env.action_result());
     default: return true;
   }
 }
@@ -158,8 +224,7 @@ DecodeResult decode(std::string_view bytes, std::uint32_t& major_seen) {
   if (env.version_major() != kVersionMajor) return DecodeError::kWrongVersion;
   if (env.body_case() == Envelope::BODY_NOT_SET) return DecodeError::kNoBody;
   const bool is_data = env.body_case() == Envelope::kKeyframe || env.body_case() == Envelope::kDelta ||
-                       env.body_case() == Envelope::kNodeGone || env.body_case() == Envelope::kChildrenRequest ||
-                       env.body_case() == Envelope::kChildrenPage;
+                       env.body_case() == Envelope::kNodeGone || is_request(env) || is_answer(env);
   if (is_data && env.node().empty()) return DecodeError::kNoBody;
   if (!within_bounds(env)) return DecodeError::kOutOfBounds;
   return env;

@@ -6,6 +6,7 @@
 
 #include <zmq.hpp>
 
+#include "beamscope/protocol/requests.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "viewer_socket.hpp"
 
@@ -102,16 +103,13 @@ std::optional<protocol::FleetModel> fetch_snapshot(const std::string& endpoint, 
   return std::nullopt;
 }
 
-std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, const std::string& node,
-                                               const v1::ChildrenRequest& request,
-                                               std::chrono::milliseconds timeout, std::string& error,
-                                               const ClientSecurity& security) {
+std::optional<protocol::Envelope> fetch_answer(const std::string& endpoint, const std::string& node,
+                                               protocol::Envelope request, std::chrono::milliseconds timeout,
+                                               std::string& error, const ClientSecurity& security) {
   zmq::context_t ctx{1};
   auto viewer = ViewerSocket::connect(ctx, endpoint, security, error);
   if (!viewer) return std::nullopt;
-  protocol::Envelope env;
-  *env.mutable_children_request() = request;
-  const std::string payload = protocol::encode(env, node, 0);
+  const std::string payload = protocol::encode(request, node, 0);
   zmq::message_t msg(payload.data(), payload.size());
   (void)viewer->dealer().send(msg, zmq::send_flags::dontwait);
   const auto deadline = Clock::now() + timeout;
@@ -131,11 +129,21 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
       return std::nullopt;
     }
     // Stream frames or stale answers are not ours: keep waiting.
-    if (answer->has_children_page() && answer->children_page().request_id() == request.request_id())
-      return answer->children_page();
+    if (protocol::answers(request, *answer)) return std::move(*answer);
   }
   error = no_answer(endpoint, timeout, drops);
   return std::nullopt;
+}
+
+std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, const std::string& node,
+                                               const v1::ChildrenRequest& request,
+                                               std::chrono::milliseconds timeout, std::string& error,
+                                               const ClientSecurity& security) {
+  protocol::Envelope env;
+  *env.mutable_children_request() = request;
+  auto answer = fetch_answer(endpoint, node, std::move(env), timeout, error, security);
+  if (!answer) return std::nullopt;
+  return answer->children_page();
 }
 
 }  // namespace beamscope::transport

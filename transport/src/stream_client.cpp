@@ -2,6 +2,8 @@
 // DEALER socket and the FleetModel and publishes immutable snapshots.
 #include "beamscope/transport/stream_client.hpp"
 
+#include "beamscope/protocol/requests.hpp"
+
 #include <deque>
 
 #include <zmq.hpp>
@@ -213,7 +215,7 @@ bool StreamClient::Impl::handle(Envelope& env, Clock::time_point now) {
     if (on_gone) on_gone(env.node(), env.node_gone().reason());
     return true;
   }
-  if (env.has_children_page()) {
+  if (protocol::is_answer(env)) {
     if (on_reply) on_reply(env);
     return false;
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "beamscope/protocol/framing.hpp"
+#include "beamscope/protocol/requests.hpp"
 #include "stream_server_impl.hpp"
 
 #include <zmq_addon.hpp>
@@ -166,8 +167,14 @@ void StreamServer::Impl::handle_message(std::vector<zmq::message_t>& parts, Cloc
   peer->last_seen = now;
   if (env->has_hello()) {
     handle_hello(identity, *peer, env->hello().want_stream(), now);
-  } else if (env->has_children_request()) {
-    handle_request(identity, *env);
+  } else if (protocol::is_request(*env)) {
+    // The key the ZAP handler authorized this connection with (CURVE only).
+    std::string key;
+    if (curve) {
+      const char* user = zmq_msg_gets(parts[1].handle(), "User-Id");
+      if (user) key = user;
+    }
+    handle_request(identity, key, *env);
   } else if (!env->has_heartbeat()) {
     bad(Rejection::kUnknownRequest);
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <zmq_addon.hpp>
 
+#include "beamscope/protocol/requests.hpp"
 #include "beamscope/protocol/version.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/socket_presets.hpp"
@@ -310,18 +311,17 @@ void StreamServer::Impl::account_cpu(Clock::time_point now) {
   serve_bound->update(now, own + lib);
 }
 
-void StreamServer::Impl::handle_request(const std::string& identity, const Envelope& env) {
+void StreamServer::Impl::handle_request(const std::string& identity, const std::string& key, const Envelope& env) {
   requests.fetch_add(1, std::memory_order_relaxed);
+  if (opts.on_keyed_request) {
+    opts.on_keyed_request(identity, key, env);
+    return;
+  }
   if (opts.on_request) {
     opts.on_request(identity, env);
     return;
   }
-  Envelope answer;
-  auto* page = answer.mutable_children_page();
-  page->set_request_id(env.children_request().request_id());
-  page->set_supervisor_id(env.children_request().supervisor_id());
-  page->set_order(env.children_request().order());
-  page->set_error("this server does not serve children pages");
+  Envelope answer = protocol::error_answer(env, "this server does not serve " + protocol::describe_request(env));
   send_to(identity, protocol::encode(answer, env.node(), 0));
 }
 

@@ -117,7 +117,7 @@ struct StreamServer::Impl {
   void drain_queue();
   bool send_to(const std::string& identity, zmq::message_t& shared);
   void send_to(const std::string& identity, const std::string& payload);
-  void handle_request(const std::string& identity, const Envelope& env);
+  void handle_request(const std::string& identity, const std::string& key, const Envelope& env);
   void broadcast(zmq::message_t shared);
   void broadcast_keyframes();
   void heartbeat_and_expire(Clock::time_point now);

@@ -95,9 +95,9 @@ class FanIn {
   FanIn();
   void forward(Link& link, const protocol::Envelope& env);
   void gone(Link& link, const std::string& node, const std::string& reason);
-  // Viewer requests (children pages): relayed to the agent serving the
+  // Viewer requests (pages, detail, actions): relayed to the agent serving the
   // node, answers routed back to the viewer that asked.
-  void relay_request(const std::string& viewer, const protocol::Envelope& request);
+  void relay_request(const std::string& viewer, const protocol::Envelope& request, const std::string& key = "");
   void relay_answer(const protocol::Envelope& answer);
   void fail_request(const std::string& viewer, protocol::Envelope answer);
   void expire_requests();

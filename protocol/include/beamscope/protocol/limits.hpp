@@ -21,5 +21,16 @@ inline constexpr std::size_t kMaxEvents = 512;             // per keyframe / del
 inline constexpr std::size_t kMaxApplications = 1024;
 inline constexpr std::size_t kMaxPageChildren = 1000;      // per ChildrenPage
 inline constexpr std::size_t kMaxRejectReasons = 16;       // AgentStats.stream_rejected
+// Since 1.3: process pages, detail and actions (see processes.hpp).
+inline constexpr std::size_t kMaxPageProcesses = 1000;     // ProcessesPage.rows, ProcessesRequest.limit
+inline constexpr std::size_t kMaxNameFilter = 255;         // ProcessesRequest.name_filter, bytes
+inline constexpr std::size_t kMaxDetailBytes = 256 * 1024; // a serialized ProcessDetail or ActionResult
+inline constexpr std::size_t kMaxStackFrames = 128;        // ProcessDetail.stacktrace
+inline constexpr std::size_t kMaxDetailRefs = 1000;        // links, monitors, monitored_by (each)
+inline constexpr std::size_t kMaxDictionaryKeys = 256;     // ProcessDetail.dictionary_keys
+inline constexpr std::size_t kMaxGcFields = 32;            // garbage_collection(_info) entries
+inline constexpr std::size_t kMaxPeekMessages = 100;       // ActionRequest.count for MESSAGES
+inline constexpr std::size_t kMaxStateText = 64 * 1024;    // ActionResult.text (STATE)
+inline constexpr std::size_t kMaxMessageText = 2048;       // each of ActionResult.messages
 
 }  // namespace beamscope::protocol::limits

@@ -43,6 +43,19 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
                                                          std::chrono::milliseconds timeout, std::string& error,
                                                          const ClientSecurity& security = {});
 
+/// One-shot request of any kind (protocol/requests.hpp: children or
+/// process pages, process detail, an action) for `node`: connects, sends
+/// it, waits for the frame that answers it (protocol::answers). nullopt
+/// with `error` set when nothing answers in time or the server refuses us;
+/// an answer whose own `error` is set when the server cannot serve it.
+///   protocol::Envelope env;
+///   *env.mutable_processes_request() = protocol::processes_request(ProcessesRequest::MAILBOX, 0, 100);
+///   auto answer = fetch_answer(endpoint, node, env, 3s, error);
+///   if (answer) use(answer->processes_page());
+std::optional<protocol::Envelope> fetch_answer(const std::string& endpoint, const std::string& node,
+                                               protocol::Envelope request, std::chrono::milliseconds timeout,
+                                               std::string& error, const ClientSecurity& security = {});
+
 struct StreamClientStats {
   std::uint64_t frames_received = 0;
   std::uint64_t frames_rejected = 0;    // failed decode (malformed, oversize, ...) = rejects.total()
@@ -64,8 +77,8 @@ class StreamClient {
   using FrameHandler = std::function<void(const protocol::Envelope&)>;
   /// Called on the client's thread when a node is gone or the server is silent.
   using GoneHandler = std::function<void(const std::string& node, const std::string& reason)>;
-  /// Called on the client's thread with every answer to request() (a
-  /// ChildrenPage); it must not call back into this client.
+  /// Called on the client's thread with every answer to request()
+  /// (protocol::is_answer); it must not call back into this client.
   using ReplyHandler = std::function<void(const protocol::Envelope&)>;
 
   /// Validates the endpoint and starts connecting (ZeroMQ reconnects by

@@ -43,9 +43,14 @@ class context_t;
 namespace beamscope::transport {
 
 /// Called on the server's I/O thread with a request frame from a viewer
-/// (today: ChildrenRequest). It must not block: it hands the request on and
-/// answers later, from any thread, with StreamServer::reply(viewer, ...).
+/// (protocol::is_request: children and process pages, process detail,
+/// actions). It must not block: it hands the request on and answers later,
+/// from any thread, with StreamServer::reply(viewer, ...).
 using RequestHandler = std::function<void(const std::string& viewer, const protocol::Envelope& request)>;
+/// The same with the viewer's CURVE public key (Z85; "" on a plaintext
+/// stream), for servers that log who asked (the agent's actions).
+using KeyedRequestHandler = std::function<void(const std::string& viewer, const std::string& viewer_key,
+                                               const protocol::Envelope& request)>;
 
 /// Why the server refused a message or dropped a peer. The names are the
 /// `reason` label of beamscope_stream_rejected_total and of
@@ -97,6 +102,8 @@ struct StreamServerOptions {
   protocol::ModelLimits model_limits = {};
   /// Without a handler, requests are answered with an error page at once.
   RequestHandler on_request = {};
+  /// Used instead of on_request when set.
+  KeyedRequestHandler on_keyed_request = {};
   /// CURVE: secret key, authorized viewers, the plaintext-off-loopback rule.
   ServerSecurity security = {};
   /// Warnings for the program's log (refused keys at most once a minute, an
