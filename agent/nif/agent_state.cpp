@@ -14,7 +14,10 @@
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "http_waker.hpp"
+#include "beamscope/protocol/requests.hpp"
 #include "page_terms.hpp"
+#include "proc_atoms.hpp"
+#include "proto_terms.hpp"
 #include "tree_atoms.hpp"
 
 namespace beamscope::agent {
@@ -57,8 +60,12 @@ std::string AgentState::start() {
     return "stream_endpoint " + config_.stream_endpoint + ": " + *err;
   transport::StreamServerOptions opts;
   opts.endpoint = config_.stream_endpoint;
-  opts.on_request = [this](const std::string& viewer, const protocol::Envelope& request) {
-    forward_request(viewer, request);
+  opts.on_keyed_request = [this](const std::string& viewer, const std::string& key,
+                                 const protocol::Envelope& request) {
+    if (request.has_children_request())
+      forward_request(viewer, request);
+    else
+      forward_inspect(viewer, key, request);
   };
   opts.security.secret_key_file = config_.secret_key_file;
   opts.security.authorized_keys_file = config_.authorized_keys_file;
@@ -250,6 +257,79 @@ void AgentState::refuse(const std::string& viewer, const v1::ChildrenRequest& re
   *env.mutable_children_page() = error_page(request, error);
   if (auto kf = snapshot_->get()) env.set_node(kf->info().node());
   server->reply(viewer, std::move(env));
+}
+
+void AgentState::forward_inspect(const std::string& viewer, const std::string& viewer_key,
+                                 const v1::Envelope& request) {
+  const auto kf = snapshot_->get();
+  const std::string node = kf ? kf->info().node() : std::string();
+  if (!request.node().empty() && !node.empty() && request.node() != node)
+    return refuse_inspect(viewer, request, "this agent serves node " + node + ", not " + request.node());
+  if (auto why = protocol::check_request(request)) return refuse_inspect(viewer, request, *why);
+  if (inspect_forwarded_.load() >= kMaxForwarded)
+    return refuse_inspect(viewer, request, "busy: too many process requests in flight");
+  ErlNifPid server;
+  // NULL env: this is the stream server's thread, not a scheduler's.
+  if (!enif_whereis_pid(nullptr, proc_atoms::beamscope_inspect, &server))
+    return refuse_inspect(viewer, request, "the agent's inspect server is not running");
+  ErlNifEnv* msg_env = enif_alloc_env();
+  if (!msg_env) return refuse_inspect(viewer, request, "busy: out of memory");
+  ERL_NIF_TERM kind = proc_atoms::processes, body;
+  if (request.has_processes_request()) {
+    body = message_term(msg_env, request.processes_request());
+  } else if (request.has_process_request()) {
+    kind = proc_atoms::process;
+    body = message_term(msg_env, request.process_request());
+  } else {
+    kind = proc_atoms::action;
+    body = message_term(msg_env, request.action_request());
+  }
+  auto bin = [msg_env](const std::string& s) {
+    ERL_NIF_TERM t;
+    unsigned char* d = enif_make_new_binary(msg_env, s.size(), &t);
+    if (!s.empty()) std::copy(s.begin(), s.end(), d);
+    return t;
+  };
+  ERL_NIF_TERM msg = enif_make_tuple5(msg_env, proc_atoms::beamscope_request, kind, bin(viewer), bin(viewer_key), body);
+  ++inspect_forwarded_;
+  if (!enif_send(nullptr, &server, msg_env, msg)) {
+    --inspect_forwarded_;
+    refuse_inspect(viewer, request, "the agent's inspect server is not running");
+  }
+  enif_free_env(msg_env);
+}
+
+void AgentState::refuse_inspect(const std::string& viewer, const v1::Envelope& request, const std::string& error) {
+  auto* server = live_server_.load();
+  if (!server) return;
+  protocol::Envelope env = protocol::error_answer(request, error);
+  if (auto kf = snapshot_->get()) env.set_node(kf->info().node());
+  server->reply(viewer, std::move(env));
+}
+
+bool AgentState::reply_answer(const std::string& viewer, v1::Envelope answer) {
+  for (int v = inspect_forwarded_.load(); v > 0 && !inspect_forwarded_.compare_exchange_weak(v, v - 1);) {
+  }
+  auto* server = live_server_.load();
+  if (!server) return false;
+  if (auto kf = snapshot_->get()) answer.set_node(kf->info().node());
+  if (!protocol::within_bounds(answer)) {
+    // Whatever the Erlang side printed, the wire's bounds hold.
+    protocol::Envelope request;
+    request.set_node(answer.node());
+    if (answer.has_processes_page()) {
+      request.mutable_processes_request()->set_request_id(answer.processes_page().request_id());
+    } else if (answer.has_process_detail()) {
+      request.mutable_process_request()->set_request_id(answer.process_detail().request_id());
+      request.mutable_process_request()->set_pid(answer.process_detail().pid());
+    } else if (answer.has_action_result()) {
+      request.mutable_action_request()->set_request_id(answer.action_result().request_id());
+      request.mutable_action_request()->set_pid(answer.action_result().pid());
+      request.mutable_action_request()->set_action(answer.action_result().action());
+    }
+    answer = protocol::error_answer(request, "answer past the protocol's bounds; not sent");
+  }
+  return server->reply(viewer, std::move(answer));
 }
 
 bool AgentState::reply(const std::string& viewer, v1::ChildrenPage page) {

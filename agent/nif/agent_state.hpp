@@ -122,6 +122,18 @@ class AgentState {
   /// calls this when it starts), so the in-flight bound cannot leak.
   void reset_requests() { forwarded_ = 0; }
 
+  /// Sends the answer to a process request (protocol 1.3: a page, a
+  /// detail, an action's result) that beamscope_inspect served, to
+  /// `viewer`, node set to this node; an answer past the protocol's bounds
+  /// is replaced by its error answer. Thread-safe (no lock needed).
+  bool reply_answer(const std::string& viewer, v1::Envelope answer);
+  /// As reset_requests(), for beamscope_inspect.
+  void reset_inspect_requests() { inspect_forwarded_ = 0; }
+  /// A page by minor GCs was asked for: the sweep reads them (the gc tier)
+  /// while this lasts (monotonic us).
+  void want_gcs(std::int64_t until_us) { gc_wanted_until_us_ = until_us; }
+  std::int64_t gcs_wanted_until() const { return gc_wanted_until_us_.load(); }
+
   /// Counters (caller holds mutex()).
   AgentCounters counters() const;
 
@@ -152,6 +164,8 @@ class AgentState {
   // The stream server's request handler (its I/O thread): never blocks.
   void forward_request(const std::string& viewer, const v1::Envelope& request);
   void refuse(const std::string& viewer, const v1::ChildrenRequest& request, const std::string& error);
+  void forward_inspect(const std::string& viewer, const std::string& viewer_key, const v1::Envelope& request);
+  void refuse_inspect(const std::string& viewer, const v1::Envelope& request, const std::string& error);
 
   AgentConfig config_;
   std::mutex mu_;
@@ -161,6 +175,8 @@ class AgentState {
   // stops (server_ itself is guarded by mu_, which the I/O thread never takes).
   std::atomic<transport::StreamServer*> live_server_{nullptr};
   std::atomic<int> forwarded_{0};  // requests handed to the pager, not answered yet
+  std::atomic<int> inspect_forwarded_{0};  // process requests handed to beamscope_inspect
+  std::atomic<std::int64_t> gc_wanted_until_us_{0};
   std::atomic<std::uint64_t> dirty_cpu_ns_{0};  // see DirtyCpuMeter
   std::unique_ptr<prometheus::Exposer> exposer_;
   // The exposer only keeps a weak_ptr to what it serves: we own it.

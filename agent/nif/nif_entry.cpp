@@ -15,6 +15,8 @@
 #include "atoms.hpp"
 #include "keyframe_builder.hpp"
 #include "page_terms.hpp"
+#include "proc_atoms.hpp"
+#include "proc_nifs.hpp"
 #include "sweep_atoms.hpp"
 #include "sweep_nifs.hpp"
 #include "terms.hpp"
@@ -303,6 +305,7 @@ int on_load(ErlNifEnv* env, void**, ERL_NIF_TERM) {
   atoms::init(env);
   sweep_atoms::init(env);
   tree_atoms::init(env);
+  proc_atoms::init(env);
   return open_type(env) ? 0 : 1;
 }
 
@@ -312,6 +315,7 @@ int on_upgrade(ErlNifEnv* env, void**, void**, ERL_NIF_TERM) {
   atoms::init(env);
   sweep_atoms::init(env);
   tree_atoms::init(env);
+  proc_atoms::init(env);
   return open_type(env) ? 0 : 1;
 }
 
@@ -349,6 +353,14 @@ ErlNifFunc nif_funcs[] = {
     {"reply_page", 3, nif_reply_page, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"pager_ready", 1, nif_pager_ready, 0},
     {"thread_cpu_us", 0, nif_thread_cpu_us, 0},
+    // Process pages, detail and actions (protocol 1.3): proc_nifs.cpp.
+    {"processes_page", 2, nif_processes_page, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"process_row", 2, nif_process_row, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"reply_answer", 4, nif_reply_answer, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"tree_entry", 2, nif_tree_entry, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"inspect_ready", 1, nif_inspect_ready, 0},
+    {"action_refusal", 1, nif_action_refusal, 0},
+    {"sweep_wants_gcs", 1, nif_sweep_wants_gcs, 0},
 };
 
 }  // namespace

@@ -70,8 +70,9 @@ void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std:
   // O(1) apart from the few applications: cur_ keeps its capacity.
   active_ = true;
   full_ = false;
+  gc_ = false;
   begin_us_ = now_us;
-  cur_.clear();
+  cur_->clear();
   cursor_ = HistoryCursor{};
   matched_ = 0;
   by_mailbox_.reset(top_k_);
@@ -84,23 +85,38 @@ void Sweep::begin(std::int64_t now_us, std::vector<std::pair<std::uint64_t, std:
   processes_ = 0;
   app_index_.clear();
   apps_.clear();
+  app_id_of_.clear();
   count_apps_ = !masters.empty();
   for (auto& [key, name] : masters) {
     if (apps_.size() >= kMaxApps) break;
-    if (app_index_.emplace(key, apps_.size()).second) apps_.push_back(AppTotals{std::move(name), 0, 0, 0, 0});
+    if (!app_index_.emplace(key, apps_.size()).second) continue;
+    // Ids outlive the sweep (rows of fast-tier sweeps carry them): a name
+    // keeps its id; at most kMaxApps names in all.
+    std::uint16_t id = 0;
+    if (auto it = app_ids_.find(name); it != app_ids_.end()) {
+      id = it->second;
+    } else if (app_names_.size() <= kMaxApps) {
+      id = static_cast<std::uint16_t>(app_names_.size());
+      app_names_.push_back(name);
+      app_ids_.emplace(name, id);
+    }
+    app_id_of_.push_back(id);
+    apps_.push_back(AppTotals{std::move(name), 0, 0, 0, 0});
   }
 }
 
 bool Sweep::wants_growth(std::size_t expected) const {
-  if (expected == 0) return cur_.size() >= cur_.capacity();
+  // Only the table under way: the last complete one may be held by a page
+  // query, and the one after it is sized when it is recycled.
+  if (expected == 0) return cur_->entries.size() >= cur_->entries.capacity();
   const std::size_t want = expected + expected / 8;
-  return cur_.capacity() < want || prev_.capacity() < want;
+  return cur_->entries.capacity() < want || cur_->cols.capacity() < want;
 }
 
 void Sweep::grow(std::size_t expected) {
   const std::size_t want = std::max<std::size_t>(1024, expected + expected / 4);
-  if (cur_.capacity() < want) cur_.reserve(want);
-  if (prev_.capacity() < want) prev_.reserve(want);
+  if (cur_->entries.capacity() < want) cur_->entries.reserve(want);
+  if (cur_->cols.capacity() < want) cur_->cols.reserve(want);
 }
 
 const PidEntry* HistoryCursor::find(const std::vector<PidEntry>& history, std::uint64_t key) {
@@ -129,11 +145,12 @@ void Sweep::load_pids(std::vector<std::uint64_t>&& keys) {
   staging_open_ = false;
   fresh_.clear();
   fresh_next_ = 0;
-  if (prev_.empty()) return;  // the first sweep: everything is new
+  const std::vector<PidEntry>& prev = prev_->entries;
+  if (prev.empty()) return;  // the first sweep: everything is new
   const std::size_t cap = std::max(kMinFresh, pids_.size() / kFreshShareDiv);
   HistoryCursor cursor;
   for (std::uint64_t key : pids_) {
-    if (cursor.find(prev_, key)) continue;
+    if (cursor.find(prev, key)) continue;
     if (fresh_.size() >= cap) break;
     fresh_.push_back(key);
   }
@@ -163,21 +180,31 @@ void Sweep::add_fresh(std::uint64_t key, std::uint64_t mqlen) {
 }
 
 void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
-                std::uint64_t group_leader, bool full) {
+                std::uint64_t group_leader, bool full, const SlowRead& slow) {
   if (!active_ || key == 0) return;
   full_ = full_ || full;
+  gc_ = gc_ || slow.has_gcs;
   SweptProcess p{key, mqlen, full ? reds : 0, full ? reds : 0, full ? heap_words : 0, 0, 0};
-  const PidEntry* before = cursor_.find(prev_, key);
+  const std::vector<PidEntry>& history = prev_->entries;
+  const PidEntry* before = cursor_.find(history, key);
   PidEntry e{key, 0, 0};
+  ProcCols cols;
   bool reds_known = false;
+  const std::uint64_t mq_sat = std::min<std::uint64_t>(mqlen, PidEntry::kMaxMailbox);
   if (before) {
     ++matched_;
     const std::uint64_t was = before->mailbox();
-    const bool grew = std::min<std::uint64_t>(mqlen, PidEntry::kMaxMailbox) > was;
+    const bool grew = mq_sat > was;
     p.mailbox_growth = grew ? mqlen - was : 0;
     p.growth_streak = grew ? std::min(before->streak() + 1u, 3u) : 0u;
     e.reds = before->reds;
     reds_known = before->epoch() != 0;
+    const auto i = static_cast<std::size_t>(before - history.data());
+    if (i < prev_->cols.size()) cols = prev_->cols[i];
+    const std::int64_t d = static_cast<std::int64_t>(mq_sat) - static_cast<std::int64_t>(was);
+    cols.growth = static_cast<std::int32_t>(std::clamp<std::int64_t>(d, INT32_MIN, INT32_MAX));
+  } else {
+    cols.growth = 0;
   }
   if (full) {
     // Deltas mod 2^32 against the last slow-tier sweep; a "negative" one
@@ -190,13 +217,16 @@ void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std:
     }
     e.reds = reds32;
     reds_known = true;
+    cols.reds_delta = static_cast<std::uint32_t>(std::min<std::uint64_t>(p.reductions_delta, UINT32_MAX));
+    cols.heap_words = static_cast<std::uint32_t>(std::min<std::uint64_t>(heap_words, UINT32_MAX));
+    cols.name = slow.name;
+    cols.app = 0;
   }
+  if (slow.has_gcs) cols.minor_gcs = std::min<std::uint32_t>(slow.minor_gcs, ProcCols::kUnknownGcs - 1);
   e.set(reds_known ? 1u : 0u, static_cast<unsigned>(p.growth_streak), mqlen);
   // Never reallocate here (O(N)): when full, the caller is told to grow().
-  if (cur_.size() < cur_.capacity())
-    cur_.push_back(e);
-  else
-    ++untracked_total_;
+  const bool tracked = cur_->entries.size() < cur_->entries.capacity() && cur_->cols.size() < cur_->cols.capacity();
+  if (!tracked) ++untracked_total_;
   histogram_.add(mqlen);
   ++processes_;
   by_mailbox_.offer(p);
@@ -208,12 +238,17 @@ void Sweep::add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std:
   if (p.growth_streak >= 2 && mqlen >= kGrowthMinMailbox) by_growth_.offer(p);
   if (count_apps_ && group_leader != 0) {
     if (auto it = app_index_.find(group_leader); it != app_index_.end()) {
+      if (full) cols.app = app_id_of_[it->second];
       AppTotals& a = apps_[it->second];
       ++a.processes;
       a.heap_words += heap_words;
       a.mailbox += mqlen;
       a.reductions += reds;
     }
+  }
+  if (tracked) {
+    cur_->entries.push_back(e);
+    cur_->cols.push_back(cols);
   }
 }
 
@@ -284,16 +319,33 @@ bool Sweep::end(std::int64_t now_us) {
     r.period_us = last_.period_us;
   }
   last_ = std::move(r);
-  // This sweep's entries become the history; the old vector is reused.
-  prev_.swap(cur_);
-  cur_.clear();
+  // This sweep's table becomes the history (and what pages are over).
+  SweepTable& t = *cur_;
+  t.ended_us = now_us;
+  if (full_) slow_ended_us_ = now_us;
+  if (gc_) gc_ended_us_ = now_us;
+  t.slow_ended_us = slow_ended_us_;
+  t.gc_ended_us = gc_ended_us_;
+  t.sweep_period_us = last_.sweep_period_us;
+  t.slow_period_us = last_.period_us;
+  t.rates_known = last_.period_us > 0;
+  // The old history's storage is reused for the next sweep unless a page
+  // query still holds it (then a fresh table, sized by the next grow()).
+  std::shared_ptr<SweepTable> old = std::move(prev_);
+  prev_ = std::move(cur_);
+  if (old.use_count() == 1) {
+    old->clear();
+    cur_ = std::move(old);
+  } else {
+    cur_ = std::make_shared<SweepTable>();
+  }
   last_matched_ = matched_;
   return true;
 }
 
 std::size_t Sweep::bytes() const {
   const auto vec = [](const std::vector<SweptProcess>& v) { return v.capacity() * sizeof(SweptProcess); };
-  return sizeof(*this) + table_bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
+  return sizeof(*this) + table_bytes() + names_.bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
          (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) +
          (pids_.capacity() + staging_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);

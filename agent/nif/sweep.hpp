@@ -25,7 +25,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <memory>
+
 #include "pid_entry.hpp"
+#include "proc_table.hpp"
 
 namespace beamscope::agent {
 
@@ -50,6 +53,13 @@ struct SweptProcess {
   std::uint64_t heap_words = 0;        // young heap (heap_size): the sweep's memory proxy
   std::uint64_t mailbox_growth = 0;    // messages more than at the previous sweep
   std::uint64_t growth_streak = 0;     // consecutive sweeps it grew (0..3)
+};
+
+/// What a slow- or gc-tier read adds for the process table (proc_table.hpp).
+struct SlowRead {
+  std::uint16_t name = 0;       // NameTable id of its registered name or initial call
+  bool has_gcs = false;         // the gc tier read garbage_collection
+  std::uint32_t minor_gcs = 0;
 };
 
 /// Totals of the processes whose group leader is one application master.
@@ -147,7 +157,7 @@ class Sweep {
   /// `group_leader` is 0 when not read. `full`: reductions and heap were
   /// read (slow tier); otherwise they are ignored.
   void add(std::uint64_t key, std::uint64_t mqlen, std::uint64_t reds, std::uint64_t heap_words,
-           std::uint64_t group_leader, bool full = true);
+           std::uint64_t group_leader, bool full = true, const SlowRead& slow = {});
   /// Kept for the NIF's interface: history needs no purge any more.
   void purge_step(std::size_t) {}
   /// Ends the sweep; false when none was begun.
@@ -165,8 +175,18 @@ class Sweep {
   /// The sweep under way's top entries by mailbox with a non-empty
   /// mailbox: promoted to the hot set before the sweep ends.
   std::vector<std::uint64_t> rising() const;
-  std::size_t tracked() const { return prev_.size(); }
-  std::size_t table_bytes() const { return (prev_.capacity() + cur_.capacity()) * sizeof(PidEntry); }
+  std::size_t tracked() const { return prev_->entries.size(); }
+  std::size_t table_bytes() const { return prev_->bytes() + cur_->bytes(); }
+  /// The last complete sweep's table, immutable while held: page queries
+  /// scan it without the lock (the sweep fills another one).
+  std::shared_ptr<const SweepTable> table() const { return prev_; }
+  /// Names of processes, interned by the slow tier (caller holds the lock).
+  NameTable& names() { return names_; }
+  const NameTable& names() const { return names_; }
+  /// Application names by id (ProcCols::app); id 0 is "".
+  const std::vector<std::string>& app_names() const { return app_names_; }
+  /// Whether the sweep under way read minor GCs (the gc tier).
+  bool gc_tier() const { return gc_; }
   /// Processes of the last complete sweep whose history was found.
   std::uint64_t history_matched() const { return last_matched_; }
   /// Processes seen but not tracked (vectors full, waiting for grow()).
@@ -228,8 +248,18 @@ class Sweep {
   std::int64_t prev_full_begin_us_ = 0;
   std::int64_t prev_begin_us_ = -1;  // the last complete sweep's; -1: none yet
   bool have_prev_full_ = false;
-  std::vector<PidEntry> prev_;  // the last complete sweep, in sweep order
-  std::vector<PidEntry> cur_;   // the sweep under way
+  // The last complete sweep, in sweep order, shared with page queries; the
+  // sweep under way fills cur_, which reuses the storage of the table
+  // before unless a page query still holds it.
+  std::shared_ptr<SweepTable> prev_ = std::make_shared<SweepTable>();
+  std::shared_ptr<SweepTable> cur_ = std::make_shared<SweepTable>();
+  bool gc_ = false;  // the sweep under way read minor GCs
+  std::int64_t slow_ended_us_ = 0;
+  std::int64_t gc_ended_us_ = 0;
+  NameTable names_;
+  std::vector<std::string> app_names_{std::string()};  // id -> name, at most kMaxApps + 1
+  std::unordered_map<std::string, std::uint16_t> app_ids_;
+  std::vector<std::uint16_t> app_id_of_;  // apps_ index -> app id
   HistoryCursor cursor_;        // into prev_
   std::uint64_t matched_ = 0;
   std::uint64_t last_matched_ = 0;

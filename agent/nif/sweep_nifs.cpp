@@ -10,6 +10,7 @@
 
 #include "agent_state.hpp"
 #include "atoms.hpp"
+#include "proc_atoms.hpp"
 #include "sweep_atoms.hpp"
 #include "terms.hpp"
 
@@ -45,13 +46,48 @@ std::vector<std::pair<std::uint64_t, std::string>> read_masters(ErlNifEnv* env, 
   return out;
 }
 
-// Info = {message_queue_len, Q} (the fast tier: process_info/2 with one
-// item, `full` false) or [{message_queue_len, Q}, {reductions, R},
-// {heap_size, H} | [{group_leader, G}]] (the slow tier) as process_info/2
-// returns them; anything else (undefined: the process died) reads as false.
-bool read_info(ErlNifEnv* env, ERL_NIF_TERM info, std::uint64_t (&v)[4], bool& full) {
+// The name id of a slow-tier read: the registered name, else the
+// '$initial_call' proc_lib keeps (where the release can read it alone),
+// else the initial call. Interned by term, printed only the first time.
+std::uint16_t name_id(ErlNifEnv* env, NameTable& names, ERL_NIF_TERM registered, ERL_NIF_TERM call) {
+  if (enif_is_atom(env, registered)) {
+    if (auto id = names.cached(1, registered, 0)) return id;
+    const auto id = names.intern(terms::text(env, registered, 255));
+    if (id) names.cache(1, registered, 0, id);
+    return id;
+  }
+  int arity = 0;
+  const ERL_NIF_TERM* t = nullptr;
+  if (!enif_get_tuple(env, call, &arity, &t) || arity != 3) return 0;
+  if (auto id = names.cached(t[0], t[1], t[2])) return id;
+  const auto id = names.intern(terms::text(env, call, 255));
+  if (id) names.cache(t[0], t[1], t[2], id);
+  return id;
+}
+
+// minor_gcs of a garbage_collection list, or false.
+bool minor_gcs(ErlNifEnv* env, ERL_NIF_TERM list, std::uint32_t& out) {
   ERL_NIF_TERM head;
-  int i = 0;
+  while (enif_get_list_cell(env, list, &head, &list)) {
+    int arity = 0;
+    const ERL_NIF_TERM* t = nullptr;
+    if (enif_get_tuple(env, head, &arity, &t) && arity == 2 && enif_is_identical(t[0], proc_atoms::minor_gcs)) {
+      out = static_cast<std::uint32_t>(std::min<std::uint64_t>(terms::u64(env, t[1]), UINT32_MAX - 1));
+      return true;
+    }
+  }
+  return false;
+}
+
+// Info = {message_queue_len, Q} (the fast tier: process_info/2 with one
+// item, `full` false) or the slow tier's list [{message_queue_len, Q},
+// {reductions, R}, {heap_size, H}, {group_leader, G}, {registered_name,
+// N}, {initial_call, MFA} | [{{dictionary, '$initial_call'}, MFA}] |
+// [{garbage_collection, GC}]] as process_info/2 returns it (tags read, so
+// the order does not matter); anything else (undefined: the process died)
+// reads as false.
+bool read_info(ErlNifEnv* env, ERL_NIF_TERM info, std::uint64_t (&v)[4], bool& full, SlowRead& slow,
+               NameTable& names) {
   v[1] = v[2] = v[3] = 0;
   int arity = 0;
   const ERL_NIF_TERM* t = nullptr;
@@ -60,14 +96,40 @@ bool read_info(ErlNifEnv* env, ERL_NIF_TERM info, std::uint64_t (&v)[4], bool& f
     return arity == 2 && enif_get_uint64(env, t[1], &v[0]);
   }
   full = true;
-  while (i < 4 && enif_get_list_cell(env, info, &head, &info)) {
-    int arity = 0;
-    const ERL_NIF_TERM* t = nullptr;
+  namespace pa = proc_atoms;
+  ERL_NIF_TERM head, registered = 0, call = 0, dict_call = 0;
+  bool mq = false;
+  int n = 0;
+  while (n < 16 && enif_get_list_cell(env, info, &head, &info)) {
+    ++n;
     if (!enif_get_tuple(env, head, &arity, &t) || arity != 2) return false;
-    v[i] = i == 3 ? pid_key(env, t[1]) : terms::u64(env, t[1]);
-    ++i;
+    const ERL_NIF_TERM tag = t[0];
+    if (enif_is_identical(tag, pa::message_queue_len)) {
+      v[0] = terms::u64(env, t[1]);
+      mq = true;
+    } else if (enif_is_identical(tag, pa::reductions)) {
+      v[1] = terms::u64(env, t[1]);
+    } else if (enif_is_identical(tag, pa::heap_size)) {
+      v[2] = terms::u64(env, t[1]);
+    } else if (enif_is_identical(tag, pa::group_leader)) {
+      v[3] = pid_key(env, t[1]);
+    } else if (enif_is_identical(tag, pa::registered_name)) {
+      registered = t[1];
+    } else if (enif_is_identical(tag, pa::initial_call)) {
+      call = t[1];
+    } else if (enif_is_identical(tag, pa::garbage_collection)) {
+      slow.has_gcs = minor_gcs(env, t[1], slow.minor_gcs);
+    } else if (enif_is_tuple(env, tag)) {
+      dict_call = t[1];  // {dictionary, '$initial_call'}: the only tuple tag asked for
+    }
   }
-  return i >= 3;
+  if (registered != 0 || call != 0) {
+    int a = 0;
+    const ERL_NIF_TERM* mfa = nullptr;
+    const bool proc_lib = dict_call != 0 && enif_get_tuple(env, dict_call, &a, &mfa) && a == 3;
+    slow.name = name_id(env, names, registered != 0 ? registered : enif_make_list(env, 0), proc_lib ? dict_call : call);
+  }
+  return mq;
 }
 
 }  // namespace
@@ -112,11 +174,12 @@ ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   for (; i < keys.size() && enif_get_list_cell(env, list, &info, &list); ++i) {
     std::uint64_t v[4];
     bool full = false;
-    if (!read_info(env, info, v, full)) continue;  // gone mid-sweep: skipped silently
+    SlowRead slow;
+    if (!read_info(env, info, v, full, slow, sweep.names())) continue;  // gone mid-sweep: skipped silently
     if (sweep.chunk_is_fresh())
       sweep.add_fresh(keys[i], v[0]);
     else
-      sweep.add(keys[i], v[0], v[1], v[2], v[3], full);
+      sweep.add(keys[i], v[0], v[1], v[2], v[3], full, slow);
   }
   const bool extra = !enif_is_empty_list(env, list);
   const std::optional<std::uint64_t> cpu_ns = sweep.chunk_cpu_ns(thread_cpu_ns());

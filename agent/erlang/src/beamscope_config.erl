@@ -25,12 +25,14 @@
                     tree_call_timeout_ms := 10..60000,
                     tree_big_supervisor := 10..1000000,
                     tree_page := 1..1000,
+                    allow_actions := [gc | kill | suspend | state | messages],
                     attached := [tuple()] | undefined}.
 
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
                stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
-               stream_max_viewers, tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached]).
+               stream_max_viewers, tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached,
+               allow_actions]).
 %% Set by OTP itself in every application's env, never by a user.
 -define(OTP_KEYS, [included_applications]).
 
@@ -56,7 +58,8 @@ defaults() ->
       tree_call_timeout_ms => 1000,
       tree_big_supervisor => 1000,
       tree_page => 100,
-      attached => undefined}.
+      attached => undefined,
+      allow_actions => []}.
 
 %% @doc Reads every key of the `beamscope` application env, validated; a
 %% key the agent does not know is refused (a typo would otherwise be a
@@ -153,6 +156,14 @@ validate(tree_big_supervisor, V) -> int_range(V, 10, 1000000);
 validate(tree_page, V) -> int_range(V, 1, 1000);
 %% Written by `beamscope-ctl attach' (what detach needs to undo), read
 %% back by detach; the agent only carries it.
+%% Actions on processes viewers may take (beamscope_actions); off unless named.
+validate(allow_actions, V) when is_list(V), length(V) >= 0 ->
+    Known = [gc, kill, suspend, state, messages],
+    case [A || A <- V, not lists:member(A, Known)] of
+        [] -> {ok, lists:usort(V)};
+        _ -> {error, "expected a list of gc, kill, suspend, state, messages"}
+    end;
+validate(allow_actions, _) -> {error, "expected a list of gc, kill, suspend, state, messages"};
 validate(attached, V) when is_list(V) -> {ok, V};
 validate(attached, _) -> {error, "expected the list beamscope-ctl attach writes"};
 validate(Key, _) -> {error, unknown_key(Key)}.

@@ -10,7 +10,9 @@
          sweep_load/2, sweep_stage/2, sweep_load_staged/1, sweep_next/2,
          sweep_hot/1, sweep_stats/1,
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1,
-         reply_page/3, pager_ready/1, thread_cpu_us/0]).
+         reply_page/3, pager_ready/1, thread_cpu_us/0,
+         processes_page/2, process_row/2, tree_entry/2, reply_answer/4, inspect_ready/1, sweep_wants_gcs/1,
+         action_refusal/1]).
 
 -on_load(load/0).
 
@@ -156,3 +158,43 @@ reply_page(_Ref, _Viewer, _Page) -> ?NOT_LOADED.
 %% an earlier one no longer count against the in-flight bound. O(1).
 -spec pager_ready(reference()) -> ok.
 pager_ready(_Ref) -> ?NOT_LOADED.
+
+%% @doc One page of every process (protocol 1.3): `Request' a
+%% ProcessesRequest map (sort, ascending, name_filter, application,
+%% min_mailbox, offset, limit), sorted and filtered over the last complete
+%% sweep's table. Rows are `{Pid, Name, App, Mailbox, GrowthPerS,
+%% MemoryBytes, RedsPerS, MinorGcs | undefined, SlowKnown, SlowAgeMs}'.
+%% Dirty CPU: O(N) without the agent's lock (tens of ms at 1M processes).
+-spec processes_page(reference(), map()) -> map() | {error, binary()}.
+processes_page(_Ref, _Request) -> ?NOT_LOADED.
+
+%% @doc The last complete sweep's reading of one process: `{Mailbox,
+%% GrowthPerS, SweepAgeMs}', or undefined when it has none. Dirty CPU: a
+%% linear search of the table.
+-spec process_row(reference(), pid()) -> {non_neg_integer(), float(), non_neg_integer()} | undefined.
+process_row(_Ref, _Pid) -> ?NOT_LOADED.
+
+%% @doc The latest tree's entry (a TreeNode map) of the process printed as
+%% `PidText', or undefined. Dirty CPU: a scan of the tree.
+-spec tree_entry(reference(), binary()) -> map() | undefined.
+tree_entry(_Ref, _PidText) -> ?NOT_LOADED.
+
+%% @doc Sends the answer to a forwarded process request to `Viewer':
+%% `Kind' processes | process | action, `Answer' a ProcessesPage,
+%% ProcessDetail or ActionResult map. Dirty CPU: up to 256 KiB.
+-spec reply_answer(reference(), binary(), processes | process | action, map()) -> ok | {error, binary()}.
+reply_answer(_Ref, _Viewer, _Kind, _Answer) -> ?NOT_LOADED.
+
+%% @doc Tells the NIF a (new) beamscope_inspect serves process requests. O(1).
+-spec inspect_ready(reference()) -> ok.
+inspect_ready(_Ref) -> ?NOT_LOADED.
+
+%% @doc Whether a page by minor GCs was asked for lately (the next slow
+%% sweep then reads garbage_collection too). O(1).
+-spec sweep_wants_gcs(reference()) -> boolean().
+sweep_wants_gcs(_Ref) -> ?NOT_LOADED.
+
+%% @doc The refusal of an action that allow_actions does not name, in the
+%% protocol's words (it names the setting). O(1).
+-spec action_refusal(atom()) -> binary().
+action_refusal(_Action) -> ?NOT_LOADED.

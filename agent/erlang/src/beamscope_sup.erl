@@ -34,4 +34,8 @@ init(Config) ->
     Pager = #{id => beamscope_pager, start => {beamscope_pager, start_link, [Config]},
               restart => permanent, shutdown => 5000, type => worker,
               modules => [beamscope_pager, beamscope_page]},
-    {ok, {Flags, [Sampler, Events, Pager, Tree]}}.
+    %% Process pages, detail and actions (protocol 1.3).
+    Inspect = #{id => beamscope_inspect, start => {beamscope_inspect, start_link, [Config]},
+                restart => permanent, shutdown => 5000, type => worker,
+                modules => [beamscope_inspect, beamscope_ps, beamscope_proc_detail, beamscope_actions]},
+    {ok, {Flags, [Sampler, Events, Pager, Inspect, Tree]}}.

@@ -9,8 +9,10 @@
 %% results go back (the NIF pairs them with its copy of the chunk). Two
 %% tiers: most sweeps read only `process_info(P, message_queue_len)` (the
 %% floor's own call); every APPS_EVERY-th sweep reads
-%% `[message_queue_len, reductions, heap_size, group_leader]` (reduction
-%% and heap rankings, application totals). The caller (beamscope_sampler)
+%% `[message_queue_len, reductions, heap_size, group_leader,
+%% registered_name, initial_call]` (reduction and heap rankings,
+%% application totals, the process table's names: beamscope_ps), and
+%% `garbage_collection` too while a viewer pages by minor GCs. The caller (beamscope_sampler)
 %% paces the chunks with beamscope_pacer; the NIF keeps the histogram,
 %% the rates, the application totals and the rankings, and swaps them in
 %% at sweep end.
@@ -43,6 +45,7 @@
 
 -record(sweep, {ref :: reference(),
                 slow = true :: boolean(),                  % this sweep's tier
+                items = ?APP_ITEMS :: list(),              % what a slow-tier chunk reads
                 active = false :: boolean(),
                 chunk = ?CHUNK0 :: pos_integer(),
                 started = 0 :: non_neg_integer(),
@@ -141,6 +144,14 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S)
     T0 = now_us(),
     Slow = N rem ?APPS_EVERY =:= 0,
     Masters = case Slow of true -> app_masters(); false -> [] end,
+    %% The slow tier also reads names for the process table (pages of
+    %% every process, beamscope_ps) and, while a viewer pages by minor
+    %% GCs, garbage_collection (the gc tier).
+    Items = ?APP_ITEMS ++ beamscope_ps:name_items() ++
+        case Slow andalso beamscope_nif:sweep_wants_gcs(Ref) of
+            true -> [garbage_collection];
+            false -> []
+        end,
     Count = erlang:system_info(process_count),
     %% The history is grown before the sweep (a dirty NIF), never inside a chunk.
     GrowUs = grow(Ref, Count),
@@ -157,7 +168,7 @@ start(#sweep{ref = Ref, started = N, chunk_us_max = C, list_ns_best = Best} = S)
                 true -> max(?CHUNK_MIN, S#sweep.chunk div 2);
                 false -> S#sweep.chunk
             end,
-    {S#sweep{slow = Slow, active = true, started = N + 1, list_us = ListUs, chunk = Chunk,
+    {S#sweep{slow = Slow, items = Items, active = true, started = N + 1, list_us = ListUs, chunk = Chunk,
              list_ns_best = best_list_ns(Best, ListUs, Count),
              cost_us = Charged, cost_total_us = S#sweep.cost_total_us + Charged,
              chunk_us_max = 0, last_chunk_us_max = C}, Charged}.
@@ -183,14 +194,14 @@ step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
     {S, Spent};
 step_chunks(S, MaxUs, Spent) when Spent >= MaxUs, Spent > 0 ->
     {S, Spent};
-step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow} = S, MaxUs, Spent) ->
+step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, MaxUs, Spent) ->
     %% Every chunk after the first of a step starts a fresh slice: the host's
     %% processes run in between, and the chunk is not preempted half way.
     _ = Spent > 0 andalso erlang:yield(),
     T0 = now_us(),
     {Pids, Read, Last} = beamscope_nif:sweep_next(Ref, Chunk),
     Infos = case Slow of
-                true -> infos(Pids, ?APP_ITEMS);
+                true -> infos(Pids, Items);
                 false -> infos(Pids, ?FAST_ITEM)
             end,
     {Reply, Cpu} = beamscope_nif:sweep_chunk(Ref, Infos),
