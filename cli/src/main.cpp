@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands{add_overview_command(app), add_top_command(app), add_tree_command(app),
                                 add_events_command(app), add_children_command(app)};
+  commands.push_back(add_ps_command(app));
+  commands.push_back(add_proc_command(app));
+  commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::GC, "garbage collect a process (allow_actions gc)"));
+  commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::KILL, "kill a process (allow_actions kill)"));
+  commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::SUSPEND, "suspend a process (allow_actions suspend)"));
+  commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::RESUME, "resume a process the agent suspended (allow_actions suspend)"));
   commands.push_back(add_keygen_command(app));
   commands.push_back(add_attach_command(app));
   commands.push_back(add_detach_command(app));

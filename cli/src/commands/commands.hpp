@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "beamscope.pb.h"
 #include "ctl_options.hpp"
 
 namespace beamscope::cli {
@@ -25,6 +26,12 @@ Command add_top_command(CLI::App& app);
 Command add_tree_command(CLI::App& app);
 Command add_events_command(CLI::App& app);
 Command add_children_command(CLI::App& app);
+// ps.cpp, proc.cpp: every process in pages, one in detail, and actions
+// (protocol 1.3).
+Command add_ps_command(CLI::App& app);
+Command add_proc_command(CLI::App& app);
+Command add_action_command(CLI::App& app, v1::ActionRequest::Action action, const std::string& help);
+int run_action(const GlobalOptions& global, v1::ActionRequest request);
 // keygen.cpp: a CURVE key pair for an agent, a collector or a viewer.
 Command add_keygen_command(CLI::App& app);
 

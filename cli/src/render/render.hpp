@@ -55,6 +55,16 @@ bool parse_children_order(const std::string& name, v1::ChildrenRequest::Order& o
 /// `children`: {node, supervisor_id, offset, total, order, children: [tree entries]}.
 nlohmann::json children_json(const std::string& node, const v1::ChildrenPage& page);
 
+/// `ps`: {node, sort, ascending, filter, application, min_mailbox, offset,
+/// limit, total, swept, sweep_age_ms, slow_age_ms, gc_known, gc_age_ms,
+/// processes: [...]} (cli/README-json.md).
+nlohmann::json processes_page_json(const std::string& node, const v1::ProcessesRequest& req,
+                                   const v1::ProcessesPage& page);
+/// `proc PID`: every ProcessDetail field, memory_bytes null when guarded.
+nlohmann::json process_detail_json(const std::string& node, const v1::ProcessDetail& d);
+/// An action (`gc`, `kill`, `suspend`, `resume`, `proc --state|--messages`).
+nlohmann::json action_result_json(const std::string& node, const v1::ActionResult& r);
+
 /// Serializes a document; invalid UTF-8 (odd names) becomes U+FFFD, never an exception.
 std::string dump_json(const nlohmann::json& doc);
 
@@ -64,6 +74,9 @@ void print_top_text(std::ostream& out, const std::string& node, protocol::SortKe
                     const std::vector<protocol::ProcessSample>& processes);
 void print_tree_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf);
 void print_children_text(std::ostream& out, const std::string& node, const v1::ChildrenPage& page);
+void print_processes_text(std::ostream& out, const std::string& node, const v1::ProcessesPage& page);
+void print_process_detail_text(std::ostream& out, const std::string& node, const v1::ProcessDetail& d);
+void print_action_text(std::ostream& out, const std::string& node, const v1::ActionResult& r);
 void print_events_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf, std::size_t limit);
 
 }  // namespace beamscope::cli

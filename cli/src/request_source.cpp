@@ -1,0 +1,40 @@
+#include "request_source.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <random>
+
+#include "beamscope/protocol/requests.hpp"
+#include "beamscope/transport/stream_client.hpp"
+#include "snapshot_source.hpp"
+
+namespace beamscope::cli {
+
+std::uint64_t new_request_id() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;
+}
+
+std::optional<protocol::Envelope> ask_node(const GlobalOptions& opts, protocol::Envelope request, std::string& node,
+                                           int& exit_code) {
+  if (auto why = protocol::check_request(request)) {
+    std::cerr << "beamscope-ctl: " << *why << "\n";
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  // The snapshot names the node (and picks --node out of a collector's).
+  auto state = fetch_node(opts, exit_code);
+  if (!state) return std::nullopt;
+  node = state->name;
+  std::string error;
+  auto answer = transport::fetch_answer(opts.endpoint, state->name, std::move(request),
+                                        std::chrono::milliseconds(opts.timeout_ms), error, state->security);
+  if (!answer) {
+    std::cerr << "beamscope-ctl: " << error << "\n";
+    exit_code = kExitFailure;
+    return std::nullopt;
+  }
+  return answer;
+}
+
+}  // namespace beamscope::cli
