@@ -339,6 +339,11 @@ bool Sweep::end(std::int64_t now_us) {
   } else {
     cur_ = std::make_shared<SweepTable>();
   }
+  // Sized like the table just completed: reserving an empty vector copies
+  // nothing (one allocation, its pages touched as the next sweep fills it).
+  const std::size_t want = std::max(prev_->entries.capacity(), prev_->entries.size() + prev_->entries.size() / 8);
+  if (cur_->entries.capacity() < want) cur_->entries.reserve(want);
+  if (cur_->cols.capacity() < want) cur_->cols.reserve(want);
   last_matched_ = matched_;
   return true;
 }
