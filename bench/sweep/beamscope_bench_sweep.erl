@@ -21,7 +21,7 @@
 %% The agent's items (beamscope_sweep's FAST_ITEM and APP_ITEMS): the
 %% fast tier reads the first, one sweep in four (the slow tier) the list.
 -define(FAST_ITEM, message_queue_len).
--define(SLOW_ITEMS, [message_queue_len, reductions, heap_size, group_leader]).
+-define(SLOW_ITEMS, [message_queue_len, reductions, heap_size, group_leader, registered_name, initial_call]).
 %% What observer_backend:procs_info/1 reads of each process (OTP 25-29).
 -define(OBSERVER_ITEMS, [registered_name, initial_call, memory, reductions, current_function,
                          message_queue_len]).
