@@ -124,6 +124,11 @@ void ProcessTable::set_data(std::shared_ptr<const v1::Keyframe> kf) {
   if (kf == data_) return;
   data_ = std::move(kf);
   dirty_ = true;
+  by_pid_.clear();
+  if (data_) {
+    by_pid_.reserve(static_cast<std::size_t>(data_->processes_size()));
+    for (int i = 0; i < data_->processes_size(); ++i) by_pid_.emplace(data_->processes(i).pid(), i);
+  }
   // Re-find the selection in the new rows; keep a copy in case it left.
   selected_index_ = -1;
   if (!selected_pid_.empty() && data_) {
@@ -202,6 +207,11 @@ void ProcessTable::select(const std::string& pid) {
       break;
     }
   }
+}
+
+const v1::ProcessSample* ProcessTable::find(const std::string& pid) const {
+  auto it = by_pid_.find(pid);
+  return it == by_pid_.end() ? nullptr : &data_->processes(it->second);
 }
 
 int ProcessTable::selected_row() {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "beamscope.pb.h"
@@ -73,6 +74,8 @@ class ProcessTable {
   /// Indices into rows() in display order; recomputed lazily when dirty.
   const std::vector<int>& visible();
   const v1::ProcessSample& row(int index) const { return data_->processes(index); }
+  /// The hot set's sample of `pid`, nullptr when it is not in the hot set.
+  const v1::ProcessSample* find(const std::string& pid) const;
   std::size_t total() const { return data_ ? static_cast<std::size_t>(data_->processes_size()) : 0; }
   /// Word size of the node, for heap sizes in bytes (8 when unknown).
   std::uint64_t word_size() const;
@@ -103,6 +106,7 @@ class ProcessTable {
   bool matches(const v1::ProcessSample& p) const;
 
   std::shared_ptr<const v1::Keyframe> data_;
+  std::unordered_map<std::string, int> by_pid_;  // rows of data_, rebuilt with it
   std::string filter_;  // lower-cased
   std::vector<SortSpec> sort_;
   std::vector<int> visible_;

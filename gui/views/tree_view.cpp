@@ -43,14 +43,17 @@ struct Badge {
 
 // Words next to the colours, so colour is never the only signal. Drawn
 // right to left: memory at the edge, health nearest the name.
-std::vector<Badge> badges_for(const v1::TreeNode& n, std::size_t received) {
+// `sample`: the hot set's fresher read of the entry's process, if any (one
+// mailbox figure per process: the detail panel shows the same).
+std::vector<Badge> badges_for(const v1::TreeNode& n, std::size_t received, const v1::ProcessSample* sample) {
   const theme::Palette& c = theme::colors();
   std::vector<Badge> out;
   if (n.kind() != v1::TreeNode::APPLICATION) {
-    if (n.memory_bytes() != 0) out.push_back({format_bytes(n.memory_bytes()), "", 0, c.muted, 0, false, true});
-    if (n.message_queue_len() != 0)
-      out.push_back({format_count(n.message_queue_len()) + " msg", format_si(static_cast<double>(n.message_queue_len())),
-                     c.chip, c.chip_ink, 2});
+    const std::uint64_t memory = sample && !sample->memory_guarded() ? sample->memory_bytes() : n.memory_bytes();
+    const std::uint64_t mailbox = sample ? sample->message_queue_len() : n.message_queue_len();
+    if (memory != 0) out.push_back({format_bytes(memory), "", 0, c.muted, 0, false, true});
+    if (mailbox != 0)
+      out.push_back({format_count(mailbox) + " msg", format_si(static_cast<double>(mailbox)), c.chip, c.chip_ink, 2});
   }
   const bool sup = n.kind() == v1::TreeNode::SUPERVISOR;
   if (n.restarts_total() != 0)
@@ -119,7 +122,8 @@ void tooltip(const v1::TreeNode& n, const std::string& name) {
   ImGui::EndTooltip();
 }
 
-void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double now, DrawReport& report) {
+void node_row(InspectorModel& model, NodeView& node, const TreeRow& r, double now, DrawReport& report) {
+  TreeModel& tree = node.tree;
   const v1::TreeNode& n = tree.node(r.node);
   const theme::Palette& c = theme::colors();
   const float h = ImGui::GetTextLineHeight();  // the row pitch adds ItemSpacing.y
@@ -151,7 +155,8 @@ void node_row(InspectorModel& model, TreeModel& tree, const TreeRow& r, double n
   dl->AddCircleFilled(ImVec2(x + radius, min.y + h / 2), radius, health_colour(health));
   x += 2 * radius + 5.0f;
   // The name is owed its width; badges shrink or leave first (row_fit.hpp).
-  const std::vector<Badge> badges = badges_for(n, tree.child_count(r.node));
+  const v1::ProcessSample* sample = n.pid().empty() ? nullptr : node.table.find(n.pid());
+  const std::vector<Badge> badges = badges_for(n, tree.child_count(r.node), sample);
   std::vector<BadgeSize> sizes;
   sizes.reserve(badges.size());
   for (const Badge& b : badges) {
@@ -237,7 +242,7 @@ void draw_tree(InspectorModel& model, NodeView& node, TreeViewState& state, cons
       if (static_cast<std::size_t>(i) >= tree.rows().size()) break;
       const TreeRow r = tree.rows()[static_cast<std::size_t>(i)];
       if (r.kind == TreeRow::Kind::kMore) more_row(tree, r);
-      else if (r.kind == TreeRow::Kind::kNode) node_row(model, tree, r, now, report);
+      else if (r.kind == TreeRow::Kind::kNode) node_row(model, node, r, now, report);
       else draw_pager_row(node, r);
     }
   }

@@ -89,6 +89,16 @@ TEST(ProcessTable, SelectionSurvivesRefreshAndRemembersLeavers) {
   EXPECT_FALSE(t.selection().sample);
 }
 
+TEST(ProcessTable, FindsAHotProcessByPid) {
+  ProcessTable t;
+  EXPECT_EQ(t.find("<0.1.0>"), nullptr);
+  t.set_data(rows({{"<0.1.0>", "a", 1}, {"<0.2.0>", "b", 7}}));
+  ASSERT_NE(t.find("<0.2.0>"), nullptr);
+  EXPECT_EQ(t.find("<0.2.0>")->message_queue_len(), 7u);
+  t.set_data(rows({{"<0.1.0>", "a", 1}}));
+  EXPECT_EQ(t.find("<0.2.0>"), nullptr);  // left the hot set
+}
+
 TEST(InspectorModel, NodesSelectionAndTracking) {
   InspectorModel m({"tcp://127.0.0.1:9755"});
   EXPECT_FALSE(m.has_data());
