@@ -73,7 +73,7 @@ Prometheus /metrics and a ZeroMQ stream.
 .
 This package holds the agent, beamscope-collector (many agents into one
 stream and one fleet /metrics, as a systemd service), beamscope-ctl
-(JSON queries, attach to a running node), a Grafana
+(JSON queries, attach to a running node, an MCP server), a Grafana
 dashboard and Prometheus alert rules.")
 
 set(CPACK_DEBIAN_INSPECTOR_PACKAGE_NAME beamscope-inspector)

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <random>
 
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_client.hpp"
@@ -9,16 +10,16 @@
 
 namespace beamscope::cli {
 
-std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code) {
+std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& messages) {
   // A malformed endpoint is the user's typo (exit 2), not an absent agent.
   if (auto err = transport::check_endpoint(opts.endpoint, /*for_bind=*/false)) {
-    std::cerr << "beamscope-ctl: bad endpoint: " << *err << "\n";
+    messages << "beamscope-ctl: bad endpoint: " << *err << "\n";
     exit_code = kExitUsage;
     return std::nullopt;
   }
   transport::ClientSecurity security;
   if (auto err = transport::load_client_security(opts.server_public_key_file, opts.key_file, security)) {
-    std::cerr << "beamscope-ctl: " << *err << "\n";
+    messages << "beamscope-ctl: " << *err << "\n";
     exit_code = kExitUsage;
     return std::nullopt;
   }
@@ -27,12 +28,12 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code) {
       transport::fetch_snapshot(opts.endpoint, std::chrono::milliseconds(opts.timeout_ms), error, security);
   if (!fleet && error.rfind("no answer", 0) != 0) {
     // Refused (keys) or a bad endpoint: the transport's sentence says it all.
-    std::cerr << "beamscope-ctl: " << error << "\n";
+    messages << "beamscope-ctl: " << error << "\n";
     exit_code = kExitFailure;
     return std::nullopt;
   }
   if (!fleet) {
-    std::cerr << "beamscope-ctl: " << error << ": is the agent (or collector) running?\n";
+    messages << "beamscope-ctl: " << error << ": is the agent (or collector) running?\n";
     exit_code = kExitFailure;
     return std::nullopt;
   }
@@ -40,7 +41,7 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code) {
   state.fleet = std::move(*fleet);
   auto choice = select_node(state.fleet, opts.node, opts.endpoint);
   if (!choice.model) {
-    std::cerr << "beamscope-ctl: " << choice.error << "\n";
+    messages << "beamscope-ctl: " << choice.error << "\n";
     exit_code = choice.exit_code;
     return std::nullopt;
   }
@@ -48,6 +49,32 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code) {
   state.name = choice.name;
   state.security = std::move(security);
   return state;
+}
+
+std::optional<v1::ChildrenPage> fetch_children_page(const GlobalOptions& opts, const NodeState& state,
+                                                    const std::string& supervisor_id, std::uint32_t offset,
+                                                    std::uint32_t limit, v1::ChildrenRequest::Order order,
+                                                    std::string& error) {
+  std::random_device rd;
+  v1::ChildrenRequest request;
+  request.set_request_id((static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1);  // never 0
+  request.set_supervisor_id(supervisor_id);
+  request.set_offset(offset);
+  request.set_limit(limit);
+  request.set_order(order);
+  auto page = transport::fetch_children(opts.endpoint, state.name, request, std::chrono::milliseconds(opts.timeout_ms),
+                                        error, state.security);
+  if (!page) {
+    if (error.rfind("no answer", 0) == 0)
+      error = "no children page from " + opts.endpoint + " within " + std::to_string(opts.timeout_ms) + " ms (" +
+              error + ")";
+    return std::nullopt;
+  }
+  if (!page->error().empty()) {
+    error = state.name + ": " + page->error();
+    return std::nullopt;
+  }
+  return page;
 }
 
 }  // namespace beamscope::cli

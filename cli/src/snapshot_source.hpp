@@ -2,7 +2,10 @@
 // that answer from a single snapshot (overview, top, ...).
 #pragma once
 
+#include <cstdint>
+#include <iostream>
 #include <optional>
+#include <string>
 
 #include "beamscope/protocol/node_model.hpp"
 #include "beamscope/transport/security.hpp"
@@ -18,7 +21,15 @@ struct NodeState {
 };
 
 /// Checks the endpoint, fetches within --timeout-ms and selects --node.
-/// On failure prints "beamscope-ctl: ..." to stderr and sets `exit_code`.
-std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code);
+/// On failure prints "beamscope-ctl: ..." to `err` and sets `exit_code`.
+std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& err = std::cerr);
+
+/// One page of a supervisor's children, asked of the agent serving
+/// `state` (through a collector if that is the endpoint). nullopt and
+/// `error` (a sentence) when there is no answer or the agent refuses.
+std::optional<v1::ChildrenPage> fetch_children_page(const GlobalOptions& opts, const NodeState& state,
+                                                    const std::string& supervisor_id, std::uint32_t offset,
+                                                    std::uint32_t limit, v1::ChildrenRequest::Order order,
+                                                    std::string& error);
 
 }  // namespace beamscope::cli

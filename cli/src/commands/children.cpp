@@ -3,9 +3,7 @@
 // are only summarised in the tree).
 #include <iostream>
 #include <memory>
-#include <random>
 
-#include "beamscope/transport/stream_client.hpp"
 #include "commands/commands.hpp"
 #include "render/render.hpp"
 #include "snapshot_source.hpp"
@@ -19,11 +17,6 @@ struct ChildrenOptions {
   std::uint32_t limit = 100;
   std::string by = "mailbox";
 };
-
-std::uint64_t request_id() {
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;  // never 0
-}
 
 }  // namespace
 
@@ -45,27 +38,12 @@ Command add_children_command(CLI::App& app) {
     int exit_code = kExitOk;
     auto state = fetch_node(global, exit_code);
     if (!state) return exit_code;
-    v1::ChildrenRequest request;
-    request.set_request_id(request_id());
-    request.set_supervisor_id(opts->supervisor_id);
-    request.set_offset(opts->offset);
-    request.set_limit(opts->limit);
     v1::ChildrenRequest::Order order{};
     parse_children_order(opts->by, order);  // already checked by IsMember
-    request.set_order(order);
     std::string error;
-    auto page = transport::fetch_children(global.endpoint, state->name, request,
-                                          std::chrono::milliseconds(global.timeout_ms), error, state->security);
+    auto page = fetch_children_page(global, *state, opts->supervisor_id, opts->offset, opts->limit, order, error);
     if (!page) {
-      if (error.rfind("no answer", 0) == 0)
-        std::cerr << "beamscope-ctl: no children page from " << global.endpoint << " within " << global.timeout_ms
-                  << " ms (" << error << ")\n";
-      else
-        std::cerr << "beamscope-ctl: " << error << "\n";
-      return kExitFailure;
-    }
-    if (!page->error().empty()) {
-      std::cerr << "beamscope-ctl: " << state->name << ": " << page->error() << "\n";
+      std::cerr << "beamscope-ctl: " << error << "\n";
       return kExitFailure;
     }
     if (global.json)

@@ -34,5 +34,7 @@ Command add_action_command(CLI::App& app, v1::ActionRequest::Action action, cons
 int run_action(const GlobalOptions& global, v1::ActionRequest request);
 // keygen.cpp: a CURVE key pair for an agent, a collector or a viewer.
 Command add_keygen_command(CLI::App& app);
+// mcp.cpp: the queries as Model Context Protocol tools on stdin/stdout.
+Command add_mcp_command(CLI::App& app);
 
 }  // namespace beamscope::cli
