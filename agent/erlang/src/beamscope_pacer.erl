@@ -4,9 +4,10 @@
 %% is charged: a sweep chunk by its scheduler thread's CPU time (wall time
 %% when it moved between threads), the sweep's pid list by its wall time
 %% capped at twice its cheapest per-process cost, dirty NIFs and the NIF's
-%% own threads (stream I/O, /metrics) by their CPU time, a tick, a tree
-%% walk and events publishing by their wall time (which over-counts when
-%% the sampler is preempted). Not charged: the idle spin of a scheduler
+%% own threads (stream I/O, /metrics) by their CPU time (at most a share:
+%% beamscope_sampler), a tick and events publishing by their scheduler
+%% thread's CPU time (beamscope_cost), a tree walk and a children page by
+%% their wall time (they wait on supervisors). Not charged: the idle spin of a scheduler
 %% after the agent's work, kept small by waking rarely (beamscope_sampler).
 %% The sweep runs only on positive credit, so the sweep period follows
 %% from N and the budget. Pure data: no process, no side effects.
