@@ -8,6 +8,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   # protocol + transport
   libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
+  # recording (beamscope-collector --record, replay): zstd, and zlib for its CRC-32
+  libzstd-dev zlib1g-dev
   # exporters
   prometheus-cpp-dev
   # agent + cli (erl_nif.h, ei.h) and the runtime itself
