@@ -19,6 +19,8 @@ struct GlobalOptions {
   bool json = false;         ///< --json: one JSON document on stdout
   std::string server_public_key_file;  ///< --server-public-key: the agent's or collector's .pub
   std::string key_file;                ///< --key: our own .secret (CURVE)
+  std::string replay;                  ///< --replay FILE: answer from a recording instead of --connect
+  std::string at;                      ///< --at TIME in the recording ("": the end)
 };
 
 }  // namespace beamscope::cli

@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   app.add_option("--key", opts.key_file, "your CURVE secret key file (.secret, mode 0600) for a server that "
                                          "authorizes viewers by key");
 
+  app.add_option("--replay", opts.replay, "answer from a recording (beamscope-collector --record FILE) instead of "
+                                         "--connect");
+  app.add_option("--at", opts.at, "with --replay: the time to answer at: RFC 3339, unix seconds, -5m from the "
+                                  "end, +2m from the start (default: the end)");
   std::vector<Command> commands{add_overview_command(app), add_top_command(app), add_tree_command(app),
                                 add_events_command(app), add_children_command(app)};
   commands.push_back(add_ps_command(app));
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::KILL, "kill a process (allow_actions kill)"));
   commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::SUSPEND, "suspend a process (allow_actions suspend)"));
   commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::RESUME, "resume a process the agent suspended (allow_actions suspend)"));
+  commands.push_back(add_recording_command(app));
   commands.push_back(add_keygen_command(app));
   commands.push_back(add_mcp_command(app));
   commands.push_back(add_attach_command(app));

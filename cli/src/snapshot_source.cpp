@@ -7,10 +7,34 @@
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "node_select.hpp"
+#include "replay_source.hpp"
 
 namespace beamscope::cli {
 
+namespace {
+
+// The same selection as live, over the fleet rebuilt from a recording.
+std::optional<NodeState> replay_node(const GlobalOptions& opts, int& exit_code, std::ostream& messages) {
+  std::string label;
+  auto fleet = replay_fleet(opts, label, exit_code, messages);
+  if (!fleet) return std::nullopt;
+  NodeState state;
+  state.fleet = std::move(*fleet);
+  auto choice = select_node(state.fleet, opts.node, label);
+  if (!choice.model) {
+    messages << "beamscope-ctl: " << choice.error << "\n";
+    exit_code = choice.exit_code;
+    return std::nullopt;
+  }
+  state.model = choice.model;
+  state.name = choice.name;
+  return state;
+}
+
+}  // namespace
+
 std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& messages) {
+  if (!opts.replay.empty()) return replay_node(opts, exit_code, messages);
   // A malformed endpoint is the user's typo (exit 2), not an absent agent.
   if (auto err = transport::check_endpoint(opts.endpoint, /*for_bind=*/false)) {
     messages << "beamscope-ctl: bad endpoint: " << *err << "\n";

@@ -15,6 +15,7 @@
 #include "beamscope/collector/agents_file.hpp"
 #include "beamscope/collector/collector_metrics.hpp"
 #include "beamscope/collector/fan_in.hpp"
+#include "beamscope/collector/recorder.hpp"
 #include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
 
@@ -35,7 +36,8 @@ sigset_t shutdown_signals() {
 }
 
 std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts, const FanIn& fan,
-                                                   std::vector<std::shared_ptr<prometheus::Collectable>>& keep) {
+                                                   std::vector<std::shared_ptr<prometheus::Collectable>>& keep,
+                                                   const Recorder* recorder) {
   if (opts.metrics == "none") return nullptr;
   exporters::MetricsHttpOptions http;
   http.listen = opts.metrics;
@@ -47,6 +49,7 @@ std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts,
   keep.push_back(exporters::make_node_collectable([&fan] { return fan.snapshots(); },
                                                   {.label_node = true, .top_k = opts.top_k}));
   keep.push_back(make_collector_collectable(fan));
+  if (recorder) keep.push_back(make_recorder_collectable(*recorder));
   for (const auto& c : keep) exposer->RegisterCollectable(c);
   return exposer;
 }
@@ -177,6 +180,21 @@ int run_collector(const CollectorOptions& opts) {
   const std::size_t sized_for = opts.agents_file.empty() ? followed.size() : std::max(followed.size(), std::size_t{16});
   fan_opts.server.queue_limit = 256 * (sized_for + 1);
   fan_opts.server.max_viewers = opts.max_viewers;
+  // Declared before `fan`, so it outlives the links that feed it.
+  std::unique_ptr<Recorder> recorder;
+  if (!opts.record.empty()) {
+    std::string note;
+    RecorderOptions record;
+    record.path = opts.record;
+    recorder = Recorder::start(record, error, &note);
+    if (!recorder) {
+      spdlog::error("cannot start: --record {}", error);
+      return kExitStartFailed;
+    }
+    spdlog::info("{}", note);
+    fan_opts.on_frame = [r = recorder.get()](const protocol::Envelope& env) { r->record(env); };
+    fan_opts.on_gone = [r = recorder.get()](const std::string& node, const std::string& why) { r->gone(node, why); };
+  }
   auto fan = FanIn::start(fan_opts, error);
   if (!fan) {
     spdlog::error("cannot start: {}", error);
@@ -188,7 +206,7 @@ int run_collector(const CollectorOptions& opts) {
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
-    exposer = start_exposer(opts, *fan, collectables);
+    exposer = start_exposer(opts, *fan, collectables, recorder.get());
   } catch (const std::exception& e) {
     spdlog::error("cannot serve /metrics on {} (port in use, not a local address, or bad auth/TLS files): {}",
                   opts.metrics, e.what());
@@ -221,6 +239,14 @@ int run_collector(const CollectorOptions& opts) {
   exposer.reset();
   spdlog::debug("/metrics stopped");
   fan->stop();
+  if (recorder) {
+    recorder->stop();  // what was received is on disk before the collector exits
+    const auto rs = recorder->stats();
+    spdlog::info("recording {} closed: {} frames, {} bytes{}", opts.record, rs.frames_recorded, rs.file_bytes,
+                 rs.dropped_queue_full + rs.dropped_write_failed
+                     ? fmt::format(", {} frames dropped", rs.dropped_queue_full + rs.dropped_write_failed)
+                     : "");
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -37,6 +37,8 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   auto server_opts = opts.server;
   server_opts.model_limits = opts.limits;
   fan->limits_ = opts.limits;
+  fan->on_frame_ = opts.on_frame;
+  fan->on_gone_ = opts.on_gone;
   server_opts.on_keyed_request = [self = fan.get()](const std::string& viewer, const std::string& key,
                                                     const protocol::Envelope& request) {
     self->relay_request(viewer, request, key);
@@ -166,6 +168,7 @@ void FanIn::forward(Link& link, const protocol::Envelope& env) {
     if (claimed) spdlog::info("node {} joined through {}", env.node(), link.endpoint);
   }
   expire_requests();  // agents tick every second: timeouts are seen on time
+  if (on_frame_) on_frame_(env);
   if (server_->publish(env)) {
     link.forwarded.fetch_add(1, std::memory_order_relaxed);
   } else {
@@ -183,6 +186,7 @@ void FanIn::gone(Link& link, const std::string& node, const std::string& reason)
     owners_.erase(it);
   }
   spdlog::info("node {} gone ({}): {}", node, link.endpoint, reason);
+  if (on_gone_) on_gone_(node, reason);
   server_->node_gone(node, reason);
 }
 

@@ -62,6 +62,9 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
                  "newest events kept per node; older ones pushed out are counted")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, top.max_events));
+  app.add_option("--record", out.record,
+                 "record every node's stream to FILE (appended to when it is a recording already); replay it with "
+                 "beamscope-ctl --replay FILE");
   app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);

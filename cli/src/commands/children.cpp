@@ -6,6 +6,7 @@
 
 #include "commands/commands.hpp"
 #include "render/render.hpp"
+#include "replay_source.hpp"
 #include "snapshot_source.hpp"
 
 namespace beamscope::cli {
@@ -40,6 +41,24 @@ Command add_children_command(CLI::App& app) {
     if (!state) return exit_code;
     v1::ChildrenRequest::Order order{};
     parse_children_order(opts->by, order);  // already checked by IsMember
+    if (!global.replay.empty()) {
+      // From the recorded tree: the agent's own pages are not recorded.
+      v1::ChildrenRequest request;
+      request.set_supervisor_id(opts->supervisor_id);
+      request.set_offset(opts->offset);
+      request.set_limit(opts->limit);
+      request.set_order(order);
+      const auto recorded = children_from_tree(*state->model, request);
+      if (!recorded.error().empty()) {
+        std::cerr << "beamscope-ctl: " << state->name << ": " << recorded.error() << "\n";
+        return kExitFailure;
+      }
+      if (global.json)
+        std::cout << dump_json(children_json(state->name, recorded)) << "\n";
+      else
+        print_children_text(std::cout, state->name, recorded);
+      return kExitOk;
+    }
     std::string error;
     auto page = fetch_children_page(global, *state, opts->supervisor_id, opts->offset, opts->limit, order, error);
     if (!page) {

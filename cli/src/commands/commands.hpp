@@ -32,6 +32,8 @@ Command add_ps_command(CLI::App& app);
 Command add_proc_command(CLI::App& app);
 Command add_action_command(CLI::App& app, v1::ActionRequest::Action action, const std::string& help);
 int run_action(const GlobalOptions& global, v1::ActionRequest request);
+// recording.cpp: `recording info FILE` (--replay itself is a global option).
+Command add_recording_command(CLI::App& app);
 // keygen.cpp: a CURVE key pair for an agent, a collector or a viewer.
 Command add_keygen_command(CLI::App& app);
 // mcp.cpp: the queries as Model Context Protocol tools on stdin/stdout.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "beamscope/protocol/node_model.hpp"
+#include "beamscope/recording/info.hpp"
 
 namespace beamscope::cli {
 
@@ -78,5 +79,9 @@ void print_processes_text(std::ostream& out, const std::string& node, const v1::
 void print_process_detail_text(std::ostream& out, const std::string& node, const v1::ProcessDetail& d);
 void print_action_text(std::ostream& out, const std::string& node, const v1::ActionResult& r);
 void print_events_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf, std::size_t limit);
+
+/// `recording info`: {file, format_version, first, last, frames, stream_bytes, file_bytes, nodes: [...], damage}.
+nlohmann::json recording_info_json(const std::string& file, const recording::RecordingInfo& info);
+void print_recording_info_text(std::ostream& out, const std::string& file, const recording::RecordingInfo& info);
 
 }  // namespace beamscope::cli

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +33,10 @@ struct FanInOptions {
   /// What the collector keeps: per node (each agent link's model and the
   /// viewers' one), and max_nodes over every agent together.
   protocol::ModelLimits limits = {};
+  /// Taps (--record): every keyframe and delta forwarded, and every node
+  /// gone, called on the links' threads; must not block.
+  std::function<void(const protocol::Envelope&)> on_frame = {};
+  std::function<void(const std::string& node, const std::string& reason)> on_gone = {};
 };
 
 /// One agent link as seen from the collector.
@@ -119,6 +124,8 @@ class FanIn {
   std::unordered_map<std::string, const Link*> owners_;
   std::uint64_t node_conflicts_ = 0;
   protocol::ModelLimits limits_;
+  std::function<void(const protocol::Envelope&)> on_frame_;
+  std::function<void(const std::string&, const std::string&)> on_gone_;
 
   std::mutex relay_mutex_;
   std::unique_ptr<RequestRelay> relay_;

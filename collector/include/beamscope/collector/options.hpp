@@ -34,6 +34,7 @@ struct CollectorOptions {
   std::string metrics_auth_file;                  ///< --metrics-auth-file: one line user:password
   std::string metrics_tls_pem;                    ///< --metrics-tls-pem: key + certificate PEM
   std::string log_level = "info";                 ///< --log-level
+  std::string record;                             ///< --record FILE: every node's stream into a recording
   /// --max-nodes, --max-processes, --max-tree-entries, --max-events: what
   /// the collector keeps; past them entries are cut and counted
   /// (beamscope_collector_state_cut_total). Per node, the largest a
