@@ -152,13 +152,15 @@ class RecordingReplay(unittest.TestCase):
         path, collector = self.start_recording("damage.bsrec")
         wait_for(lambda: os.path.getsize(path) > 64 * 1024 or info(path)[0]["frames"] >= 20, 30, interval=0.5,
                  what="some seconds recorded")
-        collector.stop()
+        collector.proc.terminate()
+        collector.proc.wait(timeout=15)
         whole, _ = info(path)
-        data = open(path, "rb").read()
+        with open(path, "rb") as f:
+            data = f.read()
 
         cut_path = os.path.join(self.tmp, "cut.bsrec")
         cut = len(data) * 2 // 3
-        open(cut_path, "wb").write(data[:cut])
+        write_bytes(cut_path, data[:cut])
         doc, stderr = info(cut_path)
         self.assertIsNotNone(doc["damage"], doc)
         self.assertIn(f"damaged at offset {doc['damage']['offset']}: truncated chunk", doc["damage"]["message"])
@@ -175,7 +177,7 @@ class RecordingReplay(unittest.TestCase):
         at = len(data) // 2
         for i in range(at, at + 16):
             flipped[i] ^= 0x5A
-        open(flip_path, "wb").write(bytes(flipped))
+        write_bytes(flip_path, bytes(flipped))
         doc, stderr = info(flip_path)
         self.assertIsNotNone(doc["damage"], doc)
         self.assertLessEqual(doc["damage"]["offset"], at + 15)
@@ -189,7 +191,7 @@ class RecordingReplay(unittest.TestCase):
                     self.assertIn("beamscope-ctl:", res.stderr)
 
         junk = os.path.join(self.tmp, "junk.bsrec")
-        open(junk, "wb").write(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
+        write_bytes(junk, b"\x89PNG\r\n\x1a\n" + os.urandom(500))
         res = replay(junk, self.nodes[0].node_name, ["overview"])
         self.assertEqual(res.rc, 1, res)
         self.assertIn("not a beamscope recording", res.stderr)
@@ -200,7 +202,7 @@ class RecordingReplay(unittest.TestCase):
         future = os.path.join(self.tmp, "future.bsrec")
         newer = bytearray(data)
         newer[8] = 9
-        open(future, "wb").write(bytes(newer))
+        write_bytes(future, bytes(newer))
         res = replay(future, self.nodes[0].node_name, ["overview"])
         self.assertEqual(res.rc, 1, res)
         self.assertIn("recording format version 9 is not supported (this build reads version 1)", res.stderr)
@@ -211,6 +213,11 @@ class RecordingReplay(unittest.TestCase):
         res = replay(path, self.nodes[0].node_name, ["overview"], at="2001-01-01T00:00:00Z")
         self.assertEqual(res.rc, 1, res)
         self.assertIn("before the recording starts", res.stderr)
+
+
+def write_bytes(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def flatten(entries):
