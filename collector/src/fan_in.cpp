@@ -128,6 +128,7 @@ bool FanIn::remove_agent(const std::string& endpoint) {
   for (const auto& node : nodes) {
     spdlog::info("node {} gone ({}): agent no longer followed", node, endpoint);
     server_->node_gone(node, "its agent is no longer followed by the collector");
+    if (on_gone_) on_gone_(node, "its agent is no longer followed by the collector");
   }
   return true;
 }
