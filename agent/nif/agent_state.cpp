@@ -51,7 +51,10 @@ std::uint64_t thread_cpu_ns() {
 }
 
 AgentState::AgentState(const AgentConfig& config)
-    : config_(config), sweep_(config.top_k), snapshot_(std::make_shared<SnapshotBox>()) {}
+    : config_(config),
+      sweep_(config.top_k),
+      snapshot_(std::make_shared<SnapshotBox>()),
+      history_(std::make_shared<HistoryRing>(config.history_s, config.tick_ms)) {}
 
 AgentState::~AgentState() { stop(); }
 
@@ -62,11 +65,13 @@ std::string AgentState::start() {
   opts.endpoint = config_.stream_endpoint;
   opts.on_keyed_request = [this](const std::string& viewer, const std::string& key,
                                  const protocol::Envelope& request) {
-    if (request.has_children_request())
+    if (request.has_children_request() || request.has_history_request())
       forward_request(viewer, request);
     else
       forward_inspect(viewer, key, request);
   };
+  if (history_->enabled())
+    opts.history_for = [ring = history_](const std::string&) { return ring->history(); };
   opts.security.secret_key_file = config_.secret_key_file;
   opts.security.authorized_keys_file = config_.authorized_keys_file;
   opts.security.insecure_remote = config_.insecure_remote;
@@ -181,6 +186,9 @@ void AgentState::publish(v1::Keyframe kf) {
   // One clock reading for the snapshot (/metrics) and the frame.
   const std::int64_t sampled_at = protocol::now_us();
   kf.set_sampled_at_us(sampled_at);
+  history_->record(kf);
+  counters_.history = history_->stats();
+  *kf.mutable_history_stats() = counters_.history;
   auto next = std::make_shared<const v1::Keyframe>(std::move(kf));
   {
     std::lock_guard lock(snapshot_->mu);
@@ -229,10 +237,11 @@ AgentCounters AgentState::counters() const {
 }
 
 void AgentState::forward_request(const std::string& viewer, const v1::Envelope& request) {
-  if (!request.has_children_request()) return;
-  const auto& req = request.children_request();
   const auto kf = snapshot_->get();
   const std::string node = kf ? kf->info().node() : std::string();
+  if (request.has_history_request()) return answer_history(viewer, request, node);
+  if (!request.has_children_request()) return;
+  const auto& req = request.children_request();
   if (!request.node().empty() && !node.empty() && request.node() != node)
     return refuse(viewer, req, "this agent serves node " + node + ", not " + request.node());
   if (forwarded_.load() >= kMaxForwarded) return refuse(viewer, req, "busy: too many children requests in flight");
@@ -332,6 +341,24 @@ bool AgentState::reply_answer(const std::string& viewer, v1::Envelope answer) {
   return server->reply(viewer, std::move(answer));
 }
 
+
+// Answered here, on the I/O thread: the ring has its own lock and an
+// answer is at most one ring's worth of points.
+void AgentState::answer_history(const std::string& viewer, const v1::Envelope& request, const std::string& node) {
+  auto* server = live_server_.load();
+  if (!server) return;
+  protocol::Envelope env;
+  if (!request.node().empty() && !node.empty() && request.node() != node) {
+    auto* a = env.mutable_history_answer();
+    a->set_request_id(request.history_request().request_id());
+    a->set_error("this agent serves node " + node + ", not " + request.node().substr(0, 255));
+  } else {
+    *env.mutable_history_answer() = history_->answer(request.history_request());
+  }
+  env.set_node(node.empty() ? request.node() : node);
+  server->reply(viewer, std::move(env));
+}
+
 bool AgentState::reply(const std::string& viewer, v1::ChildrenPage page) {
   // Saturating: a reply for a request forwarded before reset_requests().
   for (int v = forwarded_.load(); v > 0 && !forwarded_.compare_exchange_weak(v, v - 1);) {
@@ -346,7 +373,7 @@ bool AgentState::reply(const std::string& viewer, v1::ChildrenPage page) {
 // What the agent holds: the sweep's tables plus the latest and last-sent
 // keyframes (the stream server's queue and model are bounded by it).
 std::uint64_t AgentState::memory_estimate() const {
-  std::uint64_t bytes = sizeof(*this) + sweep_.bytes();
+  std::uint64_t bytes = sizeof(*this) + sweep_.bytes() + counters_.history.bytes();
   if (last_sent_) bytes += last_sent_->SpaceUsedLong();
   if (tree_part_) bytes += tree_part_->SpaceUsedLong();
   if (events_part_) bytes += events_part_->SpaceUsedLong();

@@ -17,6 +17,7 @@
 
 #include "beamscope.pb.h"
 #include "beamscope/transport/stream_server.hpp"
+#include "history_ring.hpp"
 #include "sweep.hpp"
 
 namespace prometheus {
@@ -38,6 +39,8 @@ struct AgentConfig {
   bool insecure_remote = false;
   std::size_t max_viewers = 64;          // stream_max_viewers
   std::uint64_t viewer_cpu_us_per_s = 0;  // the stream's share of the budget (0: unbounded)
+  std::uint32_t history_s = 600;          // the history ring's window (0: none)
+  std::uint32_t tick_ms = 1000;
   /// Warnings for the node's logger (refused viewer keys, a broken
   /// authorized-keys file); called on the stream's I/O thread.
   std::function<void(const std::string&)> on_warning;
@@ -84,6 +87,7 @@ struct AgentCounters {
   bool plaintext_remote = false;      // plaintext off loopback (stream_insecure_remote)
   bool running = false;
   transport::StreamServerStats stream;  // the stream server's own, at counters()
+  v1::HistoryStats history;             // the history ring, at counters()
 };
 
 class AgentState {
@@ -155,6 +159,7 @@ class AgentState {
   };
 
   std::shared_ptr<const v1::Keyframe> latest() { return snapshot_->get(); }
+  const HistoryRing& history() const { return *history_; }
 
   AgentState(const AgentState&) = delete;
   AgentState& operator=(const AgentState&) = delete;
@@ -166,6 +171,7 @@ class AgentState {
   void refuse(const std::string& viewer, const v1::ChildrenRequest& request, const std::string& error);
   void forward_inspect(const std::string& viewer, const std::string& viewer_key, const v1::Envelope& request);
   void refuse_inspect(const std::string& viewer, const v1::Envelope& request, const std::string& error);
+  void answer_history(const std::string& viewer, const v1::Envelope& request, const std::string& node);
 
   AgentConfig config_;
   std::mutex mu_;
@@ -182,6 +188,8 @@ class AgentState {
   // The exposer only keeps a weak_ptr to what it serves: we own it.
   std::shared_ptr<prometheus::Collectable> collectable_;
   std::shared_ptr<SnapshotBox> snapshot_;
+  // Shared with the stream server's history provider (its I/O thread).
+  std::shared_ptr<HistoryRing> history_;
   std::shared_ptr<const v1::Keyframe> last_sent_;  // base of the next delta
   std::shared_ptr<const v1::Keyframe> tree_part_;    // tree + tree_stats
   std::shared_ptr<const v1::Keyframe> events_part_;  // events + monitor

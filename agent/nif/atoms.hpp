@@ -15,6 +15,7 @@ namespace beamscope::agent::atoms {
   X(stream_handshake_failed) X(stream_max_viewers) X(stream_viewer_cpu_us) X(stream_rejected)          \
   X(stream_connections) X(stream_cpu_us) X(stream_zmq_cpu_us) X(stream_hellos_answered)                \
   X(stream_hellos_deferred) X(stream_keyframe_encodes) X(stream_pinned_bytes)                          \
+  X(history_s) X(tick_ms) X(history_bytes) X(history_samples) X(history_events) X(histories_sent)      \
   /* NodeInfo */                                                                                       \
   X(node) X(otp_release) X(erts_version) X(system_version) X(started_at_us) X(agent_version)           \
   X(schedulers_online) X(dirty_cpu_schedulers_online) X(word_size)                                     \

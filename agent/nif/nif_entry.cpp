@@ -98,6 +98,10 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
   if (const std::uint64_t viewers = terms::u64(env, map, atoms::stream_max_viewers); viewers > 0)
     out.max_viewers = std::min<std::uint64_t>(viewers, 10000);
   out.viewer_cpu_us_per_s = terms::u64(env, map, atoms::stream_viewer_cpu_us);
+  // Validated by beamscope_config; absent (a caller of its own): no history.
+  out.history_s = static_cast<std::uint32_t>(std::min<std::uint64_t>(terms::u64(env, map, atoms::history_s), 86400));
+  if (const std::uint64_t tick = terms::u64(env, map, atoms::tick_ms); tick > 0)
+    out.tick_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(tick, 60000));
   return true;
 }
 
@@ -198,7 +202,8 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       sweep_atoms::sweep_period_us, atoms::stream_curve, atoms::stream_plaintext_remote,
       atoms::stream_auth_refused, atoms::stream_handshake_failed, atoms::stream_rejected,
       atoms::stream_connections, atoms::stream_cpu_us, atoms::stream_zmq_cpu_us, atoms::stream_hellos_answered,
-      atoms::stream_hellos_deferred, atoms::stream_keyframe_encodes, atoms::stream_pinned_bytes};
+      atoms::stream_hellos_deferred, atoms::stream_keyframe_encodes, atoms::stream_pinned_bytes,
+      atoms::history_bytes, atoms::history_samples, atoms::history_events, atoms::histories_sent};
   // #{bad_frame => N, ...}: fixed names (transport::to_string), never input.
   std::vector<ERL_NIF_TERM> reasons, counts;
   for (std::size_t i = 0; i < transport::kRejectionKinds; ++i) {
@@ -220,7 +225,8 @@ ERL_NIF_TERM nif_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       u(env, c.auth_refused), u(env, c.handshake_failed), rejected,
       u(env, c.stream.connections), u(env, c.stream.io_cpu_us), u(env, c.stream.zmq_cpu_us),
       u(env, c.stream.hellos_answered), u(env, c.stream.hellos_deferred), u(env, c.stream.keyframe_encodes),
-      u(env, c.stream.viewer_pinned_bytes)};
+      u(env, c.stream.viewer_pinned_bytes), u(env, c.history.bytes()), u(env, c.history.samples()),
+      u(env, c.history.events()), u(env, c.stream.histories_sent)};
   static_assert(std::size(keys) == std::size(values));
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);

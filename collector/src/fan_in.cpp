@@ -194,6 +194,7 @@ void FanIn::gone(Link& link, const std::string& node, const std::string& reason)
 // Runs on the server's I/O thread: never blocks, answers errors at once.
 void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& request, const std::string& key) {
   if (!serving_) return;  // still starting: the viewer's own deadline answers
+  if (request.has_history_request()) return answer_history(viewer, request);
   expire_requests();
   const Link* owner = nullptr;
   {
@@ -220,6 +221,7 @@ void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& r
 
 // Runs on a link's client thread with an agent's answer (a page, detail, result).
 void FanIn::relay_answer(const protocol::Envelope& answer) {
+  if (answer.has_history()) return;  // an agent's History: the collector keeps its own
   std::optional<ViewerFrame> back;
   {
     std::lock_guard lock(relay_mutex_);
@@ -229,6 +231,17 @@ void FanIn::relay_answer(const protocol::Envelope& answer) {
   if (!back) return;  // late (already answered with a timeout) or not ours
   server_->reply(back->viewer, std::move(back->frame));
   requests_relayed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// What the collector keeps is its own, not the agents': asked here.
+void FanIn::answer_history(const std::string& viewer, const protocol::Envelope& request) {
+  protocol::Envelope answer;
+  answer.set_node(request.node());
+  auto* a = answer.mutable_history_answer();
+  a->set_request_id(request.history_request().request_id());
+  a->set_series(request.history_request().series().substr(0, 64));
+  a->set_error("this collector keeps no history yet");
+  fail_request(viewer, std::move(answer));
 }
 
 void FanIn::fail_request(const std::string& viewer, protocol::Envelope answer) {

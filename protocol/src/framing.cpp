@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "beamscope/protocol/history_series.hpp"
 #include "beamscope/protocol/limits.hpp"
 #include "beamscope/protocol/requests.hpp"
 #include "beamscope/protocol/version.hpp"
@@ -207,6 +208,9 @@ bool within_bounds(const Envelope& env) {
     case Envelope::kProcessDetail: return detail_ok(env.process_detail());
     case Envelope::kActionRequest: return action_request_ok(env.action_request());
     case Envelope::kActionResult: return action_result_ok(env.action_result());
+    case Envelope::kHistory: return history_ok(env.history()) && events_ok(env.history().events());
+    case Envelope::kHistoryRequest: return str_ok(env.history_request().series());
+    case Envelope::kHistoryAnswer: return history_answer_ok(env.history_answer());
     default: return true;
   }
 }
@@ -224,7 +228,8 @@ DecodeResult decode(std::string_view bytes, std::uint32_t& major_seen) {
   if (env.version_major() != kVersionMajor) return DecodeError::kWrongVersion;
   if (env.body_case() == Envelope::BODY_NOT_SET) return DecodeError::kNoBody;
   const bool is_data = env.body_case() == Envelope::kKeyframe || env.body_case() == Envelope::kDelta ||
-                       env.body_case() == Envelope::kNodeGone || is_request(env) || is_answer(env);
+                       env.body_case() == Envelope::kNodeGone || is_request(env) || is_answer(env) ||
+                       env.body_case() == Envelope::kHistory;
   if (is_data && env.node().empty()) return DecodeError::kNoBody;
   if (!within_bounds(env)) return DecodeError::kOutOfBounds;
   return env;

@@ -17,6 +17,7 @@ Delta make_delta(const Keyframe& prev, const Keyframe& next) {
   *d.mutable_tree_stats() = next.tree_stats();
   *d.mutable_monitor() = next.monitor();
   *d.mutable_applications() = next.applications();
+  if (next.has_history_stats()) *d.mutable_history_stats() = next.history_stats();
 
   std::unordered_map<std::string_view, const ProcessSample*> before;
   before.reserve(static_cast<std::size_t>(prev.processes_size()));

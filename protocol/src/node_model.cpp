@@ -70,6 +70,7 @@ void NodeModel::merge(const Delta& d) {
   if (d.has_agent()) *base_.mutable_agent() = d.agent();
   if (d.has_tree_stats()) *base_.mutable_tree_stats() = d.tree_stats();
   if (d.has_monitor()) *base_.mutable_monitor() = d.monitor();
+  if (d.has_history_stats()) *base_.mutable_history_stats() = d.history_stats();
   if (d.applications_size() > 0) *base_.mutable_applications() = d.applications();
   for (const auto& pid : d.removed()) processes_.erase(pid);
   for (const auto& p : d.upserted()) processes_[p.pid()] = p;

@@ -8,12 +8,12 @@ namespace beamscope::protocol {
 
 bool is_request(const Envelope& env) {
   return env.has_children_request() || env.has_processes_request() || env.has_process_request() ||
-         env.has_action_request();
+         env.has_action_request() || env.has_history_request();
 }
 
 bool is_answer(const Envelope& env) {
   return env.has_children_page() || env.has_processes_page() || env.has_process_detail() ||
-         env.has_action_result();
+         env.has_action_result() || env.has_history_answer();
 }
 
 std::uint64_t request_id(const Envelope& env) {
@@ -26,6 +26,8 @@ std::uint64_t request_id(const Envelope& env) {
     case Envelope::kProcessDetail: return env.process_detail().request_id();
     case Envelope::kActionRequest: return env.action_request().request_id();
     case Envelope::kActionResult: return env.action_result().request_id();
+    case Envelope::kHistoryRequest: return env.history_request().request_id();
+    case Envelope::kHistoryAnswer: return env.history_answer().request_id();
     default: return 0;
   }
 }
@@ -40,6 +42,8 @@ void set_request_id(Envelope& env, std::uint64_t id) {
     case Envelope::kProcessDetail: env.mutable_process_detail()->set_request_id(id); break;
     case Envelope::kActionRequest: env.mutable_action_request()->set_request_id(id); break;
     case Envelope::kActionResult: env.mutable_action_result()->set_request_id(id); break;
+    case Envelope::kHistoryRequest: env.mutable_history_request()->set_request_id(id); break;
+    case Envelope::kHistoryAnswer: env.mutable_history_answer()->set_request_id(id); break;
     default: break;
   }
 }
@@ -48,7 +52,8 @@ bool answers(const Envelope& request, const Envelope& answer) {
   const bool kind = (request.has_children_request() && answer.has_children_page()) ||
                     (request.has_processes_request() && answer.has_processes_page()) ||
                     (request.has_process_request() && answer.has_process_detail()) ||
-                    (request.has_action_request() && answer.has_action_result());
+                    (request.has_action_request() && answer.has_action_result()) ||
+                    (request.has_history_request() && answer.has_history_answer());
   return kind && request_id(request) == request_id(answer);
 }
 
@@ -102,6 +107,13 @@ Envelope error_answer(const Envelope& request, const std::string& why, bool refu
       r->set_refused(refused);
       break;
     }
+    case Envelope::kHistoryRequest: {
+      auto* a = out.mutable_history_answer();
+      a->set_request_id(request.history_request().request_id());
+      a->set_series(request.history_request().series().substr(0, 64));
+      a->set_error(why);
+      break;
+    }
     default: break;
   }
   return out;
@@ -116,6 +128,7 @@ std::string describe_request(const Envelope& request) {
     case Envelope::kActionRequest:
       return "action " + std::string(action_name(request.action_request().action())) + " " +
              request.action_request().pid();
+    case Envelope::kHistoryRequest: return "history of " + request.history_request().series().substr(0, 64);
     default: return "no request";
   }
 }

@@ -3,6 +3,7 @@
 // children; neither waits past its deadline, nor for long once all a
 // server sends is dropped (another major version, garbage).
 #include <algorithm>
+#include <functional>
 
 #include <zmq.hpp>
 
@@ -144,6 +145,17 @@ std::optional<v1::ChildrenPage> fetch_children(const std::string& endpoint, cons
   auto answer = fetch_answer(endpoint, node, std::move(env), timeout, error, security);
   if (!answer) return std::nullopt;
   return answer->children_page();
+}
+
+std::optional<v1::HistoryAnswer> fetch_history(const std::string& endpoint, const std::string& node,
+                                               const v1::HistoryRequest& request,
+                                               std::chrono::milliseconds timeout, std::string& error,
+                                               const ClientSecurity& security) {
+  protocol::Envelope env;
+  *env.mutable_history_request() = request;
+  auto answer = fetch_answer(endpoint, node, std::move(env), timeout, error, security);
+  if (!answer) return std::nullopt;
+  return std::move(*answer->mutable_history_answer());
 }
 
 }  // namespace beamscope::transport

@@ -215,7 +215,8 @@ bool StreamClient::Impl::handle(Envelope& env, Clock::time_point now) {
     if (on_gone) on_gone(env.node(), env.node_gone().reason());
     return true;
   }
-  if (protocol::is_answer(env)) {
+  // Answers, and a node's history (after its keyframe, on a Hello).
+  if (protocol::is_answer(env) || env.has_history()) {
     if (on_reply) on_reply(env);
     return false;
   }

@@ -157,6 +157,7 @@ StreamServerStats StreamServer::stats() const {
   s.hellos_answered = impl_->hellos_answered.load();
   s.hellos_deferred = impl_->hellos_deferred.load();
   s.keyframe_encodes = impl_->keyframe_encodes.load();
+  s.histories_sent = impl_->histories_sent.load();
   s.viewer_pinned_bytes = impl_->frames.live_bytes();
   s.io_cpu_us = (impl_->cpu_ns.load() + impl_->zmq_cpu_ns.load()) / 1000;
   s.zmq_cpu_us = impl_->zmq_cpu_ns.load() / 1000;
@@ -247,7 +248,7 @@ void StreamServer::Impl::defer_hello(Peer& peer, Clock::time_point now) {
 
 // Every node's keyframe from the cache (encoded at most once per change),
 // then SnapshotDone.
-void StreamServer::Impl::send_keyframes(const std::string& identity) {
+void StreamServer::Impl::send_keyframes(const std::string& identity, bool with_history) {
   std::uint32_t count = 0;
   for (const auto& [node, model] : fleet.nodes()) {
     if (!model.has_state()) continue;
@@ -266,6 +267,11 @@ void StreamServer::Impl::send_keyframes(const std::string& identity) {
     }
     send_to(identity, cached->second);
     ++count;
+    if (!with_history || !opts.history_for) continue;
+    if (auto history = opts.history_for(node)) {
+      send_to(identity, protocol::encode(*history, node, 0));
+      histories_sent.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   Envelope done;
   done.mutable_snapshot_done()->set_nodes(count);
@@ -273,7 +279,7 @@ void StreamServer::Impl::send_keyframes(const std::string& identity) {
 }
 
 void StreamServer::Impl::answer_hello(const std::string& identity, Peer& peer, Clock::time_point now) {
-  send_keyframes(identity);
+  send_keyframes(identity, /*with_history=*/peer.want_stream);
   hellos_answered.fetch_add(1, std::memory_order_relaxed);
   peer.last_hello = now;
   peer.hello_pending = false;

@@ -88,7 +88,7 @@ struct StreamServer::Impl {
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
 
   std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, requests{0}, disconnects{0};
-  std::atomic<std::uint64_t> hellos_answered{0}, hellos_deferred{0}, keyframe_encodes{0};
+  std::atomic<std::uint64_t> hellos_answered{0}, hellos_deferred{0}, keyframe_encodes{0}, histories_sent{0};
   std::array<std::atomic<std::uint64_t>, kRejectionKinds> rejected{};
   std::atomic<std::uint32_t> viewer_count{0}, connection_count{0};
 
@@ -110,7 +110,7 @@ struct StreamServer::Impl {
   void refuse(const std::string& identity, int fd, Rejection why, const std::string& text, Clock::time_point now);
   void drop(const std::string& identity, Rejection why);
   void handle_hello(const std::string& identity, Peer& peer, bool want_stream, Clock::time_point now);
-  void send_keyframes(const std::string& identity);
+  void send_keyframes(const std::string& identity, bool with_history = false);
   void answer_hello(const std::string& identity, Peer& peer, Clock::time_point now);
   void serve_pending(Clock::time_point now);
   void defer_hello(Peer& peer, Clock::time_point now);

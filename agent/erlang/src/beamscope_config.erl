@@ -26,13 +26,14 @@
                     tree_big_supervisor := 10..1000000,
                     tree_page := 1..1000,
                     allow_actions := [gc | kill | suspend | state | messages],
+                    history_s := 0..3600,
                     attached := [tuple()] | undefined}.
 
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
                stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
                stream_max_viewers, tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached,
-               allow_actions]).
+               allow_actions, history_s]).
 %% Set by OTP itself in every application's env, never by a user.
 -define(OTP_KEYS, [included_applications]).
 
@@ -59,7 +60,8 @@ defaults() ->
       tree_big_supervisor => 1000,
       tree_page => 100,
       attached => undefined,
-      allow_actions => []}.
+      allow_actions => [],
+      history_s => 600}.
 
 %% @doc Reads every key of the `beamscope` application env, validated; a
 %% key the agent does not know is refused (a typo would otherwise be a
@@ -154,6 +156,9 @@ validate(tree_walk_ms, V) -> int_range(V, 100, 3600000);
 validate(tree_call_timeout_ms, V) -> int_range(V, 10, 60000);
 validate(tree_big_supervisor, V) -> int_range(V, 10, 1000000);
 validate(tree_page, V) -> int_range(V, 1, 1000);
+%% Seconds of VM gauges and events the agent keeps for viewers that connect
+%% later (0: none); the ring holds at most 4096 ticks whatever the window.
+validate(history_s, V) -> int_range(V, 0, 3600);
 %% Written by `beamscope-ctl attach' (what detach needs to undo), read
 %% back by detach; the agent only carries it.
 %% Actions on processes viewers may take (beamscope_actions); off unless named.

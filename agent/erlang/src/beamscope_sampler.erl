@@ -132,7 +132,7 @@ init(Config) ->
     ViewerCpu = round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE),
     NifConfig = (maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
                             stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
-                            stream_max_viewers], Config))#{stream_viewer_cpu_us => ViewerCpu},
+                            stream_max_viewers, history_s, tick_ms], Config))#{stream_viewer_cpu_us => ViewerCpu},
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
             warn_if_plaintext_remote(Ref, Config),

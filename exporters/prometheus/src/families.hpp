@@ -35,6 +35,9 @@ void add_monitor_families(NodeScope& scope, const v1::Keyframe& kf);
 /// beamscope_sweep_*, beamscope_sampler_*, beamscope_agent_*.
 void add_agent_families(NodeScope& scope, const v1::Keyframe& kf);
 
+/// beamscope_history_*: from Keyframe.history_stats, when present.
+void add_history_families(NodeScope& scope, const v1::Keyframe& kf);
+
 /// Most series a restart family exports (supervisors, static children).
 inline constexpr std::size_t kMaxRestartSeries = 2000;
 

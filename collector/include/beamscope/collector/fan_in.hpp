@@ -104,6 +104,7 @@ class FanIn {
   // node, answers routed back to the viewer that asked.
   void relay_request(const std::string& viewer, const protocol::Envelope& request, const std::string& key = "");
   void relay_answer(const protocol::Envelope& answer);
+  void answer_history(const std::string& viewer, const protocol::Envelope& request);
   void fail_request(const std::string& viewer, protocol::Envelope answer);
   void expire_requests();
 

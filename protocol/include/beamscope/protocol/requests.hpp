@@ -20,9 +20,9 @@
 
 namespace beamscope::protocol {
 
-/// ChildrenRequest, ProcessesRequest, ProcessRequest or ActionRequest.
+/// ChildrenRequest, ProcessesRequest, ProcessRequest, ActionRequest or HistoryRequest.
 bool is_request(const Envelope& env);
-/// ChildrenPage, ProcessesPage, ProcessDetail or ActionResult.
+/// ChildrenPage, ProcessesPage, ProcessDetail, ActionResult or HistoryAnswer.
 bool is_answer(const Envelope& env);
 
 /// The request_id of a request or an answer (0 for any other body).

@@ -56,6 +56,14 @@ std::optional<protocol::Envelope> fetch_answer(const std::string& endpoint, cons
                                                protocol::Envelope request, std::chrono::milliseconds timeout,
                                                std::string& error, const ClientSecurity& security = {});
 
+/// One-shot query of a node's history (one series over a range): an
+/// agent answers from its ring, a collector from what it keeps. An answer
+/// with `error()` set when the server cannot (unknown series, no history).
+std::optional<v1::HistoryAnswer> fetch_history(const std::string& endpoint, const std::string& node,
+                                               const v1::HistoryRequest& request,
+                                               std::chrono::milliseconds timeout, std::string& error,
+                                               const ClientSecurity& security = {});
+
 struct StreamClientStats {
   std::uint64_t frames_received = 0;
   std::uint64_t frames_rejected = 0;    // failed decode (malformed, oversize, ...) = rejects.total()
@@ -78,7 +86,8 @@ class StreamClient {
   /// Called on the client's thread when a node is gone or the server is silent.
   using GoneHandler = std::function<void(const std::string& node, const std::string& reason)>;
   /// Called on the client's thread with every answer to request()
-  /// (protocol::is_answer); it must not call back into this client.
+  /// (protocol::is_answer), and every History the server sends after a
+  /// node's keyframe; it must not call back into this client.
   using ReplyHandler = std::function<void(const protocol::Envelope&)>;
 
   /// Validates the endpoint and starts connecting (ZeroMQ reconnects by

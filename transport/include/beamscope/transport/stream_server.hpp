@@ -52,6 +52,12 @@ using RequestHandler = std::function<void(const std::string& viewer, const proto
 using KeyedRequestHandler = std::function<void(const std::string& viewer, const std::string& viewer_key,
                                                const protocol::Envelope& request)>;
 
+/// Called on the server's I/O thread after a node's keyframe was sent in
+/// answer to a Hello that asked for the stream (not for periodic
+/// keyframes, not for one-shot fetches): the node's history (a History
+/// body), sent to that viewer next; nullopt sends nothing. Must not block.
+using HistoryProvider = std::function<std::optional<protocol::Envelope>(const std::string& node)>;
+
 /// Why the server refused a message or dropped a peer. The names are the
 /// `reason` label of beamscope_stream_rejected_total and of
 /// AgentStats.stream_rejected (stable: dashboards and scripts use them).
@@ -104,6 +110,8 @@ struct StreamServerOptions {
   RequestHandler on_request = {};
   /// Used instead of on_request when set.
   KeyedRequestHandler on_keyed_request = {};
+  /// Without one, Hellos get keyframes only.
+  HistoryProvider history_for = {};
   /// CURVE: secret key, authorized viewers, the plaintext-off-loopback rule.
   ServerSecurity security = {};
   /// Warnings for the program's log (refused keys at most once a minute, an
@@ -124,6 +132,7 @@ struct StreamServerStats {
   std::uint64_t hellos_answered = 0;
   std::uint64_t hellos_deferred = 0;     // held for the CPU bound (answered later)
   std::uint64_t keyframe_encodes = 0;    // keyframe serializations (one per node change, reused by every Hello)
+  std::uint64_t histories_sent = 0;      // History frames sent after a Hello's keyframe
   std::uint64_t viewer_pinned_bytes = 0; // bytes of the frames queued for viewers right now (shared frames once)
   std::uint64_t io_cpu_us = 0;           // CPU time of the I/O thread and libzmq's threads so far
   std::uint64_t zmq_cpu_us = 0;          // of which libzmq's own threads (I/O, reaper)

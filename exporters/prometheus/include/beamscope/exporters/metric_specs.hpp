@@ -132,6 +132,19 @@ inline constexpr MetricSpec kSweepGuarded{"beamscope_sweep_guarded_total",
     "Rich process reads skipped by the mailbox guard.", MetricType::Counter};
 inline constexpr MetricSpec kTickDuration{"beamscope_sampler_tick_duration_seconds",
     "Sampler time spent in the last tick.", MetricType::Gauge};
+// --- history: what the agent's ring (or a collector) keeps of the past ------
+inline constexpr MetricSpec kHistoryWindow{"beamscope_history_window_seconds",
+    "Seconds of VM gauges and events kept for viewers that connect later (agent history_s; 0: disabled).",
+    MetricType::Gauge};
+inline constexpr MetricSpec kHistorySamples{"beamscope_history_samples",
+    "Ticks of VM gauges the history holds.", MetricType::Gauge};
+inline constexpr MetricSpec kHistoryEvents{"beamscope_history_events",
+    "Events the history holds.", MetricType::Gauge};
+inline constexpr MetricSpec kHistoryBytes{"beamscope_history_bytes",
+    "Memory held by the history (the sample ring is allocated whole at start).", MetricType::Gauge};
+inline constexpr MetricSpec kHistoryEventsDropped{"beamscope_history_events_dropped_total",
+    "Events pushed out of the history by its bound (512 events, 256 KiB) before they left its window.",
+    MetricType::Counter};
 inline constexpr MetricSpec kFramesSent{"beamscope_agent_frames_sent_total",
     "Stream frames the agent handed to viewers.", MetricType::Counter};
 inline constexpr MetricSpec kFramesDropped{"beamscope_agent_frames_dropped_total",

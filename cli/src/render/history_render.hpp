@@ -1,0 +1,31 @@
+// `history`: one series of a node over a range, as JSON (fields in
+// cli/README-json.md) and as text, and the parsing of its time options
+// (--since 90s|5m|2h|1d, --from/--to as unix seconds or UTC
+// YYYY-MM-DDTHH:MM:SSZ). No I/O: unit-testable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "beamscope.pb.h"
+#include "beamscope/protocol/history_series.hpp"
+
+namespace beamscope::cli {
+
+/// "90s", "5m", "2h", "1d", "300" (seconds): microseconds; nullopt when malformed.
+std::optional<std::int64_t> parse_duration_us(const std::string& text);
+/// "1764770000" / "1764770000.5" (unix seconds) or "2026-12-03T14:00:00Z": unix us.
+std::optional<std::int64_t> parse_time_us(const std::string& text);
+
+/// {node, series, unit, kind, from_us, to_us, oldest_us, count, points: [{time_us, value, min, max, span_ms}]}.
+nlohmann::json history_json(const std::string& node, const protocol::SeriesDef& series, std::int64_t from_us,
+                            std::int64_t to_us, const v1::HistoryAnswer& answer);
+
+void print_history_text(std::ostream& out, const std::string& node, const protocol::SeriesDef& series,
+                        const v1::HistoryAnswer& answer);
+
+}  // namespace beamscope::cli
