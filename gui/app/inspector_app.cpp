@@ -20,6 +20,7 @@
 #include "inspector_view.hpp"
 #include "key_script.hpp"
 #include "link_status.hpp"
+#include "history_inbox.hpp"
 #include "page_inbox.hpp"
 #include "page_option.hpp"
 #include "platform_window.hpp"
@@ -181,9 +182,14 @@ int run_inspector(const Options& opt) {
   }
   // Outlives the clients: their threads push answers into it.
   PageInbox inbox;
+  HistoryInbox histories;  // issue 15: a node's past, after its keyframe
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
-    auto on_reply = [&inbox](const protocol::Envelope& env) {
+    auto on_reply = [&inbox, &histories](const protocol::Envelope& env) {
+      if (env.has_history()) {
+        histories.push(env.node(), env.history());
+        PlatformWindow::wake();
+      }
       if (!env.has_children_page()) return;
       inbox.push(env.node(), env.children_page());
       PlatformWindow::wake();
@@ -225,6 +231,7 @@ int run_inspector(const Options& opt) {
     const double cpu0 = thread_cpu_ms();
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
+    for (auto& [node, history] : histories.take()) model.receive_history(node, history);
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
     if (settings.theme != applied_theme) {

@@ -89,6 +89,9 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
   if (NodeView* n = model.selected()) {
     doc["node"] = n->name;
     if (n->latest) doc["process_count"] = n->latest->gauges().process_count();
+    doc["history_samples"] = n->history.size();  // charts' ticks, backfilled ones included (issue 15)
+    doc["history_span_s"] =
+        n->history.size() > 1 ? (n->history.times_ms().back() - n->history.times_ms()[0]) / 1000.0 : 0.0;
     doc["tree_entries"] = n->tree.size();
     doc["tree_rows"] = n->tree.rows().size();
     doc["selected"] = n->tree.selected_id();

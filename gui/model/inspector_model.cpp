@@ -27,6 +27,10 @@ bool InspectorModel::update(std::size_t source, const std::vector<std::shared_pt
     // detail follows its new process, not the dead pid.
     if (name == selected_) follow_tree_entry(n);
     if (n.history.ingest(*kf)) track_selected(n);
+    if (auto h = pending_histories_.find(name); h != pending_histories_.end()) {
+      n.history.backfill(h->second);
+      pending_histories_.erase(h);
+    }
     changed = true;
   }
   return changed;
@@ -56,6 +60,15 @@ MailboxReading InspectorModel::selection_mailbox(double now_s, std::int64_t now_
     }
   }
   return mailbox_reading(n->table.selection(), e, read_at, paged);
+}
+
+void InspectorModel::receive_history(const std::string& node, const v1::History& history) {
+  if (auto it = nodes_.find(node); it != nodes_.end()) {
+    it->second.history.backfill(history);
+    return;
+  }
+  if (pending_histories_.size() < kMaxPendingHistories || pending_histories_.count(node))
+    pending_histories_[node] = history;
 }
 
 void InspectorModel::track_selected(NodeView& n) {

@@ -82,6 +82,12 @@ class InspectorModel {
   /// `now_us` unix µs (pages are timed on the viewer's clock).
   MailboxReading selection_mailbox(double now_s, std::int64_t now_us);
 
+  /// A node's History (sent after its keyframe): its charts start full. A
+  /// History for a node not shown yet waits for its first snapshot (at
+  /// most kMaxPendingHistories of them).
+  void receive_history(const std::string& node, const v1::History& history);
+  static constexpr std::size_t kMaxPendingHistories = 64;
+
   /// "Waiting for tcp://127.0.0.1:9755 — no agent answering yet".
   std::string waiting_text() const;
 
@@ -93,6 +99,7 @@ class InspectorModel {
   std::vector<std::string> endpoints_;
   std::map<std::string, NodeView> nodes_;
   std::string selected_;
+  std::map<std::string, v1::History> pending_histories_;
 };
 
 }  // namespace beamscope::gui

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "beamscope/protocol/history_series.hpp"
+
 namespace beamscope::gui {
 namespace {
 
@@ -57,6 +59,22 @@ bool NodeHistory::ingest(const v1::Keyframe& kf) {
   push(Series::kIoOutBytesPerS, or_nan(io_out_.update(g.io_output_bytes_total(), t)));
   record_schedulers(g);
   return true;
+}
+
+std::size_t NodeHistory::backfill(const v1::History& h) {
+  const auto samples = protocol::history_samples(h);
+  if (samples.empty()) return 0;
+  clear();
+  // Each tick as the keyframe it summarises (per-scheduler rows are not
+  // kept in a History: the heat strip shows their mean until live ticks).
+  std::size_t taken = 0;
+  v1::Keyframe kf;
+  for (const auto& s : samples) {
+    kf.Clear();
+    protocol::fill_keyframe(s, kf);
+    taken += ingest(kf) ? 1 : 0;
+  }
+  return taken;
 }
 
 void NodeHistory::record_schedulers(const v1::VmGauges& g) {

@@ -46,6 +46,13 @@ class NodeHistory {
   /// it did. A node whose uptime went backwards restarted: history restarts.
   bool ingest(const v1::Keyframe& kf);
 
+  /// Takes a node's past (the History its agent or collector sends right
+  /// after the keyframe): the series restart from its ticks, so the charts
+  /// start full. Ticks recorded since that the History does not cover are
+  /// dropped (it is sent with the keyframe, so none are in practice).
+  /// Returns the ticks taken; a malformed History is ignored (0).
+  std::size_t backfill(const v1::History& h);
+
   const RingBuffer<float>& series(Series s) const { return series_[static_cast<std::size_t>(s)]; }
   /// Node uptime (ms) of every sample, same indexing as the series.
   const RingBuffer<std::uint64_t>& times_ms() const { return times_; }
