@@ -29,12 +29,24 @@ start_checked() ->
     case beamscope_config:read() of
         {ok, Config} ->
             case code:ensure_loaded(beamscope_nif) of
-                {module, beamscope_nif} -> start_sup(Config);
-                {error, What} -> {error, {nif_not_loaded, What}}
+                {module, beamscope_nif} ->
+                    load_all_modules(),
+                    start_sup(Config);
+                {error, What} ->
+                    {error, {nif_not_loaded, What}}
             end;
         {error, _} = Error ->
             Error
     end.
+
+%% Every module of the agent, loaded now: in an interactive node a module
+%% is otherwise loaded at its first call, by a viewer's request, creating
+%% its atoms and taking the code server's time then (a request must not
+%% grow the atom table). Cost: a few ms, once.
+load_all_modules() ->
+    {ok, Modules} = application:get_key(beamscope, modules),
+    _ = code:ensure_modules_loaded(Modules),
+    ok.
 
 %% Unwraps the supervisor's nesting so the reason the caller sees is the
 %% sampler's own (e.g. {start_failed, <<"stream_endpoint tcp://...: Address
