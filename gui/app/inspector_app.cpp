@@ -38,9 +38,8 @@ using Clock = std::chrono::steady_clock;
 std::atomic<bool> g_quit{false};
 extern "C" void on_quit_signal(int) { g_quit.store(true); }
 
-// Interactive: sleep up to 1 s (new frames wake us; the "stale Ns" text
-// needs a redraw each second). Screenshot: a steady pace so data can arrive.
-constexpr double kIdleWaitS = 1.0;
+// Interactive: sleep until data wakes us or an "Ns" text changes
+// (idle_wait_s). Screenshot: a steady pace so data can arrive.
 constexpr double kScreenshotPaceS = 0.05;
 constexpr double kAnimationWaitS = 1.0 / 60;
 // Frames drawn with data before the screenshot, so tables have sized their columns.
@@ -139,6 +138,12 @@ std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport:
     out.push_back(describe_link(s.connected, s.last_heard_us, now, s.refused, s.rejects.describe(c->endpoint()),
                                 s.last_rejected_us));
   }
+  return out;
+}
+
+std::vector<std::int64_t> last_heard(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
+  std::vector<std::int64_t> out;
+  for (const auto& c : clients) out.push_back(c->stats().last_heard_us);
   return out;
 }
 
@@ -298,7 +303,7 @@ int run_inspector(const Options& opt) {
     window->swap();
     // A restarted child's flash fades smoothly: keep drawing while it lasts.
     const bool animating = model.selected() && model.selected()->tree.animating(monotonic_s());
-    window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : kIdleWaitS);
+    window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : idle_wait_s(last_heard(clients), protocol::now_us()));
   }
   return 0;
 }

@@ -1,6 +1,8 @@
 // Connection wording; see link_status.hpp.
 #include "link_status.hpp"
 
+#include <algorithm>
+
 namespace beamscope::gui {
 
 LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_t now_us,
@@ -14,6 +16,20 @@ LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_
   if (last_heard_us <= 0) return {LinkState::kConnecting, "connecting"};
   if (fresh) return {LinkState::kConnected, "connected"};
   return {LinkState::kStale, "stale " + std::to_string(age / 1'000'000) + "s"};
+}
+
+double idle_wait_s(const std::vector<std::int64_t>& last_heard_us, std::int64_t now_us) {
+  constexpr std::int64_t kSecond = 1'000'000, kMargin = 200'000, kMinimum = 50'000;
+  std::int64_t wait = kSecond;
+  bool heard = false;
+  for (std::int64_t t : last_heard_us) {
+    if (t <= 0) continue;
+    const std::int64_t age = now_us > t ? now_us - t : 0;
+    const std::int64_t until = (age / kSecond + 1) * kSecond + kMargin - age;
+    wait = heard ? std::min(wait, until) : until;
+    heard = true;
+  }
+  return static_cast<double>(std::max(wait, kMinimum)) / 1e6;
 }
 
 const char* link_state_name(LinkState state) {

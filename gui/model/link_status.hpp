@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace beamscope::gui {
 
@@ -27,6 +28,13 @@ inline constexpr std::int64_t kStaleAfterUs = 3'000'000;
 LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_t now_us,
                          const std::string& refused = {}, const std::string& dropping = {},
                          std::int64_t last_rejected_us = 0);
+
+/// Seconds an idle inspector may sleep before some "Ns" text it shows
+/// (a stale link's age, "last heard") reads a new whole second: for each
+/// node heard from, the next whole second of its age plus a margin, so a
+/// node streaming every second wakes the loop with data before this timer
+/// fires (one frame a second, not two). At most 1.2 s; 1 s with no node heard.
+double idle_wait_s(const std::vector<std::int64_t>& last_heard_us, std::int64_t now_us);
 
 /// "connecting", "connected", "stale", "refused" or "dropping", for dumps and tests.
 const char* link_state_name(LinkState state);

@@ -13,9 +13,11 @@ namespace beamscope::gui {
 namespace {
 
 // Not NoSavedSettings: tables inherit it, and their column widths, order
-// and sort must persist in the ini file.
+// and sort must persist in the ini file. NoBackground: the frame's clear
+// colour is WindowBg already (theme.cpp).
 constexpr ImGuiWindowFlags kRootFlags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                        ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar;
+                                        ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar |
+                                        ImGuiWindowFlags_NoBackground;
 
 void waiting(const InspectorModel& model, const std::vector<LinkStatus>& links) {
   const std::string text = model.waiting_text();

@@ -46,11 +46,16 @@ void spacing(ImGuiStyle& s) {
   s.CellPadding = ImVec2(6, 3);
 }
 
+// Child windows are see-through (ChildBg alpha 0: ImGui draws no fill) and
+// the root window draws no background (the frame's glClear is WindowBg):
+// each opaque full-window fill costs a software renderer (Mesa llvmpipe,
+// Xvfb, remote X) several ms of blending per frame for pixels it repaints
+// with the same colour.
 void dark_colours(ImVec4* c) {
   ImGui::StyleColorsDark();
   // Calmer than the stock blue: the data should carry the colour, not chrome.
   c[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
-  c[ImGuiCol_ChildBg] = ImVec4(0.09f, 0.10f, 0.12f, 1.0f);
+  c[ImGuiCol_ChildBg] = ImVec4(0.09f, 0.10f, 0.12f, 0.0f);  // see below
   c[ImGuiCol_MenuBarBg] = ImVec4(0.13f, 0.14f, 0.17f, 1.0f);
   c[ImGuiCol_FrameBg] = ImVec4(0.16f, 0.17f, 0.21f, 1.0f);
   c[ImGuiCol_Header] = ImVec4(0.20f, 0.32f, 0.50f, 0.70f);
@@ -66,7 +71,7 @@ void dark_colours(ImVec4* c) {
 void light_colours(ImVec4* c) {
   ImGui::StyleColorsLight();
   c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
-  c[ImGuiCol_ChildBg] = ImVec4(0.97f, 0.97f, 0.98f, 1.0f);
+  c[ImGuiCol_ChildBg] = ImVec4(0.97f, 0.97f, 0.98f, 0.0f);  // see below
   c[ImGuiCol_PopupBg] = ImVec4(1.0f, 1.0f, 1.0f, 0.98f);
   c[ImGuiCol_MenuBarBg] = ImVec4(0.90f, 0.91f, 0.93f, 1.0f);
   c[ImGuiCol_FrameBg] = ImVec4(0.90f, 0.91f, 0.94f, 1.0f);

@@ -126,6 +126,21 @@ TEST(LinkStatus, Wording) {
   EXPECT_EQ(describe_link(false, 4'000'000, 5'000'000).state, LinkState::kStale);
 }
 
+TEST(LinkStatus, AnIdleInspectorSleepsUntilAnAgeTextChanges) {
+  // No node heard: redraw each second (the "connecting" screen).
+  EXPECT_DOUBLE_EQ(idle_wait_s({}, 5'000'000), 1.0);
+  EXPECT_DOUBLE_EQ(idle_wait_s({0}, 5'000'000), 1.0);
+  // Heard 0.3 s ago: the age reads "1s" at 1.0 s; wake at 1.2 s, after a
+  // node streaming each second has woken the loop with its frame.
+  EXPECT_NEAR(idle_wait_s({4'700'000}, 5'000'000), 0.9, 1e-9);
+  // Stale for 12.9 s: the text turns "stale 13s" in 0.1 s.
+  EXPECT_NEAR(idle_wait_s({1'000'000}, 13'900'000), 0.3, 1e-9);
+  // Two nodes: the first text to change decides.
+  EXPECT_NEAR(idle_wait_s({4'700'000, 1'000'000}, 13'900'000), 0.3, 1e-9);
+  // Never less than 50 ms.
+  EXPECT_GE(idle_wait_s({4'999'999}, 5'000'000), 0.05);
+}
+
 TEST(LinkStatus, DroppingWhenTheServersLatestFramesWereAllDropped) {
   const std::string why = "3 frames dropped from tcp://h:1: wrong major version 2 (this build reads 1)";
   // Never heard a good frame, frames dropped: say so, not "connecting".
