@@ -1,11 +1,13 @@
 #include "context_threads.hpp"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -33,7 +35,16 @@ std::uint64_t task_cpu_ns(pid_t tid) {
 
 std::uint64_t own_thread_cpu_ns() { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
-ContextThreads::ContextThreads(zmq::context_t& ctx) : prefix_(g_next_prefix.fetch_add(1) % 1000000) {
+bool lower_priority(pid_t tid, int steps) {
+  if (steps <= 0) return true;
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  if (now == -1 && errno != 0) return false;
+  return ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(now + steps, 19)) == 0;
+}
+
+ContextThreads::ContextThreads(zmq::context_t& ctx, int nice_steps)
+    : prefix_(g_next_prefix.fetch_add(1) % 1000000), nice_steps_(nice_steps) {
   (void)zmq_ctx_set(ctx.handle(), ZMQ_THREAD_NAME_PREFIX, prefix_);
 }
 
@@ -54,7 +65,11 @@ std::uint64_t ContextThreads::cpu_ns() {
         if (std::strncmp(name, want.c_str(), want.size()) == 0) found.push_back(std::atoi(e->d_name));
       }
       ::closedir(dir);
-      if (found.size() > tids_.size()) tids_ = std::move(found);
+      if (found.size() > tids_.size()) {
+        for (pid_t tid : found)
+          if (std::find(tids_.begin(), tids_.end(), tid) == tids_.end()) (void)lower_priority(tid, nice_steps_);
+        tids_ = std::move(found);
+      }
     }
   }
   std::uint64_t ns = 0;

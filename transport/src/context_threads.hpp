@@ -19,10 +19,16 @@ std::uint64_t task_cpu_ns(pid_t tid);
 /// CPU time of the calling thread, nanoseconds.
 std::uint64_t own_thread_cpu_ns();
 
+/// Lowers thread `tid`'s priority by `steps` nice levels (Linux keeps a
+/// nice value per thread), to 19 at most; never raises it, so no privilege
+/// is needed. False when the kernel refused (the thread runs on as it was).
+bool lower_priority(pid_t tid, int steps);
+
 class ContextThreads {
  public:
   /// Names the threads of `ctx`; call before its first socket is created.
-  explicit ContextThreads(zmq::context_t& ctx);
+  /// When found, each is lowered by `nice_steps` (lower_priority).
+  explicit ContextThreads(zmq::context_t& ctx, int nice_steps = 0);
 
   /// CPU time of the context's threads so far. The threads start with the
   /// first socket and name themselves: until both are found, each call
@@ -31,6 +37,7 @@ class ContextThreads {
 
  private:
   int prefix_ = 0;
+  int nice_steps_ = 0;
   std::vector<pid_t> tids_;
   std::uint64_t last_ns_ = 0;  // never goes back, should a thread end
 };

@@ -2,6 +2,9 @@
 // the ROUTER socket, the FleetModel and the peer table; producers only touch
 // a bounded queue.
 #include <algorithm>
+#include <pthread.h>
+#include <unistd.h>
+
 #include <zmq_addon.hpp>
 
 #include "beamscope/protocol/requests.hpp"
@@ -50,8 +53,7 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
     error = "max viewers must be at least 1";
     return nullptr;
   }
-  auto impl = std::make_unique<Impl>();
-  impl->opts = opts;
+  auto impl = std::make_unique<Impl>(opts);
   impl->fleet = protocol::FleetModel(opts.model_limits);
   impl->serve_bound.emplace(opts.serve_cpu_us_per_s);
   try {
@@ -179,6 +181,9 @@ std::chrono::milliseconds StreamServer::Impl::wait_until(Clock::time_point due) 
 }
 
 void StreamServer::Impl::run() {
+  // Named for `top -H` and the thread-priority test.
+  (void)::pthread_setname_np(::pthread_self(), "bs-stream");
+  (void)lower_priority(static_cast<pid_t>(::gettid()), opts.thread_nice);
   auto last_keyframes = Clock::now();
   auto last_heartbeat = Clock::now();
   const auto keyframe_interval = std::chrono::milliseconds(opts.keyframe_interval_ms);

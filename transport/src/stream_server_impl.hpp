@@ -50,9 +50,10 @@ constexpr int kMonitorEvents = HandshakeMonitor::kHandshakeEvents | ZMQ_EVENT_AC
 }  // namespace server_limits
 
 struct StreamServer::Impl {
+  explicit Impl(const StreamServerOptions& o) : opts(o), zmq_threads(ctx, o.thread_nice) {}
   StreamServerOptions opts;
   zmq::context_t ctx{1};
-  ContextThreads zmq_threads{ctx};  // before the first socket: names libzmq's threads
+  ContextThreads zmq_threads;  // before the first socket: names libzmq's threads
   zmq::socket_t router{ctx, zmq::socket_type::router};
   // CURVE only: the ZAP handler (authorized keys). The monitor (handshakes,
   // connections) is always there.

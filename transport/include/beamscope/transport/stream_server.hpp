@@ -104,6 +104,10 @@ struct StreamServerOptions {
   /// credit; streaming frames and heartbeats are never held. 0: no bound.
   /// The agent sets it to half its budget, so viewers never starve the sweep.
   std::uint64_t serve_cpu_us_per_s = 0;
+  /// Nice levels the server's threads (its own, libzmq's I/O thread and
+  /// reaper) run below the program's: the agent sets 10, so
+  /// that under a flood on its port the host's schedulers keep the cores.
+  int thread_nice = 0;
   /// What the server's model (late joiners' keyframes) keeps per node and nodes in all.
   protocol::ModelLimits model_limits = {};
   /// Without a handler, requests are answered with an error page at once.
