@@ -180,7 +180,9 @@ int run_collector(const CollectorOptions& opts) {
   const std::size_t sized_for = opts.agents_file.empty() ? followed.size() : std::max(followed.size(), std::size_t{16});
   fan_opts.server.queue_limit = 256 * (sized_for + 1);
   fan_opts.server.max_viewers = opts.max_viewers;
-  // Declared before `fan`, so it outlives the links that feed it.
+  // Declared before `fan`, so they outlive the links that feed them.
+  HistoryStore history({.memory_limit = opts.memory_limit});
+  fan_opts.history = &history;
   std::unique_ptr<Recorder> recorder;
   if (!opts.record.empty()) {
     std::string note;
@@ -224,6 +226,8 @@ int run_collector(const CollectorOptions& opts) {
   for (const auto& spec : followed) spdlog::info("following agent {}", spec.endpoint);
   spdlog::info("keeping at most {} nodes; per node {} processes, {} tree entries, {} events",
                opts.limits.max_nodes, opts.limits.max_processes, opts.limits.max_tree_entries, opts.limits.max_events);
+  spdlog::info("keeping every node's history (1 s for an hour, 1 min for a day) in at most {} MiB",
+               opts.memory_limit >> 20);
 
   std::map<std::string, LinkSeen> seen;
   const timespec tick{1, 0};

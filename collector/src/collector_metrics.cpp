@@ -67,6 +67,23 @@ constexpr MetricSpec kLimit{"beamscope_collector_state_limit",
                             "What the collector keeps: nodes in all; processes, tree_entries and events per node.",
                             MetricType::Gauge};
 
+constexpr MetricSpec kHistoryBytes{"beamscope_collector_history_bytes",
+                                   "Memory held by every node's history (ticks at 1 s, minutes, events).",
+                                   MetricType::Gauge};
+constexpr MetricSpec kMemoryLimit{"beamscope_collector_memory_limit_bytes",
+                                  "--memory-limit: the history's memory, every node together.", MetricType::Gauge};
+constexpr MetricSpec kHistoryDropped{"beamscope_collector_history_dropped_total",
+                                     "History dropped before its time, by kind: ticks, minutes (the memory limit, "
+                                     "oldest first), events (the memory limit or the per-node bound).",
+                                     MetricType::Counter};
+constexpr MetricSpec kHistoryBackfilled{"beamscope_collector_history_backfilled_total",
+                                        "Ticks taken from the History an agent sends after its keyframe (its past "
+                                        "before the collector connected).",
+                                        MetricType::Counter};
+constexpr MetricSpec kHistoryClockHeld{"beamscope_collector_history_clock_held_total",
+                                       "Ticks whose wall clock went back, kept at the node's last time.",
+                                       MetricType::Counter};
+
 double d(std::uint64_t v) { return static_cast<double>(v); }
 
 class CollectorCollectable final : public prometheus::Collectable {
@@ -114,6 +131,14 @@ class CollectorCollectable final : public prometheus::Collectable {
                     {{"reason", transport::to_string(static_cast<transport::Rejection>(i))}});
     scope.counter(kRequests, d(stats.requests_relayed), {{"outcome", "relayed"}});
     scope.counter(kRequests, d(stats.requests_failed), {{"outcome", "failed"}});
+    if (const auto& h = stats.history) {
+      scope.gauge(kHistoryBytes, d(h->bytes));
+      scope.gauge(kMemoryLimit, d(h->memory_limit));
+      for (std::size_t i = 0; i < kHistoryDropKinds; ++i)
+        scope.counter(kHistoryDropped, d(h->dropped[i]), {{"kind", to_string(static_cast<HistoryDrop>(i))}});
+      scope.counter(kHistoryBackfilled, d(h->backfilled));
+      scope.counter(kHistoryClockHeld, d(h->clock_held));
+    }
     return set.take();
   }
 

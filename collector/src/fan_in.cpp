@@ -39,6 +39,9 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   fan->limits_ = opts.limits;
   fan->on_frame_ = opts.on_frame;
   fan->on_gone_ = opts.on_gone;
+  fan->history_ = opts.history;
+  if (opts.history)
+    server_opts.history_for = [store = opts.history](const std::string& node) { return store->history(node); };
   server_opts.on_keyed_request = [self = fan.get()](const std::string& viewer, const std::string& key,
                                                     const protocol::Envelope& request) {
     self->relay_request(viewer, request, key);
@@ -68,7 +71,7 @@ std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& endpoint, cons
   link->client = transport::StreamClient::start(
       endpoint, error, [this, raw](const protocol::Envelope& env) { forward(*raw, env); },
       [this, raw](const std::string& node, const std::string& reason) { gone(*raw, node, reason); },
-      [this](const protocol::Envelope& answer) { relay_answer(answer); }, security, link_limits_);
+      [this, raw](const protocol::Envelope& answer) { relay_answer(*raw, answer); }, security, link_limits_);
   if (!link->client) return nullptr;
   return link;
 }
@@ -169,6 +172,7 @@ void FanIn::forward(Link& link, const protocol::Envelope& env) {
     if (claimed) spdlog::info("node {} joined through {}", env.node(), link.endpoint);
   }
   expire_requests();  // agents tick every second: timeouts are seen on time
+  if (history_) history_->record(env.node(), env);
   if (on_frame_) on_frame_(env);
   if (server_->publish(env)) {
     link.forwarded.fetch_add(1, std::memory_order_relaxed);
@@ -219,9 +223,20 @@ void FanIn::relay_request(const std::string& viewer, const protocol::Envelope& r
   }
 }
 
-// Runs on a link's client thread with an agent's answer (a page, detail, result).
-void FanIn::relay_answer(const protocol::Envelope& answer) {
-  if (answer.has_history()) return;  // an agent's History: the collector keeps its own
+// Runs on a link's client thread with an agent's answer (a page, detail,
+// result) or the History it sends after a node's keyframe.
+void FanIn::relay_answer(const Link& link, const protocol::Envelope& answer) {
+  if (answer.has_history()) {
+    // The agent's past before we connected; only from the link serving the node.
+    if (!history_) return;
+    {
+      std::lock_guard lock(owners_mutex_);
+      auto it = owners_.find(answer.node());
+      if (it == owners_.end() || it->second != &link) return;
+    }
+    history_->backfill(answer.node(), answer.history());
+    return;
+  }
   std::optional<ViewerFrame> back;
   {
     std::lock_guard lock(relay_mutex_);
@@ -233,15 +248,20 @@ void FanIn::relay_answer(const protocol::Envelope& answer) {
   requests_relayed_.fetch_add(1, std::memory_order_relaxed);
 }
 
-// What the collector keeps is its own, not the agents': asked here.
+// What the collector keeps is its own, not the agents': answered here.
 void FanIn::answer_history(const std::string& viewer, const protocol::Envelope& request) {
   protocol::Envelope answer;
   answer.set_node(request.node());
   auto* a = answer.mutable_history_answer();
-  a->set_request_id(request.history_request().request_id());
-  a->set_series(request.history_request().series().substr(0, 64));
-  a->set_error("this collector keeps no history yet");
-  fail_request(viewer, std::move(answer));
+  if (history_) {
+    *a = history_->answer(request.node(), request.history_request());
+  } else {
+    a->set_request_id(request.history_request().request_id());
+    a->set_series(request.history_request().series().substr(0, 64));
+    a->set_error("this collector keeps no history");
+  }
+  if (!a->error().empty()) return fail_request(viewer, std::move(answer));
+  server_->reply(viewer, std::move(answer));
 }
 
 void FanIn::fail_request(const std::string& viewer, protocol::Envelope answer) {
@@ -283,6 +303,7 @@ FanInStats FanIn::stats() const {
   out.limits = limits_;
   out.requests_relayed = requests_relayed_.load(std::memory_order_relaxed);
   out.requests_failed = requests_failed_.load(std::memory_order_relaxed);
+  if (history_) out.history = history_->stats();
   std::lock_guard lock(owners_mutex_);
   out.node_conflicts = node_conflicts_;
   return out;

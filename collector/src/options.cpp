@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/common.h>
 
+#include "beamscope/collector/history_store.hpp"
 #include "beamscope/transport/endpoint.hpp"
 
 namespace beamscope::collector {
@@ -65,6 +66,11 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
   app.add_option("--record", out.record,
                  "record every node's stream to FILE (appended to when it is a recording already); replay it with "
                  "beamscope-ctl --replay FILE");
+  std::string memory_limit = "512MiB";
+  app.add_option("--memory-limit", memory_limit,
+                 "memory for every node's history together (1 s for an hour, 1 min for a day, events): BYTES, NMiB "
+                 "or NGiB; past it the oldest data goes first")
+      ->capture_default_str();
   app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -79,6 +85,10 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
     return kExitUsage;
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and usage to stderr
+    return kExitUsage;
+  }
+  if (auto err = parse_memory_limit(memory_limit, out.memory_limit)) {
+    std::cerr << "beamscope-collector: " << *err << "\n";
     return kExitUsage;
   }
   for (const auto& spec : agent_specs) {

@@ -24,6 +24,19 @@ TEST(CollectorOptions, DefaultsFollowTheContract) {
   EXPECT_EQ(o.limits.max_processes, protocol::limits::kMaxProcesses);
   EXPECT_EQ(o.limits.max_tree_entries, protocol::limits::kMaxTreeNodes);
   EXPECT_EQ(o.limits.max_events, protocol::kKeptEvents);
+  EXPECT_EQ(o.memory_limit, 512ull << 20);
+}
+
+TEST(CollectorOptions, MemoryLimit) {
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--agent", "tcp://a:1", "--memory-limit", "2GiB"}, o), std::nullopt);
+  EXPECT_EQ(o.memory_limit, 2ull << 30);
+  EXPECT_EQ(parse({"--agent", "tcp://a:1", "--memory-limit", "64MiB"}, o), std::nullopt);
+  EXPECT_EQ(o.memory_limit, 64ull << 20);
+  for (const char* bad : {"0", "512MB", "lots", "1000", "4096GiB"}) {
+    CollectorOptions b;
+    EXPECT_EQ(parse({"--agent", "tcp://a:1", "--memory-limit", bad}, b), kExitUsage) << bad;
+  }
 }
 
 TEST(CollectorOptions, LimitsFromFlags) {

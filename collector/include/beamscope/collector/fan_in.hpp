@@ -9,11 +9,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "beamscope/collector/history_store.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
 
@@ -37,6 +39,10 @@ struct FanInOptions {
   /// gone, called on the links' threads; must not block.
   std::function<void(const protocol::Envelope&)> on_frame = {};
   std::function<void(const std::string& node, const std::string& reason)> on_gone = {};
+  /// The nodes' history: every applied frame recorded, agents' Histories
+  /// backfilled, viewers' HistoryRequests answered and a History sent after
+  /// each keyframe of a Hello. Must outlive the FanIn; nullptr keeps none.
+  HistoryStore* history = nullptr;
 };
 
 /// One agent link as seen from the collector.
@@ -60,6 +66,7 @@ struct FanInStats {
   std::uint64_t requests_failed = 0;        ///< answered by the collector: unknown node, busy, timeout
   transport::StreamServerStats server;      ///< the viewer side
   protocol::ModelLimits limits;             ///< what the collector keeps (FanInOptions::limits)
+  std::optional<HistoryStoreStats> history; ///< when FanInOptions::history is set
 };
 
 /// Usage:
@@ -103,7 +110,7 @@ class FanIn {
   // Viewer requests (pages, detail, actions): relayed to the agent serving the
   // node, answers routed back to the viewer that asked.
   void relay_request(const std::string& viewer, const protocol::Envelope& request, const std::string& key = "");
-  void relay_answer(const protocol::Envelope& answer);
+  void relay_answer(const Link& link, const protocol::Envelope& answer);
   void answer_history(const std::string& viewer, const protocol::Envelope& request);
   void fail_request(const std::string& viewer, protocol::Envelope answer);
   void expire_requests();
@@ -127,6 +134,7 @@ class FanIn {
   protocol::ModelLimits limits_;
   std::function<void(const protocol::Envelope&)> on_frame_;
   std::function<void(const std::string&, const std::string&)> on_gone_;
+  HistoryStore* history_ = nullptr;
 
   std::mutex relay_mutex_;
   std::unique_ptr<RequestRelay> relay_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct CollectorOptions {
   std::string metrics_tls_pem;                    ///< --metrics-tls-pem: key + certificate PEM
   std::string log_level = "info";                 ///< --log-level
   std::string record;                             ///< --record FILE: every node's stream into a recording
+  /// --memory-limit: the history of every node together (BYTES, NKiB, NMiB, NGiB).
+  std::uint64_t memory_limit = std::uint64_t{512} << 20;
   /// --max-nodes, --max-processes, --max-tree-entries, --max-events: what
   /// the collector keeps; past them entries are cut and counted
   /// (beamscope_collector_state_cut_total). Per node, the largest a
