@@ -15,10 +15,12 @@ namespace beamscope::collector {
 namespace {
 
 constexpr std::int64_t kMinuteUs = 60'000'000;
-// On the node's uptime, a tick closer than this to the newest kept is not
-// kept (a faster agent's ticks, a periodic keyframe repeating the last
-// state, an early tick): one a second.
-constexpr std::uint64_t kMinTickMs = 900;
+// On the node's uptime, a tick closer than this to the newest replaces it,
+// as in the agent's ring at its default tick (an early tick after an
+// alarm, a periodic keyframe repeating the last state) ...
+constexpr std::uint64_t kReplaceMs = 500;
+// ... while the newest's second lasts: a faster agent keeps one a second.
+constexpr std::uint64_t kSlotMs = 1000;
 
 std::int64_t minute_of(std::int64_t t_us) { return t_us - ((t_us % kMinuteUs) + kMinuteUs) % kMinuteUs; }
 
@@ -98,8 +100,12 @@ void HistoryStore::record(const std::string& node, const v1::Envelope& env) {
 
 void HistoryStore::add_tick(Node& n, protocol::GaugeSample s) {
   if (!n.ticks.empty() && s.uptime_ms >= n.ticks.back().uptime_ms &&
-      s.uptime_ms - n.ticks.back().uptime_ms < kMinTickMs)
-    return;
+      s.uptime_ms - n.ticks.back().uptime_ms < kReplaceMs && s.uptime_ms - n.slot_uptime_ms < kSlotMs) {
+    n.ticks.pop_back();
+    bytes_ -= kTickBytes;
+  } else {
+    n.slot_uptime_ms = s.uptime_ms;
+  }
   // Order is the order ticks came in: a wall clock that went back is held.
   if (s.time_us < n.last_time_us) {
     s.time_us = n.last_time_us;
@@ -117,7 +123,7 @@ void HistoryStore::fold_old(Node& n) {
   if (n.ticks.empty()) return;
   const std::int64_t newest = n.ticks.back().time_us;
   const std::int64_t oldest_tick = newest - std::int64_t{opts_.fine_s} * 1'000'000;
-  while (n.ticks.size() > 1 && (n.ticks.front().time_us < oldest_tick || n.ticks.size() > opts_.fine_s + 60)) {
+  while (n.ticks.size() > 1 && (n.ticks.front().time_us < oldest_tick || n.ticks.size() > 2 * opts_.fine_s)) {
     const protocol::GaugeSample gone = n.ticks.front();
     fold(n, gone);
     n.ticks.pop_front();
@@ -254,11 +260,11 @@ void HistoryStore::backfill(const std::string& node, const v1::History& h) {
   std::deque<protocol::GaugeSample> older;
   for (const auto& s : samples) {
     if (s.time_us <= n.floor_us || s.time_us >= before || s.uptime_ms >= before_up) continue;
-    if (!older.empty() && (s.time_us < older.back().time_us || s.uptime_ms < older.back().uptime_ms + kMinTickMs))
+    if (!older.empty() && (s.time_us < older.back().time_us || s.uptime_ms < older.back().uptime_ms + kReplaceMs))
       continue;
     older.push_back(s);
   }
-  while (held && !older.empty() && before_up - older.back().uptime_ms < kMinTickMs) older.pop_back();
+  while (held && !older.empty() && before_up - older.back().uptime_ms < kReplaceMs) older.pop_back();
   if (!held && !older.empty()) n.last_time_us = std::max(n.last_time_us, older.back().time_us);
   backfilled_ += older.size();
   bytes_ += older.size() * kTickBytes;

@@ -359,10 +359,21 @@ TEST(HistoryStore, CloseTicksKeepOneASecond) {
     store.record("f@h", frame("f@h", {kT0 + i * 100'000, 5000 + i * 100ull, 10, 0}, true));
   store.record("f@h", frame("f@h", {kT0 + 10 * kSecond, 5000 + 100 * 100ull, 10, 0}, true));
   const auto pc = ask(store, "f@h", "process_count");
-  ASSERT_GE(pc.points_size(), 9);
-  ASSERT_LE(pc.points_size(), 12);
-  for (int k = 1; k < pc.points_size(); ++k)
-    EXPECT_GE(pc.points(k).span_ms(), 900u) << k;
+  // The last tick of each second stays (the newest is replaced until its
+  // second is over): 0.9 s, 1.9 s, ... 9.9 s, and the newest at 10 s.
+  ASSERT_EQ(pc.points_size(), 11);
+  for (int k = 0; k < 10; ++k) EXPECT_EQ(pc.points(k).time_us(), kT0 + k * kSecond + 900'000) << k;
+  EXPECT_EQ(pc.points(10).time_us(), kT0 + 10 * kSecond);
+  // An early tick 0.3 s after a regular one replaces it; one 0.6 s after is kept.
+  store.record("f@h", frame("f@h", {kT0 + 11 * kSecond, 5000 + 11'000, 20, 0}, true));
+  store.record("f@h", frame("f@h", {kT0 + 11 * kSecond + 300'000, 5000 + 11'300, 21, 0}, true));
+  store.record("f@h", frame("f@h", {kT0 + 12 * kSecond, 5000 + 12'000, 22, 0}, true));
+  store.record("f@h", frame("f@h", {kT0 + 12 * kSecond + 600'000, 5000 + 12'600, 23, 0}, true));
+  const auto late = ask(store, "f@h", "process_count", kT0 + 11 * kSecond);
+  ASSERT_EQ(late.points_size(), 3);
+  EXPECT_EQ(late.points(0).value(), 21);
+  EXPECT_EQ(late.points(1).value(), 22);
+  EXPECT_EQ(late.points(2).value(), 23);
 }
 
 TEST(HistoryStore, MemoryLimitParsing) {

@@ -65,7 +65,9 @@ class HistoryStore {
 
   /// Records the tick of an applied keyframe or delta of `node` (its
   /// gauges at env.timestamp_us) and its new events. A tick less than
-  /// 0.9 s after the newest kept (on the node's uptime) is not kept.
+  /// 0.5 s after the newest (on the node's uptime) replaces it, as the
+  /// agent's ring does, within the newest's second: one a second at most
+  /// from a faster agent, two when it ticks early.
   void record(const std::string& node, const v1::Envelope& env);
   /// Takes the ticks of an agent's History older than any kept for `node`
   /// (a collector that starts or connects late has the agent's last
@@ -101,6 +103,7 @@ class HistoryStore {
     bool has_before = false;
     std::int64_t floor_us = INT64_MIN;        // newest time folded or dropped: backfill stays above
     std::int64_t last_time_us = INT64_MIN;    // the clock held when it goes back
+    std::uint64_t slot_uptime_ms = 0;         // when the newest tick's second began (replacements keep it)
     std::deque<v1::Event> events;             // id order
     std::uint64_t event_bytes = 0;
     std::uint64_t last_event_id = 0;

@@ -1,0 +1,131 @@
+"""The collector's history (issue 15) with a real demo node, a real
+collector and real ctl.
+
+The collector is started LATE_S seconds after the node: the History the
+agent sends after its keyframe backfills the collector, so `ctl history`
+through the collector has every tick of the agent's ring at once, with the
+same values. Then, with the node's process count stepped up by a known
+number of processes, `ctl history` through the collector and from the agent
+directly answer the same ticks with the same values for the same range, a
+gauge (process_count) and a rate (reductions_per_s). The collector's
+/metrics shows the history's memory, its limit and the drops by kind
+(promtool-valid). Python 3 stdlib only."""
+
+import time
+import unittest
+
+from collector_proc import Collector
+from e2e_checks import MEASURED, build_dir_from_argv, main
+from nodes import DemoNode, wait_for
+from probes import ctl_json, promtool_problems, run_ctl, samples, scrape
+
+BUILD_DIR = build_dir_from_argv()
+LATE_S = 12   # the agent's ring holds this much before the collector starts
+STEP = 2000   # extra processes held for a few seconds
+
+
+def history(endpoint, series, *extra, node=None):
+    return ctl_json(BUILD_DIR, endpoint, "history", "--series", series, *extra, node=node)
+
+
+def by_time(doc):
+    return {p["time_us"]: p for p in doc["points"]}
+
+
+class CollectorHistory(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = DemoNode(BUILD_DIR)
+        cls.node.start()
+        cls.t_start = time.monotonic()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def test_late_collector_has_the_agents_ring_and_the_same_values(self):
+        node = self.node
+        agent = node.stream_endpoint
+        wait_for(lambda: time.monotonic() - self.t_start >= LATE_S, LATE_S + 5, what=f"{LATE_S} s of the node")
+        ring = history(agent, "process_count")
+        self.assertGreaterEqual(ring["count"], LATE_S - 3, "the agent's ring is short")
+
+        collector = Collector(BUILD_DIR, [agent], ["--memory-limit", "64MiB"])
+        self.addCleanup(collector.stop)
+        t_collector = time.monotonic()
+        wait_for(lambda: run_ctl(BUILD_DIR, ["--connect", collector.listen, "--node", node.node_name,
+                                             "overview", "--json"]).rc == 0,
+                 30, interval=0.2, what="the node at the collector")
+        # At once: every tick the agent's ring had before the collector
+        # started, with the same value.
+        first = history(collector.listen, "process_count", "--since", "10m", node=node.node_name)
+        MEASURED["collector_history_at_once"] = (first["count"], ring["count"],
+                                                 round(time.monotonic() - t_collector, 2))
+        got = by_time(first)
+        missing = [t for t in by_time(ring) if t not in got]
+        self.assertEqual(missing, [], f"ticks of the agent's ring not at the collector ({len(missing)})")
+        for t, p in by_time(ring).items():
+            self.assertEqual(got[t]["value"], p["value"], f"process_count at {t}")
+        self.assertGreaterEqual(first["count"], ring["count"])
+        self.assertEqual((first["node"], first["series"]), (node.node_name, "process_count"))
+
+        # A step the node itself reports, then the same range from both.
+        base = node.process_count()
+        holder = node.spawn_idle(STEP)
+        stepped = node.process_count()
+        t_step = time.monotonic()
+        wait_for(lambda: time.monotonic() - t_step > 3, 10, what="the step held 3 s")
+        node.kill_holder(holder)
+        wait_for(lambda: node.process_count() < stepped - STEP // 2, 30, what="the step's processes gone")
+        wait_for(lambda: time.monotonic() - t_step > 6, 10, what="ticks after the step")
+        to_s = time.time() - 1.5  # ticks both have by now
+        from_s = to_s - 60
+        window = ["--from", f"{from_s:.3f}", "--to", f"{to_s:.3f}"]
+        for series in ("process_count", "reductions_per_s"):
+            direct = history(agent, series, *window)
+            via = history(collector.listen, series, *window, node=node.node_name)
+            self.assertEqual(sorted(by_time(via)), sorted(by_time(direct)), f"{series}: the same ticks")
+            self.assertGreaterEqual(direct["count"], LATE_S + 3, series)
+            for t, p in by_time(direct).items():
+                q = by_time(via)[t]
+                self.assertAlmostEqual(q["value"], p["value"], delta=1e-9 * abs(p["value"]) + 1e-9,
+                                       msg=f"{series} at {t}")
+                self.assertEqual(q["span_ms"], p["span_ms"], f"{series} span at {t}")
+            MEASURED[f"compared_{series}"] = direct["count"]
+            if series == "process_count":
+                values = [p["value"] for p in direct["points"]]
+                MEASURED["process_count_min_max"] = (min(values), max(values), base, stepped)
+                self.assertGreaterEqual(max(values), stepped - 50)
+                self.assertLessEqual(min(values), base + 50)
+            else:
+                self.assertTrue(all(p["value"] > 0 for p in direct["points"]), "a node always reduces")
+
+        # Unknown series: a usage error naming the series; an unknown node
+        # at the collector: ctl says so.
+        bad = run_ctl(BUILD_DIR, ["--connect", collector.listen, "--node", node.node_name, "history",
+                                  "--series", "bogus", "--json"])
+        self.assertEqual(bad.rc, 2, bad)
+        self.assertIn("unknown series bogus", bad.stderr)
+
+        # /metrics: the memory held, the limit, drops by kind, the backfill.
+        text = scrape(collector.metrics_url)
+        self.assertEqual(promtool_problems(text)[1], [])
+        held = samples(text, "beamscope_collector_history_bytes")
+        self.assertEqual(len(held), 1)
+        self.assertGreater(held[0][1], 0)
+        MEASURED["collector_history_bytes"] = held[0][1]
+        self.assertEqual(samples(text, "beamscope_collector_memory_limit_bytes")[0][1], 64 << 20)
+        kinds = {labels["kind"]: v for labels, v in samples(text, "beamscope_collector_history_dropped_total")}
+        self.assertEqual(kinds, {"ticks": 0, "minutes": 0, "events": 0})
+        backfilled = samples(text, "beamscope_collector_history_backfilled_total")[0][1]
+        self.assertGreaterEqual(backfilled, ring["count"] - 1)
+
+    def test_bad_memory_limit_is_a_usage_error(self):
+        collector = Collector(BUILD_DIR, [self.node.stream_endpoint], ["--memory-limit", "512MB"])
+        self.addCleanup(collector.stop)
+        self.assertEqual(collector.proc.wait(timeout=10), 2)
+        self.assertIn("--memory-limit 512MB: expected BYTES, NKiB, NMiB or NGiB", collector.log_text())
+
+
+if __name__ == "__main__":
+    main()
