@@ -363,15 +363,7 @@ void HistoryStore::add_points(const Node& n, std::size_t series, const v1::Histo
                                 [](const protocol::GaugeSample& t, std::int64_t v) { return t.time_us < v; });
   for (auto t = first; t != n.ticks.end() && t->time_us <= to && !full(); ++t) {
     const protocol::GaugeSample* prev = t != n.ticks.begin() ? &*(t - 1) : (n.has_before ? &n.before_front : nullptr);
-    const auto v = protocol::series_value(s, *t, prev);
-    if (!v) continue;
-    auto* p = a.add_points();
-    p->set_time_us(t->time_us);
-    p->set_value(*v);
-    p->set_min(*v);
-    p->set_max(*v);
-    // A tick covers the time since the one before.
-    if (prev && t->uptime_ms > prev->uptime_ms) p->set_span_ms(static_cast<std::uint32_t>(t->uptime_ms - prev->uptime_ms));
+    protocol::append_point(s, *t, prev, a);
   }
 }
 

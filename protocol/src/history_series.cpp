@@ -216,17 +216,21 @@ void append_points(const SeriesDef& s, const SampleRing& ring, std::int64_t from
     if (static_cast<std::size_t>(out.points_size()) >= kMaxHistoryPoints) return;
     const GaugeSample& cur = ring[i];
     if (cur.time_us < from_us || (to_us != 0 && cur.time_us > to_us)) continue;
-    const GaugeSample* prev = i > 0 ? &ring[i - 1] : nullptr;
-    const auto v = series_value(s, cur, prev);
-    if (!v) continue;
-    auto* p = out.add_points();
-    p->set_time_us(cur.time_us);
-    p->set_value(*v);
-    p->set_min(*v);
-    p->set_max(*v);
-    // A tick covers the time since the one before.
-    if (prev && cur.uptime_ms > prev->uptime_ms) p->set_span_ms(static_cast<std::uint32_t>(cur.uptime_ms - prev->uptime_ms));
+    append_point(s, cur, i > 0 ? &ring[i - 1] : nullptr, out);
   }
+}
+
+bool append_point(const SeriesDef& s, const GaugeSample& cur, const GaugeSample* prev, v1::HistoryAnswer& out) {
+  const auto v = series_value(s, cur, prev);
+  if (!v) return false;
+  auto* p = out.add_points();
+  p->set_time_us(cur.time_us);
+  p->set_value(*v);
+  p->set_min(*v);
+  p->set_max(*v);
+  // A tick covers the time since the one before.
+  if (prev && cur.uptime_ms > prev->uptime_ms) p->set_span_ms(static_cast<std::uint32_t>(cur.uptime_ms - prev->uptime_ms));
+  return true;
 }
 
 }  // namespace beamscope::protocol

@@ -113,6 +113,10 @@ bool history_ok(const v1::History& h);
 /// Checks a HistoryAnswer's bounds.
 bool history_answer_ok(const v1::HistoryAnswer& a);
 
+/// The point of `s` at tick `cur` (`prev`: the tick before, or nullptr),
+/// appended to `out`; false (nothing appended) when it has no value there.
+bool append_point(const SeriesDef& s, const GaugeSample& cur, const GaugeSample* prev, v1::HistoryAnswer& out);
+
 /// Points of `s` for the ticks of `ring` within [from_us, to_us] (to_us 0:
 /// no end), one per tick (span_ms: the tick's length), appended to `out`
 /// up to kMaxHistoryPoints.
