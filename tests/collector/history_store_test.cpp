@@ -417,6 +417,14 @@ TEST(HistoryStore, MemoryPerNodeHourAndRecordCost) {
   const auto st = store.stats();
   EXPECT_EQ(st.ticks, static_cast<std::uint64_t>(nodes) * seconds);
   const double per_node_hour = static_cast<double>(st.bytes) / nodes;
+  // What a viewer's Hello costs the server's thread per node: its History.
+  const auto h0 = std::chrono::steady_clock::now();
+  std::size_t history_bytes = 0;
+  for (const auto& name : names) history_bytes += store.history(name)->ByteSizeLong();
+  const double history_us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - h0).count() / nodes;
+  std::printf("history: a viewer's History (10 min) %.0f us and %zu bytes a node\n", history_us,
+              history_bytes / nodes);
   // A day: the hour of ticks and 23 h of minutes.
   HistoryStore day;
   for (int i = 0; i < 24 * 3600; i += 1) day.record("d@h", frame("d@h", tick_at(i), false));
