@@ -18,6 +18,7 @@
 #include "beamscope/collector/recorder.hpp"
 #include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
+#include "beamscope/protocol/framing.hpp"
 
 namespace beamscope::collector {
 
@@ -238,6 +239,7 @@ int run_collector(const CollectorOptions& opts) {
       break;
     }
     if (sig == SIGHUP) reload_agents(opts, *fan, followed);
+    history.expire(protocol::now_us());
     log_link_changes(*fan, seen);
   }
   exposer.reset();

@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "beamscope/protocol/framing.hpp"
 #include "beamscope/protocol/limits.hpp"
 
 namespace beamscope::collector {
@@ -112,18 +113,18 @@ void HistoryStore::add_tick(Node& n, protocol::GaugeSample s) {
     ++clock_held_;
   }
   n.last_time_us = s.time_us;
+  n.seen_us = protocol::now_us();
   n.ticks.push_back(s);
   bytes_ += kTickBytes;
-  fold_old(n);
+  fold_old(n, s.time_us, /*keep_newest=*/true);
 }
 
-// Ticks older than the hour go into their minute; minutes and events older
-// than the day go.
-void HistoryStore::fold_old(Node& n) {
-  if (n.ticks.empty()) return;
-  const std::int64_t newest = n.ticks.back().time_us;
+// Ticks older than the hour before `newest` (the node's clock) go into
+// their minute; minutes and events older than the day go.
+void HistoryStore::fold_old(Node& n, std::int64_t newest, bool keep_newest) {
   const std::int64_t oldest_tick = newest - std::int64_t{opts_.fine_s} * 1'000'000;
-  while (n.ticks.size() > 1 && (n.ticks.front().time_us < oldest_tick || n.ticks.size() > 2 * opts_.fine_s)) {
+  const std::size_t keep = keep_newest ? 1 : 0;
+  while (n.ticks.size() > keep && (n.ticks.front().time_us < oldest_tick || n.ticks.size() > 2 * opts_.fine_s)) {
     const protocol::GaugeSample gone = n.ticks.front();
     fold(n, gone);
     n.ticks.pop_front();
@@ -134,7 +135,23 @@ void HistoryStore::fold_old(Node& n) {
     n.minutes.pop_front();
     bytes_ -= kMinuteBytes;
   }
+  if (!n.current.empty && n.current.start_us + kMinuteUs <= oldest_minute && n.minutes.empty()) n.current = Minute{};
   while (!n.events.empty() && n.events.front().time_us() < oldest_minute) pop_event(n);
+}
+
+void HistoryStore::expire(std::int64_t now_us) {
+  std::lock_guard lock(mu_);
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    Node& n = it->second;
+    // The node's clock now: its newest tick, plus the time since it came.
+    if (n.last_time_us != INT64_MIN) fold_old(n, n.last_time_us + std::max<std::int64_t>(0, now_us - n.seen_us), false);
+    if (n.ticks.empty() && n.minutes.empty() && n.current.empty && n.events.empty()) {
+      bytes_ -= overhead(it->first);
+      it = nodes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 // `s` leaves the ticks (it is ticks.front()): into the minute being filled.
@@ -265,7 +282,10 @@ void HistoryStore::backfill(const std::string& node, const v1::History& h) {
     older.push_back(s);
   }
   while (held && !older.empty() && before_up - older.back().uptime_ms < kReplaceMs) older.pop_back();
-  if (!held && !older.empty()) n.last_time_us = std::max(n.last_time_us, older.back().time_us);
+  if (!held && !older.empty()) {
+    n.last_time_us = std::max(n.last_time_us, older.back().time_us);
+    n.seen_us = protocol::now_us();
+  }
   backfilled_ += older.size();
   bytes_ += older.size() * kTickBytes;
   n.ticks.insert(n.ticks.begin(), older.begin(), older.end());
@@ -290,7 +310,7 @@ void HistoryStore::backfill(const std::string& node, const v1::History& h) {
     pop_event(n);
     ++dropped_[static_cast<std::size_t>(HistoryDrop::kEvents)];
   }
-  fold_old(n);
+  if (!n.ticks.empty()) fold_old(n, n.ticks.back().time_us, /*keep_newest=*/true);
   enforce_limit();
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "beamscope/protocol/framing.hpp"
 #include "stream_fixtures.hpp"
 
 namespace beamscope::collector {
@@ -374,6 +375,30 @@ TEST(HistoryStore, CloseTicksKeepOneASecond) {
   EXPECT_EQ(late.points(0).value(), 21);
   EXPECT_EQ(late.points(1).value(), 22);
   EXPECT_EQ(late.points(2).value(), 23);
+}
+
+TEST(HistoryStore, ASilentNodeAgesOutOnTheCollectorsClock) {
+  HistoryStore store;
+  for (int i = 0; i < 120; ++i) store.record("gone@h", frame("gone@h", tick_at(i), true));
+  const auto before = store.stats();
+  ASSERT_EQ(before.ticks, 120u);
+  const std::int64_t now = protocol::now_us();
+  store.expire(now + 30 * 60 * kSecond);  // half an hour of silence: nothing leaves the hour yet
+  EXPECT_EQ(store.stats().ticks, 120u);
+  store.expire(now + 2 * 3600 * kSecond);  // two hours: its ticks are minutes now
+  auto st = store.stats();
+  EXPECT_EQ(st.ticks, 0u);
+  EXPECT_EQ(st.minutes, 2u);
+  const auto pc = ask(store, "gone@h", "process_count");
+  ASSERT_EQ(pc.points_size(), 2);
+  EXPECT_DOUBLE_EQ(pc.points(0).value(), 129.5);
+  EXPECT_LT(st.bytes, before.bytes);
+  store.expire(now + 25 * 3600 * kSecond);  // a day: the node is forgotten, not dropped
+  st = store.stats();
+  EXPECT_EQ(st.nodes, 0u);
+  EXPECT_EQ(st.bytes, 0u);
+  EXPECT_EQ(st.dropped, (std::array<std::uint64_t, kHistoryDropKinds>{}));
+  EXPECT_EQ(ask(store, "gone@h", "process_count").error(), "this collector keeps no history of node gone@h");
 }
 
 TEST(HistoryStore, MemoryLimitParsing) {

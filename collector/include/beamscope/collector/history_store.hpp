@@ -74,6 +74,11 @@ class HistoryStore {
   /// history_s at once), and its events older than those kept.
   void backfill(const std::string& node, const v1::History& h);
 
+  /// Ages out what a silent node keeps as time goes by (its ticks into
+  /// minutes after the hour, everything after the day, then the node);
+  /// `now_us` on the collector's clock. Called every second.
+  void expire(std::int64_t now_us);
+
   /// The last hello_s seconds of `node` as a History envelope (for
   /// StreamServerOptions::history_for); nullopt without ticks.
   std::optional<v1::Envelope> history(const std::string& node) const;
@@ -104,6 +109,7 @@ class HistoryStore {
     std::int64_t floor_us = INT64_MIN;        // newest time folded or dropped: backfill stays above
     std::int64_t last_time_us = INT64_MIN;    // the clock held when it goes back
     std::uint64_t slot_uptime_ms = 0;         // when the newest tick's second began (replacements keep it)
+    std::int64_t seen_us = 0;                 // the collector's clock when the newest tick came
     std::deque<v1::Event> events;             // id order
     std::uint64_t event_bytes = 0;
     std::uint64_t last_event_id = 0;
@@ -114,7 +120,7 @@ class HistoryStore {
   static std::size_t overhead(const std::string& name);  // a node's entry, its minute being filled
   Node& node_locked(const std::string& name);
   void add_tick(Node& n, protocol::GaugeSample s);
-  void fold_old(Node& n);
+  void fold_old(Node& n, std::int64_t newest, bool keep_newest);
   void fold(Node& n, const protocol::GaugeSample& s);
   void close_minute(Node& n);
   void add_event(Node& n, const v1::Event& e);
