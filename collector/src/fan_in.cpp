@@ -36,6 +36,10 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   fan->relay_ = std::make_unique<RequestRelay>(kMaxRelayed, std::chrono::milliseconds(opts.request_timeout_ms));
   auto server_opts = opts.server;
   server_opts.model_limits = opts.limits;
+  // A Hello is answered with a keyframe and a History for every node at
+  // once: the viewer's queue holds them all (at 100, a fleet of 120 nodes
+  // lost 141 of its 241 frames and the viewer asked again).
+  server_opts.send_hwm = std::max<int>(server_opts.send_hwm, static_cast<int>(2 * opts.limits.max_nodes + 16));
   fan->limits_ = opts.limits;
   fan->on_frame_ = opts.on_frame;
   fan->on_gone_ = opts.on_gone;

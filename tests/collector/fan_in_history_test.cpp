@@ -3,6 +3,7 @@
 // does) feeds a FanIn with a HistoryStore; the History backfills the
 // store, HistoryRequests are answered from it, a streaming viewer gets a
 // History after the keyframe, and /metrics shows its memory.
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -118,6 +119,45 @@ TEST(FanInHistory, BackfillsRecordsAndAnswers) {
               std::string::npos)
         << kind;
   EXPECT_NE(text.find("beamscope_collector_history_backfilled_total 60\n"), std::string::npos);
+  fan->stop();
+}
+
+// A fleet: a viewer's Hello is answered with a keyframe and a History for
+// every node; none may be lost to the viewer's send queue.
+TEST(FanInHistory, AViewerOfAFleetGetsEveryNodesHistory) {
+  constexpr int kNodes = 120;
+  std::string err;
+  auto agent = transport::StreamServer::start({.endpoint = "tcp://127.0.0.1:*", .queue_limit = 4096, .send_hwm = 1000}, err);
+  ASSERT_TRUE(agent) << err;
+  HistoryStore store;
+  auto fan = FanIn::start(
+      {.agents = {agent->bound_endpoint()}, .server = {.endpoint = "tcp://127.0.0.1:*"}, .history = &store}, err);
+  ASSERT_TRUE(fan) << err;
+  for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(agent->publish(tick("n" + std::to_string(n) + "@h", 1, 0)));
+  ASSERT_TRUE(wait_until([&] { return store.stats().nodes == kNodes && fan->snapshots().size() == kNodes; },
+                         std::chrono::milliseconds(15000)));
+  std::mutex mu;
+  std::set<std::string> keyframes, histories;
+  auto viewer = transport::StreamClient::start(
+      fan->listen_endpoint(), err,
+      [&](const protocol::Envelope& env) {
+        std::lock_guard lock(mu);
+        keyframes.insert(env.node());
+      },
+      [](const std::string&, const std::string&) {},
+      [&](const protocol::Envelope& env) {
+        std::lock_guard lock(mu);
+        if (env.has_history()) histories.insert(env.node());
+      });
+  ASSERT_TRUE(viewer) << err;
+  const bool all = wait_until([&] {
+    std::lock_guard lock(mu);
+    return keyframes.size() == kNodes && histories.size() == kNodes;
+  });
+  viewer->stop();
+  std::lock_guard lock(mu);
+  EXPECT_TRUE(all) << keyframes.size() << " keyframes, " << histories.size() << " histories; "
+                   << fan->stats().server.frames_dropped << " frames dropped";
   fan->stop();
 }
 
