@@ -25,13 +25,7 @@ constexpr std::uint64_t kSlotMs = 1000;
 
 std::int64_t minute_of(std::int64_t t_us) { return t_us - ((t_us % kMinuteUs) + kMinuteUs) % kMinuteUs; }
 
-// What a std::deque element really costs: libstdc++ allocates blocks of
-// 512 bytes holding 512 / sizeof(T) elements (at least one).
-template <typename T>
-constexpr std::size_t deque_cost() {
-  return sizeof(T) < 512 ? 512 / (512 / sizeof(T)) : sizeof(T);
-}
-constexpr std::size_t kTickBytes = deque_cost<protocol::GaugeSample>();
+constexpr std::size_t kTickBytes = deque_cost(sizeof(protocol::GaugeSample));
 
 }  // namespace
 

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <malloc.h>
+
 #include <gtest/gtest.h>
 
 #include "beamscope/protocol/framing.hpp"
@@ -422,6 +424,7 @@ TEST(HistoryStore, MemoryLimitParsing) {
 // Not a timed test: the figures for the notes (memory per node-hour, the
 // cost of recording a frame), printed.
 TEST(HistoryStore, MemoryPerNodeHourAndRecordCost) {
+  const std::size_t heap_before = mallinfo2().uordblks;
   HistoryStore store;
   const int nodes = 20, seconds = 3600;
   std::vector<std::string> names;
@@ -442,6 +445,12 @@ TEST(HistoryStore, MemoryPerNodeHourAndRecordCost) {
   const auto st = store.stats();
   EXPECT_EQ(st.ticks, static_cast<std::uint64_t>(nodes) * seconds);
   const double per_node_hour = static_cast<double>(st.bytes) / nodes;
+  // What the store counts against --memory-limit is what it holds (glibc's
+  // count of bytes in use; ASan's allocator keeps its own).
+  const double heap = static_cast<double>(mallinfo2().uordblks - heap_before);
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_NEAR(static_cast<double>(st.bytes), heap, 0.1 * heap) << "counted " << st.bytes << ", heap " << heap;
+#endif
   // What a viewer's Hello costs the server's thread per node: its History.
   const auto h0 = std::chrono::steady_clock::now();
   std::size_t history_bytes = 0;
