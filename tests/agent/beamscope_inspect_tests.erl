@@ -41,7 +41,7 @@ nif_bad_input_test() ->
     ok = beamscope_nif:reply_answer(Ref, <<"viewer">>, processes, #{request_id => 1, rows => Rows}),
     ok = beamscope_nif:reply_answer(Ref, <<"viewer">>, process,
                                     #{request_id => 1, pid => <<255, 254>>, stacktrace => [x, #{line => -1}],
-                                      links => [1, <<"a">>], alive => maybe, memory_bytes => -3}),
+                                      links => [1, <<"a">>], alive => 'maybe', memory_bytes => -3}),
     ok = beamscope_nif:reply_answer(Ref, <<"viewer">>, action,
                                     #{request_id => 1, action => kill, text => binary:copy(<<"y">>, 100000)}),
     ?assertEqual(<<"action resume is off on this agent: add suspend to the beamscope application env "
