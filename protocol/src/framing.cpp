@@ -91,10 +91,18 @@ bool agent_ok(const v1::AgentStats& a) {
   return true;
 }
 
+bool alerts_ok(const v1::Alerts& a) {
+  if (static_cast<std::size_t>(a.active_size()) > kMaxAlerts) return false;
+  for (const auto& x : a.active())
+    if (x.subject().size() > 4 * kMaxString || !str_ok(x.pid()) || !str_ok(x.name()) || !str_ok(x.summary()))
+      return false;
+  return true;
+}
+
 bool keyframe_ok(const v1::Keyframe& k) {
   return agent_ok(k.agent()) && info_ok(k.info()) && gauges_ok(k.gauges()) && histogram_ok(k.mailbox_histogram()) &&
          samples_ok(k.processes()) && tree_ok(k.tree()) && events_ok(k.events()) &&
-         applications_ok(k.applications());
+         applications_ok(k.applications()) && alerts_ok(k.alerts());
 }
 
 bool delta_ok(const v1::Delta& d) {
@@ -106,7 +114,8 @@ bool delta_ok(const v1::Delta& d) {
   for (const auto& id : d.tree_removed())
     if (id.size() > 4 * kMaxString) return false;
   return gauges_ok(d.gauges()) && histogram_ok(d.mailbox_histogram()) && samples_ok(d.upserted()) &&
-         tree_ok(d.tree_upserted()) && events_ok(d.events()) && applications_ok(d.applications());
+         tree_ok(d.tree_upserted()) && events_ok(d.events()) && applications_ok(d.applications()) &&
+         alerts_ok(d.alerts());
 }
 
 bool children_request_ok(const v1::ChildrenRequest& r) {

@@ -19,11 +19,15 @@ Delta make_delta(const Keyframe& prev, const Keyframe& next) {
   *d.mutable_applications() = next.applications();
   if (next.has_history_stats()) *d.mutable_history_stats() = next.history_stats();
 
+  // Alerts replace all when present: sent when they changed (an empty set
+  // clears the viewer's).
+  using google::protobuf::util::MessageDifferencer;
+  if (!MessageDifferencer::Equals(prev.alerts(), next.alerts())) *d.mutable_alerts() = next.alerts();
+
   std::unordered_map<std::string_view, const ProcessSample*> before;
   before.reserve(static_cast<std::size_t>(prev.processes_size()));
   for (const auto& p : prev.processes()) before.emplace(p.pid(), &p);
 
-  using google::protobuf::util::MessageDifferencer;
   for (const auto& p : next.processes()) {
     auto it = before.find(p.pid());
     if (it == before.end() || !MessageDifferencer::Equals(*it->second, p)) *d.add_upserted() = p;

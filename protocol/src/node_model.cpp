@@ -72,6 +72,7 @@ void NodeModel::merge(const Delta& d) {
   if (d.has_monitor()) *base_.mutable_monitor() = d.monitor();
   if (d.has_history_stats()) *base_.mutable_history_stats() = d.history_stats();
   if (d.applications_size() > 0) *base_.mutable_applications() = d.applications();
+  if (d.has_alerts()) *base_.mutable_alerts() = d.alerts();
   for (const auto& pid : d.removed()) processes_.erase(pid);
   for (const auto& p : d.upserted()) processes_[p.pid()] = p;
   for (const auto& id : d.tree_removed()) tree_.erase(id);

@@ -32,5 +32,6 @@ inline constexpr std::size_t kMaxGcFields = 32;            // garbage_collection
 inline constexpr std::size_t kMaxPeekMessages = 100;       // ActionRequest.count for MESSAGES
 inline constexpr std::size_t kMaxStateText = 64 * 1024;    // ActionResult.text (STATE)
 inline constexpr std::size_t kMaxMessageText = 2048;       // each of ActionResult.messages
+inline constexpr std::size_t kMaxAlerts = 64;              // Alerts.active (since 1.3)
 
 }  // namespace beamscope::protocol::limits

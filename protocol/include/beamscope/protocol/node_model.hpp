@@ -128,7 +128,7 @@ class FleetModel {
 /// Delta taking `prev` to `next` (the producer side of the stream): gauges,
 /// histogram, sweep, agent and tree stats, applications and monitor counters
 /// are sent whole; processes and tree nodes are diffed; events newer than
-/// prev's newest are sent.
+/// prev's newest are sent; alerts are sent whole when they changed.
 Delta make_delta(const Keyframe& prev, const Keyframe& next);
 
 }  // namespace beamscope::protocol
