@@ -59,7 +59,8 @@ AgentState::AgentState(const AgentConfig& config)
     : config_(config),
       sweep_(config.top_k),
       snapshot_(std::make_shared<SnapshotBox>()),
-      history_(std::make_shared<HistoryRing>(config.history_s, config.tick_ms)) {}
+      history_(std::make_shared<HistoryRing>(config.history_s, config.tick_ms)),
+      alert_rules_(protocol::AlertSettings{.mailbox_alarm = config.mailbox_alarm}) {}
 
 AgentState::~AgentState() { stop(); }
 
@@ -190,12 +191,13 @@ void AgentState::publish(v1::Keyframe kf) {
     r->set_total(counters_.stream.rejected[i]);
   }
 
-  // One clock reading for the snapshot (/metrics) and the frame.
+  // One clock reading for the snapshot (/metrics), the alerts and the frame.
   const std::int64_t sampled_at = protocol::now_us();
   kf.set_sampled_at_us(sampled_at);
   history_->record(kf);
   counters_.history = history_->stats();
   *kf.mutable_history_stats() = counters_.history;
+  *kf.mutable_alerts() = alert_rules_.evaluate(kf);
   auto next = std::make_shared<const v1::Keyframe>(std::move(kf));
   {
     std::lock_guard lock(snapshot_->mu);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "beamscope.pb.h"
+#include "beamscope/protocol/alerts.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "history_ring.hpp"
 #include "sweep.hpp"
@@ -41,6 +42,7 @@ struct AgentConfig {
   std::uint64_t viewer_cpu_us_per_s = 0;  // the stream's share of the budget (0: unbounded)
   std::uint32_t history_s = 600;          // the history ring's window (0: none)
   std::uint32_t tick_ms = 1000;
+  std::uint64_t mailbox_alarm = protocol::AlertSettings{}.mailbox_alarm;  // the alert rules' threshold
   /// Warnings for the node's logger (refused viewer keys, a broken
   /// authorized-keys file); called on the stream's I/O thread.
   std::function<void(const std::string&)> on_warning;
@@ -109,7 +111,8 @@ class AgentState {
 
   /// Keeps `kf` as the latest snapshot and sends it on the stream, as a
   /// keyframe the first time and after any drop, else as a delta from the
-  /// last frame sent. Fills kf.agent. Caller holds mutex().
+  /// last frame sent. Fills kf.agent and kf.alerts (the alert rules run
+  /// here, once per state, for every reader). Caller holds mutex().
   void publish(v1::Keyframe kf);
 
   /// The supervision tree part (tree, tree_stats) and the events part
@@ -194,6 +197,7 @@ class AgentState {
   std::shared_ptr<const v1::Keyframe> tree_part_;    // tree + tree_stats
   std::shared_ptr<const v1::Keyframe> events_part_;  // events + monitor
   bool need_keyframe_ = true;
+  protocol::AlertRules alert_rules_;
   std::string node_;
   AgentCounters counters_;
 };

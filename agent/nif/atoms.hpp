@@ -36,7 +36,7 @@ namespace beamscope::agent::atoms {
   X(hot_count) X(top_mailbox) X(histogram_count) X(histogram_sum) X(frames_published)                   \
   X(frames_sent) X(frames_dropped) X(frames_rejected) X(viewers) X(keyframes_sent) X(deltas_sent)       \
   X(publish_dropped) X(seq) X(running) X(snapshot_process_count) X(snapshot_processes)             \
-  X(thread_cpu_us)
+  X(thread_cpu_us) X(mailbox_alarm)
 
 #define BEAMSCOPE_ATOM_DECL(name, ...) extern ERL_NIF_TERM name;
 BEAMSCOPE_ATOMS(BEAMSCOPE_ATOM_DECL)

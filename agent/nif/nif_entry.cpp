@@ -102,6 +102,8 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
   out.history_s = static_cast<std::uint32_t>(std::min<std::uint64_t>(terms::u64(env, map, atoms::history_s), 86400));
   if (const std::uint64_t tick = terms::u64(env, map, atoms::tick_ms); tick > 0)
     out.tick_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(tick, 60000));
+  // Validated by beamscope_config; absent (tests): the rules' default.
+  if (const std::uint64_t alarm = terms::u64(env, map, atoms::mailbox_alarm); alarm > 0) out.mailbox_alarm = alarm;
   return true;
 }
 

@@ -67,7 +67,15 @@ init(Config) ->
     ok = beamscope_restarts:add_handler(),
     Monitor = take_monitor(maps:get(system_monitor, Config), maps:get(long_schedule_ms, Config),
                            maps:get(mailbox_alarm, Config)),
-    {ok, #state{refilled = erlang:monotonic_time(millisecond), monitor = Monitor}}.
+    S = #state{refilled = erlang:monotonic_time(millisecond), monitor = Monitor},
+    %% Published at once, not at the first event, and before the
+    %% application's start returns: a quiet node's first scrape already
+    %% has beamscope_monitor_enabled and zero counters. A sampler too busy
+    %% to answer within 5 s gets it with the next tick instead.
+    try beamscope_sampler:publish_events_now([], monitor_map(S))
+    catch exit:_ -> beamscope_sampler:publish_events([], monitor_map(S), false)
+    end,
+    {ok, S}.
 
 %% Never take the slot from another owner unless told to (force).
 take_monitor(off, _LongSchedule, _Alarm) -> false;

@@ -8,7 +8,7 @@
 -module(beamscope_sampler).
 -behaviour(gen_server).
 
--export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3,
+-export([start_link/1, stats/0, sweep_stats/0, tick_now/0, publish_tree/3, publish_events/3, publish_events_now/2,
          nif_ref/0, charge/1, charge_requested/1, alarm/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
@@ -95,6 +95,15 @@ publish_tree(Nodes, Stats, Urgent) ->
 publish_events(Events, Monitor, Urgent) ->
     gen_server:cast(?MODULE, {publish_events, Events, Monitor, Urgent}).
 
+%% @doc Like publish_events/3, and publishes at once, before it returns:
+%% beamscope_events calls it from its init, so that the state published
+%% by the time the application has started already holds the monitor
+%% counters (a quiet node's first scrape has beamscope_monitor_*).
+%% Cost: one call and one tick.
+-spec publish_events_now([map()], map()) -> ok.
+publish_events_now(Events, Monitor) ->
+    gen_server:call(?MODULE, {publish_events_now, Events, Monitor}, 5000).
+
 %% @doc The NIF state and the sampler's pid (beamscope_pager answers
 %% viewers through it). Cost: one call.
 -spec nif_ref() -> {ok, reference(), pid()}.
@@ -132,7 +141,7 @@ init(Config) ->
     ViewerCpu = round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE),
     NifConfig = (maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
                             stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
-                            stream_max_viewers, history_s, tick_ms], Config))#{stream_viewer_cpu_us => ViewerCpu},
+                            stream_max_viewers, history_s, tick_ms, mailbox_alarm], Config))#{stream_viewer_cpu_us => ViewerCpu},
     case beamscope_nif:start(NifConfig) of
         {ok, Ref} ->
             warn_if_plaintext_remote(Ref, Config),
@@ -153,6 +162,11 @@ handle_call(tick_now, _From, #state{sweep = Sw} = S) ->
     {reply, ok, tick(S#state{sweep = beamscope_sweep:full(Sw)})};
 handle_call(sweep_stats, _From, #state{ref = Ref} = S) ->
     {reply, maps:merge(beamscope_nif:sweep_stats(Ref), sweep_figures(S)), S};
+handle_call({publish_events_now, Events, Monitor}, _From, #state{ref = Ref} = S) ->
+    case beamscope_nif:publish_events(Ref, Events, Monitor) of
+        ok -> {reply, ok, tick(S)};
+        Error -> {reply, Error, S}
+    end;
 handle_call(nif_ref, _From, #state{ref = Ref} = S) ->
     {reply, {ok, Ref, self()}, S};
 handle_call(_Other, _From, S) ->
