@@ -30,6 +30,22 @@ ROWS = [
           (f"erlang_vm_atom_count{{{N}}} / erlang_vm_atom_limit{{{N}}}", "atoms")], 12),
         ("table", "Node", "none", [(f"beamscope_node_info{{{N}}}", "")], 12),
     ]),
+    # What the agent's alert rules raise (protocol/alerts.hpp), and the
+    # growth figures behind the mailbox alerts; exporters/prometheus/alerts.yml
+    # pages on the same series.
+    ("Alerts", [
+        ("stat", "Active alerts", "short", [(f"sum(beamscope_alerts{{{N}}}) or vector(0)", "active")], 4),
+        ("stat", "Critical alerts", "short",
+         [(f'sum(beamscope_alerts{{{N},severity="critical"}}) or vector(0)', "critical")], 4),
+        ("stat", "Alerts not shown (over the bound)", "short", [(f"beamscope_alerts_omitted{{{N}}}", "omitted")], 4),
+        ("timeseries", "Alerts by kind", "short",
+         [(f"sum by (kind) (beamscope_alerts{{{N}}})", "{{kind}}")], 12),
+        ("table", "Active alerts", "none", [(f"beamscope_alert_active{{{N}}}", "")], 12),
+        ("bargauge", "Fastest-growing mailboxes (messages / s)", "short",
+         [(f"topk(10, beamscope_process_mailbox_growth_per_second{{{N}}})", "{{name}} {{pid}}")], 6),
+        ("bargauge", "Time to mailbox_alarm", "s",
+         [(f"bottomk(10, beamscope_process_mailbox_seconds_to_alarm{{{N}}})", "{{name}} {{pid}}")], 6),
+    ]),
     ("Schedulers", [
         ("timeseries", "Normal scheduler utilization", "percentunit",
          [(f'beamscope_scheduler_utilization{{{N},type="normal"}}', "scheduler {{id}}")], 12),

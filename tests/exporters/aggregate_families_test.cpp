@@ -14,18 +14,13 @@ namespace {
 using beamscope::testing::count_series;
 using beamscope::testing::sample_keyframe;
 using beamscope::testing::scrape;
+using beamscope::testing::scrape_keyframe;
 using beamscope::testing::value_of;
-
-std::string scrape_kf(v1::Keyframe kf, CollectableOptions opts = {}) {
-  auto snap = std::make_shared<const v1::Keyframe>(std::move(kf));
-  auto c = make_node_collectable([snap] { return std::vector<std::shared_ptr<const v1::Keyframe>>{snap}; }, opts);
-  return scrape(*c);
-}
 
 TEST(AggregateFamilies, GcRateTopK) {
   CollectableOptions opts;
   opts.top_k = 2;
-  const auto text = scrape_kf(sample_keyframe("a@h", 5), opts);
+  const auto text = scrape_keyframe(sample_keyframe("a@h", 5), opts);
   EXPECT_EQ(count_series(text, "beamscope_process_minor_gcs_per_second"), 2u);
   EXPECT_EQ(value_of(text, R"(beamscope_process_minor_gcs_per_second{pid="<0.5.0>",name="proc_5"})"), 10);
   // Process 4 is unregistered: named by its initial call.
@@ -33,7 +28,7 @@ TEST(AggregateFamilies, GcRateTopK) {
 }
 
 TEST(AggregateFamilies, PerApplicationSeries) {
-  const auto text = scrape_kf(sample_keyframe("a@h"));
+  const auto text = scrape_keyframe(sample_keyframe("a@h"));
   EXPECT_EQ(value_of(text, R"(beamscope_application_processes{application="demo"})"), 1100);
   EXPECT_EQ(value_of(text, R"(beamscope_application_memory_bytes{application="kernel"})"), 20000);
   EXPECT_EQ(value_of(text, R"(beamscope_application_mailbox_messages{application="demo"})"), 2200);
@@ -51,13 +46,13 @@ TEST(AggregateFamilies, ApplicationSeriesAreCapped) {
     a->set_name("app_" + std::to_string(i));
     a->set_processes(1);
   }
-  const auto text = scrape_kf(std::move(kf));
+  const auto text = scrape_keyframe(std::move(kf));
   EXPECT_EQ(count_series(text, "beamscope_application_processes"), 256u);
   EXPECT_EQ(value_of(text, "beamscope_applications_omitted"), 44);
 }
 
 TEST(AggregateFamilies, MonitorCountersOnlyWhenEnabled) {
-  auto text = scrape_kf(sample_keyframe("a@h"));
+  auto text = scrape_keyframe(sample_keyframe("a@h"));
   EXPECT_EQ(value_of(text, "beamscope_monitor_enabled"), 1);
   EXPECT_EQ(value_of(text, R"(beamscope_monitor_events_total{kind="long_gc"})"), 3);
   EXPECT_EQ(value_of(text, R"(beamscope_monitor_events_total{kind="long_schedule"})"), 7);
@@ -66,13 +61,13 @@ TEST(AggregateFamilies, MonitorCountersOnlyWhenEnabled) {
 
   auto kf = sample_keyframe("a@h");
   kf.mutable_monitor()->set_enabled(false);
-  text = scrape_kf(std::move(kf));
+  text = scrape_keyframe(std::move(kf));
   EXPECT_EQ(value_of(text, "beamscope_monitor_enabled"), 0);
   EXPECT_EQ(count_series(text, "beamscope_monitor_events_total"), 0u);
 }
 
 TEST(AggregateFamilies, AgentHealth) {
-  const auto text = scrape_kf(sample_keyframe("a@h"));
+  const auto text = scrape_keyframe(sample_keyframe("a@h"));
   EXPECT_EQ(value_of(text, "beamscope_sweep_budget_ratio"), 0.01);
   EXPECT_EQ(value_of(text, "beamscope_sweep_cost_ratio"), 0.004);
   EXPECT_EQ(value_of(text, "beamscope_sweep_chunk_max_seconds"), 0.0003);

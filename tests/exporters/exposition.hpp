@@ -10,6 +10,8 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include "beamscope/exporters/node_collectable.hpp"
+
 namespace beamscope::testing {
 
 /// The text exposition of one scrape of `c`.
@@ -17,6 +19,14 @@ inline std::string scrape(const prometheus::Collectable& c) {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, c.Collect());
   return out.str();
+}
+
+/// The text of one scrape of a node collectable serving `kf` alone.
+inline std::string scrape_keyframe(v1::Keyframe kf, exporters::CollectableOptions opts = {}) {
+  auto snap = std::make_shared<const v1::Keyframe>(std::move(kf));
+  auto c = exporters::make_node_collectable(
+      [snap] { return std::vector<std::shared_ptr<const v1::Keyframe>>{snap}; }, opts);
+  return scrape(*c);
 }
 
 /// Value of the sample line that starts with exactly `series` (name and

@@ -64,6 +64,11 @@ v1::Keyframe sample_keyframe(const std::string& node, std::size_t hot) {
     p->set_memory_bytes(1000 + i);
     p->set_reductions_per_s(5 * i);
     p->set_minor_gcs_per_s(2 * i);
+    // Every third one grows (the agent's figures, since 1.3).
+    if (i % 3 == 0) {
+      p->set_mailbox_growth_per_s(1.5 * static_cast<double>(i));
+      p->set_seconds_to_threshold(i == 3 ? 0.0 : 100.0 / static_cast<double>(i));
+    }
   }
 
   auto* h = kf.mutable_mailbox_histogram();
@@ -114,6 +119,22 @@ v1::Keyframe sample_keyframe(const std::string& node, std::size_t hot) {
   mon->set_long_gc(3);
   mon->set_large_heap(1);
   mon->set_long_schedule(7);
+
+  auto* alerts = kf.mutable_alerts();
+  auto* storm = alerts->add_active();
+  storm->set_kind(v1::Alert::RESTART_STORM);
+  storm->set_severity(v1::Alert::CRITICAL);
+  storm->set_subject("demo/demo_sup/pool_sup");
+  storm->set_name("pool_sup");
+  storm->set_pid("<0.80.0>");
+  auto* growing = alerts->add_active();
+  growing->set_kind(v1::Alert::MAILBOX_GROWING);
+  growing->set_subject("<0.3.0>");
+  growing->set_name("mod:init/3");
+  growing->set_pid("<0.3.0>");
+  auto* atoms = alerts->add_active();
+  atoms->set_kind(v1::Alert::ATOM_LIMIT);
+  alerts->set_omitted(2);
   return kf;
 }
 

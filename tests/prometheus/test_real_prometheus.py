@@ -50,6 +50,12 @@ class RealPrometheus(unittest.TestCase):
             cls.awkward_pid = cls.node.eval(
                 f"Bs_P = spawn(fun() -> timer:sleep(infinity) end), true = register({awkward_atom()}, Bs_P), "
                 f"lists:foreach(fun(I) -> Bs_P ! I end, lists:seq(1, {AWKWARD_MESSAGES})), Bs_P")
+            # A mailbox growing at ~40 messages a second for 5 minutes (then
+            # its feeder stops): the dashboard's growth and time-to-alarm
+            # panels, and the alerts row (the sink is over mailbox_alarm).
+            cls.node.eval(
+                "Bs_G = spawn(fun() -> timer:sleep(infinity) end), true = register(beamscope_test_grower, Bs_G), "
+                "spawn(fun() -> lists:foreach(fun(I) -> Bs_G ! I, timer:sleep(25) end, lists:seq(1, 12000)) end), ok")
             cls.collector = Collector(BUILD_DIR, [cls.node.stream_endpoint])
             cls.prom = PrometheusServer({"agent": [f"127.0.0.1:{cls.node.metrics_port}"],
                                          "collector": [cls.collector.metrics_address]}).start()

@@ -19,7 +19,8 @@ void add_node_families(NodeScope& scope, const v1::Keyframe& kf);
 /// beamscope_mailbox_length histogram and beamscope_mailbox_messages.
 void add_mailbox_families(NodeScope& scope, const v1::Keyframe& kf);
 
-/// beamscope_process_*: at most `top_k` series per ranking from the hot set.
+/// beamscope_process_*: at most `top_k` series per ranking from the hot set,
+/// mailbox growth and time to the alarm among them.
 void add_process_families(NodeScope& scope, const v1::Keyframe& kf, std::size_t top_k);
 
 /// Applications exported per node at most (the rest counted in
@@ -37,6 +38,10 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf);
 
 /// beamscope_history_*: from Keyframe.history_stats, when present.
 void add_history_families(NodeScope& scope, const v1::Keyframe& kf);
+/// beamscope_alert_active{kind,severity,subject,name,pid}, beamscope_alerts{kind,severity},
+/// beamscope_alerts_omitted: from Keyframe.alerts (the agent's rules), at
+/// most limits::kMaxAlerts series. Nothing before the agent sends alerts.
+void add_alert_families(NodeScope& scope, const v1::Keyframe& kf);
 
 /// Most series a restart family exports (supervisors, static children).
 inline constexpr std::size_t kMaxRestartSeries = 2000;

@@ -51,6 +51,7 @@ class NodeCollectable final : public prometheus::Collectable {
       detail::add_restart_families(scope, *kf);
       detail::add_agent_families(scope, *kf);
       detail::add_history_families(scope, *kf);
+      detail::add_alert_families(scope, *kf);
       // Without a node label, a second node would repeat the first one's
       // series, which Prometheus refuses: export one node only.
       if (!opts_.label_node) break;

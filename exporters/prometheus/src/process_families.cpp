@@ -63,11 +63,37 @@ void add_ranking(NodeScope& scope, const v1::Keyframe& kf, const Ranking& r, std
   }
 }
 
+// The fastest-growing mailboxes with the agent's own figures (growth and
+// time to mailbox_alarm, computed once in its hot sampler).
+void add_growth(NodeScope& scope, const v1::Keyframe& kf, std::size_t top_k) {
+  std::vector<const v1::ProcessSample*> growing;
+  for (const auto& p : kf.processes())
+    if (p.mailbox_growth_per_s() > 0) growing.push_back(&p);
+  const std::size_t n = std::min(top_k, growing.size());
+  std::partial_sort(growing.begin(), growing.begin() + static_cast<std::ptrdiff_t>(n), growing.end(),
+                    [](const v1::ProcessSample* a, const v1::ProcessSample* b) {
+                      return a->mailbox_growth_per_s() != b->mailbox_growth_per_s()
+                                 ? a->mailbox_growth_per_s() > b->mailbox_growth_per_s()
+                                 : a->pid() < b->pid();
+                    });
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = *growing[i];
+    scope.gauge(specs::kProcessMailboxGrowth, p.mailbox_growth_per_s(),
+                {{"pid", label_value(p.pid())}, {"name", label_value(display_name(p))}});
+    // 0 means "already at the alarm" or unknown: no series rather than a
+    // zero that reads as "now".
+    if (p.seconds_to_threshold() > 0)
+      scope.gauge(specs::kProcessSecondsToAlarm, p.seconds_to_threshold(),
+                  {{"pid", label_value(p.pid())}, {"name", label_value(display_name(p))}});
+  }
+}
+
 }  // namespace
 
 void add_process_families(NodeScope& scope, const v1::Keyframe& kf, std::size_t top_k) {
   if (top_k == 0) return;
   for (const auto& r : kRankings) add_ranking(scope, kf, r, top_k);
+  add_growth(scope, kf, top_k);
 }
 
 }  // namespace beamscope::exporters::detail

@@ -94,6 +94,22 @@ inline constexpr MetricSpec kProcessReductionRate{"beamscope_process_reductions_
     "Reductions per second of the busiest processes (top-K).", MetricType::Gauge};
 inline constexpr MetricSpec kProcessGcRate{"beamscope_process_minor_gcs_per_second",
     "Minor garbage collections per second of the processes collecting most often (top-K).", MetricType::Gauge};
+inline constexpr MetricSpec kProcessMailboxGrowth{"beamscope_process_mailbox_growth_per_second",
+    "Mailbox growth in messages per second of the processes whose mailboxes grow fastest (top-K; the agent's figure).",
+    MetricType::Gauge};
+inline constexpr MetricSpec kProcessSecondsToAlarm{"beamscope_process_mailbox_seconds_to_alarm",
+    "At its current growth, seconds until the mailbox reaches mailbox_alarm (the growing processes above only).",
+    MetricType::Gauge};
+
+// --- beamscope: alerts the agent's rules raised (protocol/alerts.hpp; since 1.3) ---
+inline constexpr MetricSpec kAlertActive{"beamscope_alert_active",
+    "1 for each active alert, labelled kind, severity, subject (pid, port or supervisor id; empty node-wide), "
+    "name and pid; at most 64 a node.", MetricType::Gauge};
+inline constexpr MetricSpec kAlerts{"beamscope_alerts",
+    "Active alerts by kind and severity (those in beamscope_alert_active).", MetricType::Gauge};
+inline constexpr MetricSpec kAlertsOmitted{"beamscope_alerts_omitted",
+    "Active alerts left out of the stream and of beamscope_alert_active (over the bound of 64, or 16 a kind).",
+    MetricType::Gauge};
 
 // --- beamscope: per-application aggregates (one series per application) --------
 inline constexpr MetricSpec kApplicationProcesses{"beamscope_application_processes",
