@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_action_command(app, beamscope::v1::ActionRequest::RESUME, "resume a process the agent suspended (allow_actions suspend)"));
   commands.push_back(add_recording_command(app));
   commands.push_back(add_history_command(app));
+  commands.push_back(add_alerts_command(app));
   commands.push_back(add_keygen_command(app));
   commands.push_back(add_mcp_command(app));
   commands.push_back(add_attach_command(app));

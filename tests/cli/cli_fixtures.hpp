@@ -24,6 +24,8 @@ inline v1::ProcessSample full_process() {
   p.set_total_heap_size_words(606);
   p.set_stack_size_words(707);
   p.set_minor_gcs(808);
+  p.set_mailbox_growth_per_s(250.5);
+  p.set_seconds_to_threshold(42.25);
   return p;
 }
 

@@ -26,7 +26,9 @@ TEST(ProcessJson, EveryField) {
                       {"heap_size_words", 505},
                       {"total_heap_size_words", 606},
                       {"stack_size_words", 707},
-                      {"minor_gcs", 808}};
+                      {"minor_gcs", 808},
+                      {"mailbox_growth_per_s", 250.5},
+                      {"seconds_to_threshold", 42.25}};
   EXPECT_EQ(p, expected);
 }
 

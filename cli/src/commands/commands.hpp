@@ -36,6 +36,7 @@ int run_action(const GlobalOptions& global, v1::ActionRequest request);
 Command add_recording_command(CLI::App& app);
 // history.cpp: one VM series over time (an agent's ring, a collector's history).
 Command add_history_command(CLI::App& app);
+Command add_alerts_command(CLI::App& app);
 // keygen.cpp: a CURVE key pair for an agent, a collector or a viewer.
 Command add_keygen_command(CLI::App& app);
 // mcp.cpp: the queries as Model Context Protocol tools on stdin/stdout.

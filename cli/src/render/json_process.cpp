@@ -34,6 +34,8 @@ nlohmann::json process_json(const protocol::ProcessSample& p) {
       {"total_heap_size_words", p.total_heap_size_words()},
       {"stack_size_words", p.stack_size_words()},
       {"minor_gcs", p.minor_gcs()},
+      {"mailbox_growth_per_s", p.mailbox_growth_per_s()},
+      {"seconds_to_threshold", p.seconds_to_threshold()},
   };
 }
 

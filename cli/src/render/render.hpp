@@ -65,6 +65,11 @@ nlohmann::json processes_page_json(const std::string& node, const v1::ProcessesR
 nlohmann::json process_detail_json(const std::string& node, const v1::ProcessDetail& d);
 /// An action (`gc`, `kill`, `suspend`, `resume`, `proc --state|--messages`).
 nlohmann::json action_result_json(const std::string& node, const v1::ActionResult& r);
+/// One alert (protocol/alerts.hpp's vocabulary), every field present.
+nlohmann::json alert_json(const v1::Alert& a);
+/// `alerts`: {node, timestamp_us, omitted, alerts: [...]}, most severe first.
+nlohmann::json alerts_json(const std::string& node, std::int64_t timestamp_us, const protocol::Keyframe& kf);
+void print_alerts_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf);
 
 /// Serializes a document; invalid UTF-8 (odd names) becomes U+FFFD, never an exception.
 std::string dump_json(const nlohmann::json& doc);
