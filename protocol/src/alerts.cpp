@@ -26,7 +26,9 @@ std::string printf_string(const char* fmt, ...) {
 }
 
 // Strings off the wire go back on the wire: keep them within the bound.
-std::string bounded(const std::string& s) { return s.size() <= limits::kMaxString ? s : s.substr(0, limits::kMaxString); }
+std::string bounded(const std::string& s) {
+  return s.size() <= limits::kMaxString ? s : s.substr(0, limits::kMaxString);
+}
 
 const std::string& process_name(const v1::ProcessSample& p) {
   return p.registered_name().empty() ? p.initial_call() : p.registered_name();
@@ -245,7 +247,8 @@ void AlertRules::memory_rule(const v1::Keyframe& kf, std::int64_t now, std::vect
   const auto [t0, m0] = memory_.front();
   if (now - t0 < s_.memory_min_span_us || total <= m0) return;
   const std::uint64_t grown = total - m0;
-  if (grown < s_.memory_growth_min_bytes || static_cast<double>(grown) < s_.memory_growth_ratio * static_cast<double>(m0))
+  if (grown < s_.memory_growth_min_bytes ||
+      static_cast<double>(grown) < s_.memory_growth_ratio * static_cast<double>(m0))
     return;
   Alert a = make(Alert::MEMORY_GROWTH, Alert::WARNING, "");
   a.set_value(static_cast<double>(total));
@@ -255,6 +258,16 @@ void AlertRules::memory_rule(const v1::Keyframe& kf, std::int64_t now, std::vect
                               100.0 * static_cast<double>(grown) / static_cast<double>(m0), seconds(now - t0),
                               a.rate_per_s() / 1048576.0, static_cast<double>(total) / 1048576.0));
   out.push_back(std::move(a));
+}
+
+std::size_t AlertRules::memory_bytes() const {
+  constexpr std::size_t kNode = 64;  // a hash or tree node and its bookkeeping
+  std::size_t bytes = sizeof(*this) + memory_.size() * sizeof(History::value_type);
+  for (const auto& [pid, st] : streaks_) bytes += kNode + pid.capacity() + sizeof(st);
+  for (const auto& [id, w] : restarts_)
+    bytes += kNode + id.capacity() + sizeof(w) + w.history.size() * sizeof(History::value_type);
+  for (const auto& [key, t] : since_) bytes += kNode + key.second.capacity() + sizeof(t);
+  return bytes;
 }
 
 Alerts AlertRules::evaluate(const v1::Keyframe& kf) {

@@ -292,7 +292,8 @@ TEST(AlertRules, BoundedPerKindAndInTotalWithTheRestCounted) {
   env.set_node("n@h");
   *env.mutable_keyframe()->mutable_alerts() = a;
   EXPECT_TRUE(within_bounds(env));
-  for (auto i = static_cast<std::size_t>(a.active_size()); i <= limits::kMaxAlerts; ++i) *env.mutable_keyframe()->mutable_alerts()->add_active() = a.active(0);
+  for (auto i = static_cast<std::size_t>(a.active_size()); i <= limits::kMaxAlerts; ++i)
+    *env.mutable_keyframe()->mutable_alerts()->add_active() = a.active(0);
   EXPECT_FALSE(within_bounds(env));
 }
 
@@ -352,7 +353,11 @@ TEST(AlertRules, CostOnABigTree) {
   }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / kRounds;
-  std::printf("AlertRules::evaluate, 20,000 tree entries, 4,096 hot, 512 events: %.2f ms\n", ms);
+  std::printf("AlertRules::evaluate, 20,000 tree entries, 4,096 hot, 512 events: %.2f ms; state %zu bytes\n", ms,
+              rules.memory_bytes());
+  // Bounded by what it was given: a streak per hot process, a window per
+  // supervisor that saw restarts, an alert's first time per alert.
+  EXPECT_LT(rules.memory_bytes(), 4096u * 200 + 1000u * 300 + 64u * 1024);
   EXPECT_LT(ms, 100.0);  // generous: sanitizer builds and a loaded host
 }
 

@@ -95,6 +95,10 @@ class AlertRules {
 
   const AlertSettings& settings() const { return s_; }
 
+  /// What the remembered state holds, bytes (an estimate: entries times
+  /// their size, keys included), for the agent's own memory figure.
+  std::size_t memory_bytes() const;
+
  private:
   using History = std::deque<std::pair<std::int64_t, std::uint64_t>>;  // (time_us, value)
   struct Streak {
