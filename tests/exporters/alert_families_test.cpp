@@ -56,17 +56,21 @@ TEST(AlertFamilies, ForgedFramesCannotRepeatOrGrowSeries) {
 TEST(ProcessGrowthFamilies, TheAgentsFiguresForTheFastestGrowing) {
   CollectableOptions opts;
   opts.top_k = 2;
-  const auto text = scrape_keyframe(sample_keyframe("a@h", 9), opts);
-  // Processes 3, 6, 9 grow at 4.5, 9, 13.5/s: the top 2 are 9 and 6.
+  auto kf = sample_keyframe("a@h", 9);
+  kf.mutable_processes(2)->set_seconds_to_threshold(0);  // <0.3.0>: already at the alarm
+  const auto text = scrape_keyframe(kf, opts);
+  // Processes 2, 3, 5, 6, 8, 9 grow at 1.5 times their number a second:
+  // the top 2 are 9 and 8.
   EXPECT_EQ(count_series(text, "beamscope_process_mailbox_growth_per_second"), 2u);
   EXPECT_EQ(value_of(text, R"(beamscope_process_mailbox_growth_per_second{pid="<0.9.0>",name="proc_9"})"), 13.5);
-  EXPECT_EQ(value_of(text, R"(beamscope_process_mailbox_growth_per_second{pid="<0.6.0>",name="mod:init/6"})"), 9);
+  EXPECT_EQ(value_of(text, R"(beamscope_process_mailbox_growth_per_second{pid="<0.8.0>",name="mod:init/8"})"), 12);
   EXPECT_NEAR(value_of(text, R"(beamscope_process_mailbox_seconds_to_alarm{pid="<0.9.0>",name="proc_9"})").value_or(-1),
               100.0 / 9, 1e-6);
   // Process 3 grows but has no time to the alarm (0: already there): no series.
-  const auto all = scrape_keyframe(sample_keyframe("a@h", 9));
-  EXPECT_EQ(count_series(all, "beamscope_process_mailbox_growth_per_second"), 3u);
-  EXPECT_EQ(count_series(all, "beamscope_process_mailbox_seconds_to_alarm"), 2u);
+  const auto all = scrape_keyframe(kf);
+  EXPECT_EQ(count_series(all, "beamscope_process_mailbox_growth_per_second"), 6u);
+  EXPECT_EQ(count_series(all, "beamscope_process_mailbox_seconds_to_alarm"), 5u);
+  EXPECT_FALSE(value_of(all, R"(beamscope_process_mailbox_seconds_to_alarm{pid="<0.3.0>",name="proc_3"})"));
 }
 
 }  // namespace
