@@ -59,7 +59,8 @@ json drawn_json(const DrawReport& d) {
           {"tree_search", d.tree_search},
           {"processes_filter", d.processes_filter},
           {"events_filter", d.events_filter},
-          {"events_highlighted", d.events_highlighted}};
+          {"events_highlighted", d.events_highlighted},
+          {"alerts", d.alerts}};
 }
 
 }  // namespace

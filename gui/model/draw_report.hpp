@@ -29,6 +29,7 @@ struct DrawReport {
   std::string main_tab;              ///< "overview", "processes", "events"
   std::string tree_search, processes_filter, events_filter;
   int events_highlighted = 0;        ///< rows drawn marked as about the selection
+  std::vector<std::string> alerts;   ///< chips drawn in the alerts strip, in order
 
   void begin_frame() {
     tree_rows.clear();
@@ -37,6 +38,7 @@ struct DrawReport {
     processes_pids.clear();
     detail_lines.clear();
     events_highlighted = 0;
+    alerts.clear();
   }
 };
 

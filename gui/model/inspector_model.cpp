@@ -23,6 +23,7 @@ bool InspectorModel::update(std::size_t source, const std::vector<std::shared_pt
     n.table.set_data(kf);
     n.tree.set_data(kf, monotonic_s());
     n.events.set_data(kf);
+    n.alerts.set_data(kf);
     // A selected tree entry is a role ("the crasher"): after a restart the
     // detail follows its new process, not the dead pid.
     if (name == selected_) follow_tree_entry(n);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts_model.hpp"
 #include "beamscope.pb.h"
 #include "children_pager.hpp"
 #include "events_model.hpp"
@@ -34,6 +35,7 @@ struct NodeView {
   TreeModel tree;
   ChildrenPager pager;  ///< pages of huge supervisors' children, fetched on request
   EventsModel events;
+  AlertsModel alerts;  ///< the agent's, as sent
   /// Mailbox of the selected process at every tick since it was selected.
   RingBuffer<float> selected_mailbox{kTrackCapacity};
   std::string tracked_pid;

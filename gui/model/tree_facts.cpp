@@ -1,6 +1,8 @@
 // One entry's own facts; see tree_facts.hpp.
 #include "tree_facts.hpp"
 
+#include "beamscope/protocol/alerts.hpp"
+
 namespace beamscope::gui {
 
 TreeHealth tree_health(const v1::TreeNode& n) {
@@ -8,14 +10,8 @@ TreeHealth tree_health(const v1::TreeNode& n) {
   if (n.unresponsive()) return TreeHealth::kUnresponsive;
   if (n.pid_state() == "restarting") return TreeHealth::kRestarting;
   if (n.kind() != v1::TreeNode::APPLICATION && n.pid().empty()) return TreeHealth::kNotRunning;
-  if (n.kind() == v1::TreeNode::SUPERVISOR && n.restarts_in_period() > 0 &&
-      2ull * n.restarts_in_period() >= n.intensity())
-    return TreeHealth::kNearLimit;
+  if (protocol::intensity_use(n) != protocol::IntensityUse::kNone) return TreeHealth::kNearLimit;
   return TreeHealth::kRunning;
-}
-
-std::uint32_t restart_headroom(const v1::TreeNode& n) {
-  return n.restarts_in_period() >= n.intensity() ? 0 : n.intensity() - n.restarts_in_period();
 }
 
 std::string tree_display_name(const v1::TreeNode& n) {

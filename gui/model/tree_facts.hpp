@@ -1,6 +1,8 @@
 // What one supervision tree entry says about itself, read from its own
-// fields: its health (the status dot and the name's colour), a
-// supervisor's restart headroom, and the name a person calls it. No ImGui.
+// fields: its health (the status dot and the name's colour) and the name a
+// person calls it. A supervisor's restart headroom and how much of its
+// intensity it used are protocol's (protocol/alerts.hpp), shared with the
+// alert rules, ctl and /metrics. No ImGui.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@ namespace beamscope::gui {
 /// What a row's status dot and name colour say.
 enum class TreeHealth {
   kRunning,       ///< has a pid, nothing wrong
-  kNearLimit,     ///< supervisor: at least half of its restart intensity used in the period
+  kNearLimit,     ///< supervisor: near or at its restart intensity (protocol::intensity_use)
   kEscalated,     ///< supervisor: reached its max restart intensity
   kUnresponsive,  ///< supervisor: which_children timed out or failed
   kRestarting,    ///< child between a crash and its restart
@@ -22,11 +24,6 @@ enum class TreeHealth {
 
 /// Health of one tree entry, from its own fields.
 TreeHealth tree_health(const v1::TreeNode& n);
-
-/// Restarts a supervisor may still take in its period before it gives up:
-/// intensity - restarts_in_period, never negative. OTP stops a supervisor
-/// when more than `intensity` restarts fall inside `period_s`.
-std::uint32_t restart_headroom(const v1::TreeNode& n);
 
 /// What a person calls an entry: registered name, else the child id, with
 /// Elixir module names shown without their "Elixir." prefix.

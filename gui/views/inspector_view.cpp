@@ -5,6 +5,7 @@
 
 #include <imgui.h>
 
+#include "alerts_strip.hpp"
 #include "detail_view.hpp"
 #include "node_bar.hpp"
 #include "theme.hpp"
@@ -71,7 +72,12 @@ void InspectorView::note_click(KeyRegion region) {
 
 void InspectorView::route_keys(InspectorModel& model, NodeView& node, const Keys& keys) {
   const bool table_shown = shown_tab_ != Tab::kOverview;
-  if (keys.f6) region_ = region_ == KeyRegion::kTree && table_shown ? KeyRegion::kMain : KeyRegion::kTree;
+  // F6: tree -> table (when a tab with one is shown) -> alerts -> tree.
+  if (keys.f6) {
+    if (region_ == KeyRegion::kTree) region_ = table_shown ? KeyRegion::kMain : KeyRegion::kAlerts;
+    else if (region_ == KeyRegion::kMain) region_ = KeyRegion::kAlerts;
+    else region_ = KeyRegion::kTree;
+  }
   if (region_ == KeyRegion::kMain && !table_shown) region_ = KeyRegion::kTree;
   if (keys.enter) detail_open_ = true;
   if (keys.slash) {
@@ -115,39 +121,52 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
   if (keys.any()) route_keys(model, *node, keys);
   const Keys* tree_keys = region_ == KeyRegion::kTree ? &keys : nullptr;
   const Keys* main_keys = region_ == KeyRegion::kMain ? &keys : nullptr;
+  const Keys* alert_keys = region_ == KeyRegion::kAlerts ? &keys : nullptr;
   // Columns: supervision tree | main tabs | detail. A resizable table keeps
   // the split (and its widths) in the ini file; a hidden detail gives its
   // width to the others.
   const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
-  // Alerts strip (later issue): reserve its height here, below the table.
-  if (ImGui::BeginTable("layout3", 3, flags, ImGui::GetContentRegionAvail())) {
+  // The alerts strip keeps its height below the three columns.
+  const float strip = alerts_strip_height();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float body = std::max(avail.y - strip, 100.0f);
+  // The columns' children get the height explicitly: a table without its
+  // own scrolling lets a (0, 0) child run to the window's bottom, over the strip.
+  const ImVec2 cell(0, body - 2 * ImGui::GetStyle().CellPadding.y);
+  if (ImGui::BeginTable("layout3", 3, flags, ImVec2(avail.x, body))) {
     ImGui::TableSetupColumn("tree", ImGuiTableColumnFlags_WidthStretch, 0.26f);
     ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.48f);
     ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch | (detail_open_ ? 0 : ImGuiTableColumnFlags_Disabled),
                             0.26f);
     ImGui::TableNextColumn();
-    ImGui::BeginChild("tree", ImVec2(0, 0));
+    ImGui::BeginChild("tree", cell);
     region_mark(region_ == KeyRegion::kTree);
     note_click(KeyRegion::kTree);
     draw_tree(model, *node, tree_, tree_keys, report_);
     ImGui::EndChild();
     ImGui::TableNextColumn();
-    ImGui::BeginChild("main", ImVec2(0, 0));
+    ImGui::BeginChild("main", cell);
     region_mark(region_ == KeyRegion::kMain);
     note_click(KeyRegion::kMain);
     draw_main(model, *node, main_keys);
     ImGui::EndChild();
     if (detail_open_ && ImGui::TableNextColumn()) {
-      ImGui::BeginChild("detail", ImVec2(0, 0));
+      ImGui::BeginChild("detail", cell);
       draw_detail(model, *node, detail_open_, report_);
       ImGui::EndChild();
     }
     ImGui::EndTable();
   }
+  ImGui::Separator();
+  ImGui::BeginChild("alerts", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
+  region_mark(region_ == KeyRegion::kAlerts);
+  note_click(KeyRegion::kAlerts);
+  draw_alerts_strip(model, *node, alert_keys, report_);
+  ImGui::EndChild();
   ImGui::End();
   if (report_.enabled) {
     report_.detail_open = detail_open_;
-    report_.key_region = region_ == KeyRegion::kTree ? "tree" : "main";
+    report_.key_region = region_ == KeyRegion::kTree ? "tree" : region_ == KeyRegion::kMain ? "main" : "alerts";
     report_.main_tab = tab_name(shown_tab_);
   }
 }

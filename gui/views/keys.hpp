@@ -8,8 +8,8 @@
 
 namespace beamscope::gui {
 
-/// Where arrows go: the tree, or the table of the main tab shown.
-enum class KeyRegion { kTree, kMain };
+/// Where arrows go: the tree, the table of the main tab shown, or the alerts strip.
+enum class KeyRegion { kTree, kMain, kAlerts };
 
 struct Keys {
   static constexpr int kPage = 20;        ///< rows per PageUp/PageDown

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <string>
 
+#include "beamscope/protocol/alerts.hpp"
 #include "format.hpp"
 #include "theme.hpp"
 
@@ -64,7 +65,7 @@ void headroom_gauge(const v1::TreeNode& n) {
   const std::string text = std::to_string(used) + " of " + std::to_string(limit) + " in " +
                            std::to_string(n.period_s()) + " s \xE2\x80\x94 " +
                            (n.escalated() ? std::string("escalated")
-                                          : std::to_string(restart_headroom(n)) + " left");
+                                          : std::to_string(protocol::restart_headroom(n)) + " left");
   ImGui::PushStyleColor(ImGuiCol_PlotHistogram, colour);
   ImGui::ProgressBar(frac, ImVec2(-1, 0), text.c_str());
   ImGui::PopStyleColor();

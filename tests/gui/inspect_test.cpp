@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "alerts_model.hpp"
 #include "events_model.hpp"
 #include "inspector_model.hpp"
 #include "key_script.hpp"
@@ -235,6 +236,54 @@ TEST(KeyScript, ParsesKeysRepeatsAndText) {
   EXPECT_NE(error.find("jump"), std::string::npos);
   EXPECT_FALSE(parse_key_script("down*0", error));
   EXPECT_FALSE(parse_key_script("type:", error));
+}
+
+}  // namespace
+}  // namespace beamscope::gui
+
+namespace beamscope::gui {
+namespace {
+
+TEST(Alerts, EachAlertSelectsItsProcessOrSupervisor) {
+  v1::Alert a;
+  a.set_kind(v1::Alert::MAILBOX_GROWING);
+  a.set_severity(v1::Alert::CRITICAL);
+  a.set_subject("<0.5.0>");
+  a.set_pid("<0.5.0>");
+  a.set_name("grower");
+  EXPECT_EQ(alert_target(a).kind, AlertTarget::Kind::kProcess);
+  EXPECT_EQ(alert_target(a).id, "<0.5.0>");
+  EXPECT_EQ(alert_chip_text(a), "critical \xC2\xB7 mailbox_growing \xC2\xB7 grower");
+  a.set_kind(v1::Alert::RESTART_STORM);  // subject: the supervisor's tree id, pid: its process
+  a.set_subject("demo/demo_sup");
+  a.set_pid("<0.80.0>");
+  EXPECT_EQ(alert_target(a).kind, AlertTarget::Kind::kTreeEntry);
+  EXPECT_EQ(alert_target(a).id, "demo/demo_sup");
+  v1::Alert limit;  // node-wide: nothing to select
+  limit.set_kind(v1::Alert::PROCESS_LIMIT);
+  EXPECT_EQ(alert_target(limit).kind, AlertTarget::Kind::kNone);
+  EXPECT_EQ(alert_chip_text(limit), "warning \xC2\xB7 process_limit");
+}
+
+TEST(Alerts, CursorWalksAndSurvivesARefresh) {
+  auto kf = std::make_shared<v1::Keyframe>();
+  for (const char* pid : {"<0.1.0>", "<0.2.0>", "<0.3.0>"}) {
+    auto* a = kf->mutable_alerts()->add_active();
+    a->set_subject(pid);
+    a->set_pid(pid);
+  }
+  AlertsModel m;
+  EXPECT_EQ(m.step(1), nullptr);
+  m.set_data(kf);
+  EXPECT_EQ(m.step(1)->subject(), "<0.1.0>");
+  EXPECT_EQ(m.step(1)->subject(), "<0.2.0>");
+  // The agent re-sorts: the cursor stays on its alert.
+  auto next = std::make_shared<v1::Keyframe>(*kf);
+  next->mutable_alerts()->mutable_active()->SwapElements(0, 1);
+  m.set_data(next);
+  EXPECT_TRUE(m.is_cursor(m.at(0)));
+  EXPECT_EQ(m.step(1)->subject(), "<0.1.0>");
+  EXPECT_EQ(m.step(5)->subject(), "<0.3.0>");
 }
 
 }  // namespace

@@ -11,6 +11,8 @@ drew) and compared with the node itself:
 - Keyboard (--keys): arrows walk the tree and the table, Esc clears the
   selection, `/` types into the search, Esc there clears it.
 - Selection shared: the crasher's events are marked when it is selected.
+- Alerts strip: the agent's alerts for the sink and the growing mailbox;
+  the keyboard selects the first alert's process.
 - Light theme and a content scale change (2x: fonts rebuilt).
 
     test_inspect.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
@@ -175,6 +177,21 @@ def check_shared_selection(a, node, ep):
     assert dump["selected"] == crasher["id"] and dump["drawn"]["events_highlighted"] >= 1
 
 
+def check_alerts(a, node, ep):
+    """The strip shows the agent's alerts (the sink and the grower are past
+    mailbox_alarm, the grower keeps growing); F6 then an arrow selects the
+    first one's process, as a click would."""
+    dump, _ = run(a, "alerts", [*ep, "--keys", "f6,down"])
+    chips = dump["drawn"]["alerts"]
+    print(f"  alerts strip: {chips}; key region {dump['drawn']['key_region']}, selected {dump['selected_pid']}")
+    assert any(c.endswith(f"mailbox_growing \u00b7 {GROWER}") for c in chips), chips
+    assert any(c == f"critical \u00b7 mailbox_long \u00b7 {SINK}" for c in chips), chips
+    assert dump["drawn"]["key_region"] == "alerts"
+    first = chips[0].split(" \u00b7 ")[-1]
+    want = node.eval(f"whereis({first})")
+    assert dump["selected_pid"] == want, f"first alert is about {first} ({want}), selected {dump['selected_pid']}"
+
+
 def check_theme_and_scale(a, ep):
     dump, img = run(a, "light", [*ep, "--theme", "light", "--tab", "processes", "--select", SINK], picture=True)
     px = list(img.pixels(TREE))
@@ -216,6 +233,7 @@ def main():
         started = time.monotonic()
         for check in (lambda: check_processes(a, node, ep), lambda: check_tree_names(a, node, ep),
                       lambda: check_keyboard(a, ep), lambda: check_shared_selection(a, node, ep),
+                      lambda: check_alerts(a, node, ep),
                       lambda: check_theme_and_scale(a, ep)):
             check()
             print(f"  [{time.monotonic() - started:.1f} s]")

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "beamscope/protocol/alerts.hpp"
 #include "tree_model.hpp"
 
 namespace beamscope::gui {
@@ -291,18 +292,21 @@ TEST(TreeModel, OrphansAndCyclesNeverLoop) {
   EXPECT_EQ(m.rows().size(), 2u);
 }
 
-TEST(TreeModel, HealthAndHeadroom) {
+// Headroom and intensity use are protocol's (shared with the alert rules);
+// the tree's colour follows them.
+TEST(TreeModel, HealthFollowsProtocolsIntensityUse) {
   TreeNode s;
   s.set_kind(TreeNode::SUPERVISOR);
   s.set_pid("<0.1.0>");
   s.set_intensity(10);
   s.set_restarts_in_period(4);
   EXPECT_EQ(tree_health(s), TreeHealth::kRunning);
-  EXPECT_EQ(restart_headroom(s), 6u);
+  EXPECT_EQ(protocol::restart_headroom(s), 6u);
   s.set_restarts_in_period(5);
   EXPECT_EQ(tree_health(s), TreeHealth::kNearLimit);
   s.set_restarts_in_period(12);
-  EXPECT_EQ(restart_headroom(s), 0u);
+  EXPECT_EQ(protocol::restart_headroom(s), 0u);
+  EXPECT_EQ(tree_health(s), TreeHealth::kNearLimit);
   s.set_escalated(true);
   EXPECT_EQ(tree_health(s), TreeHealth::kEscalated);
   TreeNode w;
@@ -311,6 +315,12 @@ TEST(TreeModel, HealthAndHeadroom) {
   EXPECT_EQ(tree_health(w), TreeHealth::kRestarting);
   w.set_pid_state("undefined");
   EXPECT_EQ(tree_health(w), TreeHealth::kNotRunning);
+  // Intensity unknown (flags not read): nothing to measure, not amber.
+  TreeNode u;
+  u.set_kind(TreeNode::SUPERVISOR);
+  u.set_pid("<0.2.0>");
+  u.set_restarts_in_period(3);
+  EXPECT_EQ(tree_health(u), TreeHealth::kRunning);
 }
 
 // The protocol's bound on tree entries per keyframe, all under one dynamic
