@@ -1,7 +1,7 @@
 // One entry's own facts; see tree_facts.hpp.
 #include "tree_facts.hpp"
 
-#include "beamscope/protocol/alerts.hpp"
+#include "beamscope/protocol/supervision.hpp"
 
 namespace beamscope::gui {
 

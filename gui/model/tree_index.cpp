@@ -1,15 +1,18 @@
 // Tree index; see tree_index.hpp.
 #include "tree_index.hpp"
 
+#include "beamscope/protocol/supervision.hpp"
+
 #include <algorithm>
 
 namespace beamscope::gui {
 namespace {
 
 // Children of dynamic supervisors are interchangeable instances: the one
-// worth seeing first is the one with the longest mailbox.
+// worth seeing first is the one with the longest mailbox. Beyond protocol's
+// rule, a fetched page of more than a page's worth of children too.
 bool is_dynamic(const v1::TreeNode& n, std::size_t received) {
-  return n.strategy() == "simple_one_for_one" || n.children_total() > received || received > kTreePageSize;
+  return protocol::has_dynamic_children(n) || received > kTreePageSize;
 }
 
 }  // namespace

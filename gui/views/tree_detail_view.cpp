@@ -6,7 +6,7 @@
 #include <cctype>
 #include <string>
 
-#include "beamscope/protocol/alerts.hpp"
+#include "beamscope/protocol/supervision.hpp"
 #include "format.hpp"
 #include "theme.hpp"
 
@@ -62,10 +62,12 @@ void headroom_gauge(const v1::TreeNode& n) {
                        : h == TreeHealth::kNearLimit ? theme::colors().warn
                                                      : theme::colors().good;
   ImGui::TextDisabled("Restart intensity");
+  const auto left = protocol::restart_headroom(n);
   const std::string text = std::to_string(used) + " of " + std::to_string(limit) + " in " +
                            std::to_string(n.period_s()) + " s \xE2\x80\x94 " +
                            (n.escalated() ? std::string("escalated")
-                                          : std::to_string(protocol::restart_headroom(n)) + " left");
+                            : left        ? std::to_string(*left) + " left"
+                                          : std::string("flags not read"));
   ImGui::PushStyleColor(ImGuiCol_PlotHistogram, colour);
   ImGui::ProgressBar(frac, ImVec2(-1, 0), text.c_str());
   ImGui::PopStyleColor();

@@ -1,5 +1,4 @@
-// The alert vocabulary: names of kinds and severities, what a subject is,
-// and a supervisor's restart headroom (one definition for every reader).
+// The alert vocabulary: names of kinds and severities, what a subject is.
 #include <array>
 
 #include "beamscope/protocol/alerts.hpp"
@@ -55,20 +54,6 @@ AlertSubject alert_subject(Alert::Kind kind) {
     case Alert::SUPERVISOR_INTENSITY: return AlertSubject::kTreeEntry;
     default: return AlertSubject::kNode;
   }
-}
-
-std::uint32_t restart_headroom(const v1::TreeNode& n) {
-  return n.restarts_in_period() >= n.intensity() ? 0 : n.intensity() - n.restarts_in_period();
-}
-
-IntensityUse intensity_use(const v1::TreeNode& n, double near) {
-  // Intensity 0 (any restart stops it) or unknown (flags not read): nothing to measure.
-  if (n.kind() != v1::TreeNode::SUPERVISOR || n.intensity() == 0 || n.restarts_in_period() == 0)
-    return IntensityUse::kNone;
-  if (n.restarts_in_period() >= n.intensity()) return IntensityUse::kAt;
-  if (static_cast<double>(n.restarts_in_period()) >= near * static_cast<double>(n.intensity()))
-    return IntensityUse::kNear;
-  return IntensityUse::kNone;
 }
 
 }  // namespace beamscope::protocol

@@ -114,11 +114,13 @@ TEST(TreeJson, PagedSupervisorReportsItsRealChildCount) {
   EXPECT_FALSE(sup["children_paged"]);
 }
 
-TEST(TreeJson, HeadroomNeverNegative) {
+TEST(TreeJson, HeadroomNeverNegativeAndNullWhenTheFlagsWereNotRead) {
   TreeNode s;
   s.set_kind(TreeNode::SUPERVISOR);
   s.set_intensity(1);
   s.set_restarts_in_period(3);
+  EXPECT_TRUE(tree_node_json(s)["headroom"].is_null());  // no strategy: it did not answer
+  s.set_strategy("one_for_one");
   EXPECT_EQ(tree_node_json(s)["headroom"], 0);
 }
 

@@ -298,6 +298,7 @@ TEST(TreeModel, HealthFollowsProtocolsIntensityUse) {
   TreeNode s;
   s.set_kind(TreeNode::SUPERVISOR);
   s.set_pid("<0.1.0>");
+  s.set_strategy("one_for_one");
   s.set_intensity(10);
   s.set_restarts_in_period(4);
   EXPECT_EQ(tree_health(s), TreeHealth::kRunning);

@@ -128,6 +128,7 @@ v1::TreeNode supervisor(const std::string& id, std::uint64_t restarts_total, std
   n.set_name(id.substr(id.rfind('/') + 1));
   n.set_pid("<0.50.0>");
   n.set_kind(v1::TreeNode::SUPERVISOR);
+  n.set_strategy("one_for_one");
   n.set_restarts_total(restarts_total);
   n.set_restarts_in_period(in_period);
   n.set_intensity(intensity);

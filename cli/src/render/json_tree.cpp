@@ -3,6 +3,7 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "beamscope/protocol/supervision.hpp"
 #include "render.hpp"
 
 namespace beamscope::cli {
@@ -59,11 +60,10 @@ nlohmann::json tree_node_json(const protocol::TreeNode& n) {
   for (const auto& r : n.recent_restarts())
     restarts.push_back({{"time_us", r.time_us()}, {"reason", r.reason()}, {"old_pid", r.old_pid()},
                         {"new_pid", r.new_pid()}});
-  const bool sup = n.kind() == protocol::TreeNode::SUPERVISOR;
-  // Headroom only means something for a supervisor; elsewhere 0 would read
-  // as "about to give up", so it is null.
+  // Headroom only means something for a supervisor whose flags were read;
+  // elsewhere 0 would read as "about to give up", so it is null.
   nlohmann::json headroom = nullptr;
-  if (sup) headroom = n.restarts_in_period() >= n.intensity() ? 0u : n.intensity() - n.restarts_in_period();
+  if (const auto left = protocol::restart_headroom(n)) headroom = *left;
   return nlohmann::json{
       {"id", n.id()},
       {"parent_id", n.parent_id()},

@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "beamscope/protocol/supervision.hpp"
 #include "families.hpp"
 
 namespace beamscope::exporters::detail {
@@ -18,7 +19,7 @@ constexpr MetricSpec kSupervisorRestarts{"beamscope_supervisor_restarts_total",
 constexpr MetricSpec kChildRestarts{"beamscope_child_restarts_total",
     "Restarts of one static child seen by the agent since it started.", MetricType::Counter};
 constexpr MetricSpec kHeadroom{"beamscope_supervisor_restart_intensity_headroom",
-    "Restarts a supervisor may still take inside its period before it gives up (intensity minus recent restarts).",
+    "Restarts a supervisor may still take inside its period before it gives up (intensity minus recent restarts, never below 0).",
     MetricType::Gauge};
 constexpr MetricSpec kChildren{"beamscope_supervisor_children",
     "Children of a supervisor (all of them, also when only a page is shown).", MetricType::Gauge};
@@ -31,15 +32,14 @@ void add_restart_families(NodeScope& scope, const v1::Keyframe& kf) {
   std::size_t sups = 0, children = 0;
   for (const auto& n : kf.tree()) {
     if (n.kind() != v1::TreeNode::SUPERVISOR) continue;
-    dynamic[n.id()] = n.strategy() == "simple_one_for_one" || n.children_total() > 0;
+    dynamic[n.id()] = protocol::has_dynamic_children(n);
     if (++sups > kMaxRestartSeries) continue;
     const auto sup = label_value(n.id());
     const auto app = label_value(n.application());
     scope.counter(kSupervisorRestarts, static_cast<double>(n.restarts_total()), {{"supervisor", sup}, {"application", app}});
     // Unknown intensity (flags not read) has no headroom to show.
-    if (!n.strategy().empty())
-      scope.gauge(kHeadroom, static_cast<double>(n.intensity()) - static_cast<double>(n.restarts_in_period()),
-                  {{"supervisor", sup}, {"application", app}});
+    if (const auto left = protocol::restart_headroom(n))
+      scope.gauge(kHeadroom, static_cast<double>(*left), {{"supervisor", sup}, {"application", app}});
     const auto total = n.children_total() > 0 ? n.children_total() : n.active_children();
     scope.gauge(kChildren, static_cast<double>(total), {{"supervisor", sup}, {"application", app}});
   }

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "beamscope.pb.h"
+#include "beamscope/protocol/supervision.hpp"
 
 namespace beamscope::protocol {
 
@@ -65,7 +66,7 @@ struct AlertSettings {
   double critical_seconds = 60.0;            ///< mailbox_growing is critical when the alarm is closer
   std::int64_t storm_window_us = 10'000'000;
   std::uint64_t storm_restarts = 10;         ///< restarts of one supervisor's children in the window
-  double intensity_near = 0.5;               ///< share of the intensity used that warns
+  double intensity_near = kIntensityNear;    ///< share of the intensity used that warns
   std::int64_t monitor_window_us = 60'000'000;
   double limit_warning = 0.80;
   double limit_critical = 0.95;
@@ -138,13 +139,5 @@ std::string_view alert_severity_name(Alert::Severity severity);
 /// What an alert's subject names, so a viewer knows what to select.
 enum class AlertSubject { kNode, kProcess, kPort, kTreeEntry };
 AlertSubject alert_subject(Alert::Kind kind);
-
-/// Restarts a supervisor may still take inside its period before OTP stops
-/// it: intensity - restarts_in_period, never negative.
-std::uint32_t restart_headroom(const v1::TreeNode& n);
-
-/// How much of its restart intensity a supervisor used in its period.
-enum class IntensityUse { kNone, kNear, kAt };
-IntensityUse intensity_use(const v1::TreeNode& n, double near = AlertSettings{}.intensity_near);
 
 }  // namespace beamscope::protocol
