@@ -93,8 +93,9 @@ handle_info({'DOWN', MRef, process, _Pid, Why}, #state{inflight = In} = S) when 
     end,
     {noreply, S1};
 handle_info({'DOWN', MRef, process, _Pid, _Why}, #state{sampler = MRef} = S) ->
+    %% As the pager: hibernate collects the dead sampler's NIF state now.
     erlang:send_after(500, self(), fetch_ref),
-    {noreply, S#state{ref = undefined, sampler = undefined}};
+    {noreply, S#state{ref = undefined, sampler = undefined}, hibernate};
 handle_info({deadline, MRef}, #state{inflight = In} = S) ->
     case maps:find(MRef, In) of
         {ok, {Pid, _, _, _, _}} -> exit(Pid, deadline);

@@ -100,9 +100,11 @@ handle_info({'DOWN', MRef, process, _Pid, Why}, #state{inflight = In} = S) when 
     end,
     {noreply, S1};
 handle_info({'DOWN', MRef, process, _Pid, _Why}, #state{sampler = MRef} = S) ->
-    %% A restarted sampler owns a new NIF state: fetch it again.
+    %% A restarted sampler owns a new NIF state: fetch it again. Hibernate
+    %% collects the old reference now: the old state (and the ports it
+    %% holds) is freed only when no process holds it any more.
     erlang:send_after(500, self(), fetch_ref),
-    {noreply, S#state{ref = undefined, sampler = undefined}};
+    {noreply, S#state{ref = undefined, sampler = undefined}, hibernate};
 handle_info({deadline, MRef}, #state{inflight = In} = S) ->
     case maps:find(MRef, In) of
         {ok, {Pid, _, _, _, _}} -> exit(Pid, deadline);

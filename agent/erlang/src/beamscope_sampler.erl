@@ -29,6 +29,12 @@
 
 %% The least credit (us) a slice waits for: several chunks a wake-up.
 -define(SLICE_US, 4000).
+%% How long a start retries a port that is in use: a sampler restarted
+%% after being killed finds it held by its predecessor's NIF state until
+%% the processes that held that state (the pager, the inspector) have
+%% let it go, a moment later.
+-define(REBIND_MS, 2000).
+-define(REBIND_RETRY_MS, 100).
 
 %% An urgent change (a restart, an alarm) publishes early: 20 ms after it,
 %% but never sooner than 250 ms after the last tick, and (but for a
@@ -142,7 +148,7 @@ init(Config) ->
     NifConfig = (maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
                             stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
                             stream_max_viewers, history_s, tick_ms, mailbox_alarm], Config))#{stream_viewer_cpu_us => ViewerCpu},
-    case beamscope_nif:start(NifConfig) of
+    case start_nif(NifConfig, erlang:monotonic_time(millisecond) + ?REBIND_MS) of
         {ok, Ref} ->
             warn_if_plaintext_remote(Ref, Config),
             {_, Wall} = beamscope_gauges:sample(undefined),
@@ -239,6 +245,21 @@ warn_if_plaintext_remote(Ref, #{stream_endpoint := Endpoint}) ->
                            "processes and tree; see SECURITY.md to set up CURVE keys", [Endpoint]);
         _ ->
             ok
+    end.
+
+start_nif(NifConfig, Deadline) ->
+    case beamscope_nif:start(NifConfig) of
+        {error, Why} = Error when is_binary(Why) ->
+            InUse = binary:match(Why, <<"in use">>) =/= nomatch,
+            case InUse andalso erlang:monotonic_time(millisecond) < Deadline of
+                true ->
+                    timer:sleep(?REBIND_RETRY_MS),
+                    start_nif(NifConfig, Deadline);
+                false ->
+                    Error
+            end;
+        Other ->
+            Other
     end.
 
 terminate(_Reason, #state{ref = Ref}) ->
