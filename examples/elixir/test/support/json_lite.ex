@@ -58,9 +58,11 @@ defmodule ExDemo.JsonLite do
   defp unescape(c), do: <<c>>
 
   defp number(text) do
-    [num] = Regex.run(~r/^-?\d+(\.\d+)?([eE][-+]?\d+)?/, text)
+    # The whole match only (a fraction or exponent is a capture group too);
+    # Float.parse also takes "1e5", which String.to_float refuses.
+    [num] = Regex.run(~r/^-?\d+(\.\d+)?([eE][-+]?\d+)?/, text, capture: :first)
     rest = binary_part(text, byte_size(num), byte_size(text) - byte_size(num))
-    value = if String.contains?(num, [".", "e", "E"]), do: String.to_float(num), else: String.to_integer(num)
+    value = if String.contains?(num, [".", "e", "E"]), do: elem(Float.parse(num), 0), else: String.to_integer(num)
     {value, rest}
   end
 end
