@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "beamscope/recording/info.hpp"
 #include "beamscope/recording/reader.hpp"
 #include "beamscope/recording/time_arg.hpp"
 
@@ -44,6 +45,34 @@ std::optional<protocol::FleetModel> replay_fleet(const GlobalOptions& opts, std:
               << ")\n";
   }
   return std::move(state.fleet);
+}
+
+std::string explain_absent_node(const GlobalOptions& opts, const std::string& label, int& exit_code) {
+  exit_code = kExitUsage;
+  std::string error;
+  auto reader = recording::Reader::open(opts.replay, error);
+  if (!reader) return "cannot replay " + error;
+  auto info = recording::inspect(*reader);
+  auto at = recording::parse_time_arg(opts.at, reader->first_us(), reader->last_us(), error).value_or(0);
+  std::string names;
+  for (const auto& [name, n] : info.nodes) names += (names.empty() ? "" : ", ") + name;
+  auto it = info.nodes.find(opts.node);
+  if (it != info.nodes.end() && it->second.first_us > at) {
+    exit_code = kExitFailure;
+    return "no state of node '" + opts.node + "' at " + label + " yet: its first frame is at " +
+           recording::format_time(it->second.first_us);
+  }
+  if (it != info.nodes.end()) {
+    exit_code = kExitFailure;
+    return "no state of node '" + opts.node + "' at " + label + " (its frames run from " +
+           recording::format_time(it->second.first_us) + " to " + recording::format_time(it->second.last_us) + ")";
+  }
+  if (info.totals.damage) {
+    exit_code = kExitFailure;
+    return "no node '" + opts.node + "' in what reads of " + opts.replay + " (it is " +
+           info.totals.damage->describe() + "; the node may be past it); nodes: " + names;
+  }
+  return "no node '" + opts.node + "' in " + opts.replay + "; nodes: " + names;
 }
 
 v1::ChildrenPage children_from_tree(const protocol::NodeModel& model, const v1::ChildrenRequest& request) {

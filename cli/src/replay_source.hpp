@@ -19,6 +19,12 @@ namespace beamscope::cli {
 std::optional<protocol::FleetModel> replay_fleet(const GlobalOptions& opts, std::string& label, int& exit_code,
                                                  std::ostream& messages);
 
+/// Why --node is not in the fleet replay_fleet rebuilt, and the exit code:
+/// a node the recording holds later (or only past damage) is "no state at
+/// that time" (1); a node the readable part never names is the user's typo
+/// (2). Reads the whole file: only on this error path.
+std::string explain_absent_node(const GlobalOptions& opts, const std::string& label, int& exit_code);
+
 /// A page of a supervisor's children out of the tree the recording holds
 /// (the agent's own pages are not recorded): ordered like the agent's
 /// pages, supervisor order being the tree's id order.

@@ -21,6 +21,10 @@ std::optional<NodeState> replay_node(const GlobalOptions& opts, int& exit_code, 
   NodeState state;
   state.fleet = std::move(*fleet);
   auto choice = select_node(state.fleet, opts.node, label);
+  if (!choice.model && !opts.node.empty()) {
+    messages << "beamscope-ctl: " << explain_absent_node(opts, label, exit_code) << "\n";
+    return std::nullopt;
+  }
   if (!choice.model) {
     messages << "beamscope-ctl: " << choice.error << "\n";
     exit_code = choice.exit_code;
