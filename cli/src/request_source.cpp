@@ -16,21 +16,21 @@ std::uint64_t new_request_id() {
 }
 
 std::optional<protocol::Envelope> ask_node(const GlobalOptions& opts, protocol::Envelope request, std::string& node,
-                                           int& exit_code) {
+                                           int& exit_code, std::ostream& messages) {
   if (auto why = protocol::check_request(request)) {
-    std::cerr << "beamscope-ctl: " << *why << "\n";
+    messages << "beamscope-ctl: " << *why << "\n";
     exit_code = kExitUsage;
     return std::nullopt;
   }
   // The snapshot names the node (and picks --node out of a collector's).
-  auto state = fetch_node(opts, exit_code);
+  auto state = fetch_node(opts, exit_code, messages);
   if (!state) return std::nullopt;
   node = state->name;
   std::string error;
   auto answer = transport::fetch_answer(opts.endpoint, state->name, std::move(request),
                                         std::chrono::milliseconds(opts.timeout_ms), error, state->security);
   if (!answer) {
-    std::cerr << "beamscope-ctl: " << error << "\n";
+    messages << "beamscope-ctl: " << error << "\n";
     exit_code = kExitFailure;
     return std::nullopt;
   }

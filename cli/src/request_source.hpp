@@ -2,6 +2,7 @@
 // actions), for commands that ask rather than read a snapshot.
 #pragma once
 
+#include <iostream>
 #include <optional>
 
 #include "beamscope/protocol/framing.hpp"
@@ -14,8 +15,8 @@ std::uint64_t new_request_id();
 
 /// Fetches the node (selecting --node), sends `request` to it and waits
 /// for its answer within --timeout-ms. On failure prints "beamscope-ctl:
-/// ..." to stderr and sets `exit_code`. `node` gets the node's name.
+/// ..." to `messages` and sets `exit_code`. `node` gets the node's name.
 std::optional<protocol::Envelope> ask_node(const GlobalOptions& opts, protocol::Envelope request, std::string& node,
-                                           int& exit_code);
+                                           int& exit_code, std::ostream& messages = std::cerr);
 
 }  // namespace beamscope::cli

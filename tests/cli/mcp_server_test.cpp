@@ -107,6 +107,11 @@ TEST(McpServer, ArgumentsCheckedAgainstTheSchema) {
   EXPECT_EQ(check_arguments(schema, {{"by", "c"}}), "by: must be one of [\"a\",\"b\"]");
   EXPECT_EQ(check_arguments(schema, {{"x", 1}}), "x: unknown argument (known: by, n)");
   EXPECT_EQ(check_arguments(schema, json::array()), "arguments must be an object");
+  json flag = schema;
+  flag["properties"]["asc"] = {{"type", "boolean"}};
+  EXPECT_EQ(check_arguments(flag, {{"asc", true}}), std::nullopt);
+  EXPECT_EQ(check_arguments(flag, {{"asc", 1}}), "asc: must be a boolean, not integer");
+  EXPECT_EQ(check_arguments(flag, {{"asc", "true"}}), "asc: must be a boolean, not string");
   json required = schema;
   required["required"] = {"n"};
   EXPECT_EQ(check_arguments(required, json::object()), "n: required");

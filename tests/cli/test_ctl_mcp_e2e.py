@@ -3,13 +3,17 @@ against a real demo node with the agent:
 
   - initialize (the protocol version echoed, the tools capability),
     notifications/initialized (no answer), ping;
-  - tools/list: overview, top, tree, events, children, each with an object
-    schema, all read-only (the same with --allow-actions: this build has no
-    action tools);
+  - tools/list: overview, top, tree, events, children, alerts, ps, proc,
+    history, each with an object schema, all read-only; with
+    --allow-actions also gc, kill, suspend, resume (destructive), which the
+    agent still refuses unless its allow_actions names them;
   - tools/call of each: the result's structuredContent is the document
     `beamscope-ctl <query> --json` prints (same keys; overview's
     process_count the node's own, within 3), its text the same JSON;
-    children pages the demo pool's supervisor;
+    children pages the demo pool's supervisor; ps pages every process in
+    the order asked (the same rows as ctl ps); proc answers the detail of a
+    registered process (its pid and name the node's own); history a series
+    of the agent's ring;
   - malformed JSON-RPC, each answered with the spec's code and the server
     still answering after: not JSON (-32700), a line over 1 MiB (-32700),
     a batch and a wrong jsonrpc (-32600), an unknown method (-32601), an
@@ -36,7 +40,8 @@ from nodes import DemoNode, free_port, wait_for  # noqa: E402
 from probes import ctl_json, ctl_path, run_ctl  # noqa: E402
 
 BUILD_DIR = build_dir_from_argv()
-TOOLS = {"overview", "top", "tree", "events", "children"}
+TOOLS = {"overview", "top", "tree", "events", "children", "alerts", "ps", "proc", "history"}
+ACTIONS = {"gc", "kill", "suspend", "resume"}
 POOL = "beamscope_demo/beamscope_demo_sup/beamscope_demo_pool_top_sup/beamscope_demo_pool_sup"
 
 
@@ -151,6 +156,46 @@ class CtlMcp(unittest.TestCase):
         refused = c.call("children", supervisor_id="no/such/supervisor")
         self.assertTrue(refused["isError"], refused)
 
+        alerts = c.call("alerts")
+        self.assertFalse(alerts["isError"], alerts)
+        self.assertEqual(set(alerts["structuredContent"]),
+                         set(ctl_json(BUILD_DIR, self.node.stream_endpoint, "alerts")))
+
+        # ps: every process, in the order asked; the rows ctl ps gives.
+        ps = c.call("ps", by="memory", limit=50)
+        self.assertFalse(ps["isError"], ps)
+        doc = ps["structuredContent"]
+        self.assertEqual((doc["sort"], doc["limit"], len(doc["processes"])), ("memory", 50, 50))
+        self.assertLessEqual(abs(doc["total"] - self.node.process_count()), 5)
+        mem = [r["memory_bytes"] for r in doc["processes"]]
+        self.assertEqual(mem, sorted(mem, reverse=True))
+        named = c.call("ps", filter="beamscope_demo", limit=1000)["structuredContent"]
+        self.assertGreater(named["total"], 0, named)
+        self.assertTrue(all("beamscope_demo" in (r["name"] + r["initial_call"]) for r in named["processes"]), named)
+        self.assertEqual(set(doc), set(ctl_json(BUILD_DIR, self.node.stream_endpoint, "ps", "--by", "memory")))
+        asc = c.call("ps", by="memory", limit=5, ascending=True)["structuredContent"]
+        self.assertTrue(asc["ascending"], asc)
+        self.assertTrue(c.call("ps", ascending="yes")["isError"])
+
+        # proc: the detail of a registered process, its pid the node's own.
+        pid = self.node.eval("whereis(beamscope_demo_sup)").strip()
+        detail = c.call("proc", pid=pid)
+        self.assertFalse(detail["isError"], detail)
+        self.assertEqual(detail["structuredContent"]["pid"], pid)
+        self.assertEqual(detail["structuredContent"]["registered_name"], "beamscope_demo_sup")
+        gone = c.call("proc", pid="<0.99999.0>")
+        self.assertTrue(gone["isError"], gone)
+        self.assertTrue(c.call("proc", pid="not a pid")["isError"])
+
+        # history: the agent's ring of a series, newest last.
+        hist = c.call("history", series="process_count", since="60s")
+        self.assertFalse(hist["isError"], hist)
+        hdoc = hist["structuredContent"]
+        self.assertEqual(set(hdoc), set(ctl_json(BUILD_DIR, self.node.stream_endpoint, "history", "--series",
+                                                 "process_count", "--since", "60s")))
+        self.assertIn("soon: expected a duration", c.call("history", series="process_count", since="soon")["content"][0]["text"])
+        self.assertTrue(c.call("history", series="colour")["isError"])
+
     def test_malformed_json_rpc_gets_spec_errors(self):
         c = self.client
         cases = [
@@ -195,7 +240,9 @@ class CtlMcpNoAgent(unittest.TestCase):
             client.request("initialize", {"protocolVersion": "2024-11-05", "capabilities": {},
                                           "clientInfo": {"name": "t", "version": "1"}})
             tools = client.request("tools/list")["result"]["tools"]
-            self.assertEqual({t["name"] for t in tools}, TOOLS)
+            self.assertEqual({t["name"] for t in tools}, TOOLS | ACTIONS)
+            for t in tools:
+                self.assertEqual(t["annotations"]["destructiveHint"], t["name"] in ACTIONS, t)
             result = client.call("overview")
             self.assertTrue(result["isError"])
             self.assertIn("no answer", result["content"][0]["text"])

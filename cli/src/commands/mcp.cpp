@@ -35,7 +35,7 @@ Command add_mcp_command(CLI::App& app) {
   Command c;
   c.sub = app.add_subcommand("mcp", "serve the read-only queries as MCP tools on stdin/stdout (JSON-RPC 2.0)");
   c.sub->add_flag("--allow-actions", *allow_actions,
-                  "also offer tools that change the node (none yet; the agent must allow them too)");
+                  "also offer the tools that change the node (gc, kill, suspend, resume; the agent must allow them too)");
   c.run = [allow_actions](const GlobalOptions& opts) -> int {
     if (opts.endpoint.empty()) {
       std::cerr << "beamscope-ctl: mcp needs --connect ENDPOINT\n";

@@ -7,7 +7,7 @@
 #include "beamscope/protocol/processes.hpp"
 #include "commands/commands.hpp"
 #include "render/render.hpp"
-#include "request_source.hpp"
+#include "queries.hpp"
 
 namespace beamscope::cli {
 namespace {
@@ -29,14 +29,10 @@ int print_result(const GlobalOptions& global, const std::string& node, const v1:
 }  // namespace
 
 int run_action(const GlobalOptions& global, v1::ActionRequest request) {
-  request.set_request_id(new_request_id());
-  protocol::Envelope env;
-  *env.mutable_action_request() = std::move(request);
   int exit_code = kExitOk;
-  std::string node;
-  auto answer = ask_node(global, std::move(env), node, exit_code);
-  if (!answer) return exit_code;
-  return print_result(global, node, answer->action_result());
+  auto result = query_action(global, std::move(request), exit_code);
+  if (!result) return exit_code;
+  return print_result(global, result->node, result->answer);
 }
 
 Command add_proc_command(CLI::App& app) {
@@ -56,22 +52,13 @@ Command add_proc_command(CLI::App& app) {
       req.set_count(opts->messages);
       return run_action(global, std::move(req));
     }
-    protocol::Envelope env;
-    env.mutable_process_request()->set_request_id(new_request_id());
-    env.mutable_process_request()->set_pid(opts->pid);
     int exit_code = kExitOk;
-    std::string node;
-    auto answer = ask_node(global, std::move(env), node, exit_code);
-    if (!answer) return exit_code;
-    const auto& d = answer->process_detail();
-    if (!d.error().empty()) {
-      std::cerr << "beamscope-ctl: " << node << ": " << d.error() << "\n";
-      return kExitFailure;
-    }
+    auto detail = query_process(global, opts->pid, exit_code);
+    if (!detail) return exit_code;
     if (global.json)
-      std::cout << dump_json(process_detail_json(node, d)) << "\n";
+      std::cout << dump_json(process_detail_json(detail->node, detail->answer)) << "\n";
     else
-      print_process_detail_text(std::cout, node, d);
+      print_process_detail_text(std::cout, detail->node, detail->answer);
     return kExitOk;
   };
   return c;

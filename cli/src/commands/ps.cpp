@@ -7,7 +7,7 @@
 #include "beamscope/protocol/processes.hpp"
 #include "commands/commands.hpp"
 #include "render/render.hpp"
-#include "request_source.hpp"
+#include "queries.hpp"
 
 namespace beamscope::cli {
 namespace {
@@ -45,26 +45,17 @@ Command add_ps_command(CLI::App& app) {
   c.sub->add_flag("--asc", opts->ascending, "smallest first (application: Z to A)");
   c.run = [opts](const GlobalOptions& global) -> int {
     auto req = protocol::processes_request(*protocol::parse_page_key(opts->by), opts->offset, opts->limit);
-    req.set_request_id(new_request_id());
     req.set_name_filter(opts->filter);
     req.set_application(opts->app);
     req.set_min_mailbox(opts->min_mailbox);
     req.set_ascending(opts->ascending);
-    protocol::Envelope env;
-    *env.mutable_processes_request() = req;
     int exit_code = kExitOk;
-    std::string node;
-    auto answer = ask_node(global, std::move(env), node, exit_code);
-    if (!answer) return exit_code;
-    const auto& page = answer->processes_page();
-    if (!page.error().empty()) {
-      std::cerr << "beamscope-ctl: " << node << ": " << page.error() << "\n";
-      return kExitFailure;
-    }
+    auto page = query_processes(global, req, exit_code);
+    if (!page) return exit_code;
     if (global.json)
-      std::cout << dump_json(processes_page_json(node, req, page)) << "\n";
+      std::cout << dump_json(processes_page_json(page->node, req, page->answer)) << "\n";
     else
-      print_processes_text(std::cout, node, page);
+      print_processes_text(std::cout, page->node, page->answer);
     return kExitOk;
   };
   return c;

@@ -49,6 +49,7 @@ std::optional<std::string> check_arguments(const json& schema, const json& argum
     const json& p = props.at(key);
     const std::string type = p.value("type", "");
     if (type == "string" && !value.is_string()) return key + ": must be a string, not " + type_name(value);
+    if (type == "boolean" && !value.is_boolean()) return key + ": must be a boolean, not " + type_name(value);
     if (type == "integer") {
       if (!value.is_number_integer() && !value.is_number_unsigned())
         return key + ": must be an integer, not " + type_name(value);

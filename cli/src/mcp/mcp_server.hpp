@@ -32,7 +32,7 @@ struct Tool {
   std::string title;
   std::string description;
   /// JSON Schema of `arguments` (the subset check_arguments() enforces:
-  /// object, properties of type string/integer with enum/minimum/maximum,
+  /// object, properties of type string/integer/boolean with enum/minimum/maximum/maxLength,
   /// required, additionalProperties false).
   nlohmann::json input_schema;
   /// Changes the node (kill, gc): listed and callable only with --allow-actions.
