@@ -22,13 +22,21 @@ good_values_test_() ->
      ?_assertMatch({ok, #{system_monitor := force, long_schedule_ms := 50}},
                    beamscope_config:from_env([{system_monitor, force}, {long_schedule_ms, 50}])),
      ?_assertMatch({ok, #{system_monitor := auto, long_schedule_ms := disabled}},
-                   beamscope_config:from_env([]))].
+                   beamscope_config:from_env([])),
+     ?_assertMatch({ok, #{node_name := auto}}, beamscope_config:from_env([])),
+     ?_assertMatch({ok, #{node_name := <<"web-3@eu">>}}, beamscope_config:from_env([{node_name, "web-3@eu"}])),
+     ?_assertMatch({ok, #{node_name := <<"web-3@eu">>}}, beamscope_config:from_env([{node_name, <<"web-3@eu">>}])),
+     ?_assertMatch({ok, #{node_name := <<"web-3@eu">>}}, beamscope_config:from_env([{node_name, 'web-3@eu'}]))].
 
 bad(Key, Value) ->
     ?_assertMatch({error, {bad_config, Key, Value, [_ | _]}}, beamscope_config:from_env([{Key, Value}])).
 
 bad_values_test_() ->
-    [bad(stream_endpoint, "bogus"),
+    [bad(node_name, ""),
+     bad(node_name, "two words"),
+     bad(node_name, lists:duplicate(256, $a)),
+     bad(node_name, "tab\there"),
+     bad(stream_endpoint, "bogus"),
      bad(stream_endpoint, "tcp://127.0.0.1"),
      bad(stream_endpoint, "tcp://127.0.0.1:0"),
      bad(stream_endpoint, "tcp://127.0.0.1:70000"),

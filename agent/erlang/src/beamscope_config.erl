@@ -27,13 +27,14 @@
                     tree_page := 1..1000,
                     allow_actions := [gc | kill | suspend | state | messages],
                     history_s := 0..3600,
+                    node_name := auto | binary(),
                     attached := [tuple()] | undefined}.
 
 -define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
                stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
                stream_max_viewers, tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached,
-               allow_actions, history_s]).
+               allow_actions, history_s, node_name]).
 %% Set by OTP itself in every application's env, never by a user.
 -define(OTP_KEYS, [included_applications]).
 
@@ -61,7 +62,8 @@ defaults() ->
       tree_page => 100,
       attached => undefined,
       allow_actions => [],
-      history_s => 600}.
+      history_s => 600,
+      node_name => auto}.
 
 %% @doc Reads every key of the `beamscope` application env, validated; a
 %% key the agent does not know is refused (a typo would otherwise be a
@@ -110,6 +112,19 @@ validate(metrics_listen, V) ->
         error -> {error, "expected \"HOST:PORT\" or the atom disabled"}
     end;
 validate(tick_ms, V) -> int_range(V, 100, 60000);
+validate(node_name, auto) ->
+    {ok, auto};
+validate(node_name, V) when is_atom(V) ->
+    validate(node_name, atom_to_binary(V, utf8));
+validate(node_name, V) ->
+    case text(V) of
+        {ok, B} ->
+            case binary:match(B, [<<" ">>, <<"\t">>]) of
+                nomatch -> {ok, B};
+                _ -> {error, "expected a name without spaces, like \"web-3@host\""}
+            end;
+        error -> {error, "expected auto or a printable name of 1..255 bytes, like \"web-3@host\" or 'web-3@host'"}
+    end;
 validate(top_k, V) -> int_range(V, 1, 1000);
 %% Above ten million queued messages a single memory read could stall a
 %% scheduler for seconds: that is no guard.

@@ -6,7 +6,7 @@
 %% exactly our own request and never switches off someone else's.
 -module(beamscope_gauges).
 
--export([sample/1, enable_wall_time/0, disable_wall_time/0, node_info/0]).
+-export([node_name/1, sample/1, enable_wall_time/0, disable_wall_time/0, node_info/1]).
 -export_type([wall_time/0]).
 
 -type wall_time() :: [{pos_integer(), non_neg_integer(), non_neg_integer()}] | undefined.
@@ -26,17 +26,32 @@ disable_wall_time() ->
     _ = erlang:system_flag(scheduler_wall_time, false),
     ok.
 
+%% @doc The name the node is known by (config key node_name). auto is
+%% node(), except without distribution: every such node is nonode@nohost,
+%% so the OS pid and the host tell them apart on a collector and in
+%% Prometheus. Read each tick: distribution may start after the agent.
+-spec node_name(auto | binary()) -> binary().
+node_name(auto) ->
+    case node() of
+        nonode@nohost ->
+            {ok, Host} = inet:gethostname(),
+            iolist_to_binary(["nonode-", os:getpid(), $@, Host]);
+        Node ->
+            atom_to_binary(Node, utf8)
+    end;
+node_name(Name) when is_binary(Name) ->
+    Name.
+
 %% @doc Identity of this node, as the NIF's NodeInfo. Cheap (a few
-%% system_info calls); node() is read each time because distribution may
-%% start after the agent.
--spec node_info() -> map().
-node_info() ->
+%% system_info calls).
+-spec node_info(auto | binary()) -> map().
+node_info(NodeName) ->
     UptimeUs = uptime(microsecond),
     Vsn = case application:get_key(beamscope, vsn) of
               {ok, V} -> V;
               undefined -> "unknown"
           end,
-    #{node => atom_to_binary(node(), utf8),
+    #{node => node_name(NodeName),
       otp_release => list_to_binary(erlang:system_info(otp_release)),
       erts_version => list_to_binary(erlang:system_info(version)),
       system_version => iolist_to_binary(string:trim(erlang:system_info(system_version))),

@@ -330,7 +330,8 @@ take_new([P | Ps], In, Max, Acc) ->
 %% the NIF's threads (stream I/O, /metrics) used since the last tick, up
 %% to THREADS_CHARGED_SHARE. The cost of the previous tick is reported with this
 %% one (this one is not finished yet).
-tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK},
+tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK,
+                                   node_name := NodeName},
             wall = Wall0, hot = Hot0, alarmed = Alarmed0, sups = Sups} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     Sampling = beamscope_cost:start(),
@@ -342,7 +343,7 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     {Samples, Hot} = beamscope_hot:sample(Ranked ++ services(Ranked, Sups, TopK), Guard, Alarm, Hot0),
     Figures = sweep_figures(S#state{hot = Hot}),
     SamplingUs = beamscope_cost:us(Sampling),
-    case beamscope_nif:publish(Ref, beamscope_gauges:node_info(), Gauges, Samples,
+    case beamscope_nif:publish(Ref, beamscope_gauges:node_info(NodeName), Gauges, Samples,
                                Figures#{tick_cost_us => S#state.last_cost_us}) of
         ok -> ok;
         %% One lost frame is not worth a restart (and rebinding ports).
