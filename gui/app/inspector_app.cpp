@@ -20,7 +20,7 @@
 #include "inspector_view.hpp"
 #include "key_script.hpp"
 #include "link_status.hpp"
-#include "history_inbox.hpp"
+#include "node_inbox.hpp"
 #include "page_inbox.hpp"
 #include "page_option.hpp"
 #include "platform_window.hpp"
@@ -141,9 +141,14 @@ std::vector<LinkStatus> link_states(const std::vector<std::unique_ptr<transport:
   return out;
 }
 
-std::vector<std::int64_t> last_heard(const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
+// The times whose age some "Ns" text shows: each link's last frame, each
+// departed node's leaving.
+std::vector<std::int64_t> ages_shown(const std::vector<std::unique_ptr<transport::StreamClient>>& clients,
+                                     const InspectorModel& model) {
   std::vector<std::int64_t> out;
   for (const auto& c : clients) out.push_back(c->stats().last_heard_us);
+  for (const auto& [name, n] : model.nodes())
+    if (n.gone_at_us) out.push_back(n.gone_at_us);
   return out;
 }
 
@@ -187,7 +192,8 @@ int run_inspector(const Options& opt) {
   }
   // Outlives the clients: their threads push answers into it.
   PageInbox inbox;
-  HistoryInbox histories;  // issue 15: a node's past, after its keyframe
+  NodeInbox<v1::History, 64> histories;  // issue 15: a node's past, after its keyframe (up to ~700 KiB each)
+  NodeInbox<std::string, 4096> departures;  // why a node left its stream
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
     auto on_reply = [&inbox, &histories](const protocol::Envelope& env) {
@@ -199,8 +205,12 @@ int run_inspector(const Options& opt) {
       inbox.push(env.node(), env.children_page());
       PlatformWindow::wake();
     };
+    auto on_gone = [&departures](const std::string& node, const std::string& reason) {
+      departures.push(node, reason);
+      PlatformWindow::wake();
+    };
     auto c = transport::StreamClient::start(
-        ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); }, {}, on_reply, security);
+        ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); }, on_gone, on_reply, security);
     if (!c) {
       std::fprintf(stderr, "beamscope: %s: %s\n", ep.c_str(), error.c_str());
       return 2;
@@ -216,6 +226,7 @@ int run_inspector(const Options& opt) {
   ThemeKind applied_theme = ThemeKind::kDark;  // what PlatformWindow::open applied
 
   InspectorModel model(opt.endpoints);
+  if (!opt.node.empty()) model.prefer_node(opt.node);
   InspectorView view;
   view.report().enabled = screenshot;
   view.show_tab(opt.tab == "processes" ? Tab::kProcesses : opt.tab == "events" ? Tab::kEvents : Tab::kOverview);
@@ -234,7 +245,9 @@ int run_inspector(const Options& opt) {
   while (!window->should_close() && !g_quit.load()) {
     const auto t0 = Clock::now();
     const double cpu0 = thread_cpu_ms();
-    for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots());
+    const std::int64_t now_us = protocol::now_us();
+    for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots(), now_us);
+    for (auto& [node, reason] : departures.take()) model.node_left(node, reason);
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     for (auto& [node, history] : histories.take()) model.receive_history(node, history);
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
@@ -303,7 +316,7 @@ int run_inspector(const Options& opt) {
     window->swap();
     // A restarted child's flash fades smoothly: keep drawing while it lasts.
     const bool animating = model.selected() && model.selected()->tree.animating(monotonic_s());
-    window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : idle_wait_s(last_heard(clients), protocol::now_us()));
+    window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : idle_wait_s(ages_shown(clients, model), protocol::now_us()));
   }
   return 0;
 }

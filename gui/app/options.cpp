@@ -14,6 +14,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   app.add_option("--width", out.width, "Window width")->check(CLI::Range(200, 16384));
   app.add_option("--height", out.height, "Window height")->check(CLI::Range(150, 16384));
   app.add_option("--tab", out.tab, "Tab shown first")->check(CLI::IsMember({"overview", "processes", "events"}));
+  app.add_option("--node", out.node, "Node shown first when the endpoint is a collector (name@host); default: the first heard of");
   app.add_option("--select", out.select, "Process to select once data arrives: a pid, 'top' (largest mailbox), or a supervision tree entry (registered name, child id or tree id)");
   app.add_option("--page", out.page,
                  "Supervisor to open once data arrives, at a page of its children: ENTRY[:OFFSET[:ORDER]], "

@@ -14,6 +14,7 @@ struct Options {
   int width = 1280;
   int height = 800;
   std::string tab = "overview";        ///< tab shown first: overview | processes | events
+  std::string node;                    ///< node shown first (behind a collector); default: the first heard of
   std::string select;                  ///< selected at start: a pid, "top" (largest mailbox), or a tree entry
   std::string page;                    ///< supervisor opened at start, "ENTRY[:OFFSET[:ORDER]]"
   std::string dump_state;              ///< JSON state written with the screenshot

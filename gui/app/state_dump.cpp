@@ -2,7 +2,10 @@
 #include "state_dump.hpp"
 
 #include <fstream>
+
 #include <nlohmann/json.hpp>
+
+#include "beamscope/protocol/framing.hpp"
 
 namespace beamscope::gui {
 namespace {
@@ -87,6 +90,18 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
                          {"state", link_state_name(links[i].state)},
                          {"text", links[i].text}});
   doc["links"] = std::move(link_list);
+  // Each node as its dot shows it: its link's state, or gone (issue 15).
+  const std::int64_t now_us = protocol::now_us();
+  json node_list = json::array();
+  for (const auto& [name, n] : model.nodes()) {
+    const LinkStatus st =
+        describe_node(n.source < links.size() ? links[n.source] : LinkStatus{}, n.gone_at_us, n.gone_reason, now_us);
+    node_list.push_back({{"name", name},
+                         {"state", link_state_name(st.state)},
+                         {"text", st.text},
+                         {"gone_at_us", n.gone_at_us}});
+  }
+  doc["nodes"] = std::move(node_list);
   if (NodeView* n = model.selected()) {
     doc["node"] = n->name;
     if (n->latest) doc["process_count"] = n->latest->gauges().process_count();

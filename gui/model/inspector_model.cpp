@@ -1,23 +1,30 @@
 // The inspector's data model; see inspector_model.hpp.
 #include "inspector_model.hpp"
 
+#include <set>
+#include <string_view>
+
 namespace beamscope::gui {
 
 InspectorModel::InspectorModel(std::vector<std::string> endpoints) : endpoints_(std::move(endpoints)) {}
 
-bool InspectorModel::update(std::size_t source, const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots) {
+bool InspectorModel::update(std::size_t source, const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots,
+                            std::int64_t now_us) {
   bool changed = false;
+  std::set<std::string_view> present;
   for (const auto& kf : snapshots) {
     if (!kf) continue;
     const std::string& name = kf->info().node();
+    present.insert(name);
     auto [it, inserted] = nodes_.try_emplace(name);
     NodeView& n = it->second;
     if (inserted) {
       n.name = name;
       n.source = source;
-      if (selected_.empty()) selected_ = name;
+      if (selected_.empty() || name == preferred_) selected_ = name;
     }
     if (n.latest == kf) continue;  // nothing new from this node
+    n.gone_at_us = 0;
     n.latest = kf;
     n.source = source;
     n.table.set_data(kf);
@@ -34,7 +41,16 @@ bool InspectorModel::update(std::size_t source, const std::vector<std::shared_pt
     }
     changed = true;
   }
+  for (auto& [name, n] : nodes_) {
+    if (n.source != source || n.gone_at_us != 0 || present.count(name)) continue;
+    n.gone_at_us = now_us;
+    changed = true;
+  }
   return changed;
+}
+
+void InspectorModel::node_left(const std::string& node, const std::string& reason) {
+  if (auto it = nodes_.find(node); it != nodes_.end()) it->second.gone_reason = reason;
 }
 
 void InspectorModel::follow_tree_entry(NodeView& n) {
@@ -90,6 +106,11 @@ NodeView* InspectorModel::selected() {
 
 void InspectorModel::select_node(const std::string& name) {
   if (nodes_.count(name) != 0) selected_ = name;
+}
+
+void InspectorModel::prefer_node(const std::string& name) {
+  preferred_ = name;
+  select_node(name);
 }
 
 void InspectorModel::select_process(const std::string& pid) {

@@ -13,6 +13,7 @@
 
 #include "alerts_model.hpp"
 #include "beamscope.pb.h"
+#include "beamscope/protocol/framing.hpp"
 #include "children_pager.hpp"
 #include "events_model.hpp"
 #include "mailbox_reading.hpp"
@@ -39,6 +40,11 @@ struct NodeView {
   /// Mailbox of the selected process at every tick since it was selected.
   RingBuffer<float> selected_mailbox{kTrackCapacity};
   std::string tracked_pid;
+  /// Unix µs since the node left its endpoint's stream (a collector's
+  /// agent went silent, the node stopped); 0 while it streams. Its last
+  /// state stays on screen, marked.
+  std::int64_t gone_at_us = 0;
+  std::string gone_reason;  ///< the stream's last word on why it left
 };
 
 /// A children request to send through the stream client of endpoint `source`.
@@ -53,8 +59,13 @@ class InspectorModel {
   explicit InspectorModel(std::vector<std::string> endpoints);
 
   /// Takes the current snapshots of endpoint `source` (cheap when nothing
-  /// changed: pointers are compared). Returns true when anything changed.
-  bool update(std::size_t source, const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots);
+  /// changed: pointers are compared). A node of that endpoint missing from
+  /// them is marked gone at `now_us`; a frame of it again unmarks it.
+  /// Returns true when anything changed.
+  bool update(std::size_t source, const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots,
+              std::int64_t now_us = protocol::now_us());
+  /// Why a node left, as its stream said ("no data from ... for 3 s").
+  void node_left(const std::string& node, const std::string& reason);
 
   const std::vector<std::string>& endpoints() const { return endpoints_; }
   const std::map<std::string, NodeView>& nodes() const { return nodes_; }
@@ -64,6 +75,8 @@ class InspectorModel {
   NodeView* selected();
   const std::string& selected_name() const { return selected_; }
   void select_node(const std::string& name);
+  /// Shows `name` once it is heard of (--node); until then the first node.
+  void prefer_node(const std::string& name);
 
   /// Selects a process of the shown node and starts tracking its mailbox;
   /// the tree follows (shows and selects its entry, or drops its selection).
@@ -101,6 +114,7 @@ class InspectorModel {
   std::vector<std::string> endpoints_;
   std::map<std::string, NodeView> nodes_;
   std::string selected_;
+  std::string preferred_;
   std::map<std::string, v1::History> pending_histories_;
 };
 

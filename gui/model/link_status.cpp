@@ -18,6 +18,16 @@ LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_
   return {LinkState::kStale, "stale " + std::to_string(age / 1'000'000) + "s"};
 }
 
+LinkStatus describe_node(const LinkStatus& link, std::int64_t gone_at_us, const std::string& gone_reason,
+                         std::int64_t now_us) {
+  // A link in trouble is the cause: its own words say more.
+  if (gone_at_us <= 0 || link.state != LinkState::kConnected) return link;
+  const std::int64_t age = now_us > gone_at_us ? now_us - gone_at_us : 0;
+  std::string text = "gone " + std::to_string(age / 1'000'000) + "s";
+  if (!gone_reason.empty()) text += ": " + gone_reason;
+  return {LinkState::kGone, std::move(text)};
+}
+
 double idle_wait_s(const std::vector<std::int64_t>& last_heard_us, std::int64_t now_us) {
   constexpr std::int64_t kSecond = 1'000'000, kMargin = 200'000, kMinimum = 50'000;
   std::int64_t wait = kSecond;
@@ -39,6 +49,7 @@ const char* link_state_name(LinkState state) {
     case LinkState::kStale: return "stale";
     case LinkState::kRefused: return "refused";
     case LinkState::kDropping: return "dropping";
+    case LinkState::kGone: return "gone";
   }
   return "unknown";
 }

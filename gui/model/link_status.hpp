@@ -9,7 +9,7 @@
 
 namespace beamscope::gui {
 
-enum class LinkState { kConnecting, kConnected, kStale, kRefused, kDropping };
+enum class LinkState { kConnecting, kConnected, kStale, kRefused, kDropping, kGone };
 
 struct LinkStatus {
   LinkState state = LinkState::kConnecting;
@@ -29,6 +29,12 @@ LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_
                          const std::string& refused = {}, const std::string& dropping = {},
                          std::int64_t last_rejected_us = 0);
 
+/// One node behind a link: the link's state, except that a node which left
+/// a link that is fine (a collector whose agent went silent) is "gone 12s:
+/// REASON". `gone_at_us` 0: the node streams.
+LinkStatus describe_node(const LinkStatus& link, std::int64_t gone_at_us, const std::string& gone_reason,
+                         std::int64_t now_us);
+
 /// Seconds an idle inspector may sleep before some "Ns" text it shows
 /// (a stale link's age, "last heard") reads a new whole second: for each
 /// node heard from, the next whole second of its age plus a margin, so a
@@ -36,7 +42,7 @@ LinkStatus describe_link(bool connected, std::int64_t last_heard_us, std::int64_
 /// fires (one frame a second, not two). At most 1.2 s; 1 s with no node heard.
 double idle_wait_s(const std::vector<std::int64_t>& last_heard_us, std::int64_t now_us);
 
-/// "connecting", "connected", "stale", "refused" or "dropping", for dumps and tests.
+/// "connecting", "connected", "stale", "refused", "dropping" or "gone", for dumps and tests.
 const char* link_state_name(LinkState state);
 
 }  // namespace beamscope::gui

@@ -3,6 +3,7 @@
 
 #include <imgui.h>
 
+#include "beamscope/protocol/framing.hpp"
 #include "format.hpp"
 #include "theme.hpp"
 
@@ -15,6 +16,7 @@ ImU32 link_colour(LinkState s) {
     case LinkState::kStale: return theme::colors().bad;
     case LinkState::kRefused: return theme::colors().bad;
     case LinkState::kDropping: return theme::colors().bad;
+    case LinkState::kGone: return theme::colors().bad;
     case LinkState::kConnecting: return theme::colors().warn;
   }
   return theme::colors().muted;
@@ -46,7 +48,9 @@ void node_selector(InspectorModel& model) {
   ImGui::SetNextItemWidth(ImGui::CalcTextSize(model.selected_name().c_str()).x + ImGui::GetFrameHeight() * 2.0f);
   if (ImGui::BeginCombo("##node", model.selected_name().c_str())) {
     for (const auto& [name, view] : model.nodes()) {
-      if (ImGui::Selectable(name.c_str(), name == model.selected_name())) model.select_node(name);
+      // A node that left stays listed with its last state, marked.
+      const std::string label = view.gone_at_us ? name + "  (gone)" : name;
+      if (ImGui::Selectable(label.c_str(), name == model.selected_name())) model.select_node(name);
     }
     ImGui::EndCombo();
   }
@@ -73,7 +77,8 @@ void draw_node_bar(InspectorModel& model, const std::vector<LinkStatus>& links) 
   separator_dot();
   ImGui::Text("up %s", format_duration_ms(kf.gauges().uptime_ms()).c_str());
   separator_dot();
-  if (node->source < links.size()) status_dot(links[node->source]);
+  if (node->source < links.size())
+    status_dot(describe_node(links[node->source], node->gone_at_us, node->gone_reason, protocol::now_us()));
   separator_dot();
   ImGui::Text("sweep %s", kf.sweep().period_ms() ? format_duration_ms(kf.sweep().period_ms()).c_str() : "-");
   if (ImGui::IsItemHovered()) {

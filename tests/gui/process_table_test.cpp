@@ -157,3 +157,45 @@ TEST(LinkStatus, DroppingWhenTheServersLatestFramesWereAllDropped) {
   EXPECT_EQ(describe_link(false, 0, 5'000'000, "not authorized by tcp://h:1", why, 4'000'000).state,
             LinkState::kRefused);
 }
+
+TEST(LinkStatus, ANodeThatLeftAFineLinkIsGoneWithItsReason) {
+  const LinkStatus fine{LinkState::kConnected, "connected"};
+  EXPECT_EQ(describe_node(fine, 0, "", 9'000'000).state, LinkState::kConnected);
+  const auto gone = describe_node(fine, 4'000'000, "no data from tcp://a:1 for 3 s", 16'500'000);
+  EXPECT_EQ(gone.state, LinkState::kGone);
+  EXPECT_EQ(gone.text, "gone 12s: no data from tcp://a:1 for 3 s");
+  EXPECT_STREQ(link_state_name(gone.state), "gone");
+  EXPECT_EQ(describe_node(fine, 4'000'000, "", 4'500'000).text, "gone 0s");
+  // The link in trouble is the cause: its own words.
+  const LinkStatus stale{LinkState::kStale, "stale 5s"};
+  EXPECT_EQ(describe_node(stale, 4'000'000, "x", 9'000'000).text, "stale 5s");
+}
+
+TEST(InspectorModel, ANodeMissingFromItsEndpointIsMarkedGoneAndBackWithItsNextFrame) {
+  auto a = std::make_shared<Keyframe>();
+  a->mutable_info()->set_node("a@h");
+  auto b = std::make_shared<Keyframe>();
+  b->mutable_info()->set_node("b@h");
+  auto other = std::make_shared<Keyframe>();
+  other->mutable_info()->set_node("c@h");
+  InspectorModel m({"tcp://collector:1", "tcp://agent:2"});
+  m.prefer_node("b@h");
+  EXPECT_TRUE(m.update(0, {a, b}, 1'000'000));
+  EXPECT_TRUE(m.update(1, {other}, 1'000'000));
+  EXPECT_EQ(m.selected_name(), "b@h");  // --node, though a was heard first
+  // b leaves the collector's stream: kept, with its last state, marked.
+  m.node_left("b@h", "no data from tcp://b:3 for 3 s");
+  EXPECT_TRUE(m.update(0, {a}, 2'000'000));
+  EXPECT_EQ(m.nodes().at("b@h").gone_at_us, 2'000'000);
+  EXPECT_EQ(m.nodes().at("b@h").latest, b);
+  EXPECT_EQ(m.nodes().at("b@h").gone_reason, "no data from tcp://b:3 for 3 s");
+  EXPECT_EQ(m.nodes().at("a@h").gone_at_us, 0);
+  // Another endpoint's snapshots say nothing about b; the mark keeps its time.
+  EXPECT_FALSE(m.update(1, {other}, 3'000'000));
+  EXPECT_FALSE(m.update(0, {a}, 3'000'000));
+  EXPECT_EQ(m.nodes().at("b@h").gone_at_us, 2'000'000);
+  // Back with a new keyframe: unmarked.
+  auto b2 = std::make_shared<Keyframe>(*b);
+  EXPECT_TRUE(m.update(0, {a, b2}, 4'000'000));
+  EXPECT_EQ(m.nodes().at("b@h").gone_at_us, 0);
+}

@@ -1,7 +1,7 @@
-// Histories (a node's recent past, sent after its keyframe) handed from the
-// stream clients' threads to the frame loop. Bounded: one per node is
-// enough (a newer one replaces it); past kCapacity nodes waiting, new ones
-// are dropped and counted.
+// What the stream clients' threads hand the frame loop per node: a node's
+// History (its recent past, sent after its keyframe), why a node left.
+// Bounded: one per node is enough (a newer one replaces it); past
+// kCapacity nodes waiting, new ones are dropped and counted.
 #pragma once
 
 #include <cstddef>
@@ -11,26 +11,25 @@
 #include <string>
 #include <utility>
 
-#include "beamscope.pb.h"
-
 namespace beamscope::gui {
 
-class HistoryInbox {
+template <class T, std::size_t Capacity>
+class NodeInbox {
  public:
-  static constexpr std::size_t kCapacity = 64;
+  static constexpr std::size_t kCapacity = Capacity;
 
   /// Any thread.
-  void push(const std::string& node, const v1::History& history) {
+  void push(const std::string& node, T value) {
     std::lock_guard lock(mutex_);
     if (waiting_.size() >= kCapacity && !waiting_.count(node)) {
       ++dropped_;
       return;
     }
-    waiting_[node] = history;
+    waiting_[node] = std::move(value);
   }
 
   /// The frame loop: everything received since the last call.
-  std::map<std::string, v1::History> take() {
+  std::map<std::string, T> take() {
     std::lock_guard lock(mutex_);
     return std::exchange(waiting_, {});
   }
@@ -42,7 +41,7 @@ class HistoryInbox {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, v1::History> waiting_;
+  std::map<std::string, T> waiting_;
   std::uint64_t dropped_ = 0;
 };
 
