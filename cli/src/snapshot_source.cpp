@@ -13,6 +13,25 @@ namespace beamscope::cli {
 
 namespace {
 
+// Picks --node out of state.fleet (the selection's message and exit code
+// on failure); a replay explains an absent node from the whole file.
+bool choose_node(NodeState& state, const GlobalOptions& opts, const std::string& label, int& exit_code,
+                 std::ostream& messages) {
+  auto choice = select_node(state.fleet, opts.node, label);
+  if (!choice.model && !opts.replay.empty() && !opts.node.empty()) {
+    messages << "beamscope-ctl: " << explain_absent_node(opts, label, exit_code) << "\n";
+    return false;
+  }
+  if (!choice.model) {
+    messages << "beamscope-ctl: " << choice.error << "\n";
+    exit_code = choice.exit_code;
+    return false;
+  }
+  state.model = choice.model;
+  state.name = choice.name;
+  return true;
+}
+
 // The same selection as live, over the fleet rebuilt from a recording.
 std::optional<NodeState> replay_node(const GlobalOptions& opts, int& exit_code, std::ostream& messages) {
   std::string label;
@@ -20,18 +39,7 @@ std::optional<NodeState> replay_node(const GlobalOptions& opts, int& exit_code, 
   if (!fleet) return std::nullopt;
   NodeState state;
   state.fleet = std::move(*fleet);
-  auto choice = select_node(state.fleet, opts.node, label);
-  if (!choice.model && !opts.node.empty()) {
-    messages << "beamscope-ctl: " << explain_absent_node(opts, label, exit_code) << "\n";
-    return std::nullopt;
-  }
-  if (!choice.model) {
-    messages << "beamscope-ctl: " << choice.error << "\n";
-    exit_code = choice.exit_code;
-    return std::nullopt;
-  }
-  state.model = choice.model;
-  state.name = choice.name;
+  if (!choose_node(state, opts, label, exit_code, messages)) return std::nullopt;
   return state;
 }
 
@@ -67,16 +75,18 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, s
   }
   NodeState state;
   state.fleet = std::move(*fleet);
-  auto choice = select_node(state.fleet, opts.node, opts.endpoint);
-  if (!choice.model) {
-    messages << "beamscope-ctl: " << choice.error << "\n";
-    exit_code = choice.exit_code;
-    return std::nullopt;
-  }
-  state.model = choice.model;
-  state.name = choice.name;
+  if (!choose_node(state, opts, opts.endpoint, exit_code, messages)) return std::nullopt;
   state.security = std::move(security);
   return state;
+}
+
+int with_snapshot(const GlobalOptions& opts,
+                  const std::function<void(const NodeState& state, const v1::Keyframe& snapshot)>& print) {
+  int exit_code = kExitOk;
+  auto state = fetch_node(opts, exit_code);
+  if (!state) return exit_code;
+  print(*state, *state->model->snapshot());
+  return kExitOk;
 }
 
 std::optional<v1::ChildrenPage> fetch_children_page(const GlobalOptions& opts, const NodeState& state,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -23,6 +24,12 @@ struct NodeState {
 /// Checks the endpoint, fetches within --timeout-ms and selects --node.
 /// On failure prints "beamscope-ctl: ..." to `err` and sets `exit_code`.
 std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& err = std::cerr);
+
+/// The body of every command that answers from one snapshot (overview,
+/// top, tree, events, alerts): fetches the node, hands it and its
+/// snapshot to `print`; the exit code.
+int with_snapshot(const GlobalOptions& opts,
+                  const std::function<void(const NodeState& state, const v1::Keyframe& snapshot)>& print);
 
 /// One page of a supervisor's children, asked of the agent serving
 /// `state` (through a collector if that is the endpoint). nullopt and

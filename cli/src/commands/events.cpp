@@ -17,15 +17,12 @@ Command add_events_command(CLI::App& app) {
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   c.run = [limit](const GlobalOptions& opts) -> int {
-    int exit_code = kExitOk;
-    auto state = fetch_node(opts, exit_code);
-    if (!state) return exit_code;
-    const auto snapshot = state->model->snapshot();
-    if (opts.json)
-      std::cout << dump_json(events_json(state->name, state->model->updated_us(), *snapshot, *limit)) << "\n";
-    else
-      print_events_text(std::cout, state->name, *snapshot, *limit);
-    return kExitOk;
+    return with_snapshot(opts, [&](const NodeState& state, const v1::Keyframe& kf) {
+      if (opts.json)
+        std::cout << dump_json(events_json(state.name, state.model->updated_us(), kf, *limit)) << "\n";
+      else
+        print_events_text(std::cout, state.name, kf, *limit);
+    });
   };
   return c;
 }

@@ -12,15 +12,12 @@ Command add_overview_command(CLI::App& app) {
   Command c;
   c.sub = app.add_subcommand("overview", "VM gauges, memory, mailbox histogram and agent stats of one node");
   c.run = [](const GlobalOptions& opts) -> int {
-    int exit_code = kExitOk;
-    auto state = fetch_node(opts, exit_code);
-    if (!state) return exit_code;
-    const auto snapshot = state->model->snapshot();
-    if (opts.json)
-      std::cout << dump_json(overview_json(*snapshot, state->model->updated_us())) << "\n";
-    else
-      print_overview_text(std::cout, *snapshot, state->model->updated_us());
-    return kExitOk;
+    return with_snapshot(opts, [&](const NodeState& state, const v1::Keyframe& kf) {
+      if (opts.json)
+        std::cout << dump_json(overview_json(kf, state.model->updated_us())) << "\n";
+      else
+        print_overview_text(std::cout, kf, state.model->updated_us());
+    });
   };
   return c;
 }

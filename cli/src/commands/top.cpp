@@ -29,17 +29,15 @@ Command add_top_command(CLI::App& app) {
   c.run = [opts](const GlobalOptions& global) -> int {
     protocol::SortKey key{};
     protocol::parse_sort_key(opts->by, key);  // already checked by IsMember
-    int exit_code = kExitOk;
-    auto state = fetch_node(global, exit_code);
-    if (!state) return exit_code;
-    const auto rows = state->model->top(key, opts->limit);
-    if (global.json)
-      std::cout << dump_json(top_json(state->name, key, opts->limit, state->model->updated_us(),
-                                      state->model->hot_count(), rows))
-                << "\n";
-    else
-      print_top_text(std::cout, state->name, key, rows);
-    return kExitOk;
+    return with_snapshot(global, [&](const NodeState& state, const v1::Keyframe&) {
+      const auto rows = state.model->top(key, opts->limit);
+      if (global.json)
+        std::cout << dump_json(top_json(state.name, key, opts->limit, state.model->updated_us(),
+                                        state.model->hot_count(), rows))
+                  << "\n";
+      else
+        print_top_text(std::cout, state.name, key, rows);
+    });
   };
   return c;
 }

@@ -12,15 +12,12 @@ Command add_tree_command(CLI::App& app) {
   Command c;
   c.sub = app.add_subcommand("tree", "supervision trees: applications, supervisors, children, restarts");
   c.run = [](const GlobalOptions& opts) -> int {
-    int exit_code = kExitOk;
-    auto state = fetch_node(opts, exit_code);
-    if (!state) return exit_code;
-    const auto snapshot = state->model->snapshot();
-    if (opts.json)
-      std::cout << dump_json(tree_json(state->name, state->model->updated_us(), *snapshot)) << "\n";
-    else
-      print_tree_text(std::cout, state->name, *snapshot);
-    return kExitOk;
+    return with_snapshot(opts, [&](const NodeState& state, const v1::Keyframe& kf) {
+      if (opts.json)
+        std::cout << dump_json(tree_json(state.name, state.model->updated_us(), kf)) << "\n";
+      else
+        print_tree_text(std::cout, state.name, kf);
+    });
   };
   return c;
 }
