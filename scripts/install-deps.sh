@@ -28,6 +28,8 @@ PACKAGES=(
   # the Debian package (cpack -G DEB): its checks, the clean root it is
   # installed into, and systemd-analyze for the collector's unit
   lintian debootstrap systemd
+  # man pages from each program's --help (packaging/CMakeLists.txt)
+  help2man
 )
 
 missing=()

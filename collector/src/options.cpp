@@ -17,6 +17,7 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
   // Every option is also a key of the --config file (TOML/INI: `listen =
   // "tcp://..."`, `agent = ["tcp://a:9755", "tcp://b:9755"]`); flags given
   // on the command line win. Unknown keys are errors, not ignored.
+  app.set_version_flag("--version", "beamscope-collector " BEAMSCOPE_VERSION);
   app.set_config("--config", "", "read options from FILE: every long option a key, e.g. max-viewers = 64");
   app.allow_config_extras(CLI::config_extras_mode::error);
   std::vector<std::string> agent_specs;
@@ -77,6 +78,8 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ConfigError& e) {
     // CLI11 says "INI was not able to parse KEY": name the file and the rule.

@@ -7,6 +7,7 @@ namespace beamscope::gui {
 
 std::optional<int> parse_options(int argc, char** argv, Options& out) {
   CLI::App app{"beamscope: inspector for BEAM nodes running the beamscope agent (or a collector)"};
+  app.set_version_flag("--version", "beamscope " BEAMSCOPE_VERSION);
   app.add_option("--connect", out.endpoints, "Agent or collector stream endpoint (repeatable)")
       ->default_str(kDefaultEndpoint);
   app.add_option("--screenshot", out.screenshot, "Render --frames frames, write this PNG and exit");

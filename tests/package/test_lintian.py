@@ -26,6 +26,9 @@ REQUIRED = [
     "./usr/share/doc/beamscope/copyright",
     "./usr/share/doc/beamscope/changelog.Debian.gz",
     "./usr/share/doc/beamscope/README.md",
+    "./usr/share/doc/beamscope/docs/images/overview-alerts.png",  # where README.md links
+    "./usr/share/man/man1/beamscope-ctl.1.gz",
+    "./usr/share/man/man1/beamscope-collector.1.gz",
 ]
 
 
