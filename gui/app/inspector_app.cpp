@@ -83,15 +83,24 @@ bool apply_selection(const std::string& wanted, InspectorModel& model) {
   return false;
 }
 
-// Children requests due now go out through the client of their endpoint.
-void send_page_requests(InspectorModel& model, const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
-  for (auto& req : model.page_requests(monotonic_s())) {
+// Requests due now (children pages, the shown process's detail) go out
+// through the client of their endpoint. A full send queue is not retried
+// here: the pager or the inquiry times out and asks again.
+void send_requests(InspectorModel& model, bool detail_shown,
+                   const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
+  const double now = monotonic_s();
+  for (auto& req : model.page_requests(now)) {
     if (req.source >= clients.size()) continue;
     protocol::Envelope env;
     env.set_node(req.node);
     *env.mutable_children_request() = std::move(req.request);
-    // A full send queue is not retried here: the pager times out and asks again.
     clients[req.source]->request(std::move(env));
+  }
+  if (auto req = model.detail_request(now, detail_shown); req && req->source < clients.size()) {
+    protocol::Envelope env;
+    env.set_node(req->node);
+    *env.mutable_process_request() = std::move(req->request);
+    clients[req->source]->request(std::move(env));
   }
 }
 
@@ -194,11 +203,16 @@ int run_inspector(const Options& opt) {
   PageInbox inbox;
   NodeInbox<v1::History, 64> histories;  // issue 15: a node's past, after its keyframe (up to ~700 KiB each)
   NodeInbox<std::string, 4096> departures;  // why a node left its stream
+  NodeInbox<v1::ProcessDetail, 64> details;  // the shown process's detail, asked of its agent
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
-    auto on_reply = [&inbox, &histories](const protocol::Envelope& env) {
+    auto on_reply = [&inbox, &histories, &details](const protocol::Envelope& env) {
       if (env.has_history()) {
         histories.push(env.node(), env.history());
+        PlatformWindow::wake();
+      }
+      if (env.has_process_detail()) {
+        details.push(env.node(), env.process_detail());
         PlatformWindow::wake();
       }
       if (!env.has_children_page()) return;
@@ -250,6 +264,7 @@ int run_inspector(const Options& opt) {
     for (auto& [node, reason] : departures.take()) model.node_left(node, reason);
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     for (auto& [node, history] : histories.take()) model.receive_history(node, history);
+    for (auto& [node, detail] : details.take()) model.receive_detail(node, detail, monotonic_s());
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
     if (settings.theme != applied_theme) {
@@ -270,7 +285,7 @@ int run_inspector(const Options& opt) {
     const ThemeKind before = settings.theme;
     view.draw(model, link_states(clients), settings);
     if (settings.theme != before) settings_changed();
-    send_page_requests(model, clients);
+    send_requests(model, view.detail_open(), clients);
     window->render();
     busy_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     ++frames;

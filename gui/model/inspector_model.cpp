@@ -161,6 +161,20 @@ void InspectorModel::receive_page(const std::string& node, const v1::ChildrenPag
   n.tree.set_page(page.supervisor_id(), n.pager.find(page.supervisor_id())->page, now_s);
 }
 
+std::optional<DetailRequest> InspectorModel::detail_request(double now_s, bool detail_shown) {
+  NodeView* n = selected();
+  if (!n) return std::nullopt;
+  // A node that left has no agent to ask; its last answer stays shown.
+  const std::string pid = detail_shown && !n->gone_at_us ? n->table.selected_pid() : std::string();
+  auto req = n->inquiry.poll(pid, now_s);
+  if (!req) return std::nullopt;
+  return DetailRequest{n->source, n->name, std::move(*req)};
+}
+
+void InspectorModel::receive_detail(const std::string& node, const v1::ProcessDetail& detail, double now_s) {
+  if (auto it = nodes_.find(node); it != nodes_.end()) it->second.inquiry.receive(detail, now_s);
+}
+
 std::string InspectorModel::waiting_text() const {
   std::string list;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {

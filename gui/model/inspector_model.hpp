@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "events_model.hpp"
 #include "mailbox_reading.hpp"
 #include "node_history.hpp"
+#include "process_inquiry.hpp"
 #include "process_table.hpp"
 #include "ring_buffer.hpp"
 #include "tree_model.hpp"
@@ -35,6 +37,7 @@ struct NodeView {
   ProcessTable table;
   TreeModel tree;
   ChildrenPager pager;  ///< pages of huge supervisors' children, fetched on request
+  ProcessInquiry inquiry;  ///< the selected process's detail, asked of the agent while shown
   EventsModel events;
   AlertsModel alerts;  ///< the agent's, as sent
   /// Mailbox of the selected process at every tick since it was selected.
@@ -47,12 +50,15 @@ struct NodeView {
   std::string gone_reason;  ///< the stream's last word on why it left
 };
 
-/// A children request to send through the stream client of endpoint `source`.
-struct PageRequest {
+/// A request to send through the stream client of endpoint `source`.
+template <class Request>
+struct NodeRequest {
   std::size_t source = 0;
   std::string node;
-  v1::ChildrenRequest request;
+  Request request;
 };
+using PageRequest = NodeRequest<v1::ChildrenRequest>;
+using DetailRequest = NodeRequest<v1::ProcessRequest>;
 
 class InspectorModel {
  public:
@@ -91,6 +97,12 @@ class InspectorModel {
   std::vector<PageRequest> page_requests(double now_s);
   /// An answer to one of them; stale or unknown answers are dropped.
   void receive_page(const std::string& node, const v1::ChildrenPage& page, double now_s);
+
+  /// The request for the selected process's detail, when one is due: only
+  /// while the detail panel is shown, every ProcessInquiry::kRefreshS.
+  std::optional<DetailRequest> detail_request(double now_s, bool detail_shown);
+  /// An answer to it; stale ones are dropped.
+  void receive_detail(const std::string& node, const v1::ProcessDetail& detail, double now_s);
 
   /// The selected process's mailbox: one figure, the freshest read, with
   /// its time (see mailbox_reading.hpp). `now_s` is monotonic_s(),

@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include "process_detail_view.hpp"
+#include "process_inquiry_view.hpp"
 #include "tree_detail_view.hpp"
 
 namespace beamscope::gui {
@@ -28,7 +29,9 @@ void draw_detail(InspectorModel& model, NodeView& node, bool& open, DrawReport& 
     ImGui::SameLine();
     if (ImGui::SmallButton("copy pid")) ImGui::SetClipboardText(node.table.selected_pid().c_str());
     ImGui::Separator();
-    ImGui::TextWrapped("Not in the hot set and in no supervision tree (or no longer running): no figures to show.");
+    // Not in the hot set nor in a tree: what the agent answers is all there is.
+    if (!draw_process_inquiry(model, node, report))
+      ImGui::TextWrapped("Not in the hot set and in no supervision tree: asking the agent.");
     return;
   }
   if (!entry && !(process && draw_process_header(node))) {
@@ -41,7 +44,9 @@ void draw_detail(InspectorModel& model, NodeView& node, bool& open, DrawReport& 
   ImGui::Spacing();
   draw_mailbox(model, node, report);
   draw_restart_history(node);
-  if (process) {
+  // The agent's answer, fresh every 2 s; the hot set's sample until it comes.
+  const bool asked = !node.table.selected_pid().empty() && draw_process_inquiry(model, node, report);
+  if (process && !asked) {
     ImGui::Spacing();
     draw_process_fields(node);
   }

@@ -37,6 +37,9 @@ class InspectorView {
   /// may change (the theme button); the caller applies and saves it.
   void draw(InspectorModel& model, const std::vector<LinkStatus>& links, Settings& settings);
 
+  /// Whether the detail panel is shown (its process's detail is then asked of the agent).
+  bool detail_open() const { return detail_open_; }
+
   /// Filled while drawing when report().enabled (screenshot runs).
   DrawReport& report() { return report_; }
 

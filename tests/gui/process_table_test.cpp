@@ -199,3 +199,37 @@ TEST(InspectorModel, ANodeMissingFromItsEndpointIsMarkedGoneAndBackWithItsNextFr
   EXPECT_TRUE(m.update(0, {a, b2}, 4'000'000));
   EXPECT_EQ(m.nodes().at("b@h").gone_at_us, 0);
 }
+
+TEST(ProcessInquiry, AsksForTheShownProcessEveryTwoSecondsAndDropsStaleAnswers) {
+  ProcessInquiry q;
+  EXPECT_FALSE(q.poll("", 0.0));  // nothing shown: nothing asked
+  auto first = q.poll("<0.9.0>", 1.0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->pid(), "<0.9.0>");
+  EXPECT_FALSE(q.poll("<0.9.0>", 1.5));  // in flight
+  beamscope::v1::ProcessDetail d;
+  d.set_request_id(first->request_id());
+  d.set_pid("<0.9.0>");
+  d.set_status("waiting");
+  EXPECT_TRUE(q.receive(d, 1.6));
+  ASSERT_NE(q.detail_for("<0.9.0>"), nullptr);
+  EXPECT_EQ(q.detail_for("<0.9.0>")->status(), "waiting");
+  EXPECT_EQ(q.detail_for("<0.10.0>"), nullptr);
+  EXPECT_FALSE(q.poll("<0.9.0>", 3.0));  // fresh for 2 s
+  auto again = q.poll("<0.9.0>", 3.7);
+  ASSERT_TRUE(again);
+  EXPECT_NE(again->request_id(), first->request_id());
+  EXPECT_FALSE(q.receive(d, 3.8));  // the answer to the first request: stale now
+  EXPECT_EQ(q.stale_answers(), 1u);
+  // Another process selected: the old answer is not shown for it, and a
+  // late answer about the old one is stale.
+  auto other = q.poll("<0.10.0>", 3.9);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(q.detail_for("<0.10.0>"), nullptr);
+  d.set_request_id(again->request_id());
+  EXPECT_FALSE(q.receive(d, 4.0));
+  // Lost: after 5 s without an answer it says so and asks again.
+  EXPECT_FALSE(q.poll("<0.10.0>", 8.0));
+  EXPECT_TRUE(q.poll("<0.10.0>", 9.0));
+  EXPECT_EQ(q.problem(), "no answer from the agent in 5 s");
+}

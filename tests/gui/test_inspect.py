@@ -23,6 +23,7 @@ Pictures and dumps stay in DIR (inspect_*.png/json). Python 3 stdlib only.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -210,6 +211,25 @@ def check_theme_and_scale(a, ep):
     assert len(w2) < 0.7 * len(w1), "twice the row height should fit about half the rows"
 
 
+def check_asked_detail(a, node, ep):
+    """The detail panel asks the agent about the selected process: its
+    status, links and stack match what the node itself says."""
+    sup = "beamscope_demo_sup"  # a supervisor of supervisors: stable links
+    dump, _ = run(a, "asked", [*ep, "--select", sup], frames=40)
+    print(f"  detail {dump['drawn']['detail_lines']}")
+    assert detail(dump, "asked") == "answered", dump["drawn"]["detail_lines"]
+    truth = node.eval(f"{{element(2, process_info(whereis({sup}), status)), "
+                      f"length(element(2, process_info(whereis({sup}), links))), "
+                      f"[{{M, F, A}} || {{M, F, A, _}} <- [hd(element(2, process_info(whereis({sup}), "
+                      f"current_stacktrace)))]]}}")
+    m = re.match(r"\{(\w+),(\d+),\[\{(\w+),(\w+),(\d+)\}\]\}", truth.replace(" ", ""))
+    assert m, truth
+    status, links, mod, fun, arity = m.groups()
+    assert detail(dump, "status") == status, (detail(dump, "status"), truth)
+    assert detail(dump, "links") == links, (detail(dump, "links"), truth)
+    assert detail(dump, "stack").endswith(f"top {mod}:{fun}/{arity}"), (detail(dump, "stack"), truth)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
@@ -233,7 +253,7 @@ def main():
         started = time.monotonic()
         for check in (lambda: check_processes(a, node, ep), lambda: check_tree_names(a, node, ep),
                       lambda: check_keyboard(a, ep), lambda: check_shared_selection(a, node, ep),
-                      lambda: check_alerts(a, node, ep),
+                      lambda: check_alerts(a, node, ep), lambda: check_asked_detail(a, node, ep),
                       lambda: check_theme_and_scale(a, ep)):
             check()
             print(f"  [{time.monotonic() - started:.1f} s]")

@@ -1,0 +1,133 @@
+// The agent's answer about a process; see process_inquiry_view.hpp.
+#include "process_inquiry_view.hpp"
+
+#include <imgui.h>
+
+#include <string>
+
+#include "clock.hpp"
+#include "format.hpp"
+#include "theme.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+void field(const char* label, const std::string& value) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextDisabled("%s", label);
+  ImGui::TableNextColumn();
+  ImGui::TextWrapped("%s", value.empty() ? "-" : value.c_str());
+}
+
+// The pid in "<0.1.0>" or "process <0.1.0>"; "" for ports and names.
+std::string pid_in(const std::string& ref) {
+  const auto open = ref.find('<');
+  const auto close = ref.find('>', open);
+  if (open == std::string::npos || close == std::string::npos) return {};
+  return ref.substr(open, close - open + 1);
+}
+
+// A list of references; a click on a pid selects that process (after the
+// list is drawn: the selection changes what the panel shows).
+void references(const char* title, const google::protobuf::RepeatedPtrField<std::string>& refs, std::uint32_t total,
+                std::string& clicked) {
+  const std::string header = std::string(title) + " (" + format_count(total) + ")###" + title;
+  if (!ImGui::CollapsingHeader(header.c_str(), total ? ImGuiTreeNodeFlags_DefaultOpen : 0)) return;
+  ImGui::Indent();
+  for (const auto& ref : refs) {
+    const std::string pid = pid_in(ref);
+    if (pid.empty() || ref.find("#Port") != std::string::npos) {
+      ImGui::TextUnformatted(ref.c_str());
+    } else if (ImGui::Selectable(ref.c_str())) {
+      clicked = pid;
+    }
+    if (!pid.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("Select %s", pid.c_str());
+  }
+  if (static_cast<std::uint32_t>(refs.size()) < total)
+    ImGui::TextDisabled("... and %s more", format_count(total - refs.size()).c_str());
+  ImGui::Unindent();
+}
+
+std::string frame_text(const v1::StackFrame& f) {
+  std::string s = f.function();
+  if (!f.file().empty()) s += "  " + f.file() + (f.line() ? ":" + std::to_string(f.line()) : std::string());
+  return s;
+}
+
+}  // namespace
+
+bool draw_process_inquiry(InspectorModel& model, NodeView& node, DrawReport& report) {
+  const double now = monotonic_s();
+  const v1::ProcessDetail* d = node.inquiry.detail_for(node.table.selected_pid());
+  const theme::Palette& c = theme::colors();
+  ImGui::Spacing();
+  if (!node.inquiry.problem().empty()) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c.warn), "%s", node.inquiry.problem().c_str());
+  } else if (!d) {
+    ImGui::TextDisabled("asking the agent about %s ...", node.table.selected_pid().c_str());
+  } else {
+    ImGui::TextDisabled("asked of the agent %.1f s ago", node.inquiry.age_s(now));
+  }
+  if (report.enabled) report.detail_lines.push_back(std::string("asked: ") + (d ? "answered" : "asking"));
+  if (!d) return false;
+  if (!d->error().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, c.warn);
+    ImGui::TextWrapped("%s", d->alive() ? d->error().c_str() : ("exited: " + d->error()).c_str());
+    ImGui::PopStyleColor();
+    if (report.enabled) report.detail_lines.push_back("asked error: " + d->error());
+    return true;
+  }
+  const std::uint64_t word = d->word_size() ? d->word_size() : 8;
+  if (ImGui::BeginTable("asked", 2, ImGuiTableFlags_SizingFixedFit)) {
+    ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
+    ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
+    field("status", d->status());
+    field("current", d->current_function());
+    if (!d->label().empty()) field("label", d->label());
+    field("initial call", d->initial_call());
+    field("application", d->application());
+    if (!node.tree.selected()) field("in tree", d->tree_id());  // else the entry's path is shown above
+    field("memory", d->memory_guarded() ? "not read: mailbox above the guard" : format_bytes(d->memory_bytes()));
+    field("heap", format_bytes(d->heap_size_words() * word));
+    field("total heap", format_bytes(d->total_heap_size_words() * word));
+    field("stack", format_bytes(d->stack_size_words() * word));
+    field("reductions", format_count(d->reductions()));
+    field("trap_exit", d->trap_exit() ? "true" : "false");
+    field("priority", d->priority());
+    field("queue data", d->message_queue_data());
+    field("group leader", d->group_leader());
+    std::string keys;
+    for (const auto& k : d->dictionary_keys()) keys += (keys.empty() ? "" : ", ") + k;
+    if (static_cast<std::uint32_t>(d->dictionary_keys_size()) < d->dictionary_size()) keys += ", ...";
+    field("dictionary", format_count(d->dictionary_size()) + " keys" + (keys.empty() ? "" : ": " + keys));
+    ImGui::EndTable();
+  }
+  const std::string stack_title = "Stack (" + std::to_string(d->stacktrace_size()) + " frames)###stack";
+  if (ImGui::CollapsingHeader(stack_title.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) {
+    ImGui::Indent();
+    for (const auto& f : d->stacktrace()) ImGui::TextWrapped("%s", frame_text(f).c_str());
+    ImGui::Unindent();
+  }
+  std::string clicked;
+  references("Links", d->links(), d->links_total(), clicked);
+  references("Monitors", d->monitors(), d->monitors_total(), clicked);
+  references("Monitored by", d->monitored_by(), d->monitored_by_total(), clicked);
+  if (ImGui::CollapsingHeader("Garbage collection###gc")) {
+    ImGui::Indent();
+    for (const auto& v : d->garbage_collection()) ImGui::Text("%s  %s", v.name().c_str(), v.value().c_str());
+    for (const auto& v : d->garbage_collection_info()) ImGui::Text("%s  %s", v.name().c_str(), v.value().c_str());
+    ImGui::Unindent();
+  }
+  if (report.enabled) {
+    report.detail_lines.push_back("status: " + d->status());
+    report.detail_lines.push_back("stack: " + std::to_string(d->stacktrace_size()) + " frames" +
+                                  (d->stacktrace_size() ? ", top " + d->stacktrace(0).function() : std::string()));
+    report.detail_lines.push_back("links: " + std::to_string(d->links_total()));
+    report.detail_lines.push_back("monitored by: " + std::to_string(d->monitored_by_total()));
+  }
+  if (!clicked.empty()) model.select_process(clicked);
+  return true;
+}
+
+}  // namespace beamscope::gui
