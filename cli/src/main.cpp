@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "beamscope/build_version.hpp"
 #include "commands/commands.hpp"
 #include "ctl_options.hpp"
 
@@ -15,7 +16,7 @@ int main(int argc, char** argv) {
   // Global options may also follow the subcommand: `top --json --connect ...`.
   app.fallthrough();
   app.require_subcommand(1);
-  app.set_version_flag("--version", "beamscope-ctl " BEAMSCOPE_CTL_VERSION);
+  app.set_version_flag("--version", "beamscope-ctl " BEAMSCOPE_VERSION);
   // Not required here: attach and detach talk to a node, not an endpoint;
   // the query commands reject an empty endpoint themselves (exit 2).
   app.add_option("--connect", opts.endpoint, "agent or collector endpoint, e.g. tcp://127.0.0.1:9755");

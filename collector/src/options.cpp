@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/common.h>
 
+#include "beamscope/build_version.hpp"
 #include "beamscope/collector/history_store.hpp"
 #include "beamscope/transport/endpoint.hpp"
 

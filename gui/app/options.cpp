@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "beamscope/build_version.hpp"
+
 namespace beamscope::gui {
 
 std::optional<int> parse_options(int argc, char** argv, Options& out) {

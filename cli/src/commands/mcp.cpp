@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "beamscope/build_version.hpp"
 #include "commands/commands.hpp"
 #include "mcp/mcp_server.hpp"
 #include "mcp/query_tools.hpp"
@@ -42,7 +43,7 @@ Command add_mcp_command(CLI::App& app) {
       return kExitUsage;
     }
     std::ios::sync_with_stdio(false);
-    mcp::Server server(mcp::query_tools(opts), BEAMSCOPE_CTL_VERSION, *allow_actions);
+    mcp::Server server(mcp::query_tools(opts), BEAMSCOPE_VERSION, *allow_actions);
     std::string line;
     bool too_long = false;
     while (read_line(std::cin, line, too_long)) {
