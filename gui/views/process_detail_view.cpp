@@ -7,6 +7,7 @@
 
 #include "beamscope/protocol/framing.hpp"
 #include "chart.hpp"
+#include "detail_fields.hpp"
 #include "format.hpp"
 #include "theme.hpp"
 
@@ -14,20 +15,6 @@ namespace beamscope::gui {
 namespace {
 
 std::string fmt_count(double v) { return format_count(static_cast<std::uint64_t>(std::max(0.0, v))); }
-
-void field(const char* label, const std::string& value) {
-  ImGui::TableNextRow();
-  ImGui::TableNextColumn();
-  ImGui::TextDisabled("%s", label);
-  ImGui::TableNextColumn();
-  ImGui::TextWrapped("%s", value.empty() ? "-" : value.c_str());
-}
-
-void coloured_field(const char* label, const std::string& value, ImU32 colour, bool use) {
-  if (use) ImGui::PushStyleColor(ImGuiCol_Text, colour);
-  field(label, value);
-  if (use) ImGui::PopStyleColor();
-}
 
 }  // namespace
 
@@ -60,14 +47,14 @@ void draw_mailbox(InspectorModel& model, NodeView& node, DrawReport& report) {
   if (!ImGui::BeginTable("mailbox", 2, ImGuiTableFlags_SizingFixedFit)) return;
   ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
   ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
-  field("mailbox", count);
-  field("read", age + ", " + mailbox_source_text(m.source));
+  detail_field("mailbox", count);
+  detail_field("read", age + ", " + mailbox_source_text(m.source));
   if (m.has_growth) {
     const std::string growth = format_growth(m.growth_per_s);
     const std::string alarm = format_to_alarm(m.growth_per_s, m.seconds_to_threshold);
     const AlarmOutlook o = alarm_outlook(m.growth_per_s, m.seconds_to_threshold);
-    coloured_field("growth", growth, c.warn, m.growth_per_s > 0);
-    coloured_field("to alarm",
+    detail_field("growth", growth, c.warn, m.growth_per_s > 0);
+    detail_field("to alarm",
                    o == AlarmOutlook::kNotGrowing ? "not growing"
                    : o == AlarmOutlook::kReached  ? "reached mailbox_alarm, still growing"
                                                   : "in " + alarm + " at this growth",
@@ -98,19 +85,19 @@ void draw_process_fields(NodeView& node) {
   if (!ImGui::BeginTable("fields", 2, ImGuiTableFlags_SizingFixedFit)) return;
   ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
   ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
-  field("registered", p.registered_name());
-  field("initial call", p.initial_call());
-  field("application", p.application());
-  field("status", p.status());
-  field("current", p.current_function());
-  field("memory", p.memory_guarded() ? "not read: mailbox above the guard" : format_bytes(p.memory_bytes()));
-  field("heap", format_bytes(p.heap_size_words() * word));
-  field("total heap", format_bytes(p.total_heap_size_words() * word));
-  field("stack", format_bytes(p.stack_size_words() * word));
-  field("minor GCs", format_count(p.minor_gcs()) + "  (" + format_si(static_cast<double>(p.minor_gcs_per_s())) + "/s)");
-  field("fullsweep after", format_count(p.fullsweep_after()));
-  field("reductions", format_count(p.reductions()));
-  field("reductions/s", format_si(static_cast<double>(p.reductions_per_s())) + "/s");
+  detail_field("registered", p.registered_name());
+  detail_field("initial call", p.initial_call());
+  detail_field("application", p.application());
+  detail_field("status", p.status());
+  detail_field("current", p.current_function());
+  detail_field("memory", p.memory_guarded() ? "not read: mailbox above the guard" : format_bytes(p.memory_bytes()));
+  detail_field("heap", format_bytes(p.heap_size_words() * word));
+  detail_field("total heap", format_bytes(p.total_heap_size_words() * word));
+  detail_field("stack", format_bytes(p.stack_size_words() * word));
+  detail_field("minor GCs", format_count(p.minor_gcs()) + "  (" + format_si(static_cast<double>(p.minor_gcs_per_s())) + "/s)");
+  detail_field("fullsweep after", format_count(p.fullsweep_after()));
+  detail_field("reductions", format_count(p.reductions()));
+  detail_field("reductions/s", format_si(static_cast<double>(p.reductions_per_s())) + "/s");
   ImGui::EndTable();
 }
 

@@ -6,19 +6,12 @@
 #include <string>
 
 #include "clock.hpp"
+#include "detail_fields.hpp"
 #include "format.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
 namespace {
-
-void field(const char* label, const std::string& value) {
-  ImGui::TableNextRow();
-  ImGui::TableNextColumn();
-  ImGui::TextDisabled("%s", label);
-  ImGui::TableNextColumn();
-  ImGui::TextWrapped("%s", value.empty() ? "-" : value.c_str());
-}
 
 // The pid in "<0.1.0>" or "process <0.1.0>"; "" for ports and names.
 std::string pid_in(const std::string& ref) {
@@ -82,25 +75,25 @@ bool draw_process_inquiry(InspectorModel& model, NodeView& node, DrawReport& rep
   if (ImGui::BeginTable("asked", 2, ImGuiTableFlags_SizingFixedFit)) {
     ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
-    field("status", d->status());
-    field("current", d->current_function());
-    if (!d->label().empty()) field("label", d->label());
-    field("initial call", d->initial_call());
-    field("application", d->application());
-    if (!node.tree.selected()) field("in tree", d->tree_id());  // else the entry's path is shown above
-    field("memory", d->memory_guarded() ? "not read: mailbox above the guard" : format_bytes(d->memory_bytes()));
-    field("heap", format_bytes(d->heap_size_words() * word));
-    field("total heap", format_bytes(d->total_heap_size_words() * word));
-    field("stack", format_bytes(d->stack_size_words() * word));
-    field("reductions", format_count(d->reductions()));
-    field("trap_exit", d->trap_exit() ? "true" : "false");
-    field("priority", d->priority());
-    field("queue data", d->message_queue_data());
-    field("group leader", d->group_leader());
+    detail_field("status", d->status());
+    detail_field("current", d->current_function());
+    if (!d->label().empty()) detail_field("label", d->label());
+    detail_field("initial call", d->initial_call());
+    detail_field("application", d->application());
+    if (!node.tree.selected()) detail_field("in tree", d->tree_id());  // else the entry's path is shown above
+    detail_field("memory", d->memory_guarded() ? "not read: mailbox above the guard" : format_bytes(d->memory_bytes()));
+    detail_field("heap", format_bytes(d->heap_size_words() * word));
+    detail_field("total heap", format_bytes(d->total_heap_size_words() * word));
+    detail_field("stack", format_bytes(d->stack_size_words() * word));
+    detail_field("reductions", format_count(d->reductions()));
+    detail_field("trap_exit", d->trap_exit() ? "true" : "false");
+    detail_field("priority", d->priority());
+    detail_field("queue data", d->message_queue_data());
+    detail_field("group leader", d->group_leader());
     std::string keys;
     for (const auto& k : d->dictionary_keys()) keys += (keys.empty() ? "" : ", ") + k;
     if (static_cast<std::uint32_t>(d->dictionary_keys_size()) < d->dictionary_size()) keys += ", ...";
-    field("dictionary", format_count(d->dictionary_size()) + " keys" + (keys.empty() ? "" : ": " + keys));
+    detail_field("dictionary", format_count(d->dictionary_size()) + " keys" + (keys.empty() ? "" : ": " + keys));
     ImGui::EndTable();
   }
   const std::string stack_title = "Stack (" + std::to_string(d->stacktrace_size()) + " frames)###stack";

@@ -7,19 +7,12 @@
 #include <string>
 
 #include "beamscope/protocol/supervision.hpp"
+#include "detail_fields.hpp"
 #include "format.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
 namespace {
-
-void field(const char* label, const std::string& value) {
-  ImGui::TableNextRow();
-  ImGui::TableNextColumn();
-  ImGui::TextDisabled("%s", label);
-  ImGui::TableNextColumn();
-  ImGui::TextWrapped("%s", value.empty() ? "-" : value.c_str());
-}
 
 std::string join(const google::protobuf::RepeatedPtrField<std::string>& items) {
   std::string out;
@@ -31,25 +24,25 @@ void identity(const v1::TreeNode& n, std::size_t received, bool sampled) {
   if (!ImGui::BeginTable("tree_fields", 2, ImGuiTableFlags_SizingFixedFit)) return;
   ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);
   ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
-  field("path", n.id());
-  field("application", n.application());
-  if (!n.pid_state().empty()) field("state", n.pid_state());
+  detail_field("path", n.id());
+  detail_field("application", n.application());
+  if (!n.pid_state().empty()) detail_field("state", n.pid_state());
   if (n.kind() != v1::TreeNode::APPLICATION) {
-    field("restart", n.restart_type());
-    field("shutdown", n.shutdown());
-    field("modules", join(n.modules()));
+    detail_field("restart", n.restart_type());
+    detail_field("shutdown", n.shutdown());
+    detail_field("modules", join(n.modules()));
   }
   if (n.kind() == v1::TreeNode::SUPERVISOR) {
-    field("strategy", n.strategy());
+    detail_field("strategy", n.strategy());
     const std::size_t total = std::max<std::size_t>(n.children_total(), received);
-    field("children", format_count(total) + (total > received ? " (" + format_count(received) + " sent)" : ""));
+    detail_field("children", format_count(total) + (total > received ? " (" + format_count(received) + " sent)" : ""));
   } else if (n.kind() != v1::TreeNode::APPLICATION && !sampled) {
     // The mailbox has one line of its own (with its age) below; memory too
     // when the hot set has a fresher figure.
-    field("memory", format_bytes(n.memory_bytes()));
+    detail_field("memory", format_bytes(n.memory_bytes()));
   }
-  field("restarts", format_count(n.restarts_total()));
-  if (n.unresponsive() || !n.walk_error().empty()) field("walk", n.walk_error().empty() ? "no answer" : n.walk_error());
+  detail_field("restarts", format_count(n.restarts_total()));
+  if (n.unresponsive() || !n.walk_error().empty()) detail_field("walk", n.walk_error().empty() ? "no answer" : n.walk_error());
   ImGui::EndTable();
 }
 

@@ -33,6 +33,10 @@ class Image:
     def count(self, predicate, box=None):
         return sum(1 for p in self.pixels(box) if predicate(p))
 
+    def count_near(self, colour, box=None, tol=12):
+        """Pixels within `tol` of `colour` on each channel (a status dot, say)."""
+        return self.count(lambda p: all(abs(p[i] - colour[i]) <= tol for i in range(3)), box)
+
 
 def _paeth(a, b, c):
     p = a + b - c

@@ -85,7 +85,7 @@ def main():
     # and the inspector's next frame.
     assert 0 < after_s <= 5.0, f"marked gone {after_s:.2f} s after the kill"
     img = read_png(png)
-    red = sum(1 for p in img.pixels(NODE_BAR) if all(abs(p[i] - BAD_DOT[i]) <= 12 for i in range(3)))
+    red = img.count_near(BAD_DOT, NODE_BAR)
     print(f"  node bar: {red} pixels of the bad dot")
     assert red >= 10, "no red status dot in the node bar for the gone node"
     print("gone node: ok")

@@ -59,7 +59,7 @@ def main():
     dropped = int(text.split(" ", 1)[0])
     assert dropped >= 3 and dropped % 3 == 0, text
     img = read_png(png)
-    red = sum(1 for p in img.pixels(NODE_BAR) if all(abs(p[i] - BAD_DOT[i]) <= 12 for i in range(3)))
+    red = img.count_near(BAD_DOT, NODE_BAR)
     print(f"  node bar: {red} pixels of the bad-link dot")
     assert red >= 10, "no red status dot in the node bar"
     print("link rejects: ok")
