@@ -102,28 +102,42 @@ std::optional<HistoryQuery> parse_history_query(const std::string& series, const
 
 std::optional<NodeAnswer<v1::HistoryAnswer>> query_history(const GlobalOptions& opts, const HistoryQuery& query,
                                                            int& exit_code, std::ostream& messages) {
-  // The snapshot names the node (and picks --node out of a collector's).
-  auto state = fetch_node(opts, exit_code, messages);
-  if (!state) return std::nullopt;
+  NodeAnswer<v1::HistoryAnswer> out;
+  transport::ClientSecurity security;
+  if (!opts.node.empty() && opts.replay.empty()) {
+    // A named node is asked about directly: a collector keeps the history
+    // of a node that has left it (a post-mortem), which no snapshot names.
+    auto keys = endpoint_security(opts, exit_code, messages);
+    if (!keys) return std::nullopt;
+    security = std::move(*keys);
+    out.node = opts.node;
+  } else {
+    // The snapshot names the node (the single one an agent serves).
+    auto state = fetch_node(opts, exit_code, messages);
+    if (!state) return std::nullopt;
+    out.node = state->name;
+    security = std::move(state->security);
+  }
   v1::HistoryRequest request;
   request.set_request_id(new_request_id());
   request.set_series(std::string(query.series->name));
   request.set_from_us(query.from_us);
   request.set_to_us(query.to_us);
   std::string error;
-  auto answer = transport::fetch_history(opts.endpoint, state->name, request,
-                                         std::chrono::milliseconds(opts.timeout_ms), error, state->security);
+  auto answer = transport::fetch_history(opts.endpoint, out.node, request, std::chrono::milliseconds(opts.timeout_ms),
+                                         error, security);
   if (!answer) {
     messages << "beamscope-ctl: " << error << "\n";
     exit_code = kExitFailure;
     return std::nullopt;
   }
   if (!answer->error().empty()) {
-    messages << "beamscope-ctl: " << state->name << ": " << answer->error() << "\n";
+    messages << "beamscope-ctl: " << out.node << ": " << answer->error() << "\n";
     exit_code = kExitFailure;
     return std::nullopt;
   }
-  return NodeAnswer<v1::HistoryAnswer>{state->name, std::move(*answer)};
+  out.answer = std::move(*answer);
+  return out;
 }
 
 }  // namespace beamscope::cli

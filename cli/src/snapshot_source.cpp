@@ -45,8 +45,8 @@ std::optional<NodeState> replay_node(const GlobalOptions& opts, int& exit_code, 
 
 }  // namespace
 
-std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& messages) {
-  if (!opts.replay.empty()) return replay_node(opts, exit_code, messages);
+std::optional<transport::ClientSecurity> endpoint_security(const GlobalOptions& opts, int& exit_code,
+                                                           std::ostream& messages) {
   // A malformed endpoint is the user's typo (exit 2), not an absent agent.
   if (auto err = transport::check_endpoint(opts.endpoint, /*for_bind=*/false)) {
     messages << "beamscope-ctl: bad endpoint: " << *err << "\n";
@@ -59,9 +59,16 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, s
     exit_code = kExitUsage;
     return std::nullopt;
   }
+  return security;
+}
+
+std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& messages) {
+  if (!opts.replay.empty()) return replay_node(opts, exit_code, messages);
+  auto security = endpoint_security(opts, exit_code, messages);
+  if (!security) return std::nullopt;
   std::string error;
   auto fleet =
-      transport::fetch_snapshot(opts.endpoint, std::chrono::milliseconds(opts.timeout_ms), error, security);
+      transport::fetch_snapshot(opts.endpoint, std::chrono::milliseconds(opts.timeout_ms), error, *security);
   if (!fleet && error.rfind("no answer", 0) != 0) {
     // Refused (keys) or a bad endpoint: the transport's sentence says it all.
     messages << "beamscope-ctl: " << error << "\n";
@@ -76,7 +83,7 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, s
   NodeState state;
   state.fleet = std::move(*fleet);
   if (!choose_node(state, opts, opts.endpoint, exit_code, messages)) return std::nullopt;
-  state.security = std::move(security);
+  state.security = std::move(*security);
   return state;
 }
 

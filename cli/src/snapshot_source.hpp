@@ -21,6 +21,12 @@ struct NodeState {
   transport::ClientSecurity security;  ///< the keys it was fetched with, for follow-up requests
 };
 
+/// Checks --connect (a malformed one is the user's typo) and loads the
+/// CURVE keys given; on failure prints "beamscope-ctl: ..." and sets
+/// `exit_code` to kExitUsage.
+std::optional<transport::ClientSecurity> endpoint_security(const GlobalOptions& opts, int& exit_code,
+                                                           std::ostream& err = std::cerr);
+
 /// Checks the endpoint, fetches within --timeout-ms and selects --node.
 /// On failure prints "beamscope-ctl: ..." to `err` and sets `exit_code`.
 std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, std::ostream& err = std::cerr);

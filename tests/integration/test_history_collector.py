@@ -120,6 +120,35 @@ class CollectorHistory(unittest.TestCase):
         backfilled = samples(text, "beamscope_collector_history_backfilled_total")[0][1]
         self.assertGreaterEqual(backfilled, ring["count"] - 1)
 
+    def test_history_of_a_node_that_left(self):
+        """A post-mortem: the collector still answers the history of a node
+        whose VM stopped; a node it never had, and a wrong node at an agent,
+        are failures that say so."""
+        with DemoNode(BUILD_DIR, name_prefix="bsleft", demo_env={"crash_interval_ms": 0}) as gone:
+            gone.start()
+            collector = Collector(BUILD_DIR, [gone.stream_endpoint])
+            self.addCleanup(collector.stop)
+            wait_for(lambda: history(collector.listen, "process_count", node=gone.node_name)["count"] >= 5, 40,
+                     interval=0.5, what="5 ticks of the node at the collector")
+            wrong = run_ctl(BUILD_DIR, ["--connect", gone.stream_endpoint, "--node", "other@host", "history",
+                                        "--series", "process_count", "--json"])
+            self.assertEqual(wrong.rc, 1, wrong)
+            self.assertIn("this agent serves node " + gone.node_name, wrong.stderr)
+            gone.stop()
+            stopped_us = time.time() * 1e6
+        wait_for(lambda: run_ctl(BUILD_DIR, ["--connect", collector.listen, "--node", gone.node_name, "overview",
+                                             "--json"]).rc != 0, 15, interval=0.5, what="the node gone at the collector")
+        after = history(collector.listen, "process_count", node=gone.node_name)
+        self.assertGreaterEqual(after["count"], 5, after)
+        self.assertEqual(after["node"], gone.node_name)
+        self.assertLessEqual(after["points"][-1]["time_us"], stopped_us, "a tick after the VM stopped")
+        self.assertTrue(all(p["value"] > 20 for p in after["points"]), after["points"][-3:])
+        MEASURED["history_after_the_node_left"] = after["count"]
+        never = run_ctl(BUILD_DIR, ["--connect", collector.listen, "--node", "never@host", "history",
+                                    "--series", "process_count", "--json"])
+        self.assertEqual(never.rc, 1, never)
+        self.assertIn("keeps no history of node never@host", never.stderr)
+
     def test_bad_memory_limit_is_a_usage_error(self):
         collector = Collector(BUILD_DIR, [self.node.stream_endpoint], ["--memory-limit", "512MB"])
         self.addCleanup(collector.stop)
