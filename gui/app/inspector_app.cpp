@@ -102,6 +102,13 @@ void send_requests(InspectorModel& model, bool detail_shown,
     *env.mutable_process_request() = std::move(req->request);
     clients[req->source]->request(std::move(env));
   }
+  // An action is sent once; a lost one is said by the desk after 5 s.
+  if (auto order = model.take_action(); order && order->source < clients.size()) {
+    protocol::Envelope env;
+    env.set_node(order->node);
+    *env.mutable_action_request() = std::move(order->request);
+    clients[order->source]->request(std::move(env));
+  }
 }
 
 // Plays --keys: each key is pressed for one frame and released the next,
@@ -204,15 +211,20 @@ int run_inspector(const Options& opt) {
   NodeInbox<v1::History, 64> histories;  // issue 15: a node's past, after its keyframe (up to ~700 KiB each)
   NodeInbox<std::string, 4096> departures;  // why a node left its stream
   NodeInbox<v1::ProcessDetail, 64> details;  // the shown process's detail, asked of its agent
+  NodeInbox<v1::ActionResult, 64> action_results;
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
-    auto on_reply = [&inbox, &histories, &details](const protocol::Envelope& env) {
+    auto on_reply = [&inbox, &histories, &details, &action_results](const protocol::Envelope& env) {
       if (env.has_history()) {
         histories.push(env.node(), env.history());
         PlatformWindow::wake();
       }
       if (env.has_process_detail()) {
         details.push(env.node(), env.process_detail());
+        PlatformWindow::wake();
+      }
+      if (env.has_action_result()) {
+        action_results.push(env.node(), env.action_result());
         PlatformWindow::wake();
       }
       if (!env.has_children_page()) return;
@@ -265,6 +277,7 @@ int run_inspector(const Options& opt) {
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     for (auto& [node, history] : histories.take()) model.receive_history(node, history);
     for (auto& [node, detail] : details.take()) model.receive_detail(node, detail, monotonic_s());
+    for (auto& [node, result] : action_results.take()) model.receive_action_result(node, result, monotonic_s());
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
     if (settings.theme != applied_theme) {

@@ -3,6 +3,7 @@
 
 #include <set>
 #include <string_view>
+#include <utility>
 
 namespace beamscope::gui {
 
@@ -173,6 +174,19 @@ std::optional<DetailRequest> InspectorModel::detail_request(double now_s, bool d
 
 void InspectorModel::receive_detail(const std::string& node, const v1::ProcessDetail& detail, double now_s) {
   if (auto it = nodes_.find(node); it != nodes_.end()) it->second.inquiry.receive(detail, now_s);
+}
+
+void InspectorModel::press_action(ProcessAction action, double now_s) {
+  NodeView* n = selected();
+  if (!n || n->gone_at_us || n->table.selected_pid().empty()) return;
+  if (auto req = n->actions.press(action, n->table.selected_pid(), now_s))
+    pending_action_ = ActionOrder{n->source, n->name, std::move(*req)};
+}
+
+std::optional<ActionOrder> InspectorModel::take_action() { return std::exchange(pending_action_, std::nullopt); }
+
+void InspectorModel::receive_action_result(const std::string& node, const v1::ActionResult& result, double now_s) {
+  if (auto it = nodes_.find(node); it != nodes_.end()) it->second.actions.receive(result, now_s);
 }
 
 std::string InspectorModel::waiting_text() const {

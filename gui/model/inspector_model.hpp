@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "action_desk.hpp"
 #include "alerts_model.hpp"
 #include "beamscope.pb.h"
 #include "beamscope/protocol/framing.hpp"
@@ -38,6 +39,7 @@ struct NodeView {
   TreeModel tree;
   ChildrenPager pager;  ///< pages of huge supervisors' children, fetched on request
   ProcessInquiry inquiry;  ///< the selected process's detail, asked of the agent while shown
+  ActionDesk actions;      ///< gc, kill, suspend, resume on it, when the agent allows them
   EventsModel events;
   AlertsModel alerts;  ///< the agent's, as sent
   /// Mailbox of the selected process at every tick since it was selected.
@@ -59,6 +61,7 @@ struct NodeRequest {
 };
 using PageRequest = NodeRequest<v1::ChildrenRequest>;
 using DetailRequest = NodeRequest<v1::ProcessRequest>;
+using ActionOrder = NodeRequest<v1::ActionRequest>;
 
 class InspectorModel {
  public:
@@ -104,6 +107,13 @@ class InspectorModel {
   /// An answer to it; stale ones are dropped.
   void receive_detail(const std::string& node, const v1::ProcessDetail& detail, double now_s);
 
+  /// The person pressed an action's button for the selected process (a
+  /// kill confirmed): queued for the frame loop, unless one is in flight.
+  void press_action(ProcessAction action, double now_s);
+  /// The action to send now, once.
+  std::optional<ActionOrder> take_action();
+  void receive_action_result(const std::string& node, const v1::ActionResult& result, double now_s);
+
   /// The selected process's mailbox: one figure, the freshest read, with
   /// its time (see mailbox_reading.hpp). `now_s` is monotonic_s(),
   /// `now_us` unix µs (pages are timed on the viewer's clock).
@@ -128,6 +138,7 @@ class InspectorModel {
   std::string selected_;
   std::string preferred_;
   std::map<std::string, v1::History> pending_histories_;
+  std::optional<ActionOrder> pending_action_;
 };
 
 }  // namespace beamscope::gui

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "beamscope/protocol/processes.hpp"
 #include "clock.hpp"
 #include "detail_fields.hpp"
 #include "format.hpp"
@@ -42,6 +43,50 @@ void references(const char* title, const google::protobuf::RepeatedPtrField<std:
   ImGui::Unindent();
 }
 
+// One button per action the agent allows; a kill asks first. The desk's
+// last word (done, refused with the setting, asking) follows.
+void action_buttons(InspectorModel& model, NodeView& node, const v1::ProcessDetail& d, double now,
+                    DrawReport& report) {
+  const auto offered = ActionDesk::offered(d.actions_allowed());
+  if (report.enabled) {
+    std::string names;
+    for (auto a : offered) names += (names.empty() ? "" : ", ") + std::string(protocol::action_name(a));
+    report.detail_lines.push_back("actions: " + (names.empty() ? std::string("none allowed") : names));
+  }
+  if (offered.empty()) return;
+  const bool busy = node.actions.in_flight(now);
+  ImGui::BeginDisabled(busy);
+  for (auto a : offered) {
+    const std::string name(protocol::action_name(a));
+    if (ImGui::SmallButton(name.c_str())) {
+      if (a == v1::ActionRequest::KILL)
+        ImGui::OpenPopup("confirm kill");
+      else
+        model.press_action(a, now);
+    }
+    ImGui::SameLine();
+  }
+  ImGui::EndDisabled();
+  ImGui::NewLine();
+  if (ImGui::BeginPopupModal("confirm kill", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::Text("Kill %s on %s?", d.pid().c_str(), node.name.c_str());
+    ImGui::TextDisabled("exit(Pid, kill): it cannot trap this; its supervisor decides what follows.");
+    if (ImGui::Button("kill")) {
+      model.press_action(v1::ActionRequest::KILL, now);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("cancel") || ImGui::IsKeyPressed(ImGuiKey_Escape)) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+  const std::string status = node.actions.status(now);
+  if (!status.empty()) {
+    if (node.actions.last_failed()) ImGui::PushStyleColor(ImGuiCol_Text, theme::colors().bad);
+    ImGui::TextWrapped("%s", status.c_str());
+    if (node.actions.last_failed()) ImGui::PopStyleColor();
+  }
+}
+
 std::string frame_text(const v1::StackFrame& f) {
   std::string s = f.function();
   if (!f.file().empty()) s += "  " + f.file() + (f.line() ? ":" + std::to_string(f.line()) : std::string());
@@ -71,6 +116,7 @@ bool draw_process_inquiry(InspectorModel& model, NodeView& node, DrawReport& rep
     if (report.enabled) report.detail_lines.push_back("asked error: " + d->error());
     return true;
   }
+  action_buttons(model, node, *d, now, report);
   const std::uint64_t word = d->word_size() ? d->word_size() : 8;
   if (ImGui::BeginTable("asked", 2, ImGuiTableFlags_SizingFixedFit)) {
     ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed);

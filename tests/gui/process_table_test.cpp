@@ -233,3 +233,36 @@ TEST(ProcessInquiry, AsksForTheShownProcessEveryTwoSecondsAndDropsStaleAnswers) 
   EXPECT_TRUE(q.poll("<0.10.0>", 9.0));
   EXPECT_EQ(q.problem(), "no answer from the agent in 5 s");
 }
+
+TEST(ActionDesk, OffersWhatTheAgentAllowsSendsOneAtATimeAndWordsTheResult) {
+  google::protobuf::RepeatedPtrField<std::string> allowed;
+  EXPECT_TRUE(ActionDesk::offered(allowed).empty());
+  *allowed.Add() = "kill";
+  *allowed.Add() = "suspend";
+  *allowed.Add() = "resume";
+  const auto offered = ActionDesk::offered(allowed);
+  ASSERT_EQ(offered.size(), 3u);  // resume comes with suspend; kill last
+  EXPECT_EQ(offered[0], beamscope::v1::ActionRequest::SUSPEND);
+  EXPECT_EQ(offered[2], beamscope::v1::ActionRequest::KILL);
+
+  ActionDesk desk;
+  EXPECT_EQ(desk.status(0), "");
+  auto req = desk.press(beamscope::v1::ActionRequest::GC, "<0.9.0>", 1.0);
+  ASSERT_TRUE(req);
+  EXPECT_EQ(req->pid(), "<0.9.0>");
+  EXPECT_FALSE(desk.press(beamscope::v1::ActionRequest::KILL, "<0.9.0>", 1.5));  // one at a time
+  EXPECT_EQ(desk.status(1.5), "gc <0.9.0>: asking");
+  beamscope::v1::ActionResult r;
+  r.set_request_id(req->request_id() + 1);
+  EXPECT_FALSE(desk.receive(r, 1.6));  // not the one in flight
+  r.set_request_id(req->request_id());
+  r.set_ok(false);
+  r.set_error("action gc is off on this agent: add gc to the beamscope application env allow_actions (see README)");
+  EXPECT_TRUE(desk.receive(r, 1.7));
+  EXPECT_TRUE(desk.last_failed());
+  EXPECT_EQ(desk.status(1.7).rfind("gc <0.9.0>: action gc is off", 0), 0u);
+  // A lost answer frees the desk after 5 s and says so.
+  ASSERT_TRUE(desk.press(beamscope::v1::ActionRequest::GC, "<0.9.0>", 2.0));
+  EXPECT_EQ(desk.status(7.5), "gc <0.9.0>: no answer in 5 s");
+  EXPECT_TRUE(desk.press(beamscope::v1::ActionRequest::GC, "<0.9.0>", 7.5));
+}

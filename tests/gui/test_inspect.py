@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
-from nodes import DemoNode, wait_for  # noqa: E402
+from nodes import Atom, DemoNode, wait_for  # noqa: E402
 from png_check import read_png  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
@@ -228,6 +228,8 @@ def check_asked_detail(a, node, ep):
     assert detail(dump, "status") == status, (detail(dump, "status"), truth)
     assert detail(dump, "links") == links, (detail(dump, "links"), truth)
     assert detail(dump, "stack").endswith(f"top {mod}:{fun}/{arity}"), (detail(dump, "stack"), truth)
+    # A button for each action the agent allows, and only those (this node: gc).
+    assert detail(dump, "actions") == "gc", detail(dump, "actions")
 
 
 def main():
@@ -240,7 +242,8 @@ def main():
         print("Xvfb is missing: install xvfb (scripts/install-deps.sh)")
         return 1
     os.makedirs(a.out_dir, exist_ok=True)
-    with Xvfb() as a.xvfb, DemoNode(a.build_dir, name_prefix="guiinspect") as node:
+    with Xvfb() as a.xvfb, DemoNode(a.build_dir, name_prefix="guiinspect",
+                                          agent_env={"allow_actions": [Atom("gc")]}) as node:
         node.start()
         node.spawn_sink(messages=SINK_MESSAGES)
         # A mailbox growing by about 100 messages a second, above mailbox_alarm from the start.
