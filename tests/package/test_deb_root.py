@@ -135,6 +135,7 @@ class Node:
     EVAL = r"""
     {ok, Apps} = application:ensure_all_started(beamscope),
     io:format("started ~p ~s ~s~n", [Apps, code:priv_dir(beamscope), code:which(beamscope_nif)]),
+    io:format("name ~s~n", [beamscope_gauges:node_name(auto)]),
     Loop = fun L() ->
         case io:get_line("") of
             eof -> halt(0);
@@ -273,6 +274,10 @@ def inner(args):
             started = node.line("started ")
             if started[-2] != agent_dir + "/priv" or started[-1] != agent_dir + "/ebin/beamscope_nif.beam":
                 fail(f"agent loaded from {started[-2:]}, expected {agent_dir}")
+            # No distribution: the agent names the node nonode-OSPID@HOST (node_name auto).
+            name = node.line("name ")[0]
+            if not re.fullmatch(r"nonode-\d+@\S+", name):
+                fail(f"the agent names this node {name!r}, not nonode-OSPID@HOST")
             url = f"http://127.0.0.1:{metrics_port}/metrics"
 
             # The gauge is sampled every tick; the node is idle, so it settles
@@ -284,15 +289,15 @@ def inner(args):
 
             exported, truth = wait_for(same_count, 15, interval=0.3, what="/metrics process count == the node's")
             print(f"deb_root: /metrics erlang_vm_process_count {int(exported)}, node says {truth}")
-            if not re.search(r'^beamscope_node_info\{[^}]*node="nonode@nohost"', scrape(url), re.M):
-                fail("beamscope_node_info names no nonode@nohost")
+            if not re.search(r'^beamscope_node_info\{[^}]*node="' + re.escape(name) + '"', scrape(url), re.M):
+                fail(f"beamscope_node_info names no {name}")
 
             # The installed ctl, from the stream, against the same ground truth.
             def ctl_count():
                 res = must(in_root(merged, "beamscope-ctl", "--connect", f"tcp://127.0.0.1:{stream_port}",
                                    "overview", "--json"), "beamscope-ctl overview")
                 doc = json.loads(res.stdout)
-                return doc["node"] == "nonode@nohost" and doc["process_count"] == node.count() and doc
+                return doc["node"] == name and doc["process_count"] == node.count() and doc
 
             doc = wait_for(ctl_count, 15, interval=0.3, what="ctl overview's process count == the node's")
             print(f"deb_root: ctl overview: {doc['process_count']} processes, OTP {doc['otp_release']}")
