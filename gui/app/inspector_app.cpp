@@ -83,7 +83,7 @@ bool apply_selection(const std::string& wanted, InspectorModel& model) {
   return false;
 }
 
-// Requests due now (children pages, the shown process's detail) go out
+// Requests due now (children pages, the shown process's detail, an action) go out
 // through the client of their endpoint. A full send queue is not retried
 // here: the pager or the inquiry times out and asks again.
 void send_requests(InspectorModel& model, bool detail_shown,

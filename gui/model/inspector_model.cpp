@@ -164,9 +164,9 @@ void InspectorModel::receive_page(const std::string& node, const v1::ChildrenPag
 
 std::optional<DetailRequest> InspectorModel::detail_request(double now_s, bool detail_shown) {
   NodeView* n = selected();
-  if (!n) return std::nullopt;
   // A node that left has no agent to ask; its last answer stays shown.
-  const std::string pid = detail_shown && !n->gone_at_us ? n->table.selected_pid() : std::string();
+  if (!n || n->gone_at_us) return std::nullopt;
+  const std::string pid = detail_shown ? n->table.selected_pid() : std::string();
   auto req = n->inquiry.poll(pid, now_s);
   if (!req) return std::nullopt;
   return DetailRequest{n->source, n->name, std::move(*req)};
