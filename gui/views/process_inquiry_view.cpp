@@ -29,6 +29,7 @@ void references(const char* title, const google::protobuf::RepeatedPtrField<std:
   const std::string header = std::string(title) + " (" + format_count(total) + ")###" + title;
   if (!ImGui::CollapsingHeader(header.c_str(), total ? ImGuiTreeNodeFlags_DefaultOpen : 0)) return;
   ImGui::Indent();
+  ImGui::PushID(title);  // one pid may be in several lists
   for (const auto& ref : refs) {
     const std::string pid = pid_in(ref);
     if (pid.empty() || ref.find("#Port") != std::string::npos) {
@@ -40,6 +41,7 @@ void references(const char* title, const google::protobuf::RepeatedPtrField<std:
   }
   if (static_cast<std::uint32_t>(refs.size()) < total)
     ImGui::TextDisabled("... and %s more", format_count(total - refs.size()).c_str());
+  ImGui::PopID();
   ImGui::Unindent();
 }
 
