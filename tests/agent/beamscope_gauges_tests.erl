@@ -54,8 +54,8 @@ wall_time_flag_restored_test() ->
     ?assertNot(On()).
 
 node_info_test() ->
-    I = beamscope_gauges:node_info(auto),
-    ?assertEqual(beamscope_gauges:node_name(auto), maps:get(node, I)),
+    I = beamscope_gauges:node_info(beamscope_gauges:naming(auto)),
+    ?assertEqual(beamscope_gauges:node_name(beamscope_gauges:naming(auto)), maps:get(node, I)),
     ?assertEqual(<<"web-3@eu">>, maps:get(node, beamscope_gauges:node_info(<<"web-3@eu">>))),
     ?assertEqual(list_to_binary(erlang:system_info(otp_release)), maps:get(otp_release, I)),
     ?assert(maps:get(started_at_us, I) < erlang:system_time(microsecond)),
@@ -69,5 +69,5 @@ node_name_test() ->
                nonode@nohost -> iolist_to_binary(["nonode-", os:getpid(), $@, Host]);
                N -> atom_to_binary(N, utf8)
            end,
-    ?assertEqual(Want, beamscope_gauges:node_name(auto)),
-    ?assertEqual(<<"api@dc1">>, beamscope_gauges:node_name(<<"api@dc1">>)).
+    ?assertEqual(Want, beamscope_gauges:node_name(beamscope_gauges:naming(auto))),
+    ?assertEqual(<<"api@dc1">>, beamscope_gauges:node_name(beamscope_gauges:naming(<<"api@dc1">>))).

@@ -44,7 +44,7 @@ check_metrics(Port, N) ->
     {ok, {{_, 200, _}, _, Body}} = httpc:request(get, {Url, []}, [{timeout, 5000}], []),
     Lines = string:split(Body, "\n", all),
     %% Every series carries node="..." (one dashboard for agents and collectors).
-    Node = binary_to_list(beamscope_gauges:node_name(auto)),  % nonode-PID@HOST without distribution
+    Node = binary_to_list(beamscope_gauges:node_name(beamscope_gauges:naming(auto))),  % nonode-PID@HOST without distribution
     [Count] = [list_to_integer(string:trim(V))
                || "erlang_vm_process_count{node=\"" ++ Rest <- Lines,
                   [N1, V] <- [string:split(Rest, "\"} ")],

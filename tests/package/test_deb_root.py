@@ -135,7 +135,7 @@ class Node:
     EVAL = r"""
     {ok, Apps} = application:ensure_all_started(beamscope),
     io:format("started ~p ~s ~s~n", [Apps, code:priv_dir(beamscope), code:which(beamscope_nif)]),
-    io:format("name ~s~n", [beamscope_gauges:node_name(auto)]),
+    io:format("name ~s~n", [beamscope_gauges:node_name(beamscope_gauges:naming(auto))]),
     Loop = fun L() ->
         case io:get_line("") of
             eof -> halt(0);

@@ -6,8 +6,10 @@
 %% exactly our own request and never switches off someone else's.
 -module(beamscope_gauges).
 
--export([node_name/1, sample/1, enable_wall_time/0, disable_wall_time/0, node_info/1]).
--export_type([wall_time/0]).
+-export([naming/1, node_name/1, sample/1, enable_wall_time/0, disable_wall_time/0, node_info/1]).
+-export_type([wall_time/0, naming/0]).
+
+-type naming() :: {auto, Host :: binary()} | binary().
 
 -type wall_time() :: [{pos_integer(), non_neg_integer(), non_neg_integer()}] | undefined.
 
@@ -26,32 +28,39 @@ disable_wall_time() ->
     _ = erlang:system_flag(scheduler_wall_time, false),
     ok.
 
-%% @doc The name the node is known by (config key node_name). auto is
-%% node(), except without distribution: every such node is nonode@nohost,
-%% so the OS pid and the host tell them apart on a collector and in
-%% Prometheus. Read each tick: distribution may start after the agent.
--spec node_name(auto | binary()) -> binary().
-node_name(auto) ->
+%% @doc How the node is named, from the config key node_name: a set name,
+%% or auto with the host read once (inet:gethostname/0 opens a socket each
+%% call: not a thing to do every tick).
+-spec naming(auto | binary()) -> naming().
+naming(auto) ->
+    {ok, Host} = inet:gethostname(),
+    {auto, unicode:characters_to_binary(Host)};
+naming(Name) when is_binary(Name) ->
+    Name.
+
+%% @doc The name the node is known by. auto is node(), except without
+%% distribution: every such node is nonode@nohost, so the OS pid and the
+%% host tell them apart on a collector and in Prometheus. Read each tick:
+%% distribution may start after the agent.
+-spec node_name(naming()) -> binary().
+node_name({auto, Host}) ->
     case node() of
-        nonode@nohost ->
-            {ok, Host} = inet:gethostname(),
-            iolist_to_binary(["nonode-", os:getpid(), $@, Host]);
-        Node ->
-            atom_to_binary(Node, utf8)
+        nonode@nohost -> iolist_to_binary(["nonode-", os:getpid(), $@, Host]);
+        Node -> atom_to_binary(Node, utf8)
     end;
 node_name(Name) when is_binary(Name) ->
     Name.
 
 %% @doc Identity of this node, as the NIF's NodeInfo. Cheap (a few
 %% system_info calls).
--spec node_info(auto | binary()) -> map().
-node_info(NodeName) ->
+-spec node_info(naming()) -> map().
+node_info(Naming) ->
     UptimeUs = uptime(microsecond),
     Vsn = case application:get_key(beamscope, vsn) of
               {ok, V} -> V;
               undefined -> "unknown"
           end,
-    #{node => node_name(NodeName),
+    #{node => node_name(Naming),
       otp_release => list_to_binary(erlang:system_info(otp_release)),
       erts_version => list_to_binary(erlang:system_info(version)),
       system_version => iolist_to_binary(string:trim(erlang:system_info(system_version))),

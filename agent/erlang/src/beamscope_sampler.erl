@@ -46,6 +46,7 @@
 -define(EARLY_GAP_MS, 250).
 
 -record(state, {config :: beamscope_config:config(),
+                naming :: beamscope_gauges:naming(),         % node_name, its host read once
                 ref :: reference() | undefined,
                 wall :: beamscope_gauges:wall_time(),
                 timer :: reference() | undefined,
@@ -153,6 +154,7 @@ init(Config) ->
             warn_if_plaintext_remote(Ref, Config),
             {_, Wall} = beamscope_gauges:sample(undefined),
             State = #state{config = Config, ref = Ref, wall = Wall,
+                           naming = beamscope_gauges:naming(maps:get(node_name, Config)),
                            sweep = beamscope_sweep:new(Ref),
                            pacer = beamscope_pacer:new(Budget, erlang:system_info(schedulers_online)),
                            next_tick = erlang:monotonic_time(millisecond)},
@@ -330,8 +332,8 @@ take_new([P | Ps], In, Max, Acc) ->
 %% the NIF's threads (stream I/O, /metrics) used since the last tick, up
 %% to THREADS_CHARGED_SHARE. The cost of the previous tick is reported with this
 %% one (this one is not finished yet).
-tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK,
-                                   node_name := NodeName},
+tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK},
+            naming = Naming,
             wall = Wall0, hot = Hot0, alarmed = Alarmed0, sups = Sups} = S) ->
     T0 = erlang:monotonic_time(microsecond),
     Sampling = beamscope_cost:start(),
@@ -343,7 +345,7 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     {Samples, Hot} = beamscope_hot:sample(Ranked ++ services(Ranked, Sups, TopK), Guard, Alarm, Hot0),
     Figures = sweep_figures(S#state{hot = Hot}),
     SamplingUs = beamscope_cost:us(Sampling),
-    case beamscope_nif:publish(Ref, beamscope_gauges:node_info(NodeName), Gauges, Samples,
+    case beamscope_nif:publish(Ref, beamscope_gauges:node_info(Naming), Gauges, Samples,
                                Figures#{tick_cost_us => S#state.last_cost_us}) of
         ok -> ok;
         %% One lost frame is not worth a restart (and rebinding ports).
