@@ -68,7 +68,7 @@ report(Label, Opts, Reps) ->
     BareUs = median([B || {B, _, _} <- Runs]),
     WalkUs = median([W || {_, W, _} <- Runs]),
     {Nodes, _} = Result = element(3, lists:last(Runs)),
-    Ref = element(3, sys:get_state(beamscope_sampler)),
+    {ok, Ref, _} = beamscope_sampler:nif_ref(),
     {PubUs, ok} = timer:tc(beamscope_nif, publish_tree, [Ref, Nodes, #{}]),
     io:format("~ts: ~b nodes sent; walk ~b us, bare which_children ~b us, ratio ~.2f; "
               "publish_tree ~b us~n",

@@ -179,12 +179,12 @@ hundred_thousand_children() ->
     end.
 
 walked_total(Id) ->
-    Ref = element(3, sys:get_state(beamscope_sampler)),
+    {ok, Ref, _} = beamscope_sampler:nif_ref(),
     hd([maps:get(children_total, Node) || #{id := I} = Node <- maps:get(tree, beamscope_nif:tree_snapshot(Ref)),
                                           I =:= Id]).
 
 walked_pids(Id) ->
-    Ref = element(3, sys:get_state(beamscope_sampler)),
+    {ok, Ref, _} = beamscope_sampler:nif_ref(),
     [list_to_pid(binary_to_list(P)) || #{parent_id := I, pid := P} <- maps:get(tree, beamscope_nif:tree_snapshot(Ref)),
                                        I =:= Id].
 

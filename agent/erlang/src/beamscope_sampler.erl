@@ -46,7 +46,6 @@
 -define(EARLY_GAP_MS, 250).
 
 -record(state, {config :: beamscope_config:config(),
-                naming :: beamscope_gauges:naming(),         % node_name, its host read once
                 ref :: reference() | undefined,
                 wall :: beamscope_gauges:wall_time(),
                 timer :: reference() | undefined,
@@ -62,7 +61,8 @@
                 threads_at :: integer() | undefined,         % monotonic us of that reading
                 threads_over_us = 0 :: non_neg_integer(),    % their CPU beyond THREADS_CHARGED_SHARE, not charged
                 alarmed = #{} :: #{pid() => true},           % long_message_queue, until it clears
-                sups = [] :: [pid()]}).                       % the last published tree's supervisors
+                sups = [] :: [pid()],                         % the last published tree's supervisors
+                naming :: beamscope_gauges:naming()}).        % node_name, its host read once
 
 %% @doc Starts the sampler; fails with `{start_failed, Binary}` when the NIF
 %% cannot bind its endpoints.
