@@ -120,7 +120,7 @@ class CollectorHistory(unittest.TestCase):
         backfilled = samples(text, "beamscope_collector_history_backfilled_total")[0][1]
         self.assertGreaterEqual(backfilled, ring["count"] - 1)
 
-    def test_history_of_a_node_that_left(self):
+    def test_post_mortem_history_of_a_node_that_left(self):
         """A post-mortem: the collector still answers the history of a node
         whose VM stopped; a node it never had, and a wrong node at an agent,
         are failures that say so."""
