@@ -10,6 +10,18 @@
 #include "snapshot_source.hpp"
 
 namespace beamscope::cli {
+namespace {
+
+// An answer whose error() is set is the agent's refusal: a failure, said.
+template <class Answer>
+std::optional<NodeAnswer<Answer>> refused_is_failure(NodeAnswer<Answer> out, int& exit_code, std::ostream& messages) {
+  if (out.answer.error().empty()) return out;
+  messages << "beamscope-ctl: " << out.node << ": " << out.answer.error() << "\n";
+  exit_code = kExitFailure;
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<NodeAnswer<v1::ProcessesPage>> query_processes(const GlobalOptions& opts,
                                                              const v1::ProcessesRequest& request, int& exit_code,
@@ -21,12 +33,7 @@ std::optional<NodeAnswer<v1::ProcessesPage>> query_processes(const GlobalOptions
   auto answer = ask_node(opts, std::move(env), out.node, exit_code, messages);
   if (!answer) return std::nullopt;
   out.answer = answer->processes_page();
-  if (!out.answer.error().empty()) {
-    messages << "beamscope-ctl: " << out.node << ": " << out.answer.error() << "\n";
-    exit_code = kExitFailure;
-    return std::nullopt;
-  }
-  return out;
+  return refused_is_failure(std::move(out), exit_code, messages);
 }
 
 std::optional<NodeAnswer<v1::ProcessDetail>> query_process(const GlobalOptions& opts, const std::string& pid,
@@ -38,12 +45,7 @@ std::optional<NodeAnswer<v1::ProcessDetail>> query_process(const GlobalOptions& 
   auto answer = ask_node(opts, std::move(env), out.node, exit_code, messages);
   if (!answer) return std::nullopt;
   out.answer = answer->process_detail();
-  if (!out.answer.error().empty()) {
-    messages << "beamscope-ctl: " << out.node << ": " << out.answer.error() << "\n";
-    exit_code = kExitFailure;
-    return std::nullopt;
-  }
-  return out;
+  return refused_is_failure(std::move(out), exit_code, messages);
 }
 
 std::optional<NodeAnswer<v1::ActionResult>> query_action(const GlobalOptions& opts, v1::ActionRequest request,
@@ -131,13 +133,8 @@ std::optional<NodeAnswer<v1::HistoryAnswer>> query_history(const GlobalOptions& 
     exit_code = kExitFailure;
     return std::nullopt;
   }
-  if (!answer->error().empty()) {
-    messages << "beamscope-ctl: " << out.node << ": " << answer->error() << "\n";
-    exit_code = kExitFailure;
-    return std::nullopt;
-  }
   out.answer = std::move(*answer);
-  return out;
+  return refused_is_failure(std::move(out), exit_code, messages);
 }
 
 }  // namespace beamscope::cli
