@@ -48,8 +48,8 @@ run(N, Reps) ->
     io:format("  (started ~b pool children in ~b ms)~n", [N, erlang:monotonic_time(millisecond) - T0]),
     {FirstUs, _} = timer:tc(beamscope_tree_walk, walk, [Opts]),
     io:format("  first walk with ~b children (reads the big supervisor's state once): ~b us~n", [N, FirstUs]),
-    {_, Flags} = beamscope_tree_walk:walk(Opts),
-    {{Nodes, _}, BigRatio} = report(io_lib:format("demo + ~b dynamic children", [N]),
+    {_, Flags, _} = beamscope_tree_walk:walk(Opts),
+    {{Nodes, _, _}, BigRatio} = report(io_lib:format("demo + ~b dynamic children", [N]),
                                     Opts#{flags => Flags}, Reps),
     true = length(Nodes) =< 200,       % the big supervisor was paged, not shipped
     ok = application:stop(beamscope_demo),
@@ -67,7 +67,7 @@ report(Label, Opts, Reps) ->
             end || _ <- lists:seq(1, Reps)],
     BareUs = median([B || {B, _, _} <- Runs]),
     WalkUs = median([W || {_, W, _} <- Runs]),
-    {Nodes, _} = Result = element(3, lists:last(Runs)),
+    {Nodes, _, _} = Result = element(3, lists:last(Runs)),
     {ok, Ref, _} = beamscope_sampler:nif_ref(),
     {PubUs, ok} = timer:tc(beamscope_nif, publish_tree, [Ref, Nodes, #{}]),
     io:format("~ts: ~b nodes sent; walk ~b us, bare which_children ~b us, ratio ~.2f; "

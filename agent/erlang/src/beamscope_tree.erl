@@ -31,6 +31,7 @@
                 rate :: float(),                   % budget, in scheduler us per wall us
                 walker :: {pid(), reference()} | undefined,
                 walk_started = 0 :: integer(),
+                apps_at_start = unknown :: beamscope_tree_watch:apps(),
                 again = false :: boolean(),        % walk once more when this one ends
                 timer :: reference() | undefined,
                 nodes = [] :: [map()],             % last walk, without restart fields
@@ -92,9 +93,9 @@ handle_info({beamscope_sup_report, Report}, S) ->
     {noreply, report(Report, S)};
 handle_info(publish, S) ->
     {noreply, publish(S#state{publish_timer = undefined}, true)};
-handle_info({walk_result, Pid, {Nodes, Flags}}, #state{walker = {Pid, Ref}} = S) ->
+handle_info({walk_result, Pid, {Nodes, Flags, Apps}}, #state{walker = {Pid, Ref}} = S) ->
     erlang:demonitor(Ref, [flush]),
-    {noreply, walk_done(Nodes, Flags, S#state{walker = undefined})};
+    {noreply, walk_done(Nodes, Flags, Apps, S#state{walker = undefined})};
 handle_info({'DOWN', Ref, process, Pid, Why}, #state{walker = {Pid, Ref}} = S) ->
     logger:warning("beamscope: tree walk failed: ~0tP", [Why, 10]),
     {noreply, schedule(S#state{walker = undefined}, S#state.interval)};
@@ -112,9 +113,9 @@ terminate(_Reason, _S) ->
 
 %% --- walking -------------------------------------------------------------
 
-%% A walk as soon as something changed. Applications come and go rarely;
-%% supervisors that keep changing (a Task.Supervisor) trigger a walk at most
-%% every WATCH_COST_FACTOR walk durations, a bounded share of a scheduler.
+%% A walk as soon as an application starts or stops; for supervisors at
+%% work, at most every WATCH_COST_FACTOR walk durations, a bounded share
+%% of a scheduler (beamscope_tree_watch:check/2).
 watch(#state{walker = undefined, watch = W, walk_ended = Ended, stats = Stats} = S) when W =/= undefined ->
     Now = erlang:monotonic_time(microsecond),
     Spaced = Now - Ended >= ?WATCH_COST_FACTOR * maps:get(walk_duration_us, Stats, 0),
@@ -127,10 +128,12 @@ watch(S) ->
 
 start_walk(#state{walker = undefined, opts = Opts} = S) ->
     Self = self(),
+    Apps = beamscope_tree_watch:apps(),
     try spawn_monitor(fun() -> Self ! {walk_result, self(), beamscope_tree_walk:walk(Opts)} end) of
         {Pid, Ref} ->
             erlang:send_after(?WALK_DEADLINE_MS, self(), {walk_deadline, Pid}),
-            S#state{walker = {Pid, Ref}, walk_started = erlang:monotonic_time(microsecond), again = false}
+            S#state{walker = {Pid, Ref}, walk_started = erlang:monotonic_time(microsecond),
+                    apps_at_start = Apps, again = false}
     catch error:system_limit ->
             %% The node is at its process limit: the tree shown stays the
             %% last one walked, and the next periodic walk tries again.
@@ -139,7 +142,7 @@ start_walk(#state{walker = undefined, opts = Opts} = S) ->
 start_walk(S) ->
     S#state{again = true}.
 
-walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
+walk_done(Nodes, Flags, Apps, #state{opts = Opts, stats = Stats} = S) ->
     Now = erlang:monotonic_time(microsecond),
     Sups = maps:from_list([{P, {Id, dynamic(N)}}
                            || #{kind := supervisor, pid := P, id := Id} = N <- Nodes]),
@@ -149,7 +152,8 @@ walk_done(Nodes, Flags, #state{opts = Opts, stats = Stats} = S) ->
                                            not maps:is_key(Parent, Dynamic)]),
     S1 = fill_new_pids(ChildPids, pid_changes(ChildPids, S#state{sups = Sups})),
     S2 = S1#state{nodes = Nodes, child_pids = ChildPids, reported = #{},
-                  watch = beamscope_tree_watch:take(maps:keys(Sups)), walk_ended = Now,
+                  watch = beamscope_tree_watch:take(S#state.apps_at_start, Apps, maps:keys(Sups)),
+                  walk_ended = Now,
                   opts = Opts#{flags => Flags},
                   stats = Stats#{walked_at_us => erlang:system_time(microsecond),
                                  walk_duration_us => Now - S#state.walk_started,

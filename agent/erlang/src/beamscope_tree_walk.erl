@@ -31,15 +31,19 @@
 -define(NAME_BYTES, 128).
 
 %% @doc Walks every running application. Returns the nodes (parents before
-%% children) and the flags of every supervisor read (to cache by pid).
+%% children), the flags of every supervisor read (to cache by pid) and the
+%% names of the applications the controller said were running, `unknown'
+%% when it did not answer (what the change watch compares with later).
 %% Cost: per supervisor two or three calls (count_children, which_children,
 %% sys:get_state when small or not cached), per tree process one
 %% process_info; for big dynamic supervisors one message_queue_len read per
 %% child to pick the page.
--spec walk(opts()) -> {[tree_node()], #{pid() => map()}}.
+-spec walk(opts()) -> {[tree_node()], #{pid() => map()}, [atom()] | unknown}.
 walk(Opts) ->
-    Running = try application:which_applications(maps:get(timeout, Opts))
-              catch _:_ -> [] end,
+    {Running, Names} = try application:which_applications(maps:get(timeout, Opts)) of
+                           Apps0 -> {Apps0, [Name || {Name, _, _} <- Apps0]}
+                       catch _:_ -> {[], unknown}
+                       end,
     %% `apps' (optional) restricts the walk to some applications (benchmarks).
     Apps = case maps:get(apps, Opts, all) of
                all -> Running;
@@ -47,7 +51,7 @@ walk(Opts) ->
            end,
     {Nodes, Flags} = lists:foldl(fun({App, _, _}, Acc) -> walk_app(App, Opts, Acc) end,
                                  {[], #{}}, lists:sort(Apps)),
-    {lists:reverse(Nodes), Flags}.
+    {lists:reverse(Nodes), Flags, Names}.
 
 walk_app(App, Opts, {Nodes, Flags} = Acc) ->
     case length(Nodes) >= maps:get(max_nodes, Opts) of
