@@ -83,9 +83,10 @@ bool apply_selection(const std::string& wanted, InspectorModel& model) {
   return false;
 }
 
-// Requests due now (children pages, the shown process's detail, an action) go out
-// through the client of their endpoint. A full send queue is not retried
-// here: the pager or the inquiry times out and asks again.
+// Requests due now (children pages, a page of every process, the shown
+// process's detail, an action) go out through the client of their
+// endpoint. A full send queue is not retried here: the pager, the pages
+// or the inquiry time out and ask again.
 void send_requests(InspectorModel& model, bool detail_shown,
                    const std::vector<std::unique_ptr<transport::StreamClient>>& clients) {
   const double now = monotonic_s();
@@ -95,6 +96,12 @@ void send_requests(InspectorModel& model, bool detail_shown,
     env.set_node(req.node);
     *env.mutable_children_request() = std::move(req.request);
     clients[req.source]->request(std::move(env));
+  }
+  if (auto req = model.processes_request(now); req && req->source < clients.size()) {
+    protocol::Envelope env;
+    env.set_node(req->node);
+    *env.mutable_processes_request() = std::move(req->request);
+    clients[req->source]->request(std::move(env));
   }
   if (auto req = model.detail_request(now, detail_shown); req && req->source < clients.size()) {
     protocol::Envelope env;
@@ -212,15 +219,20 @@ int run_inspector(const Options& opt) {
   NodeInbox<std::string, 4096> departures;  // why a node left its stream
   NodeInbox<v1::ProcessDetail, 64> details;  // the shown process's detail, asked of its agent
   NodeInbox<v1::ActionResult, 64> action_results;
+  NodeInbox<v1::ProcessesPage, 16> process_pages;  // every process, a page of it (up to ~150 KiB each)
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
-    auto on_reply = [&inbox, &histories, &details, &action_results](const protocol::Envelope& env) {
+    auto on_reply = [&inbox, &histories, &details, &action_results, &process_pages](const protocol::Envelope& env) {
       if (env.has_history()) {
         histories.push(env.node(), env.history());
         PlatformWindow::wake();
       }
       if (env.has_process_detail()) {
         details.push(env.node(), env.process_detail());
+        PlatformWindow::wake();
+      }
+      if (env.has_processes_page()) {
+        process_pages.push(env.node(), env.processes_page());
         PlatformWindow::wake();
       }
       if (env.has_action_result()) {
@@ -249,6 +261,7 @@ int run_inspector(const Options& opt) {
   register_settings_ini(&settings);
   if (const char* ini = ImGui::GetIO().IniFilename) ImGui::LoadIniSettingsFromDisk(ini);
   if (auto t = parse_theme(opt.theme)) settings.theme = *t;
+  if (auto every = parse_process_list(opt.processes)) settings.every_process = *every;
   ThemeKind applied_theme = ThemeKind::kDark;  // what PlatformWindow::open applied
 
   InspectorModel model(opt.endpoints);
@@ -277,6 +290,7 @@ int run_inspector(const Options& opt) {
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     for (auto& [node, history] : histories.take()) model.receive_history(node, history);
     for (auto& [node, detail] : details.take()) model.receive_detail(node, detail, monotonic_s());
+    for (auto& [node, page] : process_pages.take()) model.receive_processes_page(node, page, monotonic_s());
     for (auto& [node, result] : action_results.take()) model.receive_action_result(node, result, monotonic_s());
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
@@ -295,9 +309,9 @@ int run_inspector(const Options& opt) {
     if (ready) keys.next(press, release);
     if (ready && keys.done() && !rescale_pending) ++frames_after_script;
     window->begin_frame(press, release);
-    const ThemeKind before = settings.theme;
+    const Settings before = settings;
     view.draw(model, link_states(clients), settings);
-    if (settings.theme != before) settings_changed();
+    if (!(settings == before)) settings_changed();
     send_requests(model, view.detail_open(), clients);
     window->render();
     busy_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -313,7 +327,12 @@ int run_inspector(const Options& opt) {
       const bool page_done = !page_opt && (paged_id.empty() || page_settled(model, paged_id));
       // With --keys, a few frames after the last one so the picture shows where they led.
       const bool input_done = frames_after_script >= 3;
-      if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty() && input_done) || timed_out) {
+      // The every-process list waits for the agent's page of what it shows.
+      const bool list_done = !settings.every_process || view.report().main_tab != "processes" ||
+                             !model.selected() || model.selected()->pages.settled();
+      if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty() && input_done &&
+           list_done) ||
+          timed_out) {
         int w = 0, h = 0;
         window->framebuffer_size(w, h);
         if (!write_back_buffer_png(w, h, opt.screenshot, error)) {

@@ -26,6 +26,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   app.add_option("--server-public-key", out.server_public_key_file,
                  "CURVE public key file (.pub) of the agents/collector: the streams are encrypted");
   app.add_option("--key", out.key_file, "your CURVE secret key file (.secret, mode 0600)");
+  app.add_option("--processes", out.processes,
+                 "Processes tab lists: hot (the stream's hot set) or every (every process, in pages asked of the "
+                 "agent; default: the saved choice, else hot)")
+      ->check(CLI::IsMember({"hot", "every"}));
   app.add_option("--theme", out.theme, "Colours: dark or light (default: the saved choice, else dark)")
       ->check(CLI::IsMember({"dark", "light"}));
   app.add_option("--keys", out.keys,

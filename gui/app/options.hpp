@@ -21,6 +21,7 @@ struct Options {
   std::string server_public_key_file;  ///< --server-public-key: CURVE, the server's .pub
   std::string key_file;                ///< --key: our .secret
   std::string theme;                   ///< dark | light; empty: the saved setting
+  std::string processes;               ///< hot | every: the Processes tab's list; empty: the saved setting
   std::string keys;                    ///< --keys: key presses once data is shown (key_script.hpp)
   float simulate_content_scale = 0;    ///< > 0: as if the monitor's scale changed to this once data is shown
 };

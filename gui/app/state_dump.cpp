@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "beamscope/protocol/framing.hpp"
+#include "beamscope/protocol/processes.hpp"
 
 namespace beamscope::gui {
 namespace {
@@ -43,6 +44,24 @@ json pagers_json(NodeView& n) {
   return out;
 }
 
+// The every-process list's latest page (issue 14), in the agent's order.
+json process_pages_json(const ProcessPages& pages) {
+  const v1::ProcessesPage& page = pages.page();
+  json rows = json::array();
+  for (const auto& r : page.rows())
+    rows.push_back({{"pid", r.pid()}, {"message_queue_len", r.message_queue_len()}, {"name", r.name()}});
+  return {{"answered", pages.answered()},
+          {"sort", std::string(protocol::page_key_name(pages.query().sort))},
+          {"ascending", pages.query().ascending},
+          {"name_filter", pages.query().name_filter},
+          {"total", page.total()},
+          {"swept", page.swept()},
+          {"offset", page.offset()},
+          {"error", page.error()},
+          {"problem", pages.problem()},
+          {"rows", std::move(rows)}};
+}
+
 json drawn_json(const DrawReport& d) {
   json rows = json::array();
   for (const auto& r : d.tree_rows)
@@ -55,6 +74,8 @@ json drawn_json(const DrawReport& d) {
           {"process_columns", std::move(cols)},
           {"process_rows_drawn", d.process_rows_drawn},
           {"processes_pids", d.processes_pids},
+          {"processes_list", d.processes_list},
+          {"processes_status", d.processes_status},
           {"detail_lines", d.detail_lines},
           {"detail_open", d.detail_open},
           {"key_region", d.key_region},
@@ -113,6 +134,7 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
     doc["selected"] = n->tree.selected_id();
     doc["selected_pid"] = n->table.selected_pid();
     doc["pagers"] = pagers_json(*n);
+    doc["process_pages"] = process_pages_json(n->pages);
     doc["stale_answers"] = n->pager.stale_answers();
   }
   std::ofstream f(path);

@@ -22,6 +22,8 @@ struct DrawReport {
   std::vector<std::pair<std::string, float>> process_columns;  ///< title, width in px, in display order
   int process_rows_drawn = 0;
   std::vector<std::string> processes_pids;  ///< rows drawn, in display order (at most kPidsKept)
+  std::string processes_list;    ///< "hot" or "every": what the Processes tab listed
+  std::string processes_status;  ///< its header line in the "every" list
   static constexpr std::size_t kPidsKept = 10;
   std::vector<std::string> detail_lines;  ///< "label: value" of the detail's mailbox section
   bool detail_open = true;
@@ -36,6 +38,8 @@ struct DrawReport {
     process_columns.clear();
     process_rows_drawn = 0;
     processes_pids.clear();
+    processes_list.clear();
+    processes_status.clear();
     detail_lines.clear();
     events_highlighted = 0;
     alerts.clear();

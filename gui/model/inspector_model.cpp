@@ -176,6 +176,19 @@ void InspectorModel::receive_detail(const std::string& node, const v1::ProcessDe
   if (auto it = nodes_.find(node); it != nodes_.end()) it->second.inquiry.receive(detail, now_s);
 }
 
+std::optional<ProcessesPageRequest> InspectorModel::processes_request(double now_s) {
+  NodeView* n = selected();
+  if (!n || n->gone_at_us) return std::nullopt;  // its last page stays shown
+  auto req = n->pages.poll(now_s);
+  if (!req) return std::nullopt;
+  return ProcessesPageRequest{n->source, n->name, std::move(*req)};
+}
+
+void InspectorModel::receive_processes_page(const std::string& node, const v1::ProcessesPage& page,
+                                            double now_s) {
+  if (auto it = nodes_.find(node); it != nodes_.end()) it->second.pages.receive(page, now_s);
+}
+
 void InspectorModel::press_action(ProcessAction action, double now_s) {
   NodeView* n = selected();
   if (!n || n->gone_at_us || n->table.selected_pid().empty()) return;

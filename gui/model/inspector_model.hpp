@@ -21,6 +21,7 @@
 #include "mailbox_reading.hpp"
 #include "node_history.hpp"
 #include "process_inquiry.hpp"
+#include "process_pages.hpp"
 #include "process_table.hpp"
 #include "ring_buffer.hpp"
 #include "tree_model.hpp"
@@ -39,6 +40,7 @@ struct NodeView {
   TreeModel tree;
   ChildrenPager pager;  ///< pages of huge supervisors' children, fetched on request
   ProcessInquiry inquiry;  ///< the selected process's detail, asked of the agent while shown
+  ProcessPages pages;      ///< every process, in the agent's order, while the table shows them
   ActionDesk actions;      ///< gc, kill, suspend, resume on it, when the agent allows them
   EventsModel events;
   AlertsModel alerts;  ///< the agent's, as sent
@@ -61,6 +63,7 @@ struct NodeRequest {
 };
 using PageRequest = NodeRequest<v1::ChildrenRequest>;
 using DetailRequest = NodeRequest<v1::ProcessRequest>;
+using ProcessesPageRequest = NodeRequest<v1::ProcessesRequest>;
 using ActionOrder = NodeRequest<v1::ActionRequest>;
 
 class InspectorModel {
@@ -106,6 +109,12 @@ class InspectorModel {
   std::optional<DetailRequest> detail_request(double now_s, bool detail_shown);
   /// An answer to it; stale ones are dropped.
   void receive_detail(const std::string& node, const v1::ProcessDetail& detail, double now_s);
+
+  /// The shown node's page of every process, when one is due (only while
+  /// the Processes tab shows every process: see ProcessPages).
+  std::optional<ProcessesPageRequest> processes_request(double now_s);
+  /// An answer to it; stale ones are dropped.
+  void receive_processes_page(const std::string& node, const v1::ProcessesPage& page, double now_s);
 
   /// The person pressed an action's button for the selected process (a
   /// kill confirmed): queued for the frame loop, unless one is in flight.

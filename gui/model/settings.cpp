@@ -11,6 +11,14 @@ std::optional<ThemeKind> parse_theme(std::string_view text) {
   return std::nullopt;
 }
 
+const char* process_list_name(bool every_process) { return every_process ? "every" : "hot"; }
+
+std::optional<bool> parse_process_list(std::string_view text) {
+  if (text == "every") return true;
+  if (text == "hot") return false;
+  return std::nullopt;
+}
+
 bool read_settings_line(std::string_view line, Settings& out) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   const auto eq = line.find('=');
@@ -22,9 +30,17 @@ bool read_settings_line(std::string_view line, Settings& out) {
       return true;
     }
   }
+  if (key == "processes") {
+    if (auto every = parse_process_list(value)) {
+      out.every_process = *every;
+      return true;
+    }
+  }
   return false;
 }
 
-std::string write_settings(const Settings& s) { return std::string("theme=") + theme_name(s.theme) + "\n"; }
+std::string write_settings(const Settings& s) {
+  return std::string("theme=") + theme_name(s.theme) + "\nprocesses=" + process_list_name(s.every_process) + "\n";
+}
 
 }  // namespace beamscope::gui

@@ -148,7 +148,7 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     ImGui::BeginChild("main", cell);
     region_mark(region_ == KeyRegion::kMain);
     note_click(KeyRegion::kMain);
-    draw_main(model, *node, main_keys);
+    draw_main(model, *node, main_keys, settings);
     ImGui::EndChild();
     if (detail_open_ && ImGui::TableNextColumn()) {
       ImGui::BeginChild("detail", cell);
@@ -171,7 +171,7 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
   }
 }
 
-void InspectorView::draw_main(InspectorModel& model, NodeView& node, const Keys* keys) {
+void InspectorView::draw_main(InspectorModel& model, NodeView& node, const Keys* keys, Settings& settings) {
   if (!ImGui::BeginTabBar("main_tabs")) return;
   auto flags_for = [this](Tab t) {
     return has_pending_tab_ && pending_tab_ == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
@@ -189,7 +189,7 @@ void InspectorView::draw_main(InspectorModel& model, NodeView& node, const Keys*
   }
   if (ImGui::BeginTabItem("Processes", nullptr, processes_flags)) {
     shown_tab_ = Tab::kProcesses;
-    draw_processes(model, node, processes_, keys, report_);
+    draw_processes(model, node, processes_, settings, keys, report_);
     ImGui::EndTabItem();
   }
   if (ImGui::BeginTabItem("Events", nullptr, events_flags)) {

@@ -44,7 +44,7 @@ class InspectorView {
   DrawReport& report() { return report_; }
 
  private:
-  void draw_main(InspectorModel& model, NodeView& node, const Keys* keys);
+  void draw_main(InspectorModel& model, NodeView& node, const Keys* keys, Settings& settings);
   void route_keys(InspectorModel& model, NodeView& node, const Keys& keys);
   void note_click(KeyRegion region);
 

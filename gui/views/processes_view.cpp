@@ -132,17 +132,29 @@ void report_columns(DrawReport& report) {
 
 }  // namespace
 
-void draw_processes(InspectorModel& model, NodeView& node, ProcessesState& state, const Keys* keys,
-                    DrawReport& report) {
+void draw_processes(InspectorModel& model, NodeView& node, ProcessesState& state, Settings& settings,
+                    const Keys* keys, DrawReport& report) {
   ProcessTable& table = node.table;
   if (state.focus_filter) ImGui::SetKeyboardFocusHere();
   state.focus_filter = false;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
-  ImGui::InputTextWithHint("##filter", "/ filter: pid, name, function, status", state.filter.data(), state.filter.size());
+  ImGui::InputTextWithHint("##filter", settings.every_process ? "/ filter: name, label, initial call"
+                                                              : "/ filter: pid, name, function, status",
+                           state.filter.data(), state.filter.size());
   if ((ImGui::IsItemActive() || ImGui::IsItemDeactivated()) && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
     state.filter[0] = '\0';
-  table.set_filter(state.filter.data());
   if (report.enabled) report.processes_filter = state.filter.data();
+  ImGui::SameLine();
+  ImGui::Checkbox("every process", &settings.every_process);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Every process of the node, sorted and filtered by the agent over its sweep\n"
+                      "(unticked: the hot set the stream carries, sorted here)");
+  if (report.enabled) report.processes_list = process_list_name(settings.every_process);
+  if (settings.every_process) {
+    draw_every_process(model, node, state.filter.data(), state.every, keys, report);
+    return;
+  }
+  table.set_filter(state.filter.data());
   if (keys) keyboard(model, table, state, *keys);
   ImGui::SameLine();
   const auto& visible = table.visible();

@@ -208,12 +208,20 @@ TEST(InspectorModel, ASelectedTreeEntryFollowsItsProcessThroughARestart) {
   EXPECT_EQ(m.selected()->table.selected_pid(), "<0.95.0>");
 }
 
-TEST(Settings, ThemeLineRoundTripsAndUnknownLinesAreSkipped) {
+TEST(Settings, LinesRoundTripAndUnknownLinesAreSkipped) {
   Settings s;
   EXPECT_EQ(s.theme, ThemeKind::kDark);
+  EXPECT_FALSE(s.every_process);
   EXPECT_TRUE(read_settings_line("theme=light", s));
   EXPECT_EQ(s.theme, ThemeKind::kLight);
-  EXPECT_EQ(write_settings(s), "theme=light\n");
+  EXPECT_EQ(write_settings(s), "theme=light\nprocesses=hot\n");
+  EXPECT_TRUE(read_settings_line("processes=every", s));
+  EXPECT_TRUE(s.every_process);
+  EXPECT_FALSE(read_settings_line("processes=some", s));
+  EXPECT_TRUE(s.every_process);
+  Settings back;
+  for (std::string_view line : {"theme=light", "processes=every"}) read_settings_line(line, back);
+  EXPECT_EQ(back, s);
   EXPECT_FALSE(read_settings_line("theme=purple", s));
   EXPECT_FALSE(read_settings_line("font=huge", s));
   EXPECT_FALSE(read_settings_line("garbage", s));
