@@ -1,9 +1,10 @@
 // Tree index; see tree_index.hpp.
 #include "tree_index.hpp"
 
-#include "beamscope/protocol/supervision.hpp"
-
 #include <algorithm>
+
+#include "beamscope/protocol/supervision.hpp"
+#include "beamscope/protocol/tree_forest.hpp"
 
 namespace beamscope::gui {
 namespace {
@@ -25,26 +26,18 @@ void TreeIndex::build(const v1::Keyframe* kf, const FetchedPages& fetched) {
   }
   const int n = static_cast<int>(nodes_.size());  // keyframe entries
   keyframe_entries_ = nodes_.size();
-  by_id_.clear();
+  // protocol's one policy: a missing parent makes a root, a cycle is listed flat.
+  protocol::TreeForest links = kf ? protocol::link_forest(kf->tree()) : protocol::TreeForest{};
+  by_id_ = std::move(links.by_id);
   by_pid_.clear();
-  by_id_.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    by_id_.emplace(node(i).id(), i);
+  for (int i = 0; i < n; ++i)
     if (!node(i).pid().empty()) by_pid_.emplace(node(i).pid(), i);
-  }
-  parent_.assign(n, -1);
+  parent_ = std::move(links.parent);
+  roots_ = std::move(links.roots);
+  roots_.insert(roots_.end(), links.unreached.begin(), links.unreached.end());
   streamed_.assign(n, 0);
-  roots_.clear();
-  for (int i = 0; i < n; ++i) {
-    const auto& pid = node(i).parent_id();
-    auto it = pid.empty() ? by_id_.end() : by_id_.find(pid);
-    if (it == by_id_.end() || it->second == i) {
-      roots_.push_back(i);
-    } else {
-      parent_[i] = it->second;
-      ++streamed_[it->second];
-    }
-  }
+  for (int i = 0; i < n; ++i)
+    if (parent_[i] >= 0) ++streamed_[parent_[i]];
   // Once the stream carries every child, the stream is the truth.
   paged_.assign(n, 0);
   std::vector<int> owner;  // supervisor of each fetched child

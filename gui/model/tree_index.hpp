@@ -1,8 +1,9 @@
 // The supervision tree of one keyframe, indexed: entries (the keyframe's,
 // then the children of fetched pages), parents, children in display order,
 // roots, and lookups by tree id and pid. Rebuilt once per new keyframe or
-// page, never per frame. One policy for an entry whose parent is missing
-// (or itself): it is shown as a root rather than lost. Children of dynamic
+// page, never per frame. protocol's one policy (tree_forest.hpp) for an
+// entry whose parent is missing or itself (a root) and for a parent cycle
+// (its entries listed flat as roots): nothing is lost. Children of dynamic
 // supervisors are ordered by mailbox (the one worth seeing first); static
 // children keep the agent's order. No ImGui.
 #pragma once

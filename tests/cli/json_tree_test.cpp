@@ -197,3 +197,26 @@ TEST(TreeText, IndentsAndFlagsTrouble) {
 
 }  // namespace
 }  // namespace beamscope::cli
+
+namespace beamscope::cli {
+namespace {
+
+// The text shows what --json shows (protocol/tree_forest.hpp): an orphan
+// as a root, a cycle listed flat; it used to drop both.
+TEST(TreeText, OrphansAndCyclesAreShownAsInJson) {
+  protocol::Keyframe kf;
+  add(kf, "a", "b", TreeNode::SUPERVISOR);
+  add(kf, "b", "a", TreeNode::SUPERVISOR);
+  add(kf, "lost", "gone", TreeNode::WORKER);
+  add(kf, "lost/kid", "lost", TreeNode::WORKER);
+  std::ostringstream out;
+  print_tree_text(out, "n", kf);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("\nlost [worker]"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  kid [worker]"), std::string::npos) << text;
+  EXPECT_NE(text.find("entries no root reaches (a parent cycle):\n  a [supervisor]"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  b [supervisor]"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace beamscope::cli

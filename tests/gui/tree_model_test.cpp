@@ -283,13 +283,18 @@ TEST(TreeModel, KeyboardWalksRowsOpensAndGoesToParent) {
 
 TEST(TreeModel, OrphansAndCyclesNeverLoop) {
   auto kf = std::make_shared<v1::Keyframe>();
-  add(*kf, "a", "b", TreeNode::SUPERVISOR);  // a <-> b: unreachable, not shown
+  add(*kf, "a", "b", TreeNode::SUPERVISOR);  // a <-> b: no root reaches them, listed flat after the roots
   add(*kf, "b", "a", TreeNode::SUPERVISOR);
   add(*kf, "self", "self", TreeNode::WORKER);   // its own parent: a root
   add(*kf, "lost", "gone", TreeNode::WORKER);   // parent missing: a root
   TreeModel m;
   m.set_data(kf, 0.0);
-  EXPECT_EQ(m.rows().size(), 2u);
+  // As ctl tree shows them, text and JSON (protocol/tree_forest.hpp): nothing sent is lost.
+  ASSERT_EQ(m.rows().size(), 4u);
+  EXPECT_EQ(m.node(m.rows()[0].node).id(), "self");
+  EXPECT_EQ(m.node(m.rows()[1].node).id(), "lost");
+  EXPECT_EQ(m.node(m.rows()[2].node).id(), "a");
+  EXPECT_EQ(m.node(m.rows()[3].node).id(), "b");
 }
 
 // Headroom and intensity use are protocol's (shared with the alert rules);

@@ -1,17 +1,13 @@
 // The `tree` document: the flattened forest of the keyframe nested again
 // (application -> supervisors -> children), every field always present.
 #include <cctype>
-#include <unordered_map>
 
 #include "beamscope/protocol/supervision.hpp"
+#include "beamscope/protocol/tree_forest.hpp"
 #include "render.hpp"
 
 namespace beamscope::cli {
 namespace {
-
-// Nesting is bounded so neither building nor printing the document can
-// recurse without limit on a hostile or broken parent chain.
-constexpr int kMaxDepth = 64;
 
 std::string lower_enum(const std::string& name, int value) {
   if (name.empty()) return "kind_" + std::to_string(value);
@@ -22,9 +18,7 @@ std::string lower_enum(const std::string& name, int value) {
 
 struct Forest {
   const protocol::Keyframe& kf;
-  std::unordered_map<std::string, int> by_id;
-  std::vector<std::vector<int>> children;
-  std::vector<int> roots;
+  protocol::TreeForest links;
   std::vector<char> placed;
 };
 
@@ -33,10 +27,11 @@ nlohmann::json nest(Forest& f, int i, int depth) {
   nlohmann::json j = tree_node_json(f.kf.tree(i));
   auto& kids = j["children"];
   // Past the bound, descendants stay unplaced and are listed flat.
-  if (depth < kMaxDepth)
-    for (int k : f.children[i]) kids.push_back(nest(f, k, depth + 1));
+  const auto& children = f.links.children[static_cast<std::size_t>(i)];
+  if (depth < protocol::kMaxTreeDepth)
+    for (int k : children) kids.push_back(nest(f, k, depth + 1));
   // The real child count, whether or not the agent sent only a page.
-  const auto listed = f.children[i].size();
+  const auto listed = children.size();
   const std::uint64_t total = std::max<std::uint64_t>(f.kf.tree(i).children_total(), listed);
   j["children_total"] = total;
   j["children_paged"] = listed < total;
@@ -100,25 +95,16 @@ nlohmann::json tree_node_json(const protocol::TreeNode& n) {
 }
 
 nlohmann::json tree_json(const std::string& node, std::int64_t timestamp_us, const protocol::Keyframe& kf) {
-  Forest f{kf, {}, {}, {}, {}};
+  Forest f{kf, protocol::link_forest(kf.tree()), {}};
   const int n = kf.tree_size();
-  f.children.resize(n);
-  f.placed.assign(n, 0);
-  for (int i = 0; i < n; ++i) f.by_id.emplace(kf.tree(i).id(), i);
-  for (int i = 0; i < n; ++i) {
-    const auto& parent = kf.tree(i).parent_id();
-    auto it = parent.empty() ? f.by_id.end() : f.by_id.find(parent);
-    // Missing parent (or itself): a root, so nothing the agent sent is lost.
-    if (it == f.by_id.end() || it->second == i) f.roots.push_back(i);
-    else f.children[it->second].push_back(i);
-  }
+  f.placed.assign(static_cast<std::size_t>(n), 0);
   auto roots = nlohmann::json::array();
-  for (int r : f.roots) roots.push_back(nest(f, r, 0));
+  for (int r : f.links.roots) roots.push_back(nest(f, r, 0));
   // Entries no root reaches (a parent cycle) and the children of entries
   // at the depth bound, listed flat rather than dropped.
   auto unplaced = nlohmann::json::array();
   for (int i = 0; i < n; ++i)
-    if (!f.placed[i]) unplaced.push_back(tree_node_json(kf.tree(i)));
+    if (!f.placed[static_cast<std::size_t>(i)]) unplaced.push_back(tree_node_json(kf.tree(i)));
   const auto& s = kf.tree_stats();
   return nlohmann::json{
       {"node", node},

@@ -3,8 +3,8 @@
 
 #include <ctime>
 #include <functional>
-#include <unordered_map>
 
+#include "beamscope/protocol/tree_forest.hpp"
 #include "render.hpp"
 
 namespace beamscope::cli {
@@ -31,21 +31,24 @@ std::string entry_line(const protocol::TreeNode& n, std::size_t listed) {
 
 void print_tree_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf) {
   out << node << ": supervision tree, " << kf.tree_size() << " entries\n";
-  std::unordered_map<std::string, std::vector<int>> children;
-  for (int i = 0; i < kf.tree_size(); ++i) children[kf.tree(i).parent_id()].push_back(i);
-  std::function<void(const std::string&, int)> walk = [&](const std::string& parent, int depth) {
-    auto it = children.find(parent);
-    if (it == children.end() || depth > 64) return;
-    for (int i : it->second) {
-      const auto& n = kf.tree(i);
-      if (n.id() == parent) continue;
-      auto kids = children.find(n.id());
-      out << std::string(static_cast<std::size_t>(depth) * 2, ' ')
-          << entry_line(n, kids == children.end() ? 0 : kids->second.size()) << "\n";
-      walk(n.id(), depth + 1);
+  const protocol::TreeForest f = protocol::link_forest(kf.tree());
+  std::size_t deeper = 0;
+  std::function<void(int, int)> print = [&](int i, int depth) {
+    const auto& kids = f.children[static_cast<std::size_t>(i)];
+    out << std::string(static_cast<std::size_t>(depth) * 2, ' ') << entry_line(kf.tree(i), kids.size()) << "\n";
+    if (depth >= protocol::kMaxTreeDepth) {
+      deeper += kids.size();
+      return;
     }
+    for (int k : kids) print(k, depth + 1);
   };
-  walk("", 0);
+  for (int r : f.roots) print(r, 0);
+  // The same entries as --json and the inspector: nothing sent is dropped.
+  if (!f.unreached.empty()) {
+    out << "entries no root reaches (a parent cycle):\n";
+    for (int u : f.unreached) out << "  " << entry_line(kf.tree(u), 0) << "\n";
+  }
+  if (deeper != 0) out << "(" << deeper << " subtrees deeper than " << protocol::kMaxTreeDepth << " levels: see --json)\n";
 }
 
 void print_events_text(std::ostream& out, const std::string& node, const protocol::Keyframe& kf, std::size_t limit) {
