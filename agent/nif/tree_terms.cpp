@@ -84,6 +84,7 @@ bool read_node(ErlNifEnv* env, ERL_NIF_TERM m, v1::TreeNode& out) {
   out.set_escalated(terms::flag(env, m, a::escalated));
   out.set_children_total(u32(env, m, a::children_total));
   out.set_restarts_total(u64(env, m, a::restarts_total));
+  out.set_self_restarts_total(u64(env, m, a::self_restarts_total));
   if (enif_get_map_value(env, m, a::recent_restarts, &v)) read_restarts(env, v, out);
   return true;
 }
@@ -166,7 +167,7 @@ ERL_NIF_TERM node_term(ErlNifEnv* env, const v1::TreeNode& n) {
        a::modules, a::registered_name, a::message_queue_len, a::memory_bytes, a::reductions, a::strategy,
        a::intensity, a::period_s, a::child_specs, a::active_children, a::supervisors, a::workers, a::unresponsive,
        a::walk_error, a::restarts_in_period, a::escalated, a::children_total, a::restarts_total,
-       a::recent_restarts},
+       a::self_restarts_total, a::recent_restarts},
       {bin(env, n.id()), bin(env, n.parent_id()), kind_atom(n.kind()), bin(env, n.application()),
        bin(env, n.name()), bin(env, n.pid()), bin(env, n.pid_state()), bin(env, n.restart_type()),
        bin(env, n.shutdown()), list(mods), bin(env, n.registered_name()), num(env, n.message_queue_len()),
@@ -174,7 +175,7 @@ ERL_NIF_TERM node_term(ErlNifEnv* env, const v1::TreeNode& n) {
        num(env, n.period_s()), num(env, n.child_specs()), num(env, n.active_children()), num(env, n.supervisors()),
        num(env, n.workers()), enif_make_atom(env, n.unresponsive() ? "true" : "false"), bin(env, n.walk_error()),
        num(env, n.restarts_in_period()), enif_make_atom(env, n.escalated() ? "true" : "false"),
-       num(env, n.children_total()), num(env, n.restarts_total()), list(recent)});
+       num(env, n.children_total()), num(env, n.restarts_total()), num(env, n.self_restarts_total()), list(recent)});
 }
 
 }  // namespace

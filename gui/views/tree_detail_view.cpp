@@ -41,7 +41,12 @@ void identity(const v1::TreeNode& n, std::size_t received, bool sampled) {
     // when the hot set has a fresher figure.
     detail_field("memory", format_bytes(n.memory_bytes()));
   }
-  detail_field("restarts", format_count(n.restarts_total()));
+  if (n.kind() == v1::TreeNode::SUPERVISOR) {
+    detail_field("children's restarts", format_count(n.restarts_total()));
+    detail_field("restarted itself", format_count(n.self_restarts_total()));
+  } else {
+    detail_field("restarts", format_count(n.restarts_total()));
+  }
   if (n.unresponsive() || !n.walk_error().empty()) detail_field("walk", n.walk_error().empty() ? "no answer" : n.walk_error());
   ImGui::EndTable();
 }

@@ -21,6 +21,10 @@ IntensityUse intensity_use(const v1::TreeNode& n, double near) {
   return IntensityUse::kNone;
 }
 
+std::uint64_t restarts_as_child(const v1::TreeNode& n) {
+  return n.kind() == v1::TreeNode::SUPERVISOR ? n.self_restarts_total() : n.restarts_total();
+}
+
 bool has_dynamic_children(const v1::TreeNode& n) {
   return n.kind() == v1::TreeNode::SUPERVISOR && (n.strategy() == "simple_one_for_one" || n.children_total() > 0);
 }

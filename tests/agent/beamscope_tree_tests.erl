@@ -297,7 +297,13 @@ escalation() ->
                         Es =/= []
                 end,
     ?assert(wait(Escalated, 3000)),
-    ?assertMatch(#{escalated := true}, node_of(Chain)).
+    ?assertMatch(#{escalated := true}, node_of(Chain)),
+    %% Escalated, it exited and its parent restarted it: its own count,
+    %% apart from its children's (what its parent's per-child series shows).
+    ?assert(wait(fun() -> maps:get(self_restarts_total, node_of(Chain)) =:= 1 end, 5000)),
+    #{restarts_total := ChildrenRestarts} = node_of(Chain),
+    ?assert(ChildrenRestarts >= 10),
+    ?assert(maps:get(restarts_total, node_of(?DEMO)) >= 1).
 
 walks() -> maps:get(walks_total, maps:get(tree_stats, snapshot())).
 

@@ -94,6 +94,12 @@ inline v1::Keyframe full_keyframe() {
   sw->set_period_ms(1000);
   sw->set_sweeps_total(42);
   sw->set_tick_cost_us(15000);
+  sw->set_budget_ratio(0.01);
+  sw->set_cost_ratio(0.004);
+  sw->set_chunk_us_max(900);
+  sw->set_guarded_total(6);
+  sw->set_sweep_progress(20000);
+  kf.mutable_tree_stats()->set_events_dropped(9);
   auto* ag = kf.mutable_agent();
   ag->set_frames_sent_total(77);
   ag->set_frames_dropped_total(1);

@@ -63,10 +63,12 @@ TEST(OverviewJson, MailboxSweepAgent) {
   EXPECT_TRUE(mb["buckets"][2]["le"].is_null());
   EXPECT_EQ(mb["buckets"][2]["count"], 1);
   EXPECT_EQ(doc["sweep"], (json{{"processes_swept", 50101}, {"duration_us", 12000}, {"period_ms", 1000},
-                                {"sweeps_total", 42}, {"tick_cost_us", 15000}}));
+                                {"sweeps_total", 42}, {"tick_cost_us", 15000}, {"budget_ratio", 0.01},
+                                {"cost_ratio", 0.004}, {"chunk_us_max", 900}, {"guarded_total", 6},
+                                {"progress", 20000}}));
   EXPECT_EQ(doc["agent"], (json{{"frames_sent_total", 77}, {"frames_dropped_total", 1},
                                 {"frames_rejected_total", 2}, {"memory_bytes", 4096}, {"viewers", 3},
-                                {"stream_rejected", {{"too_many_viewers", 5}}}}));
+                                {"stream_rejected", {{"too_many_viewers", 5}}}, {"events_dropped_total", 9}}));
 }
 
 TEST(OverviewJson, EmptyKeyframeStillHasEveryField) {

@@ -96,7 +96,7 @@ TEST(TreeJson, NestsApplicationsSupervisorsChildren) {
 TEST(TreeJson, EveryDocumentedFieldIsPresent) {
   const auto j = tree_node_json(TreeNode{});
   for (const char* f : {"id", "name", "kind", "pid", "pid_state", "restart_type", "shutdown", "modules", "strategy",
-                        "intensity", "period_s", "restarts_total", "restarts_in_period", "headroom", "escalated",
+                        "intensity", "period_s", "restarts_total", "self_restarts_total", "restarts_in_period", "headroom", "escalated",
                         "unresponsive", "walk_error", "children_total", "message_queue_len", "memory_bytes",
                         "reductions", "recent_restarts", "children"})
     EXPECT_TRUE(j.contains(f)) << f;

@@ -98,6 +98,15 @@ class CtlMcp(unittest.TestCase):
         # The pager knows supervisor ids from the agent's first published walk.
         wait_for(lambda: run_ctl(BUILD_DIR, ["--connect", cls.node.stream_endpoint, "children", POOL, "--limit",
                                              "1"]).rc == 0, 20, interval=0.3, what="the agent's first walk")
+        # The demo's pool fills after the walk: the overview (a tick behind)
+        # and ps (over the agent's last sweep) are compared with the node's
+        # count once the node has stopped growing and a sweep has seen it.
+        def settled():
+            count = cls.node.process_count()
+            ep = cls.node.stream_endpoint
+            return abs(ctl_json(BUILD_DIR, ep, "overview")["process_count"] - count) <= 3 and \
+                abs(ctl_json(BUILD_DIR, ep, "ps", "--limit", "1")["total"] - count) <= 5
+        wait_for(settled, 20, interval=0.5, what="the node's processes settled and swept")
 
     @classmethod
     def tearDownClass(cls):

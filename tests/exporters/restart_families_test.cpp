@@ -43,6 +43,7 @@ v1::Keyframe tree_keyframe(int dynamic_children) {
   pool->set_intensity(1);
   pool->set_children_total(static_cast<std::uint32_t>(dynamic_children));
   pool->set_restarts_total(7);
+  pool->set_self_restarts_total(1);
   for (int i = 0; i < dynamic_children; ++i)
     add(kf, "demo/top/pool/<0." + std::to_string(100 + i) + ".0>", "demo/top/pool", v1::TreeNode::WORKER)
         ->set_restarts_total(1);
@@ -61,6 +62,8 @@ TEST(RestartFamilies, SupervisorsAndStaticChildren) {
   EXPECT_EQ(value_of(text, R"(beamscope_supervisor_restarts_total{supervisor="demo/top/pool",application="demo"})"), 7);
   EXPECT_EQ(value_of(text, R"(beamscope_child_restarts_total{supervisor="demo/top",child="a"})"), 2);
   EXPECT_EQ(value_of(text, R"(beamscope_child_restarts_total{supervisor="demo/top",child="b"})"), 3);
+  // A child supervisor as its parent's child: its own restart, not its children's 7.
+  EXPECT_EQ(value_of(text, R"(beamscope_child_restarts_total{supervisor="demo/top",child="pool"})"), 1);
   EXPECT_EQ(value_of(text, R"(beamscope_supervisor_restart_intensity_headroom{supervisor="demo/top",application="demo"})"), 7);
   EXPECT_EQ(value_of(text, R"(beamscope_supervisor_children{supervisor="demo/top/pool",application="demo"})"), 100);
 }

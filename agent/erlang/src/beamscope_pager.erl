@@ -25,7 +25,7 @@
 -define(PAGE_SHARE_X, 5).
 %% Fields of the last walk's entries merged into pages (restarts, and what
 %% the walk read of supervisors).
--define(KNOWN, [restarts_total, own_restarts, recent_restarts, restarts_in_period, escalated,
+-define(KNOWN, [restarts_total, self_restarts_total, recent_restarts, restarts_in_period, escalated,
                 strategy, intensity, period_s, child_specs, active_children, supervisors, workers,
                 children_total, unresponsive, walk_error]).
 

@@ -313,7 +313,7 @@ annotate(#{kind := supervisor, id := Id} = N, R, E) ->
                    error -> beamscope_restarts:sup_in_period(Id, maps:get(period_s, N, 5), R)
                end,
     N#{restarts_total => beamscope_restarts:sup_total(Id, R),
-       own_restarts => Own,
+       self_restarts_total => Own,
        recent_restarts => case Recent of [] -> OwnRecent; _ -> Recent end,
        restarts_in_period => InPeriod,
        escalated => maps:is_key(Id, E)};

@@ -79,6 +79,7 @@ nlohmann::json tree_node_json(const protocol::TreeNode& n) {
       {"supervisors", n.supervisors()},
       {"workers", n.workers()},
       {"restarts_total", n.restarts_total()},
+      {"self_restarts_total", n.self_restarts_total()},
       {"restarts_in_period", n.restarts_in_period()},
       {"headroom", std::move(headroom)},
       {"escalated", n.escalated()},

@@ -17,7 +17,8 @@ using prometheus::MetricType;
 constexpr MetricSpec kSupervisorRestarts{"beamscope_supervisor_restarts_total",
     "Restarts of the children of a supervisor seen by the agent since it started.", MetricType::Counter};
 constexpr MetricSpec kChildRestarts{"beamscope_child_restarts_total",
-    "Restarts of one static child seen by the agent since it started.", MetricType::Counter};
+    "Restarts of one static child seen by the agent since it started (a child supervisor: its own restarts, not its children's).",
+    MetricType::Counter};
 constexpr MetricSpec kHeadroom{"beamscope_supervisor_restart_intensity_headroom",
     "Restarts a supervisor may still take inside its period before it gives up (intensity minus recent restarts, never below 0).",
     MetricType::Gauge};
@@ -48,7 +49,7 @@ void add_restart_families(NodeScope& scope, const v1::Keyframe& kf) {
     const auto parent = dynamic.find(n.parent_id());
     if (parent == dynamic.end() || parent->second) continue;
     if (++children > kMaxRestartSeries) break;
-    scope.counter(kChildRestarts, static_cast<double>(n.restarts_total()),
+    scope.counter(kChildRestarts, static_cast<double>(protocol::restarts_as_child(n)),
                   {{"supervisor", label_value(n.parent_id())}, {"child", label_value(n.name())}});
   }
 }

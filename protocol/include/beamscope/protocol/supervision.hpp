@@ -27,6 +27,11 @@ enum class IntensityUse { kNone, kNear, kAt };
 inline constexpr double kIntensityNear = 0.5;
 IntensityUse intensity_use(const v1::TreeNode& n, double near = kIntensityNear);
 
+/// Restarts of an entry as its parent's child: a worker's restarts_total,
+/// a supervisor's self_restarts_total (its restarts_total counts its
+/// children's). What a parent's per-child series and rows count.
+std::uint64_t restarts_as_child(const v1::TreeNode& n);
+
 /// Whether a supervisor's children are instances started on demand
 /// (simple_one_for_one, or so many that the agent summarised them and sent
 /// children_total): they are ordered by mailbox, counted in their
