@@ -10,7 +10,7 @@
 #include "beamscope/protocol/limits.hpp"
 #include "beamscope/protocol/processes.hpp"
 #include "format.hpp"
-#include "mailbox_reading.hpp"
+#include "table_cells.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
@@ -76,15 +76,7 @@ void read_sort(ProcessQuery& q) {
   q.ascending = q.sort == v1::ProcessesRequest::APPLICATION ? !up : up;
 }
 
-void right_aligned(const std::string& text) {
-  const float w = ImGui::CalcTextSize(text.c_str()).x;
-  const float avail = ImGui::GetContentRegionAvail().x;
-  if (avail > w) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + avail - w);
-  ImGui::TextUnformatted(text.c_str());
-}
-
 void cell(InspectorModel& model, const NodeView& node, const v1::ProcessRow& p, Col c) {
-  const theme::Palette& pal = theme::colors();
   switch (c) {
     case Col::kPid:
       if (ImGui::Selectable(p.pid().c_str(), p.pid() == node.table.selected_pid(),
@@ -101,13 +93,7 @@ void cell(InspectorModel& model, const NodeView& node, const v1::ProcessRow& p, 
       break;
     case Col::kApplication: ImGui::TextUnformatted(p.application().c_str()); break;
     case Col::kMailbox: right_aligned(format_count(p.message_queue_len())); break;
-    case Col::kGrowth: {
-      const double g = p.mailbox_growth_per_s();
-      if (g > 0) ImGui::PushStyleColor(ImGuiCol_Text, pal.warn);
-      right_aligned(format_growth(g));
-      if (g > 0) ImGui::PopStyleColor();
-      break;
-    }
+    case Col::kGrowth: growth_cell(p.mailbox_growth_per_s()); break;
     case Col::kMemory: right_aligned(p.slow_known() ? format_bytes(p.memory_bytes()) : std::string("-")); break;
     case Col::kReductions:
       right_aligned(p.slow_known() ? format_si(static_cast<double>(p.reductions_per_s())) : std::string("-"));

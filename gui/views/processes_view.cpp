@@ -6,6 +6,7 @@
 
 #include "format.hpp"
 #include "mailbox_reading.hpp"
+#include "table_cells.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
@@ -47,13 +48,6 @@ void apply_sort_specs(ProcessTable& table) {
   specs->SpecsDirty = false;
 }
 
-void right_aligned(const std::string& text) {
-  const float w = ImGui::CalcTextSize(text.c_str()).x;
-  const float avail = ImGui::GetContentRegionAvail().x;
-  if (avail > w) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + avail - w);
-  ImGui::TextUnformatted(text.c_str());
-}
-
 void cell(InspectorModel& model, const ProcessTable& table, const v1::ProcessSample& p, ProcessColumn c, bool& scroll) {
   const theme::Palette& pal = theme::colors();
   switch (c) {
@@ -75,13 +69,7 @@ void cell(InspectorModel& model, const ProcessTable& table, const v1::ProcessSam
       else ImGui::TextUnformatted(p.registered_name().c_str());
       break;
     case ProcessColumn::kMailbox: right_aligned(format_count(p.message_queue_len())); break;
-    case ProcessColumn::kGrowth: {
-      const double g = p.mailbox_growth_per_s();
-      if (g > 0) ImGui::PushStyleColor(ImGuiCol_Text, pal.warn);
-      right_aligned(format_growth(g));
-      if (g > 0) ImGui::PopStyleColor();
-      break;
-    }
+    case ProcessColumn::kGrowth: growth_cell(p.mailbox_growth_per_s()); break;
     case ProcessColumn::kToAlarm: {
       const auto o = alarm_outlook(p.mailbox_growth_per_s(), p.seconds_to_threshold());
       const bool urgent = o == AlarmOutlook::kReached || (o == AlarmOutlook::kIn && p.seconds_to_threshold() < 60);

@@ -61,9 +61,12 @@ TEST(ProcessPages, AsksForTheRowsOnScreenWithAMarginOnlyWhileShown) {
   p.want({}, 100'000, 40);
   EXPECT_FALSE(p.poll(2.0));
   p.want({}, 100'000, 40);
-  EXPECT_TRUE(p.poll(2.8));
+  auto refresh = p.poll(2.8);
+  ASSERT_TRUE(refresh);
   // Hidden: nothing more, and the answer on its way is stale.
   EXPECT_FALSE(p.poll(5.0));
+  EXPECT_FALSE(p.receive(answer(*refresh, 200'000), 5.1));
+  EXPECT_EQ(p.stale_answers(), 1u);
 }
 
 TEST(ProcessPages, AnotherOrderOrFilterDropsTheRowsAndTheAnswerOnItsWay) {
