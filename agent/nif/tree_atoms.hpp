@@ -10,8 +10,8 @@ namespace beamscope::agent::tree_atoms {
   X(id) X(parent_id) X(kind) X(application) X(name) X(pid) X(pid_state) X(restart_type) X(shutdown)   \
   X(modules) X(registered_name) X(message_queue_len) X(memory_bytes) X(reductions) X(strategy)         \
   X(intensity) X(period_s) X(child_specs) X(active_children) X(supervisors) X(workers) X(unresponsive) \
-  X(walk_error) X(restarts_in_period) X(escalated) X(children_total) X(restarts_total) X(self_restarts_total)                  \
-  X(recent_restarts) X(time_us) X(reason) X(old_pid) X(new_pid)                                         \
+  X(walk_error) X(restarts_in_period) X(escalated) X(children_total) X(restarts_total)                  \
+  X(self_restarts_total) X(recent_restarts) X(time_us) X(reason) X(old_pid) X(new_pid)                  \
   /* TreeNode kinds */                                                                                 \
   X(supervisor) X(worker) X(helper)                                                                    \
   /* Event */                                                                                          \
