@@ -24,6 +24,7 @@
 #include "page_inbox.hpp"
 #include "page_option.hpp"
 #include "platform_window.hpp"
+#include "replay_feed.hpp"
 #include "screenshot.hpp"
 #include "settings_ini.hpp"
 #include "state_dump.hpp"
@@ -201,6 +202,11 @@ int run_inspector(const Options& opt) {
     }
     script = std::move(*parsed);
   }
+  std::unique_ptr<ReplayFeed> feed;
+  if (!opt.replay.empty() && !(feed = ReplayFeed::open(opt.replay, opt.at, error))) {
+    std::fprintf(stderr, "beamscope: %s\n", error.c_str());
+    return 2;
+  }
   transport::ClientSecurity security;
   if (auto err = transport::load_client_security(opt.server_public_key_file, opt.key_file, security)) {
     std::fprintf(stderr, "beamscope: %s\n", err->c_str());
@@ -264,7 +270,11 @@ int run_inspector(const Options& opt) {
   if (auto every = parse_process_list(opt.processes)) settings.every_process = *every;
   ThemeKind applied_theme = ThemeKind::kDark;  // what PlatformWindow::open applied
 
-  InspectorModel model(opt.endpoints);
+  InspectorModel model(feed ? std::vector<std::string>{"recording " + opt.replay} : opt.endpoints);
+  if (feed) {
+    model.replay() = feed->control();
+    model.update(0, feed->snapshots(), feed->at_us());
+  }
   if (!opt.node.empty()) model.prefer_node(opt.node);
   InspectorView view;
   view.report().enabled = screenshot;
@@ -286,6 +296,8 @@ int run_inspector(const Options& opt) {
     const double cpu0 = thread_cpu_ms();
     const std::int64_t now_us = protocol::now_us();
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots(), now_us);
+    // A recording's nodes absent at the time shown are gone as of that time.
+    if (feed && feed->update(model.replay(), monotonic_s())) model.update(0, feed->snapshots(), feed->at_us());
     for (auto& [node, reason] : departures.take()) model.node_left(node, reason);
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     for (auto& [node, history] : histories.take()) model.receive_history(node, history);
@@ -362,7 +374,8 @@ int run_inspector(const Options& opt) {
     }
     window->swap();
     // A restarted child's flash fades smoothly: keep drawing while it lasts.
-    const bool animating = model.selected() && model.selected()->tree.animating(monotonic_s());
+    const bool animating = (model.selected() && model.selected()->tree.animating(monotonic_s())) ||
+                           model.replay().playing;
     window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : idle_wait_s(ages_shown(clients, model), protocol::now_us()));
   }
   return 0;

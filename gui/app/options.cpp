@@ -12,6 +12,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   app.set_version_flag("--version", "beamscope " BEAMSCOPE_VERSION);
   app.add_option("--connect", out.endpoints, "Agent or collector stream endpoint (repeatable)")
       ->default_str(kDefaultEndpoint);
+  auto* replay = app.add_option("--replay", out.replay,
+                                "Show a recording (beamscope-collector --record) instead of live streams; a bar "
+                                "plays it and seeks");
+  app.add_option("--at", out.at,
+                 "With --replay: the time shown first: RFC 3339, unix seconds, -5m from the end, +2m from the "
+                 "start, start or end (default: end)")
+      ->needs(replay);
+  app.get_option("--connect")->excludes(replay);
   app.add_option("--screenshot", out.screenshot, "Render --frames frames, write this PNG and exit");
   app.add_option("--frames", out.frames, "Frames to render before the screenshot")->check(CLI::Range(1, 100000));
   app.add_option("--width", out.width, "Window width")->check(CLI::Range(200, 16384));
@@ -43,7 +51,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (out.endpoints.empty()) out.endpoints.push_back(kDefaultEndpoint);
+  if (out.endpoints.empty() && out.replay.empty()) out.endpoints.push_back(kDefaultEndpoint);
   return std::nullopt;
 }
 

@@ -8,7 +8,9 @@
 namespace beamscope::gui {
 
 struct Options {
-  std::vector<std::string> endpoints;  ///< at least one after parsing
+  std::vector<std::string> endpoints;  ///< at least one after parsing, unless --replay
+  std::string replay;                  ///< --replay FILE: a recording instead of live streams
+  std::string at;                      ///< --at TIME in the recording (recording/time_arg.hpp); default: the end
   std::string screenshot;              ///< PNG path; empty: interactive
   int frames = 60;                     ///< frames to render before the screenshot
   int width = 1280;

@@ -141,7 +141,7 @@ void InspectorModel::select_in_table(NodeView& n, const std::string& pid) {
 std::vector<PageRequest> InspectorModel::page_requests(double now_s) {
   std::vector<PageRequest> out;
   NodeView* n = selected();
-  if (!n) return out;
+  if (!n || replay_.active) return out;
   for (const TreeRow& r : n->tree.rows()) {
     if (r.kind != TreeRow::Kind::kPager) continue;
     const auto& sup = n->tree.node(r.node);
@@ -164,8 +164,8 @@ void InspectorModel::receive_page(const std::string& node, const v1::ChildrenPag
 
 std::optional<DetailRequest> InspectorModel::detail_request(double now_s, bool detail_shown) {
   NodeView* n = selected();
-  // A node that left has no agent to ask; its last answer stays shown.
-  if (!n || n->gone_at_us) return std::nullopt;
+  // A node that left, or a recording, has no agent to ask; the last answer stays shown.
+  if (!n || n->gone_at_us || replay_.active) return std::nullopt;
   const std::string pid = detail_shown ? n->table.selected_pid() : std::string();
   auto req = n->inquiry.poll(pid, now_s);
   if (!req) return std::nullopt;
@@ -178,7 +178,7 @@ void InspectorModel::receive_detail(const std::string& node, const v1::ProcessDe
 
 std::optional<ProcessesPageRequest> InspectorModel::processes_request(double now_s) {
   NodeView* n = selected();
-  if (!n || n->gone_at_us) return std::nullopt;  // its last page stays shown
+  if (!n || n->gone_at_us || replay_.active) return std::nullopt;  // its last page stays shown
   auto req = n->pages.poll(now_s);
   if (!req) return std::nullopt;
   return ProcessesPageRequest{n->source, n->name, std::move(*req)};
@@ -191,7 +191,7 @@ void InspectorModel::receive_processes_page(const std::string& node, const v1::P
 
 void InspectorModel::press_action(ProcessAction action, double now_s) {
   NodeView* n = selected();
-  if (!n || n->gone_at_us || n->table.selected_pid().empty()) return;
+  if (!n || n->gone_at_us || replay_.active || n->table.selected_pid().empty()) return;
   if (auto req = n->actions.press(action, n->table.selected_pid(), now_s))
     pending_action_ = ActionOrder{n->source, n->name, std::move(*req)};
 }
@@ -203,6 +203,7 @@ void InspectorModel::receive_action_result(const std::string& node, const v1::Ac
 }
 
 std::string InspectorModel::waiting_text() const {
+  if (replay_.active) return replay_.file + ": no node has a state at this time yet";
   std::string list;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     if (i != 0) list += ", ";

@@ -23,6 +23,7 @@
 #include "process_inquiry.hpp"
 #include "process_pages.hpp"
 #include "process_table.hpp"
+#include "replay_control.hpp"
 #include "ring_buffer.hpp"
 #include "tree_model.hpp"
 
@@ -137,6 +138,12 @@ class InspectorModel {
   /// "Waiting for tcp://127.0.0.1:9755 — no agent answering yet".
   std::string waiting_text() const;
 
+  /// The recording shown (`--replay`): its bar's state. Inactive for live
+  /// streams. A recording has no agent to ask: no page, detail or action
+  /// is requested while it is active.
+  ReplayControl& replay() { return replay_; }
+  const ReplayControl& replay() const { return replay_; }
+
  private:
   void track_selected(NodeView& n);
   void follow_tree_entry(NodeView& n);
@@ -148,6 +155,7 @@ class InspectorModel {
   std::string preferred_;
   std::map<std::string, v1::History> pending_histories_;
   std::optional<ActionOrder> pending_action_;
+  ReplayControl replay_;
 };
 
 }  // namespace beamscope::gui

@@ -8,6 +8,7 @@
 #include "alerts_strip.hpp"
 #include "detail_view.hpp"
 #include "node_bar.hpp"
+#include "replay_bar.hpp"
 #include "theme.hpp"
 
 namespace beamscope::gui {
@@ -110,6 +111,10 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     draw_node_bar(model, links);
     theme_button(settings);
     ImGui::EndMenuBar();
+  }
+  if (model.replay().active) {
+    draw_replay_bar(model.replay());
+    ImGui::Separator();
   }
   NodeView* node = model.selected();
   if (!node) {

@@ -1,0 +1,45 @@
+// Replay bar; see replay_bar.hpp.
+#include "replay_bar.hpp"
+
+#include <imgui.h>
+
+#include "beamscope/recording/time_arg.hpp"
+#include "format.hpp"
+#include "theme.hpp"
+
+namespace beamscope::gui {
+namespace {
+
+constexpr std::int64_t kStepUs = 10'000'000;
+
+}  // namespace
+
+void draw_replay_bar(ReplayControl& replay) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextDisabled("recording");
+  ImGui::SameLine();
+  if (ImGui::SmallButton(replay.playing ? "pause" : "play")) replay.playing = !replay.playing;
+  ImGui::SameLine();
+  if (ImGui::SmallButton("-10 s")) replay.seek(replay.at_us - kStepUs);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("+10 s")) replay.seek(replay.at_us + kStepUs);
+  ImGui::SameLine();
+  // Seconds from the file's first record: a slider over int64 µs would
+  // lose the person's drag to float precision.
+  const double span_s = static_cast<double>(replay.last_us - replay.first_us) / 1e6;
+  double at_s = static_cast<double>(replay.at_us - replay.first_us) / 1e6;
+  const double zero = 0.0;
+  const std::string label = format_duration_ms(static_cast<std::uint64_t>(at_s * 1000)) + " of " +
+                            format_duration_ms(static_cast<std::uint64_t>(span_s * 1000));
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24.0f);
+  if (ImGui::SliderScalar("##at", ImGuiDataType_Double, &at_s, &zero, &span_s, label.c_str()))
+    replay.seek(replay.first_us + static_cast<std::int64_t>(at_s * 1e6));
+  ImGui::SameLine();
+  ImGui::TextUnformatted(recording::format_time(replay.at_us).c_str());
+  if (!replay.damage.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(theme::colors().warn), "damaged: %s", replay.damage.c_str());
+  }
+}
+
+}  // namespace beamscope::gui
