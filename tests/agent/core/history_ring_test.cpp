@@ -1,5 +1,3 @@
-// The agent's history ring: the window it keeps, one sample per tick,
-// events kept once and bounded, and the answers viewers get.
 #include "history_ring.hpp"
 
 #include <gtest/gtest.h>
@@ -7,117 +5,109 @@
 namespace beamscope::agent {
 namespace {
 
-constexpr std::int64_t kT0 = 1'800'000'000'000'000;  // unix us
+using G = v1::GaugeColumn;
 
-// The keyframe the sampler publishes at `uptime_ms` with `processes`.
-v1::Keyframe tick(std::uint64_t uptime_ms, std::uint64_t processes) {
+v1::Keyframe tick(std::int64_t t_ms, std::uint64_t processes) {
   v1::Keyframe kf;
-  kf.set_sampled_at_us(kT0 + static_cast<std::int64_t>(uptime_ms) * 1000);
-  kf.mutable_gauges()->set_uptime_ms(uptime_ms);
+  kf.set_sampled_at_us(t_ms * 1000);
+  kf.mutable_gauges()->set_uptime_ms(static_cast<std::uint64_t>(t_ms));
   kf.mutable_gauges()->set_process_count(processes);
   return kf;
 }
 
-void add_event(v1::Keyframe& kf, std::uint64_t id, std::int64_t time_us, std::size_t detail_bytes = 10) {
-  auto* e = kf.add_events();
-  e->set_id(id);
-  e->set_time_us(time_us);
-  e->set_kind(v1::Event::CHILD_TERMINATED);
-  e->set_reason(std::string(detail_bytes, 'x'));
+v1::Event event(std::uint64_t id, std::int64_t t_ms, std::size_t reason_bytes = 10) {
+  v1::Event e;
+  e.set_id(id);
+  e.set_time_us(t_ms * 1000);
+  e.set_reason(std::string(reason_bytes, 'r'));
+  return e;
 }
 
-std::vector<double> process_counts(const HistoryRing& ring, std::int64_t from_us = 0) {
-  v1::HistoryRequest rq;
-  rq.set_series("process_count");
-  rq.set_from_us(from_us);
-  const v1::HistoryAnswer a = ring.answer(rq);
-  std::vector<double> out;
-  for (const auto& p : a.points()) out.push_back(p.value());
-  return out;
+TEST(HistoryRing, KeepsTheWindowOneSamplePerTick) {
+  HistoryRing ring(10, 1000);  // 11 ticks
+  for (int i = 0; i < 30; ++i) ring.record(tick(1000 * i, 100 + i));
+  auto env = ring.history();
+  ASSERT_TRUE(env);
+  const auto samples = protocol::history_samples(env->history());
+  ASSERT_EQ(samples.size(), 11u);
+  EXPECT_EQ(samples.front()[G::PROCESS_COUNT], 119u);
+  EXPECT_EQ(samples.back()[G::PROCESS_COUNT], 129u);
+  EXPECT_EQ(env->history().window_s(), 10u);
+  EXPECT_EQ(ring.stats().samples(), 11u);
 }
 
-TEST(HistoryRing, KeepsTheLastWindowOfTicks) {
-  HistoryRing ring(10, 1000);
-  for (std::uint64_t s = 1; s <= 30; ++s) ring.record(tick(s * 1000, 100 + s));
-  const v1::HistoryStats st = ring.stats();
-  EXPECT_EQ(st.window_s(), 10u);
-  EXPECT_EQ(st.samples(), 11u) << "10 s at 1 s ticks, both ends";
-  EXPECT_EQ(st.oldest_us(), kT0 + 20'000'000);
-  const auto counts = process_counts(ring);
-  ASSERT_EQ(counts.size(), 11u);
-  EXPECT_EQ(counts.front(), 120.0);
-  EXPECT_EQ(counts.back(), 130.0);
-  EXPECT_EQ(process_counts(ring, kT0 + 28'000'000), (std::vector<double>{128, 129, 130}));
-}
-
-TEST(HistoryRing, AnEarlyTickReplacesTheOneBefore) {
+TEST(HistoryRing, AnEarlyTickReplacesTheLastOne) {
   HistoryRing ring(60, 1000);
-  ring.record(tick(1000, 5));
-  ring.record(tick(1300, 6));  // an alarm published 300 ms after the tick
-  EXPECT_EQ(ring.stats().samples(), 1u);
-  EXPECT_EQ(process_counts(ring), (std::vector<double>{6}));
-  ring.record(tick(2000, 7));
-  EXPECT_EQ(ring.stats().samples(), 2u);
+  ring.record(tick(1000, 1));
+  ring.record(tick(2000, 2));
+  ring.record(tick(2250, 3));  // an early publish (an alarm) 250 ms later
+  ring.record(tick(3000, 4));
+  const auto samples = protocol::history_samples(ring.history()->history());
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[1][G::PROCESS_COUNT], 3u);
 }
 
-TEST(HistoryRing, EventsAreKeptOnceWithinTheWindow) {
+TEST(HistoryRing, EventsOnceByIdWithinWindowAndBounds) {
   HistoryRing ring(10, 1000);
-  v1::Keyframe a = tick(1000, 1);
-  add_event(a, 1, kT0 + 900'000);
-  add_event(a, 2, kT0 + 950'000);
-  ring.record(a);
-  v1::Keyframe b = tick(2000, 1);
-  add_event(b, 2, kT0 + 950'000);  // keyframes repeat recent events
-  add_event(b, 3, kT0 + 1'900'000);
-  ring.record(b);
-  auto h = ring.history();
-  ASSERT_TRUE(h.has_value());
-  ASSERT_EQ(h->history().events_size(), 3);
-  EXPECT_EQ(h->history().events(2).id(), 3u);
-  EXPECT_EQ(h->history().window_s(), 10u);
-
-  // 20 s later the first three have left the window: gone, not "dropped".
-  ring.record(tick(22'000, 1));
+  auto kf = tick(1000, 1);
+  *kf.add_events() = event(1, 900);
+  *kf.add_events() = event(2, 950);
+  ring.record(kf);
+  ring.record(kf);  // keyframes repeat recent events
+  EXPECT_EQ(ring.stats().events(), 2u);
+  // Twenty seconds later both left the window: gone, not counted as dropped.
+  ring.record(tick(21000, 1));
   EXPECT_EQ(ring.stats().events(), 0u);
   EXPECT_EQ(ring.stats().events_dropped_total(), 0u);
-}
-
-TEST(HistoryRing, EventsPastTheirBoundAreDroppedAndCounted) {
-  HistoryRing ring(600, 1000);
-  v1::Keyframe kf = tick(1000, 1);
-  for (std::uint64_t id = 1; id <= kMaxRingEvents + 40; ++id) add_event(kf, id, kT0 + 500'000);
-  ring.record(kf);
+  // A burst past the count bound pushes out the oldest, counted.
+  auto burst = tick(22000, 1);
+  for (std::uint64_t id = 3; id < 3 + kMaxRingEvents + 10; ++id) *burst.add_events() = event(id, 22000);
+  ring.record(burst);
   EXPECT_EQ(ring.stats().events(), kMaxRingEvents);
-  EXPECT_EQ(ring.stats().events_dropped_total(), 40u);
-  // Large ones: the byte bound holds too.
-  v1::Keyframe big = tick(2000, 1);
-  for (std::uint64_t id = 10'000; id < 10'100; ++id) add_event(big, id, kT0 + 1'500'000, 8 * 1024);
+  EXPECT_EQ(ring.stats().events_dropped_total(), 10u);
+  // Big events: the byte bound holds.
+  auto big = tick(23000, 1);
+  for (std::uint64_t id = 1000; id < 1200; ++id) *big.add_events() = event(id, 23000, 4000);
   ring.record(big);
-  EXPECT_LE(ring.stats().events() * 8 * 1024, kMaxRingEventBytes + 8 * 1024);
-  EXPECT_GT(ring.stats().events_dropped_total(), 40u);
+  EXPECT_LE(ring.stats().bytes(), sizeof(HistoryRing) + 11 * sizeof(protocol::GaugeSample) + kMaxRingEventBytes);
 }
 
-TEST(HistoryRing, DisabledKeepsNothingAndSaysWhy) {
-  HistoryRing ring(0, 1000);
-  ring.record(tick(1000, 3));
-  EXPECT_FALSE(ring.enabled());
-  EXPECT_FALSE(ring.history().has_value());
-  v1::HistoryRequest rq;
-  rq.set_series("process_count");
-  EXPECT_NE(ring.answer(rq).error().find("history_s 0"), std::string::npos);
+TEST(HistoryRing, MemoryBoundAtTheDefaultAndTheLargestWindow) {
+  HistoryRing def(600, 1000);
+  def.record(tick(1000, 1));
+  EXPECT_LE(def.stats().bytes(), 128u * 1024);
+  HistoryRing largest(3600, 100);  // 36,000 ticks asked, 4096 kept
+  for (int i = 0; i < 5000; ++i) largest.record(tick(100 * i, 1));
+  EXPECT_EQ(largest.stats().samples(), protocol::kMaxHistorySamples);
+  EXPECT_LE(largest.stats().bytes() + kMaxRingEventBytes, 1u << 20);
 }
 
-TEST(HistoryRing, UnknownSeriesIsAnErrorNamingTheKnownOnes) {
+TEST(HistoryRing, DisabledKeepsNothingAndSaysSo) {
+  HistoryRing off(0, 1000);
+  off.record(tick(1000, 1));
+  EXPECT_FALSE(off.history());
+  EXPECT_EQ(off.stats().samples(), 0u);
+  v1::HistoryRequest req;
+  req.set_series("process_count");
+  EXPECT_NE(off.answer(req).error().find("disabled"), std::string::npos);
+}
+
+TEST(HistoryRing, AnswersASeriesAndRefusesUnknownOnes) {
   HistoryRing ring(60, 1000);
-  ring.record(tick(1000, 3));
-  v1::HistoryRequest rq;
-  rq.set_request_id(42);
-  rq.set_series(std::string(200, 'q'));
-  const v1::HistoryAnswer a = ring.answer(rq);
-  EXPECT_EQ(a.request_id(), 42u);
-  EXPECT_EQ(a.series().size(), 64u) << "a hostile name is not echoed whole";
-  EXPECT_NE(a.error().find("process_count"), std::string::npos);
-  EXPECT_EQ(a.points_size(), 0);
+  for (int i = 1; i <= 5; ++i) ring.record(tick(1000 * i, 10 * i));
+  v1::HistoryRequest req;
+  req.set_request_id(7);
+  req.set_series("process_count");
+  req.set_from_us(2000 * 1000);
+  const auto a = ring.answer(req);
+  EXPECT_EQ(a.request_id(), 7u);
+  ASSERT_EQ(a.points_size(), 4);
+  EXPECT_DOUBLE_EQ(a.points(0).value(), 20.0);
+  EXPECT_EQ(a.oldest_us(), 1000 * 1000);
+  req.set_series(std::string(5000, 'x'));
+  const auto bad = ring.answer(req);
+  EXPECT_NE(bad.error().find("unknown series"), std::string::npos);
+  EXPECT_TRUE(protocol::history_answer_ok(bad));
 }
 
 }  // namespace
