@@ -382,7 +382,7 @@ bool AgentState::reply(const std::string& viewer, v1::ChildrenPage page) {
 // What the agent holds: the sweep's tables plus the latest and last-sent
 // keyframes (the stream server's queue and model are bounded by it).
 std::uint64_t AgentState::memory_estimate() const {
-  std::uint64_t bytes = sizeof(*this) + sweep_.bytes() + counters_.history.bytes() + alert_rules_.memory_bytes();
+  std::uint64_t bytes = sizeof(*this) + sweep_.bytes() + hot_.bytes() + counters_.history.bytes() + alert_rules_.memory_bytes();
   if (last_sent_) bytes += last_sent_->SpaceUsedLong();
   if (tree_part_) bytes += tree_part_->SpaceUsedLong();
   if (events_part_) bytes += events_part_->SpaceUsedLong();

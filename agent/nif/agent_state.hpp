@@ -19,6 +19,7 @@
 #include "beamscope/protocol/alerts.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "history_ring.hpp"
+#include "hot_rates.hpp"
 #include "sweep.hpp"
 
 namespace prometheus {
@@ -107,6 +108,8 @@ class AgentState {
   /// several processes at once (the sampler, a test asking for stats).
   std::mutex& mutex() { return mu_; }
   Sweep& sweep() { return sweep_; }
+  /// The hot set's readings between ticks (caller holds the lock).
+  HotHistory& hot_history() { return hot_; }
   const AgentConfig& config() const { return config_; }
 
   /// Keeps `kf` as the latest snapshot and sends it on the stream, as a
@@ -179,6 +182,7 @@ class AgentState {
   AgentConfig config_;
   std::mutex mu_;
   Sweep sweep_;
+  HotHistory hot_;
   std::unique_ptr<transport::StreamServer> server_;
   // What the I/O thread may use: set once server_ runs, cleared before it
   // stops (server_ itself is guarded by mu_, which the I/O thread never takes).

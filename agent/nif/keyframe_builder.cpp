@@ -112,16 +112,10 @@ bool read_sample(ErlNifEnv* env, ERL_NIF_TERM m, v1::ProcessSample& out, std::ui
   out.set_fullsweep_after(u64(env, m, atoms::fullsweep_after));
   out.set_memory_guarded(terms::flag(env, m, atoms::memory_guarded));
   out.set_application(terms::text(env, m, atoms::application, max));
-  out.set_minor_gcs_per_s(u64(env, m, sweep_atoms::minor_gcs_per_s));
-  ERL_NIF_TERM v;
-  if (enif_get_map_value(env, m, sweep_atoms::mailbox_growth_per_s, &v))
-    out.set_mailbox_growth_per_s(terms::number(env, v));
-  if (enif_get_map_value(env, m, sweep_atoms::seconds_to_threshold, &v))
-    out.set_seconds_to_threshold(terms::number(env, v));
   return true;
 }
 
-void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, std::size_t limit,
+void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, std::size_t limit, HotTick tick,
                   v1::Keyframe& kf) {
   std::unordered_map<std::uint64_t, std::uint64_t> rates;
   rates.reserve(sweep.hot.size());
@@ -134,8 +128,13 @@ void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, s
     std::uint64_t key = 0;
     if (!read_sample(env, head, s, key)) continue;
     if (auto it = rates.find(key); it != rates.end()) s.set_reductions_per_s(it->second);
+    const HotRates r = tick.history.update(key, tick.now_us, s.message_queue_len(), s.minor_gcs(), tick.mailbox_alarm);
+    s.set_mailbox_growth_per_s(r.mailbox_growth_per_s);
+    s.set_seconds_to_threshold(r.seconds_to_threshold);
+    s.set_minor_gcs_per_s(r.minor_gcs_per_s);
     *kf.add_processes() = std::move(s);
   }
+  tick.history.end_tick();
 }
 
 void fill_sweep(ErlNifEnv* env, ERL_NIF_TERM stats_map, const Sweep& live, v1::Keyframe& kf) {

@@ -8,6 +8,7 @@
 #include <erl_nif.h>
 
 #include "beamscope.pb.h"
+#include "hot_rates.hpp"
 #include "sweep.hpp"
 
 namespace beamscope::agent {
@@ -19,9 +20,19 @@ void read_gauges(ErlNifEnv* env, ERL_NIF_TERM map, v1::VmGauges& out);
 /// reductions_per_s is filled later from the sweep (fill_rates).
 bool read_sample(ErlNifEnv* env, ERL_NIF_TERM map, v1::ProcessSample& out, std::uint64_t& pid_key);
 
+/// The tick a list of hot samples was read in, and the history its rates
+/// are taken against.
+struct HotTick {
+  HotHistory& history;
+  std::int64_t now_us;  // monotonic
+  std::uint64_t mailbox_alarm;
+};
+
 /// Reads the list of hot samples into `kf`, at most `limit` of them, with
-/// reductions_per_s taken from the last sweep.
-void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, std::size_t limit,
+/// reductions_per_s taken from the last sweep and the mailbox growth, time
+/// to the alarm and minor GCs a second from `tick`'s history (the tick is
+/// ended there: processes not in the list are forgotten).
+void read_samples(ErlNifEnv* env, ERL_NIF_TERM list, const SweepResult& sweep, std::size_t limit, HotTick tick,
                   v1::Keyframe& kf);
 
 /// Histogram, sweep stats and application totals from the last complete

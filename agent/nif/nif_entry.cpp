@@ -14,6 +14,7 @@
 #include "beamscope/transport/stream_server.hpp"
 #include "atoms.hpp"
 #include "keyframe_builder.hpp"
+#include "mono_clock.hpp"
 #include "page_terms.hpp"
 #include "proc_atoms.hpp"
 #include "proc_nifs.hpp"
@@ -169,7 +170,8 @@ ERL_NIF_TERM nif_publish(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     const SweepResult& sweep = s->sweep().last();
     // The hot set: four rankings of top_k, up to 64 alarmed processes, up
     // to top_k named processes and supervisors (beamscope_sampler).
-    read_samples(env, argv[3], sweep, 5 * s->config().top_k + 64, kf);
+    read_samples(env, argv[3], sweep, 5 * s->config().top_k + 64,
+                 HotTick{s->hot_history(), mono_us(), s->config().mailbox_alarm}, kf);
     fill_sweep(env, argv[4], s->sweep(), kf);
     s->publish(std::move(kf));
   } catch (const std::exception& e) {
@@ -363,7 +365,7 @@ ErlNifFunc nif_funcs[] = {
     {"thread_cpu_us", 0, nif_thread_cpu_us, 0},
     // Process pages, detail and actions (protocol 1.3): proc_nifs.cpp.
     {"processes_page", 2, nif_processes_page, ERL_NIF_DIRTY_JOB_CPU_BOUND},
-    {"process_row", 2, nif_process_row, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"mailbox_outlook", 3, nif_mailbox_outlook, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"reply_answer", 4, nif_reply_answer, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"tree_entry", 2, nif_tree_entry, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"inspect_ready", 1, nif_inspect_ready, 0},

@@ -11,6 +11,7 @@
 #include "atoms.hpp"
 #include "beamscope/protocol/limits.hpp"
 #include "beamscope/protocol/processes.hpp"
+#include "mono_clock.hpp"
 #include "proc_atoms.hpp"
 #include "proc_table.hpp"
 #include "proto_terms.hpp"
@@ -24,11 +25,6 @@ namespace {
 namespace pa = proc_atoms;
 // A page by minor GCs keeps the gc tier on this long.
 constexpr std::int64_t kGcDemandUs = 120'000'000;
-
-std::int64_t mono_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
 
@@ -152,26 +148,37 @@ ERL_NIF_TERM nif_processes_page(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) 
   }
 }
 
-// process_row(Ref, Pid) -> {Mailbox, GrowthPerS, SweepAgeMs} | undefined:
-// the last complete sweep's reading of one process. Dirty CPU: a linear
-// search of the table (about 1 ms at 1M processes).
-ERL_NIF_TERM nif_process_row(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+// mailbox_outlook(Ref, Pid, Mailbox) -> {GrowthPerS, SecondsToAlarm, AgeMs}
+// | undefined: a process's mailbox growth as the hot set's history has it
+// when the last tick read the process (tick to tick), else as the last
+// complete sweep has it (sweep to sweep); the seconds until `Mailbox` (the
+// caller's fresh reading) reaches mailbox_alarm at that growth
+// (hot_rates.hpp), and the age of the reading. Dirty CPU: a linear search
+// of the table when the process is not hot (about 1 ms at 1M processes).
+ERL_NIF_TERM nif_mailbox_outlook(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   AgentState* s = state_of(env, argv[0]);
   ErlNifPid pid;
-  if (!s || !enif_get_local_pid(env, argv[1], &pid)) return enif_make_badarg(env);
+  ErlNifUInt64 mailbox = 0;
+  if (!s || !enif_get_local_pid(env, argv[1], &pid) || !enif_get_uint64(env, argv[2], &mailbox))
+    return enif_make_badarg(env);
   AgentState::DirtyCpuMeter meter(*s);
+  const auto key = static_cast<std::uint64_t>(pid.pid);
+  const std::int64_t now = mono_us();
+  const std::uint64_t alarm = s->config().mailbox_alarm;
+  auto outlook = [&](double growth, std::int64_t at_us) {
+    return enif_make_tuple3(env, enif_make_double(env, growth),
+                            enif_make_double(env, seconds_to_threshold(mailbox, growth, alarm)),
+                            u(env, age_ms(now, at_us)));
+  };
   std::shared_ptr<const SweepTable> table;
   {
     std::lock_guard lock(s->mutex());
+    if (auto hot = s->hot_history().last(key)) return outlook(hot->mailbox_growth_per_s, hot->at_us);
     table = s->sweep().table();
   }
-  const auto key = static_cast<std::uint64_t>(pid.pid);
   const std::size_t n = std::min(table->entries.size(), table->cols.size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (table->entries[i].key != key) continue;
-    return enif_make_tuple3(env, u(env, table->entries[i].mailbox()),
-                            enif_make_double(env, growth_per_s(*table, table->cols[i])),
-                            u(env, age_ms(mono_us(), table->ended_us)));
+    if (table->entries[i].key == key) return outlook(growth_per_s(*table, table->cols[i]), table->ended_us);
   }
   return atoms::undefined;
 }

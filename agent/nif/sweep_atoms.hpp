@@ -9,7 +9,7 @@ namespace beamscope::agent::sweep_atoms {
 #define BEAMSCOPE_SWEEP_ATOMS(X)                                                                   \
   X(grow) X(budget_ratio) X(cost_ratio) X(chunk_us_max) X(guarded_total) X(sweep_progress)          \
   X(tracked_processes) X(bytes_per_process) X(table_bytes) X(table_capacity) X(untracked_total)     \
-  X(minor_gcs_per_s) X(mailbox_growth_per_s) X(seconds_to_threshold) X(growing) X(applications)     \
+  X(growing) X(applications)                                                                       \
   X(rising) X(top_mailbox_all) X(sweep_active) X(history_matched) X(wall) X(fresh_processes) X(sweep_period_us) \
   X(keyframe_bytes_total) X(delta_bytes_total)
 

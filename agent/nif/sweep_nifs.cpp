@@ -10,6 +10,7 @@
 
 #include "agent_state.hpp"
 #include "atoms.hpp"
+#include "mono_clock.hpp"
 #include "proc_atoms.hpp"
 #include "sweep_atoms.hpp"
 #include "terms.hpp"
@@ -17,11 +18,6 @@
 namespace beamscope::agent {
 
 namespace {
-
-std::int64_t mono_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 ERL_NIF_TERM u(ErlNifEnv* env, std::uint64_t v) { return enif_make_uint64(env, v); }
 

@@ -3,14 +3,16 @@
 %% under way's top mailboxes), taken every tick. Only these get the
 %% costlier items. `memory` and `total_heap_size` (both walk the message
 %% queue and do not yield) are never read when the mailbox, now or when
-%% last seen, is above the guard; `messages` never. Keeps the previous
-%% tick's figures of each hot process to give growth and GC rates.
+%% last seen, is above the guard; `messages` never. Keeps only each hot
+%% process's mailbox of the tick before, for the guard: every rate (growth,
+%% time to the alarm, GCs a second) is the NIF's (hot_rates.hpp), computed
+%% when the samples are published.
 -module(beamscope_hot).
 
--export([new/0, sample/4, sample/2, sample_one/2, guarded_total/1]).
+-export([new/0, sample/3, sample/2, sample_one/2, guarded_total/1]).
 -export_type([hot/0]).
 
--record(hot, {prev = #{} :: #{pid() => {integer(), non_neg_integer(), non_neg_integer()}},
+-record(hot, {prev = #{} :: #{pid() => non_neg_integer()},
               guarded_total = 0 :: non_neg_integer()}).
 -opaque hot() :: #hot{}.
 
@@ -26,28 +28,21 @@ new() -> #hot{}.
 -spec guarded_total(hot()) -> non_neg_integer().
 guarded_total(#hot{guarded_total = G}) -> G.
 
-%% @doc Samples each pid (dead ones are skipped) and adds rates against
-%% the previous call: minor_gcs_per_s, mailbox_growth_per_s and
-%% seconds_to_threshold (until the mailbox reaches `Alarm` at that growth;
-%% 0 when not growing or already there). Cost per process: one
+%% @doc Samples each pid (dead ones are skipped); a mailbox above `Guard'
+%% now or at the call before skips the reads that walk it. Cost per process: one
 %% process_info/2, one more for memory under the guard, the dictionary
 %% only for proc_lib processes, one dictionary key (the proc_lib label,
 %% OTP 27+) for unnamed ones, one application lookup: meant for at most a
 %% few hundred processes.
--spec sample([pid()], non_neg_integer(), pos_integer(), hot()) -> {[map()], hot()}.
-sample(Pids, Guard, Alarm, #hot{prev = Prev, guarded_total = G0}) ->
-    Now = erlang:monotonic_time(microsecond),
+-spec sample([pid()], non_neg_integer(), hot()) -> {[map()], hot()}.
+sample(Pids, Guard, #hot{prev = Prev, guarded_total = G0}) ->
     {Samples, Seen, G} =
         lists:foldl(
           fun(P, {Acc, SeenAcc, GAcc} = Same) ->
-                  Last = maps:get(P, Prev, undefined),
-                  case sample_one(P, Guard, last_mailbox(Last)) of
+                  case sample_one(P, Guard, maps:get(P, Prev, 0)) of
                       undefined -> Same;
-                      S0 ->
-                          S = rates(S0, Last, Now, Alarm),
-                          #{message_queue_len := Q, minor_gcs := Gc} = S,
-                          {[S | Acc], SeenAcc#{P => {Now, Q, Gc}},
-                           GAcc + guarded(S)}
+                      #{message_queue_len := Q} = S ->
+                          {[S | Acc], SeenAcc#{P => Q}, GAcc + guarded(S)}
                   end
           end, {[], #{}, G0}, Pids),
     {lists:reverse(Samples), #hot{prev = Seen, guarded_total = G}}.
@@ -68,22 +63,8 @@ sample_one(P, Guard, LastSeen) ->
         Info -> build(P, maps:from_list(Info), Guard, LastSeen)
     end.
 
-last_mailbox({_T, Q, _Gc}) -> Q;
-last_mailbox(undefined) -> 0.
-
 guarded(#{memory_guarded := true}) -> 1;
 guarded(_) -> 0.
-
-rates(S, undefined, _Now, _Alarm) ->
-    S#{minor_gcs_per_s => 0, mailbox_growth_per_s => 0.0, seconds_to_threshold => 0.0};
-rates(#{message_queue_len := Q, minor_gcs := Gc} = S, {T, Q0, Gc0}, Now, Alarm) ->
-    Dt = max(Now - T, 1) / 1.0e6,
-    Growth = (Q - Q0) / Dt,
-    ToAlarm = if Growth > 0, Q < Alarm -> (Alarm - Q) / Growth;
-                 true -> 0.0
-              end,
-    S#{minor_gcs_per_s => max(0, round((Gc - Gc0) / Dt)),
-       mailbox_growth_per_s => Growth, seconds_to_threshold => ToAlarm}.
 
 build(P, #{message_queue_len := Q} = I, Guard, LastSeen) ->
     Gc = maps:get(garbage_collection, I),

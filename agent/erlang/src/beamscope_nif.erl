@@ -11,7 +11,7 @@
          sweep_hot/1, sweep_stats/1,
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1,
          reply_page/3, pager_ready/1, thread_cpu_us/0,
-         processes_page/2, process_row/2, tree_entry/2, reply_answer/4, inspect_ready/1, sweep_wants_gcs/1,
+         processes_page/2, mailbox_outlook/3, tree_entry/2, reply_answer/4, inspect_ready/1, sweep_wants_gcs/1,
          action_refusal/1]).
 
 -on_load(load/0).
@@ -168,11 +168,15 @@ pager_ready(_Ref) -> ?NOT_LOADED.
 -spec processes_page(reference(), map()) -> map() | {error, binary()}.
 processes_page(_Ref, _Request) -> ?NOT_LOADED.
 
-%% @doc The last complete sweep's reading of one process: `{Mailbox,
-%% GrowthPerS, SweepAgeMs}', or undefined when it has none. Dirty CPU: a
-%% linear search of the table.
--spec process_row(reference(), pid()) -> {non_neg_integer(), float(), non_neg_integer()} | undefined.
-process_row(_Ref, _Pid) -> ?NOT_LOADED.
+%% @doc A process's mailbox growth (messages/s) as the hot set's history
+%% has it when the last tick read the process, else as the last complete
+%% sweep has it; the seconds until `Mailbox' reaches mailbox_alarm at that
+%% growth (0: not growing, or there already); the reading's age in ms.
+%% undefined when neither has read it. Dirty CPU: a linear search of the
+%% table when the process is not hot.
+-spec mailbox_outlook(reference(), pid(), non_neg_integer()) ->
+          {float(), float(), non_neg_integer()} | undefined.
+mailbox_outlook(_Ref, _Pid, _Mailbox) -> ?NOT_LOADED.
 
 %% @doc The latest tree's entry (a TreeNode map) of the process printed as
 %% `PidText', or undefined. Dirty CPU: a scan of the tree.

@@ -78,12 +78,7 @@ read(Pid, Ref, Config) ->
 
 build(Pid, I, Guarded, Ref, Config) ->
     Mq = maps:get(message_queue_len, I),
-    {Growth, _Age} = growth(Ref, Pid),
-    Alarm = maps:get(mailbox_alarm, Config, 10000),
-    Tts = case Growth > 0 andalso Mq < Alarm of
-              true -> (Alarm - Mq) / Growth;
-              false -> 0.0
-          end,
+    {Growth, Tts} = outlook(Ref, Pid, Mq),
     {Links, NLinks} = refs(maps:get(links, I), fun text/1),
     {Mons, NMons} = refs(maps:get(monitors, I), fun monitor_text/1),
     {MonBy, NMonBy} = refs(maps:get(monitored_by, I), fun text/1),
@@ -133,13 +128,14 @@ build(Pid, I, Guarded, Ref, Config) ->
     _ = Guarded andalso gen_server:cast(beamscope_inspect, {count, detail_guarded}),
     Detail.
 
-%% The sweep's growth for this process (messages/s between its last two
-%% readings); 0 when the sweep has not seen it twice.
-growth(undefined, _Pid) -> {0.0, 0};
-growth(Ref, Pid) ->
-    case beamscope_nif:process_row(Ref, Pid) of
-        {_Mq, G, Age} -> {G, Age};
-        undefined -> {0.0, 0}
+%% The agent's growth for this process and the time to the alarm at that
+%% growth (both owned by the NIF: the hot set's history, else the sweep's);
+%% zeros when neither has read it.
+outlook(undefined, _Pid, _Mq) -> {0.0, 0.0};
+outlook(Ref, Pid, Mq) ->
+    case beamscope_nif:mailbox_outlook(Ref, Pid, Mq) of
+        {G, Tts, _AgeMs} -> {G, Tts};
+        undefined -> {0.0, 0.0}
     end.
 
 tree(undefined, _Pid) -> #{};

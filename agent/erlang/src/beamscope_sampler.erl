@@ -332,7 +332,7 @@ take_new([P | Ps], In, Max, Acc) ->
 %% the NIF's threads (stream I/O, /metrics) used since the last tick, up
 %% to THREADS_CHARGED_SHARE. The cost of the previous tick is reported with this
 %% one (this one is not finished yet).
-tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm, top_k := TopK},
+tick(#state{ref = Ref, config = #{mailbox_guard := Guard, top_k := TopK},
             naming = Naming,
             wall = Wall0, hot = Hot0, alarmed = Alarmed0, sups = Sups} = S) ->
     T0 = erlang:monotonic_time(microsecond),
@@ -342,7 +342,7 @@ tick(#state{ref = Ref, config = #{mailbox_guard := Guard, mailbox_alarm := Alarm
     HotPids = beamscope_nif:sweep_hot(Ref),
     Extra = [P || P <- maps:keys(Alarmed), not lists:member(P, HotPids)],
     Ranked = HotPids ++ Extra,
-    {Samples, Hot} = beamscope_hot:sample(Ranked ++ services(Ranked, Sups, TopK), Guard, Alarm, Hot0),
+    {Samples, Hot} = beamscope_hot:sample(Ranked ++ services(Ranked, Sups, TopK), Guard, Hot0),
     Figures = sweep_figures(S#state{hot = Hot}),
     SamplingUs = beamscope_cost:us(Sampling),
     case beamscope_nif:publish(Ref, beamscope_gauges:node_info(Naming), Gauges, Samples,
