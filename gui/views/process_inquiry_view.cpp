@@ -129,9 +129,11 @@ bool draw_process_inquiry(InspectorModel& model, NodeView& node, DrawReport& rep
     detail_field("initial call", d->initial_call());
     detail_field("application", d->application());
     if (!node.tree.selected()) detail_field("in tree", d->tree_id());  // else the entry's path is shown above
-    detail_field("memory", d->memory_guarded() ? "not read: mailbox above the guard" : format_bytes(d->memory_bytes()));
+    // Memory and total heap walk the mailbox: the agent does not read them above its guard.
+    const char* guarded = "not read: mailbox above the guard";
+    detail_field("memory", d->memory_guarded() ? guarded : format_bytes(d->memory_bytes()));
     detail_field("heap", format_bytes(d->heap_size_words() * word));
-    detail_field("total heap", format_bytes(d->total_heap_size_words() * word));
+    detail_field("total heap", d->memory_guarded() ? guarded : format_bytes(d->total_heap_size_words() * word));
     detail_field("stack", format_bytes(d->stack_size_words() * word));
     detail_field("reductions", format_count(d->reductions()));
     detail_field("trap_exit", d->trap_exit() ? "true" : "false");

@@ -46,7 +46,7 @@ void print_process_detail_text(std::ostream& out, const std::string& node, const
                      d.memory_guarded() ? std::string("not read (mailbox above mailbox_guard)")
                                         : std::to_string(d.memory_bytes()) + " bytes");
   out << fmt::format("  {:<20} heap {} stack {} total {} words\n", "heap", d.heap_size_words(), d.stack_size_words(),
-                     d.total_heap_size_words());
+                     d.memory_guarded() ? std::string("not read") : std::to_string(d.total_heap_size_words()));
   out << fmt::format("  {:<20} {}\n", "reductions", d.reductions());
   for (const auto& g : d.garbage_collection()) line(("gc " + g.name()).c_str(), g.value());
   out << "  stack:\n";
