@@ -112,7 +112,9 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     theme_button(settings);
     ImGui::EndMenuBar();
   }
+  const Keys keys = Keys::read();
   if (model.replay().active) {
+    replay_keys(model.replay(), keys);
     draw_replay_bar(model.replay());
     ImGui::Separator();
   }
@@ -122,7 +124,6 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     ImGui::End();
     return;
   }
-  const Keys keys = Keys::read();
   if (keys.any()) route_keys(model, *node, keys);
   const Keys* tree_keys = region_ == KeyRegion::kTree ? &keys : nullptr;
   const Keys* main_keys = region_ == KeyRegion::kMain ? &keys : nullptr;

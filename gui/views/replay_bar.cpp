@@ -14,15 +14,20 @@ constexpr std::int64_t kStepUs = 10'000'000;
 
 }  // namespace
 
+void replay_keys(ReplayControl& replay, const Keys& keys) {
+  if (keys.replay_toggle) replay.playing = !replay.playing;
+  if (keys.replay_step != 0) replay.seek((replay.seek_us ? *replay.seek_us : replay.at_us) + keys.replay_step * kStepUs);
+}
+
 void draw_replay_bar(ReplayControl& replay) {
   ImGui::AlignTextToFramePadding();
   ImGui::TextDisabled("recording");
   ImGui::SameLine();
-  if (ImGui::SmallButton(replay.playing ? "pause" : "play")) replay.playing = !replay.playing;
+  if (ImGui::SmallButton(replay.playing ? "pause (K)" : "play (K)")) replay.playing = !replay.playing;
   ImGui::SameLine();
-  if (ImGui::SmallButton("-10 s")) replay.seek(replay.at_us - kStepUs);
+  if (ImGui::SmallButton("-10 s (J)")) replay.seek(replay.at_us - kStepUs);
   ImGui::SameLine();
-  if (ImGui::SmallButton("+10 s")) replay.seek(replay.at_us + kStepUs);
+  if (ImGui::SmallButton("+10 s (L)")) replay.seek(replay.at_us + kStepUs);
   ImGui::SameLine();
   // Seconds from the file's first record: a slider over int64 µs would
   // lose the person's drag to float precision.

@@ -2,8 +2,9 @@
 Xvfb showing a recording a real collector made of a real demo node. What
 it shows at a time (--at) is read from --dump-state and compared with
 `beamscope-ctl --replay` at the same time and with the node itself (the
-bar's seeking and playing: replay_feed_test.cpp); a missing or foreign file, a bad --at, and --replay with --connect
-are refused with a message before any window opens.
+bar's seeking and playing: replay_feed_test.cpp; its keys J, K, L here);
+a missing or foreign file, a bad --at, and --replay with --connect are
+refused with a message before any window opens.
 
     test_replay.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
 """
@@ -99,6 +100,18 @@ def main():
         print(f"  start: {start['process_count']} processes; ctl --replay: {truth['process_count']}")
         assert start["replay"]["at_us"] == first, start["replay"]
         assert start["process_count"] == truth["process_count"] <= end["process_count"] - 450, (start, end)
+
+        # The keyboard, as in video players: L steps 10 s on (held at the
+        # file's end), J 10 s back, K plays.
+        stepped = shown(a, "key_l", ["--replay", path, "--at", "start", "--keys", "type:l"], frames=14)
+        print(f"  L from the start: at {stepped['replay']['at_us']}, {stepped['process_count']} processes")
+        assert stepped["replay"]["at_us"] == min(first + 10_000_000, last), (stepped["replay"], first, last)
+        back = shown(a, "key_j", ["--replay", path, "--keys", "type:j"], frames=14)
+        assert back["replay"]["at_us"] == max(last - 10_000_000, first), (back["replay"], first, last)
+        at_s = f"{back['replay']['at_us'] / 1e6:.6f}"  # ctl's --at takes unix seconds
+        assert back["process_count"] == ctl_overview(a, path, node.node_name, at_s)["process_count"], back
+        played = shown(a, "key_k", ["--replay", path, "--at", "start", "--keys", "type:k"], frames=14)
+        assert played["replay"]["playing"], played["replay"]
 
         # Unknown --at, a missing or foreign file, --connect beside --replay.
         refused(a, ["--replay", path, "--at", "yesterday"], "--at yesterday")
