@@ -119,58 +119,6 @@ void Sweep::grow(std::size_t expected) {
   if (cur_->cols.capacity() < want) cur_->cols.reserve(want);
 }
 
-const PidEntry* HistoryCursor::find(const std::vector<PidEntry>& history, std::uint64_t key) {
-  const std::size_t n = history.size();
-  const std::size_t scan = misses_ >= resync_after_ ? kResyncScan : kLookAhead;
-  const std::size_t end = std::min(n, cursor_ + scan);
-  for (std::size_t i = cursor_; i < end; ++i) {
-    if (history[i].key == key) {
-      cursor_ = i + 1;  // entries skipped over are processes that died
-      misses_ = 0;
-      resync_after_ = kResyncAfter;
-      return &history[i];
-    }
-  }
-  // A new process (or one far ahead: a long run of dead ones). After a
-  // failed long scan, wait twice as long before the next one.
-  if (scan == kResyncScan) resync_after_ = std::min<std::size_t>(resync_after_ * 2, 1u << 20);
-  ++misses_;
-  return nullptr;
-}
-
-void Sweep::load_pids(std::vector<std::uint64_t>&& keys) {
-  pids_.swap(keys);
-  pids_next_ = 0;
-  staging_.clear();  // a list staged in part and abandoned (its loader failed)
-  staging_open_ = false;
-  fresh_.clear();
-  fresh_next_ = 0;
-  const std::vector<PidEntry>& prev = prev_->entries;
-  if (prev.empty()) return;  // the first sweep: everything is new
-  const std::size_t cap = std::max(kMinFresh, pids_.size() / kFreshShareDiv);
-  HistoryCursor cursor;
-  for (std::uint64_t key : pids_) {
-    if (cursor.find(prev, key)) continue;
-    if (fresh_.size() >= cap) break;
-    fresh_.push_back(key);
-  }
-}
-
-void Sweep::stage(const std::vector<std::uint64_t>& keys) {
-  if (!staging_open_) {
-    staging_ = take_list();
-    staging_open_ = true;
-  }
-  staging_.insert(staging_.end(), keys.begin(), keys.end());
-}
-
-std::size_t Sweep::load_staged() {
-  load_pids(std::move(staging_));
-  staging_ = {};
-  staging_open_ = false;
-  return pids_.size();
-}
-
 void Sweep::add_fresh(std::uint64_t key, std::uint64_t mqlen) {
   if (!active_ || key == 0 || mqlen == 0) return;
   SweptProcess p{};
@@ -353,27 +301,7 @@ std::size_t Sweep::bytes() const {
   return sizeof(*this) + table_bytes() + names_.bytes() + vec(last_.hot) + vec(last_.top_mailbox) + vec(last_.growing) +
          vec(last_.top_reds) + vec(last_.top_heap) +
          (last_.apps.capacity() + apps_.capacity()) * sizeof(AppTotals) +
-         (pids_.capacity() + staging_.capacity() + fresh_.capacity() + chunk_.capacity()) * sizeof(std::uint64_t);
-}
-
-bool Sweep::next_chunk(std::size_t n, std::uint64_t thread_cpu_ns) {
-  // A chunk is all fresh pids or all of the list, never both.
-  chunk_fresh_ = fresh_next_ < fresh_.size();
-  const std::vector<std::uint64_t>& from = chunk_fresh_ ? fresh_ : pids_;
-  std::size_t& next = chunk_fresh_ ? fresh_next_ : pids_next_;
-  const std::size_t take = std::min(n, from.size() - next);
-  const auto first = from.begin() + static_cast<std::ptrdiff_t>(next);
-  chunk_.assign(first, first + static_cast<std::ptrdiff_t>(take));
-  next += take;
-  chunk_thread_ = std::this_thread::get_id();
-  chunk_cpu_ns_ = thread_cpu_ns;
-  return fresh_next_ >= fresh_.size() && pids_next_ >= pids_.size();
-}
-
-std::optional<std::uint64_t> Sweep::chunk_cpu_ns(std::uint64_t thread_cpu_ns) const {
-  if (std::this_thread::get_id() != chunk_thread_ || thread_cpu_ns < chunk_cpu_ns_ || chunk_cpu_ns_ == 0)
-    return std::nullopt;
-  return thread_cpu_ns - chunk_cpu_ns_;
+         pids_.bytes();
 }
 
 }  // namespace beamscope::agent

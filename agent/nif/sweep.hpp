@@ -21,13 +21,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include <memory>
 
 #include "pid_entry.hpp"
+#include "pid_list.hpp"
 #include "proc_table.hpp"
 
 namespace beamscope::agent {
@@ -115,31 +115,6 @@ class TopK {
   std::vector<SweptProcess> heap_;
 };
 
-/// The merge-join's look-ahead: a pid is searched this far past the
-/// cursor (entries skipped over are processes that died), then, after
-/// kResyncAfter misses in a row, once this far (kResyncScan).
-inline constexpr std::size_t kLookAhead = 64;
-inline constexpr std::size_t kResyncAfter = 32;
-inline constexpr std::size_t kResyncScan = 16384;
-
-/// A merge-join position in a sweep-ordered history.
-class HistoryCursor {
- public:
-  /// The entry of `key` in `history`, searched from the cursor: pids come
-  /// in the same order as last time, so it is usually the very next entry.
-  const PidEntry* find(const std::vector<PidEntry>& history, std::uint64_t key);
-
- private:
-  std::size_t cursor_ = 0;
-  std::size_t misses_ = 0;  // in a row
-  std::size_t resync_after_ = kResyncAfter;
-};
-
-/// Pids the last sweep did not see are read once more, ahead of the list,
-/// up to this share of it (and at least kMinFresh): see load_pids.
-inline constexpr std::size_t kFreshShareDiv = 8;
-inline constexpr std::size_t kMinFresh = 1024;
-
 /// Mailboxes smaller than this never count as "growing".
 inline constexpr std::uint64_t kGrowthMinMailbox = 16;
 /// At most this many applications are counted per sweep.
@@ -194,47 +169,14 @@ class Sweep {
   /// Bytes held (tables and vectors), for the agent's memory report.
   std::size_t bytes() const;
 
-  /// The pid list of the sweep (erlang:processes/0 order), held here so no
-  /// Erlang process holds it: replaced by load_pids (the caller builds it
-  /// on a dirty scheduler), handed out by next_chunk. Pids the last
-  /// complete sweep did not see (new processes; a merge-join against its
-  /// history, O(N) sequential) are handed out first as well, so a process
-  /// spawned after a sweep took its list is read at the start of the next
-  /// sweep, not wherever the process table put it: only its mailbox counts
-  /// there (rising()), the pass in list order does the rest. At most
-  /// max(kMinFresh, N / kFreshShareDiv) of them; none on the first sweep.
-  void load_pids(std::vector<std::uint64_t>&& keys);
-  /// The list, emptied but with its capacity, for the caller to decode the
-  /// next list into and load (no fresh 8 MB allocation and page faults at
-  /// 1M); the sweep under way has no pids left to hand out after this.
-  std::vector<std::uint64_t> take_list() {
-    std::vector<std::uint64_t> out;
-    out.swap(pids_);
-    pids_next_ = 0;
-    out.clear();
-    return out;
-  }
-  /// Builds the next list in parts (OTP 28+: the loader pages through
-  /// erlang:processes_next/1, so no Erlang heap holds the whole list): the
-  /// first part after a load starts it in the old list's buffer;
-  /// load_staged() then loads it like load_pids. Returns its length.
-  void stage(const std::vector<std::uint64_t>& keys);
-  std::size_t load_staged();
-  /// Pids handed out ahead of the list by the sweep under way.
-  std::size_t fresh() const { return fresh_.size(); }
-  /// Makes the next up to `n` keys the chunk (chunk()): the fresh pids
-  /// first, then the list; notes `thread_cpu_ns`, the calling thread's CPU
-  /// clock; true when both are exhausted.
-  bool next_chunk(std::size_t n, std::uint64_t thread_cpu_ns);
-  /// The pids last handed out, which the caller's process_info/2 results
-  /// come back in the order of.
-  const std::vector<std::uint64_t>& chunk() const { return chunk_; }
-  /// CPU time since next_chunk() when called on the thread that called it
-  /// (its clock `thread_cpu_ns`); nothing when the thread differs.
-  std::optional<std::uint64_t> chunk_cpu_ns(std::uint64_t thread_cpu_ns) const;
-  void clear_chunk() { chunk_.clear(); }
-  /// Whether the chunk is of fresh pids (read ahead: add_fresh, not add).
-  bool chunk_is_fresh() const { return chunk_fresh_; }
+  /// The sweep's pid list and its chunks (pid_list.hpp).
+  PidList& pids() { return pids_; }
+  const PidList& pids() const { return pids_; }
+  /// Loads the next list; its fresh pids are those the last complete
+  /// sweep did not see.
+  void load_pids(std::vector<std::uint64_t>&& keys) { pids_.load(std::move(keys), prev_->entries); }
+  /// Loads the list staged in parts (PidList::stage), the same way.
+  std::size_t load_staged() { return pids_.load_staged(prev_->entries); }
   /// A fresh pid's mailbox, read ahead of the list: a candidate for
   /// rising() only (the pass in list order counts the process).
   void add_fresh(std::uint64_t key, std::uint64_t mqlen);
@@ -276,16 +218,7 @@ class Sweep {
   std::vector<AppTotals> apps_;
   bool count_apps_ = false;
   SweepResult last_;
-  std::vector<std::uint64_t> pids_;  // 8 B a process; capacity kept between sweeps
-  std::size_t pids_next_ = 0;
-  std::vector<std::uint64_t> staging_;  // the next list, in parts (stage)
-  bool staging_open_ = false;
-  std::vector<std::uint64_t> fresh_;  // not seen by the last sweep: handed out first
-  std::size_t fresh_next_ = 0;
-  std::vector<std::uint64_t> chunk_;  // handed out by next_chunk(), not yet read back
-  bool chunk_fresh_ = false;
-  std::thread::id chunk_thread_;
-  std::uint64_t chunk_cpu_ns_ = 0;
+  PidList pids_;
 };
 
 }  // namespace beamscope::agent

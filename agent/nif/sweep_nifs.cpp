@@ -164,7 +164,7 @@ ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   if (!s || !enif_is_list(env, argv[1])) return enif_make_badarg(env);
   std::lock_guard lock(s->mutex());
   Sweep& sweep = s->sweep();
-  const std::vector<std::uint64_t>& keys = sweep.chunk();
+  const std::vector<std::uint64_t>& keys = sweep.pids().chunk();
   ERL_NIF_TERM list = argv[1], info;
   std::size_t i = 0;
   for (; i < keys.size() && enif_get_list_cell(env, list, &info, &list); ++i) {
@@ -172,14 +172,14 @@ ERL_NIF_TERM nif_sweep_chunk(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     bool full = false;
     SlowRead slow;
     if (!read_info(env, info, v, full, slow, sweep.names())) continue;  // gone mid-sweep: skipped silently
-    if (sweep.chunk_is_fresh())
+    if (sweep.pids().chunk_is_fresh())
       sweep.add_fresh(keys[i], v[0]);
     else
       sweep.add(keys[i], v[0], v[1], v[2], v[3], full, slow);
   }
   const bool extra = !enif_is_empty_list(env, list);
-  const std::optional<std::uint64_t> cpu_ns = sweep.chunk_cpu_ns(thread_cpu_ns());
-  sweep.clear_chunk();
+  const std::optional<std::uint64_t> cpu_ns = sweep.pids().chunk_cpu_ns(thread_cpu_ns());
+  sweep.pids().clear_chunk();
   if (extra) return enif_make_badarg(env);
   return enif_make_tuple2(env, sweep.wants_growth(0) ? sweep_atoms::grow : atoms::ok,
                           cpu_ns ? u(env, *cpu_ns / 1000) : sweep_atoms::wall);
@@ -213,7 +213,7 @@ ERL_NIF_TERM nif_sweep_load(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   std::vector<std::uint64_t> keys;
   {
     std::lock_guard lock(s->mutex());
-    keys = s->sweep().take_list();
+    keys = s->sweep().pids().take();
   }
   keys.reserve(len);
   ERL_NIF_TERM list = argv[1], head;
@@ -244,7 +244,7 @@ ERL_NIF_TERM nif_sweep_stage(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     if (key != 0) keys.push_back(key);
   }
   std::lock_guard lock(s->mutex());
-  s->sweep().stage(keys);
+  s->sweep().pids().stage(keys);
   return atoms::ok;
 }
 
@@ -273,8 +273,8 @@ ERL_NIF_TERM nif_sweep_next(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   if (!s || !enif_get_uint(env, argv[1], &n) || n == 0 || n > kMaxChunkItems) return enif_make_badarg(env);
   std::lock_guard lock(s->mutex());
   Sweep& sweep = s->sweep();
-  const bool last = sweep.next_chunk(n, thread_cpu_ns());
-  const std::vector<std::uint64_t>& keys = sweep.chunk();
+  const bool last = sweep.pids().next_chunk(n, thread_cpu_ns());
+  const std::vector<std::uint64_t>& keys = sweep.pids().chunk();
   ERL_NIF_TERM list = enif_make_list(env, 0);
   // Consed from the back, so the list comes out in the chunk's order.
   for (auto it = keys.rbegin(); it != keys.rend(); ++it)
@@ -353,7 +353,7 @@ ERL_NIF_TERM nif_sweep_stats(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       u(env, last.sweeps_total),
       u(env, last.processes),
       u(env, sweep.history_matched()),
-      u(env, sweep.fresh())};
+      u(env, sweep.pids().fresh())};
   static_assert(std::size(keys) == std::size(values));
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, values, std::size(keys), &map);
