@@ -303,9 +303,17 @@ def fill_node(build_dir, node, total):
         print(f"gui_frame: {count:,} processes on the huge node after {time.monotonic() - started:.1f} s; "
               f"node memory {node.eval_int('erlang:memory(total)') / 2**30:.2f} GiB, "
               f"host MemAvailable {avail / 2**20:.1f} GiB")
-    started = time.monotonic()
-    wait_for(lambda: ps_page(build_dir, node.stream_endpoint)["total"] >= count - 50, 600, interval=2.0,
-             what=f"the agent's sweep of the node's {count:,} processes")
+    started, seen = time.monotonic(), []
+
+    def swept():
+        seen.append(ps_page(build_dir, node.stream_endpoint)["total"])
+        if len(seen) % 15 == 0:
+            print(f"  the agent's pages count {seen[-1]:,} of {count:,} after {time.monotonic() - started:.0f} s")
+        return seen[-1] >= count - 50
+    try:
+        wait_for(swept, 600, interval=2.0, what=f"the agent's sweep of the node's {count:,} processes")
+    except TimeoutError as e:
+        raise TimeoutError(f"{e}; its pages counted {seen[-1] if seen else 'nothing'}") from None
     print(f"gui_frame: the agent's every-process pages count {count:,} processes "
           f"({time.monotonic() - started:.1f} s after asking)")
     return count
