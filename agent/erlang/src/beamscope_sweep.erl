@@ -53,6 +53,10 @@
                 last_chunk_us_max = 0 :: non_neg_integer(),
                 list_us = 0 :: non_neg_integer(),
                 list_ns_best = undefined :: float() | undefined,   % per process, cheapest seen
+                %% A chunk's CPU per process, by tier (slow: true), averaged
+                %% over the chunks that stayed on one thread (beamscope_cost).
+                chunk_avg = #{} :: #{boolean() => beamscope_cost:average()},
+                wall_chunks = 0 :: non_neg_integer(),     % charged by wall time, capped (moved threads)
                 est_us = 200 :: non_neg_integer(),
                 cost_us = 0 :: non_neg_integer(),        % this sweep so far
                 last_cost_us = 0 :: non_neg_integer(),   % the last complete sweep
@@ -91,16 +95,18 @@ active(#sweep{active = A}) -> A.
 %% sweep (or of this one, if longer) and what erlang:processes/0 cost.
 %% `sweep_cost_total_us` adds up what every sweep start (the pid list) and
 %% chunk since new/1 was charged, `swept_total` the pids read (both tiers,
-%% new pids twice: their ratio is the average cost per process read).
+%% new pids twice: their ratio is the average cost per process read),
+%% `wall_chunks_total` the chunks that moved between threads (chunk_cost/5).
 -spec stats(sweep()) -> #{chunk_us_max := non_neg_integer(), list_us := non_neg_integer(),
                           chunk := pos_integer(), next_chunk_us := non_neg_integer(),
                           sweep_cost_us := non_neg_integer(),
                           sweep_cost_total_us := non_neg_integer(),
-                          swept_total := non_neg_integer()}.
+                          swept_total := non_neg_integer(),
+                          wall_chunks_total := non_neg_integer()}.
 stats(#sweep{chunk_us_max = C, last_chunk_us_max = L, list_us = Lu, chunk = Ch, est_us = E,
-             last_cost_us = Cost, cost_total_us = Total, swept_total = Swept}) ->
+             last_cost_us = Cost, cost_total_us = Total, swept_total = Swept, wall_chunks = W}) ->
     #{chunk_us_max => max(C, L), list_us => Lu, chunk => Ch, next_chunk_us => E,
-      sweep_cost_us => Cost, sweep_cost_total_us => Total, swept_total => Swept}.
+      sweep_cost_us => Cost, sweep_cost_total_us => Total, swept_total => Swept, wall_chunks_total => W}.
 
 %% @doc One whole sweep of every process in chunks of `Chunk` (tests and
 %% benchmarks); returns the hot set and the number of processes read.
@@ -206,12 +212,7 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, Ma
             end,
     {Reply, Cpu} = beamscope_nif:sweep_chunk(Ref, Infos),
     T1 = now_us(),
-    %% The chunk is charged by its scheduler thread's CPU time when it stayed
-    %% on one thread (the OS preempting the thread is not agent work).
-    ChunkUs = case Cpu of
-                  wall -> T1 - T0;
-                  _ -> Cpu
-              end,
+    {ChunkUs, ChunkAvg} = chunk_cost(Cpu, T1 - T0, Read, Slow, S#sweep.chunk_avg),
     GrowUs = case Reply of
                  grow -> grow(Ref, erlang:system_info(process_count));
                  ok -> 0
@@ -223,8 +224,20 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, Ma
              false -> S
          end,
     S2 = S1#sweep{cost_total_us = S1#sweep.cost_total_us + Us,
-                  swept_total = S1#sweep.swept_total + Read},
+                  swept_total = S1#sweep.swept_total + Read, chunk_avg = ChunkAvg,
+                  wall_chunks = S1#sweep.wall_chunks + case Cpu of wall -> 1; _ -> 0 end},
     step_chunks(adapt(S2, max(Read, 1), Us, Last), MaxUs, Spent + Us).
+
+%% What a chunk of `Read` processes is charged (beamscope_cost:charge/3:
+%% CPU time when it stayed on one thread, else capped by its tier's
+%% average), and the tiers' averages.
+chunk_cost(Cpu, Wall, Read, Slow, Avgs) ->
+    Measured = case Cpu of
+                   wall -> {wall, Wall};
+                   _ -> {cpu, Cpu}
+               end,
+    {Us, Avg} = beamscope_cost:charge(Measured, maps:get(Slow, Avgs, undefined), Read),
+    {Us, Avgs#{Slow => Avg}}.
 
 %% The chunk size follows the measured cost so a chunk stays near
 %% CHUNK_TARGET_US whatever the per-process cost is on this machine. The
