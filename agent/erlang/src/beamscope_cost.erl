@@ -5,8 +5,9 @@
 %% when the host is loaded. So a stretch that stayed on one scheduler
 %% thread is charged that thread's CPU time (never more than its wall
 %% time: the thread may also have run other processes in between, which
-%% CPU time cannot tell apart); one that moved between schedulers is
-%% charged its wall time. Pure but for the clocks.
+%% CPU time cannot tell apart); one that moved between schedulers has
+%% only its wall time, charged at most twice its kind's average (charge/3).
+%% Pure but for the clocks.
 -module(beamscope_cost).
 
 -export([start/0, measure/1, us/1, charge/3]).

@@ -1,13 +1,14 @@
 %% @doc The agent's CPU budget as a token bucket. Credit (microseconds of
 %% scheduler time) accrues at `budget x schedulers_online` per microsecond
 %% of wall time, capped at one second's worth; every piece of agent work
-%% is charged: a sweep chunk by its scheduler thread's CPU time (wall time
-%% when it moved between threads), the sweep's pid list by its wall time
-%% capped at twice its cheapest per-process cost, dirty NIFs and the NIF's
-%% own threads (stream I/O, /metrics) by their CPU time (at most a share:
-%% beamscope_sampler), a tick and events publishing by their scheduler
-%% thread's CPU time (beamscope_cost), a tree walk and a children page by
-%% their wall time (they wait on supervisors). Not charged: the idle spin of a scheduler
+%% is charged: a sweep chunk and a tick by their scheduler thread's CPU
+%% time (wall time when they moved between threads, capped at twice their
+%% kind's average: beamscope_cost:charge/3), the sweep's pid list by its
+%% wall time capped at twice its cheapest per-process cost, dirty NIFs and
+%% the NIF's own threads (stream I/O, /metrics) by their CPU time (at most
+%% a share: beamscope_sampler), events publishing by its thread's CPU time,
+%% a tree walk (capped at twice its cheapest time per entry) and a children
+%% page by their wall time (they wait on supervisors). Not charged: the idle spin of a scheduler
 %% after the agent's work, kept small by waking rarely (beamscope_sampler).
 %% The sweep runs only on positive credit, so the sweep period follows
 %% from N and the budget. Pure data: no process, no side effects.
