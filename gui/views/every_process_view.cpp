@@ -154,8 +154,11 @@ void draw_every_process(InspectorModel& model, NodeView& node, const char* filte
   if (state.scroll_to && target >= 0 && target < total) clipper.ForceDisplayRangeByIndices(target, target + 1);
   int first = -1, last = 0;
   while (clipper.Step()) {
-    // The first step of a fresh clipper measures one row: not a row on screen.
-    if (clipper.DisplayEnd - clipper.DisplayStart > 1 || first < 0) {
+    // A fresh clipper's first step draws row 0 alone to measure the row
+    // height (ImGui 1.86: ItemsHeight not known yet): not a row on screen.
+    // Counted, it made the window asked for start at 0 however deep the
+    // list was scrolled, and no page past the first 1,000 rows came.
+    if (clipper.ItemsHeight > 0.0f) {
       first = first < 0 ? clipper.DisplayStart : std::min(first, clipper.DisplayStart);
       last = std::max(last, clipper.DisplayEnd);
     }
