@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """The stream flood (issue 12): a message-passing workload in a node with N
-processes and the agent, with and without a flood on the agent's stream
-port, in paired rounds (the order alternates: quiet first, then flood
-first). The flood: beamscope-flood with SOCKETS DEALER sockets (one
-process, niced, so its own CPU does not count against the host) sending
-garbage, truncated frames, oversize frames and Hellos at RATE a socket a
-second. Meanwhile an authorized viewer (beamscope-flood watch, not niced)
-streams from the agent. Prints, side by side: host throughput and p99 round
-trip (quiet vs flood, the median of the rounds' ratios), the viewer's
-longest gap between frames, the agent's memory (RSS of the node) growth,
-the sweeps done, and every refusal counted by the agent.
+processes and the agent, in rounds of three phases whose order rotates
+round to round: quiet (no flood), sink (the flood aimed at a bare sink, not
+the agent) and flood (the flood on the agent's stream port). The flood:
+beamscope-flood with SOCKETS DEALER sockets (one process, niced, so its own
+CPU does not count against the host) sending garbage, truncated frames,
+oversize frames and Hellos at RATE a socket a second. The sink
+(beamscope-flood sink, at the nice level of the agent's stream threads) is
+a ROUTER with the agent's transport options that discards every message:
+the flood costs the machine as much there (its process, the kernel's
+loopback work), so flood / sink is the agent's own share of the harm and
+flood / quiet the whole of it. In every phase an authorized viewer
+(beamscope-flood watch, not niced) streams from the agent. Prints, side by
+side: host throughput and p99 round trip (the median of the rounds'
+ratios), the viewer's longest gap between frames, the agent's memory (RSS
+of the node) growth, the sweeps done, and every refusal counted by the
+agent.
 
     bench_stream_flood.py --build-dir build [--processes 200000] [--sockets 1000] [--phase-s 8] [--rounds 3]
+    (rounds: quiet, sink and flood phases, in an order rotating round to round)
     bench_stream_flood.py --build-dir build --smoke   (ctest: small, with generous bounds)
 """
 
@@ -93,20 +100,38 @@ def sweep_progress(node):
     return parse_int(text, "sweeps_total"), parse_int(text, "swept_total")
 
 
-def phase(node, args, flooded):
-    """One measured phase. The authorized viewer connects first (it holds
-    its place under the cap, as a viewer that was there before a flood
-    does); with `flooded`, the flood starts once the viewer streams."""
+KINDS = ("quiet", "sink", "flood")
+# The agent lowers its stream threads (its own and libzmq's) by 10 levels
+# (kStreamThreadNice): the sink runs at the same priority.
+SINK_NICE = 10
+
+
+def start_sink(args):
+    """A bare ROUTER on an ephemeral loopback port; returns (process, endpoint)."""
+    proc = subprocess.Popen(["nice", "-n", str(SINK_NICE), flood_bin(args.build_dir), "sink", "--bind",
+                             "tcp://127.0.0.1:*", "--seconds", str(args.phase_s + 4)],
+                            stdout=subprocess.PIPE, text=True)
+    return proc, json.loads(proc.stdout.readline())["endpoint"]
+
+
+def phase(node, args, kind):
+    """One measured phase of `kind` (KINDS). The authorized viewer connects
+    first (it holds its place under the cap, as a viewer that was there
+    before a flood does); the flood, at the agent or at the sink, starts
+    once the viewer streams."""
     watcher = subprocess.Popen([flood_bin(args.build_dir), "watch", "--connect", node.stream_endpoint,
                                 "--seconds", str(args.phase_s + 3)], stdout=subprocess.PIPE, text=True)
     wait_for(lambda: "stream_connections => 1" in agent_stats(node) or
              parse_int(agent_stats(node), "stream_connections") >= 1, 10, interval=0.1,
              what="the viewer connected")
     time.sleep(1.5)  # its keyframe and a first delta: the stream is flowing
-    procs = []
-    if flooded:
+    procs, sink = [], None
+    if kind != "quiet":
+        target = node.stream_endpoint
+        if kind == "sink":
+            sink, target = start_sink(args)
         procs.append(subprocess.Popen(
-            ["nice", "-n", "19", flood_bin(args.build_dir), "flood", "--connect", node.stream_endpoint,
+            ["nice", "-n", "19", flood_bin(args.build_dir), "flood", "--connect", target,
              "--sockets", str(args.sockets), "--seconds", str(args.phase_s + 1), "--rate", str(args.rate),
              "--big-bytes", str(args.big_bytes)], stdout=subprocess.PIPE, text=True))
         time.sleep(0.5)
@@ -115,10 +140,12 @@ def phase(node, args, flooded):
     after, progress1, rss1 = agent_stats(node), sweep_progress(node), rss_kib(beam_pid(node))
     count, p99 = (int(x) for x in re.match(r"\{(\d+),(\d+)\}", out).groups())
     flood = json.loads(procs[0].communicate(timeout=60)[0]) if procs else None
+    sunk = json.loads(sink.communicate(timeout=60)[0]) if sink else None
     watched = json.loads(watcher.communicate(timeout=60)[0])
     if watched["frames"] == 0:
         watched["max_gap_ms"] = float("inf")
-    return {"tput": count / args.phase_s, "p99": p99, "watch": watched, "flood": flood,
+    return {"tput": count / args.phase_s, "p99": p99, "watch": watched, "flood": flood, "sink": sunk,
+            "stream_cpu_s": (parse_int(after, "stream_cpu_us") - parse_int(before, "stream_cpu_us")) / 1e6,
             "sweeps": progress1[0] - progress0[0], "swept": progress1[1] - progress0[1],
             "rss_kib": rss1 - rss0, "rejected_before": rejected(before), "rejected_after": rejected(after),
             "after": after}
@@ -153,52 +180,69 @@ def main():
         rss0 = rss_kib(beam_pid(node))
         rounds = []
         for r in range(args.rounds):
-            order = (False, True) if r % 2 == 0 else (True, False)
-            res = {flooded: phase(node, args, flooded) for flooded in order}
-            rounds.append((res[False], res[True]))
+            # Rotating: over three rounds each kind takes each place once.
+            order = KINDS[r % 3:] + KINDS[:r % 3]
+            rounds.append({kind: phase(node, args, kind) for kind in order})
         rss1 = rss_kib(beam_pid(node))
         final = agent_stats(node)
         alive = node.alive()
-    tput = [f["tput"] / q["tput"] for q, f in rounds]
-    p99 = [f["p99"] / max(q["p99"], 1) for q, f in rounds]
-    gap = max(f["watch"]["max_gap_ms"] for _, f in rounds)
-    gap_quiet = max(q["watch"]["max_gap_ms"] for q, _ in rounds)
-    sweeps_q = sum(q["sweeps"] for q, _ in rounds)
-    sweeps_f = sum(f["sweeps"] for _, f in rounds)
-    swept_q = sum(q["swept"] for q, _ in rounds)
-    swept_f = sum(f["swept"] for _, f in rounds)
-    rss_q = sum(q["rss_kib"] for q, _ in rounds) / 1024
-    rss_f = sum(f["rss_kib"] for _, f in rounds) / 1024
+
+    def ratios(key, num, den):
+        return [r[num][key] / max(r[den][key], 1) for r in rounds]
+
+    def total(kind, key):
+        return sum(r[kind][key] for r in rounds)
+
+    pairs = (("flood", "quiet"), ("sink", "quiet"), ("flood", "sink"))
+    tput = {p: ratios("tput", *p) for p in pairs}
+    p99 = {p: ratios("p99", *p) for p in pairs}
+    gap = {k: max(r[k]["watch"]["max_gap_ms"] for r in rounds) for k in KINDS}
+    swept_q, swept_f = total("quiet", "swept"), total("flood", "swept")
+    rss_q, rss_f = total("quiet", "rss_kib") / 1024, total("flood", "rss_kib") / 1024
     rej = rejected(final)
-    sent = {}
-    for _, f in rounds:
-        for k, v in f["flood"]["sent"].items():
-            sent[k] = sent.get(k, 0) + v
+    sent = {k: {} for k in ("sink", "flood")}
+    for r in rounds:
+        for k in sent:
+            for kk, v in r[k]["flood"]["sent"].items():
+                sent[k][kk] = sent[k].get(kk, 0) + v
     head = subprocess.run(["git", "-C", HERE, "log", "-1", "--format=%h %s"], capture_output=True, text=True).stdout
-    print(f"run: commit {head.strip()[:70]}, {time.strftime('%Y-%m-%d %H:%M')}, load average at start {load0}")
-    row = "{:<38} {:>14} {:>14} {:>8}"
+    print(f"run: commit {head.strip()[:70]}, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
+          f"load average at start {load0}")
     print(f"stream flood: {args.processes} processes, {PAIRS} pairs, {args.sockets} flood sockets at "
-          f"{args.rate}/s each, {args.rounds} paired rounds of {args.phase_s:.0f} s (order alternating)")
-    print(row.format("measure", "quiet", "flood", "ratio"))
-    print(row.format("host round trips/s", f"{statistics.mean(q['tput'] for q, _ in rounds):.0f}",
-                     f"{statistics.mean(f['tput'] for _, f in rounds):.0f}", f"{statistics.median(tput):.3f}"))
-    print(row.format("host p99 round trip us", f"{statistics.median(q['p99'] for q, _ in rounds):.0f}",
-                     f"{statistics.median(f['p99'] for _, f in rounds):.0f}", f"{statistics.median(p99):.3f}"))
-    print(row.format("viewer max gap between frames ms", f"{gap_quiet:.0f}", f"{gap:.0f}", "-"))
-    print(row.format("viewer frames", sum(q["watch"]["frames"] for q, _ in rounds),
-                     sum(f["watch"]["frames"] for _, f in rounds), "-"))
-    print(row.format("sweeps", sweeps_q, sweeps_f, "-"))
-    print(row.format("processes swept (the sweep's pace)", swept_q, swept_f, f"{swept_f / max(swept_q, 1):.2f}"))
-    print(row.format("node RSS growth during the phases MiB", f"{rss_q:.1f}", f"{rss_f:.1f}", "-"))
+          f"{args.rate}/s each, {args.rounds} rounds of {args.phase_s:.0f} s phases "
+          f"(orders {', '.join('/'.join(r) for r in rounds)})")
+    row = "{:<38} {:>10} {:>10} {:>10} {:>12} {:>11} {:>11}"
+    print(row.format("measure", "quiet", "sink", "flood", "flood/quiet", "sink/quiet", "flood/sink"))
+    med = statistics.median
+    print(row.format("host round trips/s", *(f"{statistics.mean(r[k]['tput'] for r in rounds):.0f}" for k in KINDS),
+                     *(f"{med(tput[p]):.3f}" for p in pairs)))
+    print(row.format("host p99 round trip us", *(f"{med(r[k]['p99'] for r in rounds):.0f}" for k in KINDS),
+                     *(f"{med(p99[p]):.3f}" for p in pairs)))
+    print(row.format("viewer max gap between frames ms", *(f"{gap[k]:.0f}" for k in KINDS), "-", "-", "-"))
+    print(row.format("viewer frames", *(sum(r[k]["watch"]["frames"] for r in rounds) for k in KINDS), "-", "-", "-"))
+    print(row.format("sweeps", *(total(k, "sweeps") for k in KINDS), "-", "-", "-"))
+    print(row.format("processes swept (the sweep's pace)", *(total(k, "swept") for k in KINDS),
+                     f"{swept_f / max(swept_q, 1):.2f}", "-", "-"))
+    print(row.format("node RSS growth during the phases MiB", *(f"{total(k, 'rss_kib') / 1024:.1f}" for k in KINDS),
+                     "-", "-", "-"))
+    print(row.format("agent stream threads CPU s", *(f"{total(k, 'stream_cpu_s'):.2f}" for k in KINDS),
+                     "-", "-", "-"))
+    print(row.format("flooder's CPU s (nice 19)", "-", *(f"{sum(r[k]['flood']['cpu_s'] for r in rounds):.2f}"
+                                                         for k in ("sink", "flood")), "-", "-", "-"))
+    print(f"the sink (nice {SINK_NICE}) read {sum(r['sink']['sink']['parts'] for r in rounds)} message parts, "
+          f"{sum(r['sink']['sink']['bytes'] for r in rounds) / 1e6:.1f} MB, with "
+          f"{sum(r['sink']['sink']['cpu_s'] for r in rounds):.2f} s of CPU")
     print(f"node RSS growth over the run: {(rss1 - rss0) / 1024:.1f} MiB; agent memory_bytes "
           f"{parse_int(final, 'memory_bytes')}, frames pinned for viewers {parse_int(final, 'stream_pinned_bytes')} B")
-    print(f"flood sent: {sent}; per round ratios: throughput {' '.join(f'{x:.3f}' for x in tput)}, "
-          f"p99 {' '.join(f'{x:.3f}' for x in p99)}")
-    print(f"agent refusals: {rej}; stream threads CPU {parse_int(final, 'stream_cpu_us') / 1e6:.2f} s "
+    print(f"flood sent at the sink: {sent['sink']}; at the agent: {sent['flood']}")
+    for p in pairs:
+        print(f"per round {p[0]}/{p[1]}: throughput {' '.join(f'{x:.3f}' for x in tput[p])}, "
+              f"p99 {' '.join(f'{x:.3f}' for x in p99[p])}")
+    print(f"agent refusals: {rej}; stream threads CPU over the run {parse_int(final, 'stream_cpu_us') / 1e6:.2f} s "
           f"(libzmq's {parse_int(final, 'stream_zmq_cpu_us') / 1e6:.2f} s)")
     b = Bounds()
     b.at_least("node alive after the flood (1 = yes)", 1.0 if alive else 0.0, 1.0)
-    b.at_most("viewer's longest gap between frames under the flood, ms", gap, 2000)
+    b.at_most("viewer's longest gap between frames under the flood, ms", gap["flood"], 2000)
     b.at_most("node RSS growth over the run, MiB", (rss1 - rss0) / 1024, 64)
     b.at_most("node RSS growth during flood phases beyond quiet ones, MiB", rss_f - rss_q, 32)
     b.at_least("garbage counted (bad_frame + misbehaving)", rej.get("bad_frame", 0) + rej.get("misbehaving", 0), 1)
@@ -211,8 +255,11 @@ def main():
         # in the quiet phases; the pace ratio then says nothing.
         print(f"sweep's pace not judged: {swept_q} processes swept in the quiet phases, under one full sweep")
     # Generous: a shared 2-core machine drifts ~10% phase to phase (goals 0.98, 1.05).
-    b.at_least("host throughput flood / quiet", statistics.median(tput), 0.5)
-    b.at_most("host p99 flood / quiet", statistics.median(p99), 5.0)
+    b.at_least("host throughput flood / quiet", med(tput[("flood", "quiet")]), 0.5)
+    b.at_most("host p99 flood / quiet", med(p99[("flood", "quiet")]), 5.0)
+    # The agent's own share (the flood's cost to the machine taken out).
+    b.at_least("host throughput flood / sink", med(tput[("flood", "sink")]), 0.5)
+    b.at_most("host p99 flood / sink", med(p99[("flood", "sink")]), 5.0)
     return b.exit_code()
 
 

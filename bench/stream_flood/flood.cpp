@@ -9,7 +9,13 @@
 //   beamscope-flood watch --connect EP --seconds S
 //     One streaming viewer; prints one JSON line: frames, keyframes,
 //     deltas, the longest gap between two applied frames, refusals.
+//   beamscope-flood sink --bind 'tcp://127.0.0.1:*' --seconds S
+//     The flood's baseline target: a bare ROUTER with the agent's transport
+//     options that reads every message and discards it, answering nothing.
+//     Prints the endpoint it bound first (one JSON line), then what it read.
 // Loopback only: it refuses any other host.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,7 +28,9 @@
 #include <zmq.hpp>
 
 #include "beamscope/protocol/framing.hpp"
+#include "beamscope/transport/socket_presets.hpp"
 #include "beamscope/transport/stream_client.hpp"
+#include "beamscope/transport/stream_server.hpp"
 
 namespace {
 
@@ -41,7 +49,7 @@ bool parse(int argc, char** argv, Args& a) {
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--connect") a.endpoint = v;
+    if (k == "--connect" || k == "--bind") a.endpoint = v;
     else if (k == "--sockets") a.sockets = std::stoi(v);
     else if (k == "--seconds") a.seconds = std::stod(v);
     else if (k == "--rate") a.rate = std::stoi(v);
@@ -49,8 +57,15 @@ bool parse(int argc, char** argv, Args& a) {
     else return false;
   }
   const bool loopback = a.endpoint.rfind("tcp://127.", 0) == 0 || a.endpoint.rfind("tcp://localhost:", 0) == 0;
-  return (a.mode == "flood" || a.mode == "watch") && loopback && a.sockets > 0 && a.sockets <= 2000 &&
+  return (a.mode == "flood" || a.mode == "watch" || a.mode == "sink") && loopback && a.sockets > 0 && a.sockets <= 2000 &&
          a.seconds > 0 && a.seconds <= 600 && a.rate > 0 && a.rate <= 10000 && a.big_bytes <= (64u << 20);
+}
+
+// CPU time of this whole process (every thread, libzmq's too), seconds.
+double process_cpu_s() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 std::string hello_bytes() {
@@ -108,7 +123,46 @@ int flood(const Args& a) {
     std::printf("%s\"%s\": %llu", k ? ", " : "", kinds[k], (unsigned long long)refused_by_hwm[k]);
   std::uint64_t total = 0;
   for (auto s : sent) total += s;
-  std::printf("}, \"sent_per_s\": %.0f, \"received\": %llu}\n", total / secs, (unsigned long long)received);
+  std::printf("}, \"sent_per_s\": %.0f, \"received\": %llu, \"cpu_s\": %.3f}\n", total / secs,
+              (unsigned long long)received, process_cpu_s());
+  return 0;
+}
+
+// The same transport as the agent's stream server (StreamServer::start): one
+// I/O thread, its presets (64 KiB inbound limit, receive HWM 16), a ZAP domain
+// without a handler and the 5 s handshake limit, so the flooder's DEALERs
+// handshake, send, are cut off for oversize frames and reconnect exactly as
+// they are at the agent. What it lacks is the agent: no parsing, refusals,
+// viewer cap or keyframes; every message is dropped unread.
+int sink(const Args& a) {
+  const beamscope::transport::StreamServerOptions agent;  // the agent keeps these defaults
+  beamscope::transport::SocketPresets presets;
+  presets.send_hwm = agent.send_hwm;
+  presets.recv_hwm = 16;  // the server's kRecvHwm (stream_server_impl.hpp)
+  presets.max_message_bytes = agent.max_message_bytes;
+  zmq::context_t ctx(1);
+  zmq::socket_t router(ctx, zmq::socket_type::router);
+  beamscope::transport::apply_presets(router, presets);
+  router.set(zmq::sockopt::router_mandatory, 1);
+  router.set(zmq::sockopt::handshake_ivl, 5000);
+  router.set(zmq::sockopt::zap_domain, "beamscope");
+  router.bind(a.endpoint);
+  std::printf("{\"mode\": \"sink\", \"endpoint\": \"%s\"}\n", router.get(zmq::sockopt::last_endpoint).c_str());
+  std::fflush(stdout);
+  std::uint64_t messages = 0, bytes = 0;
+  const double cpu0 = process_cpu_s();
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(a.seconds));
+  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+  while (Clock::now() < end) {
+    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    zmq::message_t part;
+    while (router.recv(part, zmq::recv_flags::dontwait)) {
+      ++messages;
+      bytes += part.size();
+    }
+  }
+  std::printf("{\"mode\": \"sink\", \"parts\": %llu, \"bytes\": %llu, \"cpu_s\": %.3f}\n",
+              (unsigned long long)messages, (unsigned long long)bytes, process_cpu_s() - cpu0);
   return 0;
 }
 
@@ -151,8 +205,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: beamscope-flood flood --connect tcp://127.0.0.1:PORT --sockets N(<=2000) --seconds S "
                  "[--rate R] [--big-bytes B]\n"
-                 "       beamscope-flood watch --connect tcp://127.0.0.1:PORT --seconds S\n");
+                 "       beamscope-flood watch --connect tcp://127.0.0.1:PORT --seconds S\n"
+                 "       beamscope-flood sink --bind tcp://127.0.0.1:PORT --seconds S\n");
     return 2;
   }
+  if (a.mode == "sink") return sink(a);
   return a.mode == "flood" ? flood(a) : watch(a);
 }
