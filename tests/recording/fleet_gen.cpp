@@ -61,7 +61,7 @@ FleetGen::FleetGen(const FleetGenOptions& opts) : opts_(opts) {
 
 void FleetGen::evolve(Node& n) {
   auto* g = n.state.mutable_gauges();
-  g->set_process_count(5000 + rng_() % 200);
+  g->set_process_count(static_cast<std::uint64_t>(opts_.node_processes) + rng_() % 200);
   g->set_port_count(20 + rng_() % 3);
   g->set_atom_count(23000 + ticks_ / 60);
   g->set_ets_count(40);
@@ -82,13 +82,13 @@ void FleetGen::evolve(Node& n) {
   m->set_processes(40'000'000 + rng_() % 1'000'000);
   m->set_system(20'000'000 + rng_() % 100'000);
   m->set_total(m->processes() + m->system());
-  // About a third of the hot set moves each tick; one process in fifty is replaced.
+  // About a third of the hot set moves each tick (move_one_in); one process in fifty is replaced.
   for (auto& p : *n.state.mutable_processes()) {
-    if (rng_() % 50 == 0) {
+    if (rng_() % static_cast<unsigned>(opts_.replace_one_in) == 0) {
       p = make_process(++n.next_pid, rng_);
       continue;
     }
-    if (rng_() % 3) continue;
+    if (rng_() % static_cast<unsigned>(opts_.move_one_in)) continue;
     p.set_message_queue_len(rng_() % 8 == 0 ? rng_() % 500 : 0);
     p.set_reductions(p.reductions() + rng_() % 20'000);
     p.set_reductions_per_s(rng_() % 20'000);
