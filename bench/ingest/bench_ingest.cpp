@@ -185,9 +185,25 @@ double metric(const std::string& body, const std::string& name) {
   return sum;
 }
 
+// Smallest value of family `name` over its series (the node collectable's per-node gauges); -1 when none.
+double metric_min(const std::string& body, const std::string& name) {
+  double low = -1;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0 || line.size() <= name.size()) continue;
+    const char c = line[name.size()];
+    if (c != '{' && c != ' ') continue;
+    const double v = std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+    if (low < 0 || v < low) low = v;
+  }
+  return low;
+}
+
 struct Scrape {
   double received = 0, forwarded = 0, rejected = 0, resyncs = 0, connected = 0, nodes = 0, dropped = 0, cut = 0;
   double history_bytes = 0, history_dropped = 0, rec_frames = 0, rec_dropped = 0, rec_bytes = 0;
+  double oldest_update_s = -1;  // the node whose state the collector serves is the oldest: its sample's time
   bool ok = false;
 };
 
@@ -209,6 +225,7 @@ Scrape read_metrics(int port) {
   s.rec_frames = metric(body, "beamscope_collector_recording_frames_total");
   s.rec_dropped = metric(body, "beamscope_collector_recording_dropped_total");
   s.rec_bytes = metric(body, "beamscope_collector_recording_bytes");
+  s.oldest_update_s = metric_min(body, "beamscope_last_update_timestamp_seconds");
   return s;
 }
 
@@ -229,12 +246,14 @@ testing::FleetGenOptions gen_options(const Args& a, std::int64_t start_us) {
   o.move_one_in = a.move_one_in;
   o.node_processes = 10000;
   o.start_us = start_us;
+  o.started_at_us = start_us;  // so a node's served state says its tick: started_at + uptime (a tick a second)
   return o;
 }
 
 // What the simulated agents published (the driver thread writes, main reads).
 struct Published {
   std::atomic<std::uint64_t> ticks{0};        // whole ticks (every agent's frame of a second)
+  std::atomic<std::uint64_t> gen_ticks{0};    // ticks generated (the keyframe's included): the newest uptime in s
   std::atomic<std::uint64_t> deltas{0};
   std::atomic<std::uint64_t> delta_rows{0};   // ProcessSample rows in them
   std::atomic<std::uint64_t> delta_bytes{0};  // their encoded size
@@ -308,13 +327,15 @@ int main(int argc, char** argv) {
 
   // The driver: a tick a second, agent i's frame at i/N of the second,
   // stamped when published (as the agent stamps its frames).
-  testing::FleetGen gen(gen_options(args, protocol::now_us()));
+  const std::int64_t started_us = protocol::now_us();
+  testing::FleetGen gen(gen_options(args, started_us));
   Published pub;
   std::atomic<bool> running{true};
   std::atomic<bool> paused{false};  // the idle phase: no deltas
   std::uint64_t first_tick_rows = 0;
   {
     auto frames = gen.tick();  // the keyframes: the agents' models have them before the collector connects
+    pub.gen_ticks = 1;
     for (std::size_t i = 0; i < frames.size(); ++i) {
       frames[i].set_timestamp_us(protocol::now_us());
       first_tick_rows += static_cast<std::uint64_t>(rows(frames[i]));
@@ -331,6 +352,7 @@ int main(int argc, char** argv) {
         continue;
       }
       auto frames = gen.tick();
+      pub.gen_ticks.fetch_add(1);
       for (std::size_t i = 0; i < frames.size() && running.load(); ++i) {
         std::this_thread::sleep_until(second + slot * static_cast<long>(i));
         auto& env = frames[i];
@@ -458,7 +480,13 @@ int main(int argc, char** argv) {
   const std::uint64_t file1 = file_size(record_file);
   const std::uint64_t deltas1 = pub.deltas, rows1 = pub.delta_rows, bytes1 = pub.delta_bytes, refused1 = pub.refused;
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double gen_ticks1 = static_cast<double>(pub.gen_ticks.load());
   const Scrape s1 = read_metrics(port);
+  // How far behind the agents the state the collector serves is: the
+  // newest tick generated vs the oldest node's tick on its /metrics (its
+  // server's model, the last stage a frame goes through). A collector that
+  // keeps up is a tick or two behind; one that does not falls further back.
+  const double lag_s = s1.oldest_update_s < 0 ? 1e9 : gen_ticks1 - (s1.oldest_update_s - started_us / 1e6);
   stop_driver();
   const int status = kill_collector();
   if (!s0.ok || !s1.ok) return fail("a /metrics scrape failed");
@@ -495,6 +523,7 @@ int main(int argc, char** argv) {
               received, forwarded, deltas, keyframes, s1.rejected - s0.rejected, s1.resyncs - s0.resyncs,
               s1.dropped - s0.dropped, s1.cut - s0.cut, s1.history_dropped - s0.history_dropped,
               s1.rec_dropped - s0.rec_dropped);
+  std::printf("collector's served state: the oldest node %.1f s (ticks) behind the newest tick generated\n", lag_s);
   std::printf("collector idle (every agent connected, no deltas): CPU %.2f s in %.1f s (%.1f%% of its core), %.0f "
               "frames applied (the servers' keyframes)\n",
               idle_cpu, idle_wall, 100.0 * idle_cpu / idle_wall, i1.forwarded - i0.forwarded);
@@ -568,10 +597,10 @@ int main(int argc, char** argv) {
                 rec_per_nh / 1048576.0, wire_per_nh / 1048576.0, wire_per_nh / rec_per_nh);
   std::printf("\nRESULT agents=%d seconds=%.1f samples=%.0f cpu_s=%.3f samples_per_core=%.0f baseline_per_core=%.0f "
               "ratio=%.4f idle_core=%.4f samples_per_core_above_idle=%.0f history_mib_per_node_hour=%.3f rss_mib_per_node_hour=%.3f recording_mib_per_node_hour=%.3f "
-              "wire_mib_per_node_hour=%.3f received=%.0f deltas=%.0f\n",
+              "wire_mib_per_node_hour=%.3f received=%.0f deltas=%.0f lag_s=%.1f\n",
               args.agents, wall, samples, cpu, per_core, base_per_core, per_core / base_per_core, idle_rate, per_core_busy,
               history_per_nh / 1048576.0, rss_per_nh / 1048576.0, rec_per_nh / 1048576.0, wire_per_nh / 1048576.0,
-              received, deltas);
+              received, deltas, lag_s);
 
   int missed = 0;
   const double expected = static_cast<double>(args.agents) * args.seconds;
@@ -583,6 +612,7 @@ int main(int argc, char** argv) {
                                                          (s1.rec_dropped - s0.rec_dropped) +
                                                          static_cast<double>(refused1 - refused0),
                   "<=", 0);
+  missed += bound("served state's lag behind the agents, s (kept up)", lag_s, "<=", 5);
   missed += bound("process samples/s per core (goal 1,000,000)", per_core, ">=", args.smoke ? 10'000 : 1'000'000);
   missed += bound("samples/s per core, collector / baseline", per_core / base_per_core, ">=", args.smoke ? 0.01 : 0.05);
   missed += bound("history MiB per node-hour", history_per_nh / 1048576.0, "<=", 8);

@@ -33,6 +33,7 @@ FleetGen::FleetGen(const FleetGenOptions& opts) : opts_(opts) {
     info->set_otp_release("25");
     info->set_erts_version("13.1.5");
     info->set_agent_version("0.1.0");
+    if (opts.started_at_us != 0) info->set_started_at_us(opts.started_at_us);
     info->set_system_version("Erlang/OTP 25 [erts-13.1.5] [source] [64-bit] [smp:2:2] [ds:2:2:10] [async-threads:1]");
     info->set_schedulers_online(2);
     info->set_word_size(8);

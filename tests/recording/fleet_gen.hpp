@@ -21,6 +21,7 @@ struct FleetGenOptions {
   int move_one_in = 3;       ///< a hot process's numbers move at a tick unless rng % move_one_in (1 in 3 move)
   int replace_one_in = 50;   ///< a hot process is replaced by a new one at a tick with 1 / this
   int node_processes = 5000; ///< the node's process count gauge (the hot set is what is sent)
+  std::int64_t started_at_us = 0;  ///< NodeInfo.started_at_us when nonzero (uptime_ms counts ticks from it)
   std::int64_t start_us = 1'800'000'000'000'000;
   std::int64_t tick_us = 1'000'000;
 };
