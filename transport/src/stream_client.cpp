@@ -4,7 +4,11 @@
 
 #include "beamscope/protocol/requests.hpp"
 
+#include <algorithm>
 #include <deque>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <zmq.hpp>
 
@@ -18,7 +22,12 @@ using protocol::ApplyResult;
 using protocol::Envelope;
 
 namespace {
+// The thread sleeps until a frame, a request or stop() (the eventfd), or
+// its next heartbeat, silence check or retry is due: a collector holds a
+// link per agent, and 200 links waking every 20 ms cost a third of a core
+// doing nothing (bench/ingest). Without an eventfd it polls this often.
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
+constexpr auto kLongestSleep = std::chrono::milliseconds(1000);
 constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
 // Silence this long means the server is gone or restarted: say Hello again.
 constexpr auto kSilenceTimeout = std::chrono::milliseconds(3000);
@@ -43,6 +52,7 @@ struct StreamClient::Impl {
   RetryBackoff retry;  // a refused socket is not reconnected by libzmq: we make a new one
   std::thread thread;
   std::atomic<bool> running{false};
+  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
   protocol::FleetModel fleet;
   protocol::DecodeRejects rejects;  // this thread's count, copied into stats
@@ -54,10 +64,22 @@ struct StreamClient::Impl {
   std::mutex outgoing_mutex;
   std::deque<std::string> outgoing;  // requests from other threads, encoded
 
-  mutable std::mutex mutex;  // guards snapshot and stats
+  mutable std::mutex mutex;  // guards fleet, snapshot and stats
+  // Made when asked for, not at every frame: a collector's links never ask
+  // (it reads frames through on_frame), and a copy of every process and
+  // tree entry at each frame was most of what a link cost (bench/ingest).
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
+  bool snapshot_stale = false;
   StreamClientStats stats;
 
+  ~Impl() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+  void wake() {
+    const std::uint64_t one = 1;
+    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof one);
+  }
+  std::chrono::milliseconds sleep_for(Clock::time_point now) const;
   void run();
   void send(const std::string& payload);
   void send_requests();
@@ -94,6 +116,7 @@ StreamClient::~StreamClient() { stop(); }
 
 void StreamClient::stop() {
   if (!impl_ || !impl_->running.exchange(false)) return;
+  impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->viewer.reset();
   impl_->ctx.close();
@@ -101,6 +124,7 @@ void StreamClient::stop() {
 
 std::vector<std::shared_ptr<const protocol::Keyframe>> StreamClient::snapshots() const {
   std::lock_guard lock(impl_->mutex);
+  if (impl_->snapshot_stale) impl_->refresh_snapshot();
   return impl_->snapshot;
 }
 
@@ -115,6 +139,7 @@ bool StreamClient::request(Envelope env) {
   std::lock_guard lock(impl_->outgoing_mutex);
   if (impl_->outgoing.size() >= kMaxWaiting) return false;
   impl_->outgoing.push_back(std::move(payload));
+  impl_->wake();
   return true;
 }
 
@@ -148,12 +173,29 @@ void StreamClient::Impl::reconnect(Clock::time_point now) {
   say_hello(now);
 }
 
+std::chrono::milliseconds StreamClient::Impl::sleep_for(Clock::time_point now) const {
+  if (wake_fd < 0) return kPollInterval;
+  auto due = last_heartbeat + kHeartbeatInterval;
+  // Heard lately: when silence would begin; silent: the next Hello.
+  auto silence = last_heard + kSilenceTimeout + std::chrono::milliseconds(1);
+  if (silence <= now) silence = last_hello + kSilenceTimeout + std::chrono::milliseconds(1);
+  due = std::min(due, silence);
+  if (auto retry_at = retry.due_at()) due = std::min(due, *retry_at);
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(due - now);
+  return std::clamp(left, std::chrono::milliseconds(0), kLongestSleep);
+}
+
 void StreamClient::Impl::run() {
   say_hello(Clock::now());
   while (running.load()) {
     zmq::pollitem_t items[] = {{viewer->dealer().handle(), 0, ZMQ_POLLIN, 0},
-                               {viewer->monitor_socket().handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 2, kPollInterval);
+                               {viewer->monitor_socket().handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+    zmq::poll(items, wake_fd >= 0 ? 3 : 2, sleep_for(Clock::now()));
+    if (wake_fd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
+      std::uint64_t count = 0;
+      (void)!::read(wake_fd, &count, sizeof count);
+    }
     const auto now = Clock::now();
     if (items[1].revents & ZMQ_POLLIN) {
       // Only a refusal is taken from the socket: a new socket knows none
@@ -180,7 +222,10 @@ void StreamClient::Impl::run() {
         stats.last_rejected_us = protocol::now_us();
       }
     }
-    if (changed) refresh_snapshot();
+    if (changed) {
+      std::lock_guard lock(mutex);
+      snapshot_stale = true;
+    }
     send_requests();
     if (now - last_heartbeat >= kHeartbeatInterval) {
       Envelope hb;
@@ -248,7 +293,7 @@ void StreamClient::Impl::on_silence() {
     fleet.erase(node);
     if (on_gone) on_gone(node, "no data from " + endpoint + " for 3 s");
   }
-  refresh_snapshot();
+  snapshot_stale = true;
 }
 
 // Called with `mutex` held.
@@ -258,6 +303,7 @@ void StreamClient::Impl::refresh_snapshot() {
   for (const auto& [node, model] : fleet.nodes())
     if (model.has_state()) next.push_back(model.snapshot());
   snapshot.swap(next);
+  snapshot_stale = false;
 }
 
 }  // namespace beamscope::transport

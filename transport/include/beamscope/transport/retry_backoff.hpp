@@ -32,6 +32,9 @@ class RetryBackoff {
     return true;
   }
 
+  /// When the scheduled retry is due, if one is.
+  std::optional<Clock::time_point> due_at() const { return due_at_; }
+
   /// A connection got through: the next refusal waits kFirst again.
   void succeeded() {
     due_at_.reset();
