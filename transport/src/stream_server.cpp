@@ -90,6 +90,12 @@ void StreamServer::stop() {
   impl_->running = false;
   impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
+  {
+    // What the thread applied last stays readable after it stopped.
+    std::lock_guard lock(impl_->snapshot_mutex);
+    if (impl_->snapshot_stale) impl_->refresh_snapshot();
+  }
+  impl_->snapshot_made.notify_all();
   impl_->keyframe_cache.clear();
   impl_->router.close();
   impl_->monitor.reset();
@@ -170,7 +176,18 @@ StreamServerStats StreamServer::stats() const {
 }
 
 std::vector<std::shared_ptr<const protocol::Keyframe>> StreamServer::snapshots() const {
-  std::lock_guard lock(impl_->snapshot_mutex);
+  std::unique_lock lock(impl_->snapshot_mutex);
+  if (impl_->snapshot_stale && impl_->running.load()) {
+    // Made by the I/O thread (allocated in its malloc arena, where the
+    // models free it: made here, each /metrics worker grew an arena of its
+    // own, 2.6 MB a scrape in integration_collector_caps). A thread busy
+    // over a second leaves the list of its last asking.
+    impl_->snapshot_wanted = true;
+    impl_->wake();
+    impl_->snapshot_made.wait_for(lock, std::chrono::seconds(1), [this] {
+      return !impl_->snapshot_stale || !impl_->running.load();
+    });
+  }
   return impl_->snapshot;
 }
 
@@ -210,6 +227,7 @@ void StreamServer::Impl::run() {
     watch_connections();
     if (items[0].revents & ZMQ_POLLIN) handle_incoming();
     drain_queue();
+    make_wanted_snapshot();
     auto now = Clock::now();
     account_cpu(now);
     serve_pending(now);
@@ -265,7 +283,10 @@ void StreamServer::Impl::send_keyframes(const std::string& identity, bool with_h
       env.set_node(node);
       env.set_seq(model.seq());
       env.set_timestamp_us(model.updated_us());
-      *env.mutable_keyframe() = *model.snapshot();
+      {
+        std::lock_guard lock(snapshot_mutex);  // snapshots() may be making the model's too
+        *env.mutable_keyframe() = *model.snapshot();
+      }
       cached = keyframe_cache.insert_or_assign(node, frames.make(protocol::encode(env))).first;
       stale.erase(node);
       keyframe_encodes.fetch_add(1, std::memory_order_relaxed);
@@ -348,17 +369,20 @@ void StreamServer::Impl::drain_queue() {
   for (auto& [viewer, env] : answers) send_to(viewer, protocol::encode(env, env.node(), env.seq()));
   if (batch.empty()) return;
   for (auto& env : batch) {
-    if (env.has_node_gone()) {
-      fleet.erase(env.node());
-      keyframe_cache.erase(env.node());
-    } else if (fleet.apply(env) != protocol::ApplyResult::kApplied) {
-      // A producer gap: viewers would resync anyway; the next keyframe heals it.
-      continue;
+    {
+      std::lock_guard lock(snapshot_mutex);  // snapshots() reads the fleet
+      if (env.has_node_gone()) {
+        fleet.erase(env.node());
+        keyframe_cache.erase(env.node());
+      } else if (fleet.apply(env) != protocol::ApplyResult::kApplied) {
+        // A producer gap: viewers would resync anyway; the next keyframe heals it.
+        continue;
+      }
+      snapshot_stale = true;
     }
     stale.insert(env.node());
     broadcast(frames.make(protocol::encode(env)));
   }
-  refresh_snapshot();
 }
 
 // Sends a copy of `shared` (its bytes are shared, not copied). False when
@@ -401,13 +425,24 @@ void StreamServer::Impl::broadcast_keyframes() {
     if (peer.streaming) send_keyframes(identity);
 }
 
+void StreamServer::Impl::make_wanted_snapshot() {
+  {
+    std::lock_guard lock(snapshot_mutex);
+    if (!snapshot_wanted) return;
+    if (snapshot_stale) refresh_snapshot();
+    snapshot_wanted = false;
+  }
+  snapshot_made.notify_all();
+}
+
+// Called with snapshot_mutex held.
 void StreamServer::Impl::refresh_snapshot() {
   std::vector<std::shared_ptr<const protocol::Keyframe>> next;
   next.reserve(fleet.size());
   for (const auto& [node, model] : fleet.nodes())
     if (model.has_state()) next.push_back(model.snapshot());
-  std::lock_guard lock(snapshot_mutex);
   snapshot.swap(next);
+  snapshot_stale = false;
 }
 
 }  // namespace beamscope::transport

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -85,8 +86,15 @@ struct StreamServer::Impl {
   std::optional<CpuBound> serve_bound;  // on answering Hellos (serve_cpu_us_per_s)
   Clock::time_point last_floor_answer{}; // a Hello answered over the bound (kHelloFloorInterval)
 
+  // Guards the fleet's changes and its models' snapshots against
+  // snapshots(), whose list this thread makes when asked (a /metrics
+  // scrape), not at every frame: a copy of every node's processes and tree
+  // per frame was a collector's largest cost (bench/ingest).
   mutable std::mutex snapshot_mutex;
+  std::condition_variable snapshot_made;
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshot;
+  bool snapshot_stale = false;
+  bool snapshot_wanted = false;
 
   std::atomic<std::uint64_t> published{0}, sent{0}, dropped{0}, requests{0}, disconnects{0};
   std::atomic<std::uint64_t> hellos_answered{0}, hellos_deferred{0}, keyframe_encodes{0}, histories_sent{0};
@@ -124,6 +132,7 @@ struct StreamServer::Impl {
   void heartbeat_and_expire(Clock::time_point now);
   void close_due(Clock::time_point now);
   void account_cpu(Clock::time_point now);
+  void make_wanted_snapshot();
   void refresh_snapshot();
   std::optional<std::string> secure(const ServerSecurity& security);
   std::optional<Clock::time_point> next_due(Clock::time_point now) const;
