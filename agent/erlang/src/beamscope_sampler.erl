@@ -25,6 +25,10 @@
 %% however many viewers come, the sweep keeps three quarters of its
 %% quiet pace, less the ticks.
 -define(VIEWER_SHARE, 0.5).
+%% A tick's units for its cheapest cost (beamscope_cost:cap_by_best/3): the
+%% hot processes it sampled, plus this many for what every tick does
+%% (gauges, the publish), about 20 processes' worth at 1.3 ms a tick.
+-define(TICK_FIXED_UNITS, 20).
 -define(THREADS_CHARGED_SHARE, 0.25).
 
 %% The least credit (us) a slice waits for: several chunks a wake-up.
@@ -58,6 +62,7 @@
                 slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer(),
                 tick_avg_us :: beamscope_cost:average(),     % a tick's CPU, averaged (beamscope_cost)
+                tick_us_best :: beamscope_cost:best(),       % a tick's cost per unit (TICK_UNITS), cheapest seen
                 thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', seen so far
                 threads_at :: integer() | undefined,         % monotonic us of that reading
                 threads_over_us = 0 :: non_neg_integer(),    % their CPU beyond THREADS_CHARGED_SHARE, not charged
@@ -372,12 +377,14 @@ tick_body(#state{ref = Ref, config = #{mailbox_guard := Guard, top_k := TopK},
     Threads = maps:get(thread_cpu_us, beamscope_nif:stats(Ref), 0),
     Now = erlang:monotonic_time(microsecond),
     %% A tick that moved between schedulers is charged at most twice the
-    %% ticks' average (beamscope_cost:charge/3).
-    {Cost, TickAvg} = beamscope_cost:charge(both(Sampled, beamscope_cost:measure(Reading)), S#state.tick_avg_us, 1),
+    %% ticks' average (beamscope_cost:charge/3), any tick at most twice the
+    %% cheapest cost per unit (beamscope_cost:cap_by_best/3).
+    {Measured, TickAvg} = beamscope_cost:charge(both(Sampled, beamscope_cost:measure(Reading)), S#state.tick_avg_us, 1),
+    {Cost, TickBest} = beamscope_cost:cap_by_best(Measured, S#state.tick_us_best, length(Samples) + ?TICK_FIXED_UNITS),
     ThreadsCost = max(0, Threads - S#state.thread_cpu_us),
     Share = threads_share(S, Now),
     Charged = min(ThreadsCost, Share),
-    S#state{wall = Wall, last_cost_us = Cost, tick_avg_us = TickAvg, hot = Hot, alarmed = Alarmed, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
+    S#state{wall = Wall, last_cost_us = Cost, tick_avg_us = TickAvg, tick_us_best = TickBest, hot = Hot, alarmed = Alarmed, thread_cpu_us = max(Threads, S#state.thread_cpu_us),
             last_tick = T0 div 1000,
             threads_at = Now, threads_over_us = S#state.threads_over_us + (ThreadsCost - Charged),
             pacer = beamscope_pacer:charge(S#state.pacer, Cost + Charged)}.

@@ -34,6 +34,11 @@
 %% Aim for chunks of this many microseconds: short next to 1 ms, long
 %% next to the cost of one NIF call and one timer.
 -define(CHUNK_TARGET_US, 250).
+%% A step ends after this much wall time whatever its credit: on a node at
+%% full load a chunk's process_info calls wait on busy processes, and a
+%% step of many such chunks held the tick (the sampler's next message)
+%% back by 2-3 s (bench/stream_flood's quiet phases).
+-define(STEP_WALL_US, 50000).
 %% Application totals are counted on every APPS_EVERY-th sweep (the
 %% slower tier; see bench/README.md for its measured cost).
 -define(APPS_EVERY, 4).
@@ -56,6 +61,8 @@
                 %% A chunk's CPU per process, by tier (slow: true), averaged
                 %% over the chunks that stayed on one thread (beamscope_cost).
                 chunk_avg = #{} :: #{boolean() => beamscope_cost:average()},
+                %% ... and the cheapest seen (beamscope_cost:cap_by_best/3).
+                chunk_best = #{} :: #{boolean() => beamscope_cost:best()},
                 wall_chunks = 0 :: non_neg_integer(),     % charged by wall time, capped (moved threads)
                 est_us = 200 :: non_neg_integer(),
                 cost_us = 0 :: non_neg_integer(),        % this sweep so far
@@ -74,15 +81,16 @@ new(Ref) -> #sweep{ref = Ref}.
 %% the microseconds spent, to charge to the budget.
 -spec step(sweep(), number()) -> {sweep(), non_neg_integer()}.
 step(#sweep{active = false} = S, MaxUs) ->
+    Deadline = now_us() + ?STEP_WALL_US,
     {S1, StartUs} = start(S),
-    step_chunks(S1, MaxUs, StartUs);
+    step_chunks(S1, MaxUs, StartUs, Deadline);
 step(S, MaxUs) ->
-    step_chunks(S, MaxUs, 0).
+    step_chunks(S, MaxUs, 0, now_us() + ?STEP_WALL_US).
 
 %% @doc Finishes the sweep under way, unpaced (tests, tick_now/0).
 -spec finish(sweep()) -> sweep().
 finish(#sweep{active = false} = S) -> S;
-finish(S) -> finish(element(1, step_chunks(S, 1.0e12, 0))).
+finish(S) -> finish(element(1, step_chunks(S, 1.0e12, 0, infinity))).
 
 %% @doc Finishes the sweep under way, then does one whole sweep, unpaced.
 -spec full(sweep()) -> sweep().
@@ -96,7 +104,7 @@ active(#sweep{active = A}) -> A.
 %% `sweep_cost_total_us` adds up what every sweep start (the pid list) and
 %% chunk since new/1 was charged, `swept_total` the pids read (both tiers,
 %% new pids twice: their ratio is the average cost per process read),
-%% `wall_chunks_total` the chunks that moved between threads (chunk_cost/5).
+%% `wall_chunks_total` the chunks that moved between threads (chunk_cost/6).
 -spec stats(sweep()) -> #{chunk_us_max := non_neg_integer(), list_us := non_neg_integer(),
                           chunk := pos_integer(), next_chunk_us := non_neg_integer(),
                           sweep_cost_us := non_neg_integer(),
@@ -196,11 +204,11 @@ grow(Ref, Count) ->
     ok = beamscope_nif:sweep_grow(Ref, Count),
     now_us() - T0.
 
-step_chunks(#sweep{active = false} = S, _MaxUs, Spent) ->
+step_chunks(#sweep{active = false} = S, _MaxUs, Spent, _Deadline) ->
     {S, Spent};
-step_chunks(S, MaxUs, Spent) when Spent >= MaxUs, Spent > 0 ->
+step_chunks(S, MaxUs, Spent, _Deadline) when Spent >= MaxUs, Spent > 0 ->
     {S, Spent};
-step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, MaxUs, Spent) ->
+step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, MaxUs, Spent, Deadline) ->
     %% Every chunk after the first of a step starts a fresh slice: the host's
     %% processes run in between, and the chunk is not preempted half way.
     _ = Spent > 0 andalso erlang:yield(),
@@ -212,7 +220,7 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, Ma
             end,
     {Reply, Cpu} = beamscope_nif:sweep_chunk(Ref, Infos),
     T1 = now_us(),
-    {ChunkUs, ChunkAvg} = chunk_cost(Cpu, T1 - T0, Read, Slow, S#sweep.chunk_avg),
+    {ChunkUs, ChunkAvg, ChunkBest} = chunk_cost(Cpu, T1 - T0, Read, Slow, S#sweep.chunk_avg, S#sweep.chunk_best),
     GrowUs = case Reply of
                  grow -> grow(Ref, erlang:system_info(process_count));
                  ok -> 0
@@ -224,20 +232,28 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, Ma
              false -> S
          end,
     S2 = S1#sweep{cost_total_us = S1#sweep.cost_total_us + Us,
-                  swept_total = S1#sweep.swept_total + Read, chunk_avg = ChunkAvg,
+                  swept_total = S1#sweep.swept_total + Read, chunk_avg = ChunkAvg, chunk_best = ChunkBest,
                   wall_chunks = S1#sweep.wall_chunks + case Cpu of wall -> 1; _ -> 0 end},
-    step_chunks(adapt(S2, max(Read, 1), Us, Last), MaxUs, Spent + Us).
+    S3 = adapt(S2, max(Read, 1), Us, Last),
+    case is_integer(Deadline) andalso now_us() >= Deadline of
+        true -> {S3, Spent + Us};
+        false -> step_chunks(S3, MaxUs, Spent + Us, Deadline)
+    end.
 
 %% What a chunk of `Read` processes is charged (beamscope_cost:charge/3:
 %% CPU time when it stayed on one thread, else capped by its tier's
-%% average), and the tiers' averages.
-chunk_cost(Cpu, Wall, Read, Slow, Avgs) ->
+%% average; and at most twice its tier's cheapest per process,
+%% beamscope_cost:cap_by_best/3: process_info of a busy process waits for
+%% its answer while the scheduler runs others), the tiers' averages and
+%% cheapest.
+chunk_cost(Cpu, Wall, Read, Slow, Avgs, Bests) ->
     Measured = case Cpu of
                    wall -> {wall, Wall};
                    _ -> {cpu, Cpu}
                end,
-    {Us, Avg} = beamscope_cost:charge(Measured, maps:get(Slow, Avgs, undefined), Read),
-    {Us, Avgs#{Slow => Avg}}.
+    {Us0, Avg} = beamscope_cost:charge(Measured, maps:get(Slow, Avgs, undefined), Read),
+    {Us, Best} = beamscope_cost:cap_by_best(Us0, maps:get(Slow, Bests, undefined), max(Read, 1)),
+    {Us, Avgs#{Slow => Avg}, Bests#{Slow => Best}}.
 
 %% The chunk size follows the measured cost so a chunk stays near
 %% CHUNK_TARGET_US whatever the per-process cost is on this machine. The
