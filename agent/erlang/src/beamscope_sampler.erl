@@ -62,7 +62,7 @@
                 slice_timer :: reference() | undefined,
                 last_cost_us = 0 :: non_neg_integer(),
                 tick_avg_us :: beamscope_cost:average(),     % a tick's CPU, averaged (beamscope_cost)
-                tick_us_best :: beamscope_cost:best(),       % a tick's cost per unit (TICK_UNITS), cheapest seen
+                tick_us_best :: beamscope_cost:best(),       % a tick's cost per unit (TICK_FIXED_UNITS), cheapest seen
                 thread_cpu_us = 0 :: non_neg_integer(),     % the NIF threads', seen so far
                 threads_at :: integer() | undefined,         % monotonic us of that reading
                 threads_over_us = 0 :: non_neg_integer(),    % their CPU beyond THREADS_CHARGED_SHARE, not charged

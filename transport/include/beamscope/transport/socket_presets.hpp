@@ -1,5 +1,6 @@
 // Socket options every beamscope socket gets: linger 0 (never hang a host
-// process on shutdown), small high-water marks, ZMTP heartbeats.
+// process on shutdown), small high-water marks, ZMTP heartbeats (not on the
+// stream server's socket: see stream_server.cpp).
 #pragma once
 
 #include <cstdint>
