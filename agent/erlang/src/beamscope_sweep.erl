@@ -234,11 +234,18 @@ step_chunks(#sweep{ref = Ref, chunk = Chunk, slow = Slow, items = Items} = S, Ma
     S2 = S1#sweep{cost_total_us = S1#sweep.cost_total_us + Us,
                   swept_total = S1#sweep.swept_total + Read, chunk_avg = ChunkAvg, chunk_best = ChunkBest,
                   wall_chunks = S1#sweep.wall_chunks + case Cpu of wall -> 1; _ -> 0 end},
-    S3 = adapt(S2, max(Read, 1), Us, Last),
-    case is_integer(Deadline) andalso now_us() >= Deadline of
+    S3 = adapt(S2, max(Read, 1), Us, now_us() - T0, Last),
+    case is_integer(Deadline) andalso (now_us() >= Deadline orelse waiting()) of
         true -> {S3, Spent + Us};
         false -> step_chunks(S3, MaxUs, Spent + Us, Deadline)
     end.
+
+%% A message for the sampler (its tick, an alarm) ends the step before the
+%% next chunk: on a node at full load the yield between chunks alone can
+%% take a scheduler round.
+waiting() ->
+    {message_queue_len, N} = erlang:process_info(self(), message_queue_len),
+    N > 0.
 
 %% What a chunk of `Read` processes is charged (beamscope_cost:charge/3:
 %% CPU time when it stayed on one thread, else capped by its tier's
@@ -259,13 +266,17 @@ chunk_cost(Cpu, Wall, Read, Slow, Avgs, Bests) ->
 %% CHUNK_TARGET_US whatever the per-process cost is on this machine. The
 %% last chunk of a sweep (a remainder, plus sweep_end/1's ranking) says
 %% little of the next one's cost: it leaves the size as it is.
-adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Read, Us, Last) ->
+adapt(#sweep{chunk_us_max = M, cost_us = C} = S0, Read, Us, WallUs, Last) ->
     S = S0#sweep{cost_us = C + Us, chunk_us_max = max(M, Us)},
     case Last of
         true -> S;
         false ->
             PerProcess = max(Us, 1) / Read,
-            Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / PerProcess))),
+            %% Sized by the longer of its charge and its wall time: on a node
+            %% at full load a chunk charged little (beamscope_cost:cap_by_best/3)
+            %% can still hold the sampler, and so the next tick, for long.
+            Holding = max(max(Us, WallUs), 1) / Read,
+            Next = max(?CHUNK_MIN, min(?CHUNK_MAX, round(?CHUNK_TARGET_US / Holding))),
             S#sweep{chunk = Next, est_us = round(Next * PerProcess)}
     end.
 
