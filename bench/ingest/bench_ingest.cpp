@@ -40,6 +40,7 @@
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/protocol/node_model.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "bench_bound.hpp"
 #include "collector_probe.hpp"
 #include "fleet_gen.hpp"
 
@@ -132,12 +133,6 @@ struct Published {
   std::atomic<std::uint64_t> refused{0};      // publish() false (the server's queue full)
   std::atomic<std::uint64_t> late_ms{0};      // worst lateness of a tick's last frame
 };
-
-int bound(const char* what, double value, const char* op, double limit) {
-  const bool met = op[0] == '<' ? value <= limit : value >= limit;
-  std::printf("bound %s: %.3f %s %.3f (%s)\n", what, value, op, limit, met ? "met" : "MISSED");
-  return met ? 0 : 1;
-}
 
 }  // namespace
 

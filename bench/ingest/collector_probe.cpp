@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -76,34 +77,31 @@ std::string scrape(int port) {
   return out.substr(body + 4);
 }
 
-// Sum of every series of family `name` in an exposition.
-double metric(const std::string& body, const std::string& name) {
-  double sum = 0;
+namespace {
+// The value of every series of family `name` in an exposition.
+std::vector<double> series_values(const std::string& body, const std::string& name) {
+  std::vector<double> values;
   std::istringstream in(body);
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(name, 0) != 0 || line.size() <= name.size()) continue;
     const char c = line[name.size()];
     if (c != '{' && c != ' ') continue;
-    const auto sp = line.rfind(' ');
-    sum += std::strtod(line.c_str() + sp + 1, nullptr);
+    values.push_back(std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr));
   }
+  return values;
+}
+}  // namespace
+
+double metric(const std::string& body, const std::string& name) {
+  double sum = 0;
+  for (const double v : series_values(body, name)) sum += v;
   return sum;
 }
 
-// Smallest value of family `name` over its series (the node collectable's per-node gauges); -1 when none.
 double metric_min(const std::string& body, const std::string& name) {
-  double low = -1;
-  std::istringstream in(body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0 || line.size() <= name.size()) continue;
-    const char c = line[name.size()];
-    if (c != '{' && c != ' ') continue;
-    const double v = std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
-    if (low < 0 || v < low) low = v;
-  }
-  return low;
+  const auto values = series_values(body, name);
+  return values.empty() ? -1 : *std::min_element(values.begin(), values.end());
 }
 
 Scrape read_metrics(int port) {

@@ -19,9 +19,11 @@
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/recording/reader.hpp"
 #include "beamscope/recording/writer.hpp"
+#include "bench_bound.hpp"
 #include "fleet_gen.hpp"
 
 using namespace beamscope;
+using beamscope::bench::bound;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -73,12 +75,6 @@ Args parse(int argc, char** argv) {
   if (a.file.empty())
     a.file = (std::filesystem::temp_directory_path() / ("bench_recording_" + std::to_string(::getpid()) + ".bsrec")).string();
   return a;
-}
-
-int bound(const char* what, double value, const char* op, double limit) {
-  const bool met = op[0] == '<' ? value <= limit : value >= limit;
-  std::printf("bound %s: %.3f %s %.3f (%s)\n", what, value, op, limit, met ? "met" : "MISSED");
-  return met ? 0 : 1;
 }
 
 }  // namespace
