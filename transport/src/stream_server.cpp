@@ -20,7 +20,8 @@ using namespace server_limits;
 // Before the bind: a CURVE server must never accept a plaintext handshake,
 // and the ZAP handler must be there before the first viewer arrives.
 std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& security) {
-  if (auto err = check_bind_security(opts.endpoint, security)) return err;
+  if (!opts.endpoint.empty())
+    if (auto err = check_bind_security(opts.endpoint, security)) return err;
   if (security.secret_key_file.empty()) {
     if (!security.authorized_keys_file.empty())
       return "an authorized keys file (" + security.authorized_keys_file + ") needs a secret key file too";
@@ -44,10 +45,25 @@ std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& secu
   return std::nullopt;
 }
 
+// The dial-out bridges' way in: inproc names are per context, one server each.
+constexpr const char* kDialOutInproc = "inproc://beamscope-stream-dial-out";
+
 std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opts, std::string& error) {
-  if (auto err = check_endpoint(opts.endpoint, /*for_bind=*/true)) {
-    error = *err;
+  if (opts.endpoint.empty() && opts.dial_out.empty()) {
+    error = "no endpoint to serve and no collector to dial: nothing could reach the stream";
     return nullptr;
+  }
+  if (!opts.endpoint.empty()) {
+    if (auto err = check_endpoint(opts.endpoint, /*for_bind=*/true)) {
+      error = *err;
+      return nullptr;
+    }
+  }
+  for (const auto& target : opts.dial_out) {
+    if (auto err = check_endpoint(target.endpoint, /*for_bind=*/false)) {
+      error = *err;
+      return nullptr;
+    }
   }
   if (opts.max_viewers == 0) {
     error = "max viewers must be at least 1";
@@ -77,13 +93,20 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
       return nullptr;
     }
     impl->monitor = std::make_unique<HandshakeMonitor>(impl->ctx, impl->router, kMonitorEvents);
-    impl->router.bind(opts.endpoint);
+    if (!opts.dial_out.empty()) impl->router.bind(kDialOutInproc);
+    if (!opts.endpoint.empty()) impl->router.bind(opts.endpoint);
   } catch (const zmq::error_t& e) {
-    error = opts.endpoint + ": " + e.what();
+    error = (opts.endpoint.empty() ? std::string(kDialOutInproc) : opts.endpoint) + ": " + e.what();
     return nullptr;
   }
+  for (const auto& target : opts.dial_out) {
+    auto d = DialOut::start(impl->ctx, target, kDialOutInproc, error);
+    if (!d) return nullptr;
+    impl->dial_out_states.push_back(d->state());
+    impl->dial_outs.push_back(std::move(d));
+  }
   std::unique_ptr<StreamServer> server(new StreamServer(std::move(impl)));
-  server->bound_ = server->impl_->router.get(zmq::sockopt::last_endpoint);
+  if (!opts.endpoint.empty()) server->bound_ = server->impl_->router.get(zmq::sockopt::last_endpoint);
   server->impl_->running = true;
   server->impl_->thread = std::thread([raw = server->impl_.get()] { raw->run(); });
   return server;
@@ -105,6 +128,7 @@ void StreamServer::stop() {
   }
   impl_->snapshot_made.notify_all();
   impl_->keyframe_cache.clear();
+  impl_->dial_outs.clear();  // their sockets close before the context does
   impl_->router.close();
   impl_->monitor.reset();
   impl_->zap.reset();
@@ -180,6 +204,10 @@ StreamServerStats StreamServer::stats() const {
   s.curve = impl_->curve;
   s.auth_refused = impl_->auth_refused.load();
   s.handshake_failed = impl_->handshake_failed.load();
+  {
+    std::lock_guard lock(impl_->dial_out_mutex);
+    s.dial_out = impl_->dial_out_states;
+  }
   return s;
 }
 
@@ -219,6 +247,8 @@ void StreamServer::Impl::run() {
                                        {monitor->socket().handle(), 0, ZMQ_POLLIN, 0}};
     if (wake_fd >= 0) items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
     if (zap) items.push_back({zap->socket().handle(), 0, ZMQ_POLLIN, 0});
+    const std::size_t dial_out_items = items.size();
+    for (auto& d : dial_outs) d->add_poll_items(items);
     auto due = std::min(last_heartbeat + kHeartbeatInterval, last_keyframes + keyframe_interval);
     if (auto pending = next_due(Clock::now())) due = std::min(due, *pending);
     zmq::poll(items.data(), items.size(), wait_until(due));
@@ -233,7 +263,9 @@ void StreamServer::Impl::run() {
     }
     // Connections first, so a new peer's first message finds its record.
     watch_connections();
-    if (items[0].revents & ZMQ_POLLIN) handle_incoming();
+    // Collectors' messages reach the ROUTER over inproc, read just below.
+    const bool relayed = pump_dial_outs(items, dial_out_items);
+    if ((items[0].revents & ZMQ_POLLIN) || relayed) handle_incoming();
     drain_queue();
     make_wanted_snapshot();
     auto now = Clock::now();
@@ -343,6 +375,20 @@ void StreamServer::Impl::serve_pending(Clock::time_point now) {
 
 // The server's threads' CPU time (its own and libzmq's): the stats, and
 // the bound on answering Hellos.
+bool StreamServer::Impl::pump_dial_outs(const std::vector<zmq::pollitem_t>& items, std::size_t first) {
+  if (dial_outs.empty()) return false;
+  const auto now = Clock::now();
+  bool relayed = false;
+  std::vector<DialOutState> states;
+  for (std::size_t i = 0; i < dial_outs.size(); ++i) {
+    relayed |= dial_outs[i]->pump(&items[first + i * DialOut::kPollItems], now, opts.on_warning);
+    states.push_back(dial_outs[i]->state());
+  }
+  std::lock_guard lock(dial_out_mutex);
+  dial_out_states = std::move(states);
+  return relayed;
+}
+
 void StreamServer::Impl::account_cpu(Clock::time_point now) {
   const std::uint64_t own = own_thread_cpu_ns();
   const std::uint64_t lib = zmq_threads.cpu_ns();

@@ -22,6 +22,7 @@
 
 #include "beamscope/transport/stream_server.hpp"
 #include "context_threads.hpp"
+#include "dial_out.hpp"
 #include "handshake_monitor.hpp"
 #include "stream_peers.hpp"
 #include "zap_handler.hpp"
@@ -60,6 +61,11 @@ struct StreamServer::Impl {
   // connections) is always there.
   std::unique_ptr<ZapHandler> zap;
   std::unique_ptr<HandshakeMonitor> monitor;
+  // Collectors dialled out to, bridged to the ROUTER over inproc; their
+  // states copied for stats() under dial_out_mutex.
+  std::vector<std::unique_ptr<DialOut>> dial_outs;
+  mutable std::mutex dial_out_mutex;
+  std::vector<DialOutState> dial_out_states;
   bool curve = false;
   std::atomic<std::uint64_t> auth_refused{0}, handshake_failed{0};
   std::thread thread;
@@ -114,6 +120,8 @@ struct StreamServer::Impl {
   void watch_connections();
   void forget_connection(int fd);
   void handle_incoming();
+  /// True when a collector's message was handed to the ROUTER.
+  bool pump_dial_outs(const std::vector<zmq::pollitem_t>& items, std::size_t first);
   void handle_message(std::vector<zmq::message_t>& parts, Clock::time_point now);
   Peer* admit(const std::string& identity, zmq::message_t& body, Clock::time_point now);
   void refuse(const std::string& identity, int fd, Rejection why, const std::string& text, Clock::time_point now);

@@ -14,15 +14,18 @@ ViewerSocket::ViewerSocket(zmq::context_t& ctx, std::string endpoint, ClientSecu
 ViewerSocket::~ViewerSocket() { zmq_socket_monitor(dealer_.handle(), nullptr, 0); }
 
 std::unique_ptr<ViewerSocket> ViewerSocket::connect(zmq::context_t& ctx, const std::string& endpoint,
-                                                    const ClientSecurity& security, std::string& error) {
+                                                    const ClientSecurity& security, std::string& error,
+                                                    const SocketPresets& presets,
+                                                    const std::function<void(zmq::socket_t&)>& tune) {
   if (auto err = check_endpoint(endpoint, /*for_bind=*/false)) {
     error = *err;
     return nullptr;
   }
   try {
     std::unique_ptr<ViewerSocket> v(new ViewerSocket(ctx, endpoint, security));
-    apply_presets(v->dealer_);
+    apply_presets(v->dealer_, presets);
     apply_client_security(v->dealer_, security);
+    if (tune) tune(v->dealer_);
     v->dealer_.connect(endpoint);
     return v;
   } catch (const zmq::error_t& e) {

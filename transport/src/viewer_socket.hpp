@@ -3,6 +3,7 @@
 // handshake monitor that turns a server's refusal into a sentence.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "beamscope/transport/security.hpp"
+#include "beamscope/transport/socket_presets.hpp"
 #include "handshake_monitor.hpp"
 
 namespace beamscope::transport {
@@ -18,8 +20,11 @@ class ViewerSocket {
  public:
   /// Checks the endpoint and connects (ZeroMQ reconnects by itself).
   /// nullptr and `error` set when the endpoint or the options are bad.
+  /// `tune` sets more options before the connect (the agent's dial-out).
   static std::unique_ptr<ViewerSocket> connect(zmq::context_t& ctx, const std::string& endpoint,
-                                               const ClientSecurity& security, std::string& error);
+                                               const ClientSecurity& security, std::string& error,
+                                               const SocketPresets& presets = {},
+                                               const std::function<void(zmq::socket_t&)>& tune = {});
 
   /// Stops the monitor before either socket closes: libzmq's I/O thread
   /// blocks for good on an event for a monitor whose reader is gone.
@@ -31,6 +36,9 @@ class ViewerSocket {
   /// Reads handshake events: the latest refusal ("not authorized by ...")
   /// stays until a handshake succeeds. Empty when none.
   const std::string& refusal();
+
+  /// The current connection completed its handshake (as of the last refusal() call).
+  bool handshaken() const { return handshaken_; }
 
  private:
   ViewerSocket(zmq::context_t& ctx, std::string endpoint, ClientSecurity security);

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "beamscope.pb.h"
 #include "beamscope/protocol/framing.hpp"
@@ -82,8 +83,33 @@ inline constexpr std::size_t kMaxRequestBytes = 16 * 1024;
 /// Bad or oversized frames after which a peer is disconnected.
 inline constexpr int kMaxBadFrames = 8;
 
+/// A collector the server dials out to (the agent's collector_endpoints): it
+/// is served as one more viewer, over a connection the server opened.
+struct DialOutTarget {
+  std::string endpoint;      ///< e.g. tcp://collector:9758
+  ClientSecurity security;   ///< CURVE client keys; no server key: plaintext
+  /// Inbound message size accepted from the collector (requests only).
+  std::int64_t max_message_bytes = 64 * 1024;
+};
+
+/// How a dialled collector stands.
+struct DialOutState {
+  std::string endpoint;
+  bool connected = false;          ///< handshake done and the collector heard from within 3 s
+  std::string refused;             ///< the collector's refusal, until a message gets through
+  std::uint64_t connections = 0;   ///< handshakes completed (a collector restart makes one more)
+  std::uint64_t sockets = 1;       ///< sockets made (one more after each refusal's backoff)
+  std::uint64_t announces = 0;
+  std::uint64_t frames_out = 0, frames_in = 0;
+  std::uint64_t dropped = 0;       ///< frames lost while not connected or the collector was slow
+};
+
 struct StreamServerOptions {
+  /// Where viewers connect; empty: nowhere (only dial_out, e.g. an agent
+  /// behind a firewall that accepts no inbound connection).
   std::string endpoint = "tcp://127.0.0.1:9755";
+  /// Collectors to dial: each is served like a viewer that connected.
+  std::vector<DialOutTarget> dial_out = {};
   std::size_t queue_limit = 256;         // frames waiting for the I/O thread
   int keyframe_interval_ms = 10000;      // periodic keyframe to all viewers
   int viewer_timeout_ms = 10000;         // viewer silent this long is dropped
@@ -143,6 +169,7 @@ struct StreamServerStats {
   bool curve = false;                    // the stream is encrypted
   std::uint64_t auth_refused = 0;        // CURVE viewers whose key is not authorized
   std::uint64_t handshake_failed = 0;    // plaintext viewers, wrong server key, broken handshakes
+  std::vector<DialOutState> dial_out;    // one per StreamServerOptions::dial_out, in order
 };
 
 class StreamServer {
@@ -169,7 +196,8 @@ class StreamServer {
   /// Forgets a node and tells viewers it is gone (collector: agent lost).
   void node_gone(const std::string& node, const std::string& reason);
 
-  /// The endpoint actually bound (resolves "tcp://127.0.0.1:*").
+  /// The endpoint actually bound (resolves "tcp://127.0.0.1:*"); empty
+  /// when the server only dials out.
   const std::string& bound_endpoint() const { return bound_; }
 
   StreamServerStats stats() const;
