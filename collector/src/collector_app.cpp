@@ -19,6 +19,7 @@
 #include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
 #include "beamscope/protocol/framing.hpp"
+#include "beamscope/transport/dial_in_listener.hpp"
 
 namespace beamscope::collector {
 
@@ -38,7 +39,8 @@ sigset_t shutdown_signals() {
 
 std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts, const FanIn& fan,
                                                    std::vector<std::shared_ptr<prometheus::Collectable>>& keep,
-                                                   const Recorder* recorder) {
+                                                   const Recorder* recorder,
+                                                   const transport::DialInListener* dialin) {
   if (opts.metrics == "none") return nullptr;
   exporters::MetricsHttpOptions http;
   http.listen = opts.metrics;
@@ -49,7 +51,7 @@ std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts,
   auto exposer = exporters::start_metrics_http(http);
   keep.push_back(exporters::make_node_collectable([&fan] { return fan.snapshots(); },
                                                   {.label_node = true, .top_k = opts.top_k}));
-  keep.push_back(make_collector_collectable(fan));
+  keep.push_back(make_collector_collectable(fan, dialin));
   if (recorder) keep.push_back(make_recorder_collectable(*recorder));
   for (const auto& c : keep) exposer->RegisterCollectable(c);
   return exposer;
@@ -145,6 +147,34 @@ void reload_agents(const CollectorOptions& opts, FanIn& fan, std::vector<AgentSp
                changes.add.size(), changes.remove.size(), followed.size());
 }
 
+// --agents-listen: every agent that dials in gets a link on the listener's
+// context; one let go loses it (and its nodes).
+std::unique_ptr<transport::DialInListener> start_dialin(const CollectorOptions& opts, FanIn& fan,
+                                                        std::string& error) {
+  if (opts.agents_listen.empty()) return nullptr;
+  transport::DialInOptions o;
+  o.endpoint = opts.agents_listen;
+  // One collector key pair serves viewers and agents.
+  o.security = {.secret_key_file = opts.secret_key_file,
+                .authorized_keys_file = opts.agents_authorized_keys_file,
+                .insecure_remote = opts.insecure_remote,
+                .hint = "give --secret-key FILE (beamscope-ctl keygen PATH), or --insecure-remote"};
+  o.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
+  o.on_agent = [&fan](const std::string& name, const std::string& inproc, zmq::context_t& ctx) {
+    std::string err;
+    if (!fan.add_dialled_agent(name, inproc, ctx, err)) {
+      spdlog::warn("agent dialled in ({}) not followed: {}", name, err);
+      return;
+    }
+    spdlog::info("agent dialled in from {}: following it as \"{}\"", name.substr(name.find(' ') + 1), name);
+  };
+  o.on_agent_gone = [&fan](const std::string& name, const std::string& reason) {
+    spdlog::info("agent {} let go: {}", name, reason);
+    fan.remove_agent(name, "its agent (" + name + ") was let go: " + reason);
+  };
+  return transport::DialInListener::start(o, error);
+}
+
 }  // namespace
 
 int run_collector(const CollectorOptions& opts) {
@@ -157,7 +187,7 @@ int run_collector(const CollectorOptions& opts) {
     spdlog::error("cannot start: {}", *err);
     return kExitUsage;
   }
-  if (followed.empty()) spdlog::warn("no agents yet: add some to {} and send SIGHUP", opts.agents_file);
+  if (followed.empty() && opts.agents_listen.empty()) spdlog::warn("no agents yet: add some to {} and send SIGHUP", opts.agents_file);
   FanInOptions fan_opts;
   fan_opts.limits = opts.limits;
   for (const auto& spec : followed) {
@@ -178,7 +208,9 @@ int run_collector(const CollectorOptions& opts) {
   fan_opts.server.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
   // Many agents share one queue into the server's I/O thread; agents a
   // SIGHUP may add get room for 16 from the start.
-  const std::size_t sized_for = opts.agents_file.empty() ? followed.size() : std::max(followed.size(), std::size_t{16});
+  const std::size_t sized_for = opts.agents_file.empty() && opts.agents_listen.empty()
+                                    ? followed.size()
+                                    : std::max(followed.size(), std::size_t{16});
   fan_opts.server.queue_limit = 256 * (sized_for + 1);
   fan_opts.server.max_viewers = opts.max_viewers;
   // Declared before `fan`, so they outlive the links that feed them.
@@ -204,12 +236,20 @@ int run_collector(const CollectorOptions& opts) {
     return kExitStartFailed;
   }
 
+  // Declared after `fan`: destroyed (its context closed) after the links
+  // on that context, which fan->stop() closes.
+  auto dialin = start_dialin(opts, *fan, error);
+  if (!dialin && !opts.agents_listen.empty()) {
+    spdlog::error("cannot start: --agents-listen {}", error);
+    return kExitStartFailed;
+  }
+
   // Declared after `fan`, so destroyed before it: no scrape can reach a
   // stopped fan-in.
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
-    exposer = start_exposer(opts, *fan, collectables, recorder.get());
+    exposer = start_exposer(opts, *fan, collectables, recorder.get(), dialin.get());
   } catch (const std::exception& e) {
     spdlog::error("cannot serve /metrics on {} (port in use, not a local address, or bad auth/TLS files): {}",
                   opts.metrics, e.what());
@@ -223,6 +263,13 @@ int run_collector(const CollectorOptions& opts) {
   if (exposer) {
     const auto ports = exposer->GetListeningPorts();
     spdlog::info("serving fleet /metrics on {} (port {})", opts.metrics, ports.empty() ? 0 : ports.front());
+  }
+  if (dialin) {
+    spdlog::info("agents dial in on {}{}", dialin->bound_endpoint(), dialin->stats().curve ? " (CURVE)" : "");
+    transport::ServerSecurity plain;
+    plain.secret_key_file = opts.secret_key_file;
+    if (transport::is_plaintext_remote(opts.agents_listen, plain))
+      spdlog::warn("agents' endpoint {} is PLAINTEXT to other machines (--insecure-remote)", opts.agents_listen);
   }
   for (const auto& spec : followed) spdlog::info("following agent {}", spec.endpoint);
   spdlog::info("keeping at most {} nodes; per node {} processes, {} tree entries, {} events",
@@ -244,7 +291,9 @@ int run_collector(const CollectorOptions& opts) {
   }
   exposer.reset();
   spdlog::debug("/metrics stopped");
+  if (dialin) dialin->stop();  // no agent dials in while the links stop
   fan->stop();
+  dialin.reset();  // its context closes once every link on it is closed
   if (recorder) {
     recorder->stop();  // what was received is on disk before the collector exits
     const auto rs = recorder->stats();

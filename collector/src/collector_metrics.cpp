@@ -84,11 +84,30 @@ constexpr MetricSpec kHistoryClockHeld{"beamscope_collector_history_clock_held_t
                                        "Ticks whose wall clock went back, kept at the node's last time.",
                                        MetricType::Counter};
 
+constexpr MetricSpec kDialInAgents{"beamscope_collector_dialin_agents",
+                                   "Agents dialled in to --agents-listen now.", MetricType::Gauge};
+constexpr MetricSpec kDialInAgentsTotal{"beamscope_collector_dialin_agents_total",
+                                        "Agents let in on --agents-listen since the start.", MetricType::Counter};
+constexpr MetricSpec kDialInAnnounces{"beamscope_collector_dialin_announces_total",
+                                      "Announce frames received on --agents-listen.", MetricType::Counter};
+constexpr MetricSpec kDialInFrames{"beamscope_collector_dialin_frames_total",
+                                   "Frames relayed between dialled-in agents and their links, by direction: in "
+                                   "(from the agent) or out (to the agent).",
+                                   MetricType::Counter};
+constexpr MetricSpec kDialInRejected{"beamscope_collector_dialin_rejected_total",
+                                     "Messages dropped on --agents-listen, by reason: not_announced (a connection's "
+                                     "first message was no Announce), too_many_agents, bad_frame, queue_full.",
+                                     MetricType::Counter};
+constexpr MetricSpec kDialInAuthFailures{"beamscope_collector_dialin_auth_failures_total",
+                                         "Agents refused on --agents-listen because their key is not in "
+                                         "--agents-authorized-keys.",
+                                         MetricType::Counter};
+
 double d(std::uint64_t v) { return static_cast<double>(v); }
 
 class CollectorCollectable final : public prometheus::Collectable {
  public:
-  explicit CollectorCollectable(const FanIn& fan) : fan_(fan) {}
+  CollectorCollectable(const FanIn& fan, const transport::DialInListener* dialin) : fan_(fan), dialin_(dialin) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const auto stats = fan_.stats();
@@ -139,17 +158,33 @@ class CollectorCollectable final : public prometheus::Collectable {
       scope.counter(kHistoryBackfilled, d(h->backfilled));
       scope.counter(kHistoryClockHeld, d(h->clock_held));
     }
+    if (dialin_) collect_dialin(scope);
     return set.take();
   }
 
  private:
+  void collect_dialin(exporters::NodeScope& scope) const {
+    const auto s = dialin_->stats();
+    scope.gauge(kDialInAgents, d(s.agents));
+    scope.counter(kDialInAgentsTotal, d(s.agents_ever));
+    scope.counter(kDialInAnnounces, d(s.announces));
+    scope.counter(kDialInFrames, d(s.frames_in), {{"direction", "in"}});
+    scope.counter(kDialInFrames, d(s.frames_out), {{"direction", "out"}});
+    for (std::size_t i = 0; i < transport::kDialInRejectionKinds; ++i)
+      scope.counter(kDialInRejected, d(s.rejected[i]),
+                    {{"reason", transport::to_string(static_cast<transport::DialInRejection>(i))}});
+    scope.counter(kDialInAuthFailures, d(s.auth_refused), {{"reason", "unauthorized_key"}});
+  }
+
   const FanIn& fan_;
+  const transport::DialInListener* dialin_;
 };
 
 }  // namespace
 
-std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan) {
-  return std::make_shared<CollectorCollectable>(fan);
+std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan,
+                                                                    const transport::DialInListener* dialin) {
+  return std::make_shared<CollectorCollectable>(fan, dialin);
 }
 
 }  // namespace beamscope::collector

@@ -56,7 +56,7 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   for (std::size_t i = 0; i < opts.agents.size(); ++i) {
     const transport::ClientSecurity security =
         i < opts.agent_security.size() ? opts.agent_security[i] : transport::ClientSecurity{};
-    auto link = fan->start_link(opts.agents[i], security, error);
+    auto link = fan->start_link(opts.agents[i], opts.agents[i], security, error);
     if (!link) return nullptr;  // destructor stops what already started
     fan->links_.push_back(std::move(link));
   }
@@ -67,17 +67,22 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
 FanIn::FanIn() = default;
 FanIn::~FanIn() { stop(); }
 
-std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& endpoint, const transport::ClientSecurity& security,
-                                               std::string& error) {
+std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& key, const std::string& endpoint,
+                                               const transport::ClientSecurity& security, std::string& error,
+                                               zmq::context_t* ctx) {
   auto link = std::make_shared<Link>();
-  link->endpoint = endpoint;
+  link->endpoint = key;
   Link* raw = link.get();
   link->client = transport::StreamClient::start(
       endpoint, error, [this, raw](const protocol::Envelope& env) { forward(*raw, env); },
       [this, raw](const std::string& node, const std::string& reason) { gone(*raw, node, reason); },
-      [this, raw](const protocol::Envelope& answer) { relay_answer(*raw, answer); }, security, link_limits_);
+      [this, raw](const protocol::Envelope& answer) { relay_answer(*raw, answer); }, security, link_limits_, ctx);
   if (!link->client) return nullptr;
   return link;
+}
+
+bool FanIn::followed(const std::string& key) const {
+  return std::any_of(links_.begin(), links_.end(), [&](const auto& link) { return link->endpoint == key; });
 }
 
 std::shared_ptr<FanIn::Link> FanIn::find_link(const Link* raw) const {
@@ -94,21 +99,48 @@ bool FanIn::add_agent(const std::string& endpoint, const transport::ClientSecuri
   }
   {
     std::lock_guard lock(links_mutex_);
-    for (const auto& link : links_) {
-      if (link->endpoint == endpoint) {
-        error = endpoint + " is followed already";
-        return false;
-      }
+    if (followed(endpoint)) {
+      error = endpoint + " is followed already";
+      return false;
     }
   }
-  auto link = start_link(endpoint, security, error);
+  auto link = start_link(endpoint, endpoint, security, error);
   if (!link) return false;
   std::lock_guard lock(links_mutex_);
   links_.push_back(std::move(link));
   return true;
 }
 
-bool FanIn::remove_agent(const std::string& endpoint) {
+bool FanIn::add_dialled_agent(const std::string& name, const std::string& inproc_endpoint, zmq::context_t& ctx,
+                              std::string& error) {
+  {
+    std::lock_guard lock(links_mutex_);
+    if (stopping_) {
+      error = "the collector is stopping";
+      return false;
+    }
+    if (followed(name)) {
+      error = name + " is followed already";
+      return false;
+    }
+  }
+  auto link = start_link(name, inproc_endpoint, {}, error, &ctx);
+  if (!link) return false;
+  {
+    std::lock_guard lock(links_mutex_);
+    if (!stopping_) {
+      links_.push_back(std::move(link));
+      return true;
+    }
+  }
+  // stop() ran meanwhile: this link must not outlive it (its socket is on
+  // the listener's context, which is closed after stop()).
+  link->client->stop();
+  error = "the collector is stopping";
+  return false;
+}
+
+bool FanIn::remove_agent(const std::string& endpoint, const std::string& reason) {
   std::shared_ptr<Link> link;
   {
     std::lock_guard lock(links_mutex_);
@@ -133,9 +165,9 @@ bool FanIn::remove_agent(const std::string& endpoint) {
     }
   }
   for (const auto& node : nodes) {
-    spdlog::info("node {} gone ({}): agent no longer followed", node, endpoint);
-    server_->node_gone(node, "its agent is no longer followed by the collector");
-    if (on_gone_) on_gone_(node, "its agent is no longer followed by the collector");
+    spdlog::info("node {} gone ({}): {}", node, endpoint, reason);
+    server_->node_gone(node, reason);
+    if (on_gone_) on_gone_(node, reason);
   }
   return true;
 }
@@ -144,6 +176,7 @@ void FanIn::stop() {
   std::vector<std::shared_ptr<Link>> links;
   {
     std::lock_guard lock(links_mutex_);
+    stopping_ = true;
     links = links_;
   }
   for (auto& link : links) {

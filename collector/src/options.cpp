@@ -33,7 +33,13 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
   app.add_option("--authorized-keys", out.authorized_keys_file,
                  "viewers' public keys allowed to connect, one Z85 key a line (re-read when it changes)");
   app.add_flag("--insecure-remote", out.insecure_remote,
-               "allow a plaintext --listen off loopback (anyone who reaches it reads the fleet)");
+               "allow a plaintext --listen or --agents-listen off loopback (anyone who reaches it reads the fleet)");
+  app.add_option("--agents-listen", out.agents_listen,
+                 "endpoint agents dial in to (their collector_endpoints), e.g. tcp://0.0.0.0:9758; CURVE with "
+                 "--secret-key");
+  app.add_option("--agents-authorized-keys", out.agents_authorized_keys_file,
+                 "agents' public keys allowed to dial in, one Z85 key a line (re-read when it changes); needs "
+                 "--secret-key");
   app.add_option("--max-viewers", out.max_viewers,
                  "viewers served at once; more are told so and closed (each costs the collector a socket)")
       ->capture_default_str()
@@ -125,11 +131,21 @@ std::optional<std::string> parse_agent_spec(const std::string& spec, std::string
 }
 
 std::optional<std::string> validate(const CollectorOptions& opts) {
-  if (opts.agents.empty() && opts.agents_file.empty()) return "at least one --agent endpoint or an --agents-file is needed";
+  if (opts.agents.empty() && opts.agents_file.empty() && opts.agents_listen.empty())
+    return "at least one --agent endpoint, an --agents-file or --agents-listen is needed";
   for (const auto& agent : opts.agents) {
     if (auto err = transport::check_endpoint(agent, /*for_bind=*/false)) return "bad --agent: " + *err;
   }
   if (auto err = transport::check_endpoint(opts.listen, /*for_bind=*/true)) return "bad --listen: " + *err;
+  if (!opts.agents_listen.empty()) {
+    if (auto err = transport::check_endpoint(opts.agents_listen, /*for_bind=*/true))
+      return "bad --agents-listen: " + *err;
+    if (opts.agents_listen == opts.listen) return "--agents-listen must differ from --listen";
+  }
+  if (!opts.agents_authorized_keys_file.empty()) {
+    if (opts.agents_listen.empty()) return "--agents-authorized-keys needs --agents-listen";
+    if (opts.secret_key_file.empty()) return "--agents-authorized-keys needs --secret-key (agents dial in with CURVE)";
+  }
   if (auto err = check_metrics_address(opts.metrics)) return "bad --metrics: " + *err;
   if (auto err = protocol::check(opts.limits)) return "bad limit: " + *err;
   if (spdlog::level::from_str(opts.log_level) == spdlog::level::off && opts.log_level != "off") {

@@ -83,6 +83,32 @@ TEST(CollectorOptions, BadInputExitsWithUsageCode) {
   }
 }
 
+// --agents-listen alone is enough: every agent may dial in.
+TEST(CollectorOptions, AgentsListen) {
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--agents-listen", "tcp://127.0.0.1:9758"}, o), std::nullopt);
+  EXPECT_EQ(o.agents_listen, "tcp://127.0.0.1:9758");
+  EXPECT_TRUE(o.agents.empty());
+  CollectorOptions keyed;
+  EXPECT_EQ(parse({"--agents-listen", "tcp://0.0.0.0:9758", "--secret-key", "c.secret", "--agents-authorized-keys",
+                   "agents.keys"},
+                  keyed),
+            std::nullopt);
+  EXPECT_EQ(keyed.agents_authorized_keys_file, "agents.keys");
+  EXPECT_EQ(keyed.secret_key_file, "c.secret");
+  const std::vector<std::vector<const char*>> bad = {
+      {"--agents-listen", "tcp://127.0.0.1:99999"},
+      {"--agents-listen", "127.0.0.1:9758"},
+      {"--agents-listen", "tcp://127.0.0.1:9756"},  // the viewers' --listen
+      {"--agents-listen", "tcp://127.0.0.1:9758", "--agents-authorized-keys", "agents.keys"},  // no --secret-key
+      {"--agent", "tcp://a:1", "--secret-key", "c.secret", "--agents-authorized-keys", "agents.keys"},
+  };
+  for (const auto& args : bad) {
+    CollectorOptions b;
+    EXPECT_EQ(parse(args, b), kExitUsage) << args[1];
+  }
+}
+
 TEST(CollectorOptions, HelpExitsZero) {
   CollectorOptions o;
   EXPECT_EQ(parse({"--help"}, o), 0);

@@ -46,7 +46,8 @@ struct StreamClient::Impl {
   StreamClient::FrameHandler on_frame;
   StreamClient::GoneHandler on_gone;
   StreamClient::ReplyHandler on_reply;
-  zmq::context_t ctx{1};
+  std::optional<zmq::context_t> own_ctx;  // unset when started on a shared context
+  zmq::context_t* ctx = nullptr;
   ClientSecurity security;
   std::unique_ptr<ViewerSocket> viewer;
   RetryBackoff retry;  // a refused socket is not reconnected by libzmq: we make a new one
@@ -93,15 +94,21 @@ struct StreamClient::Impl {
 std::unique_ptr<StreamClient> StreamClient::start(const std::string& endpoint, std::string& error,
                                                   FrameHandler on_frame, GoneHandler on_gone,
                                                   ReplyHandler on_reply, const ClientSecurity& security,
-                                                  const protocol::ModelLimits& limits) {
+                                                  const protocol::ModelLimits& limits,
+                                                  zmq::context_t* shared_context) {
   auto impl = std::make_unique<Impl>();
+  if (shared_context) {
+    impl->ctx = shared_context;
+  } else {
+    impl->ctx = &impl->own_ctx.emplace(1);
+  }
   impl->fleet = protocol::FleetModel(limits);
   impl->endpoint = endpoint;
   impl->on_frame = std::move(on_frame);
   impl->on_gone = std::move(on_gone);
   impl->on_reply = std::move(on_reply);
   impl->security = security;
-  impl->viewer = ViewerSocket::connect(impl->ctx, endpoint, security, error);
+  impl->viewer = ViewerSocket::connect(*impl->ctx, endpoint, security, error);
   if (!impl->viewer) return nullptr;
   impl->running = true;
   std::unique_ptr<StreamClient> client(new StreamClient(std::move(impl), endpoint));
@@ -119,7 +126,7 @@ void StreamClient::stop() {
   impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->viewer.reset();
-  impl_->ctx.close();
+  if (impl_->own_ctx) impl_->own_ctx->close();  // a shared one is its owner's to close
 }
 
 std::vector<std::shared_ptr<const protocol::Keyframe>> StreamClient::snapshots() const {
@@ -167,7 +174,7 @@ void StreamClient::Impl::reconnect(Clock::time_point now) {
   std::string error;
   // The endpoint and keys were accepted at start(), so this cannot fail
   // for them; if it does, keep the old socket and try later.
-  auto fresh = ViewerSocket::connect(ctx, endpoint, security, error);
+  auto fresh = ViewerSocket::connect(*ctx, endpoint, security, error);
   if (!fresh) return retry.refused(now);
   viewer = std::move(fresh);
   say_hello(now);

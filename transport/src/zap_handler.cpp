@@ -23,8 +23,13 @@ std::string read_text(const std::string& file) {
 }
 }  // namespace
 
-ZapHandler::ZapHandler(zmq::context_t& ctx, std::string file, std::set<std::string> keys, WarningSink warn)
-    : rep_(ctx, zmq::socket_type::rep), file_(std::move(file)), keys_(std::move(keys)), warn_(std::move(warn)) {
+ZapHandler::ZapHandler(zmq::context_t& ctx, std::string file, std::set<std::string> keys, WarningSink warn,
+                       std::string peer_kind)
+    : rep_(ctx, zmq::socket_type::rep),
+      file_(std::move(file)),
+      keys_(std::move(keys)),
+      warn_(std::move(warn)),
+      peer_kind_(std::move(peer_kind)) {
   rep_.set(zmq::sockopt::linger, 0);
   rep_.bind("inproc://zeromq.zap.01");
   text_ = read_text(file_);
@@ -71,7 +76,7 @@ void ZapHandler::note_refusal(const std::string& key) {
   ++unreported_;
   const auto now = Clock::now();
   if (!warn_ || (last_warning_ != Clock::time_point{} && now - last_warning_ < kWarningInterval)) return;
-  std::string text = "stream: refused viewer key " + (key.empty() ? std::string("(none)") : key.substr(0, 8)) +
+  std::string text = "stream: refused " + peer_kind_ + " key " + (key.empty() ? std::string("(none)") : key.substr(0, 8)) +
                      "...: not in " + file_;
   if (unreported_ > 1) text += " (" + std::to_string(unreported_) + " refusals since the last report)";
   warn_(text);
@@ -88,7 +93,7 @@ void ZapHandler::maybe_reload(Clock::time_point now) {
   std::set<std::string> keys;
   if (auto err = read_authorized_keys_file(file_, keys)) {
     file_broken_ = true;
-    if (warn_) warn_("stream: " + *err + "; refusing every viewer until the authorized keys file is fixed");
+    if (warn_) warn_("stream: " + *err + "; refusing every " + peer_kind_ + " until the authorized keys file is fixed");
     return;
   }
   if (file_broken_ && warn_) warn_("stream: " + file_ + " is readable again (" + std::to_string(keys.size()) + " keys)");

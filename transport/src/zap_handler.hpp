@@ -20,8 +20,10 @@ using WarningSink = std::function<void(const std::string&)>;
 class ZapHandler {
  public:
   /// Binds libzmq's ZAP endpoint in `ctx` (one handler per context) with
-  /// the keys already read from `file`.
-  ZapHandler(zmq::context_t& ctx, std::string file, std::set<std::string> keys, WarningSink warn);
+  /// the keys already read from `file`. `peer_kind` names who is refused
+  /// in warnings ("viewer", or "agent" for a DialInListener).
+  ZapHandler(zmq::context_t& ctx, std::string file, std::set<std::string> keys, WarningSink warn,
+             std::string peer_kind = "viewer");
 
   /// The REP socket to poll for ZMQ_POLLIN.
   zmq::socket_t& socket() { return rep_; }
@@ -49,6 +51,7 @@ class ZapHandler {
   std::string text_;  // the file's text when last read ("" if unreadable)
   std::chrono::steady_clock::time_point last_check_{};
   WarningSink warn_;
+  std::string peer_kind_;
   std::uint64_t refused_ = 0;
   std::uint64_t unreported_ = 0;  // refusals since the last warning
   std::chrono::steady_clock::time_point last_warning_{};

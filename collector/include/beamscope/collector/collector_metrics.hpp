@@ -8,12 +8,15 @@
 #include <prometheus/collectable.h>
 
 #include "beamscope/collector/fan_in.hpp"
+#include "beamscope/transport/dial_in_listener.hpp"
 
 namespace beamscope::collector {
 
-/// beamscope_collector_* families. `fan` must outlive the collectable
+/// beamscope_collector_* families; with `dialin` (--agents-listen) the
+/// beamscope_collector_dialin_* ones too. Both must outlive the collectable
 /// (destroy the Exposer first).
 ///   exposer.RegisterCollectable(make_collector_collectable(*fan));
-std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan);
+std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan,
+                                                                    const transport::DialInListener* dialin = nullptr);
 
 }  // namespace beamscope::collector

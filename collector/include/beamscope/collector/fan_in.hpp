@@ -95,9 +95,17 @@ class FanIn {
   /// Follows one more agent (the agents file re-read on SIGHUP); false and
   /// `error` set for a bad endpoint or one followed already.
   bool add_agent(const std::string& endpoint, const transport::ClientSecurity& security, std::string& error);
-  /// Stops following an agent: its link is closed and the nodes it served
-  /// are gone for viewers. False when it was not followed.
-  bool remove_agent(const std::string& endpoint);
+  /// Follows an agent that dialled in (transport::DialInListener): its link
+  /// connects to `inproc_endpoint` in `ctx` (the listener's context) and is
+  /// known by `name` (stats, /metrics, remove_agent). False and `error` set
+  /// when the name is followed already or the fan-in is stopping.
+  bool add_dialled_agent(const std::string& name, const std::string& inproc_endpoint, zmq::context_t& ctx,
+                         std::string& error);
+  /// Stops following an agent (its endpoint, or a dialled-in agent's name):
+  /// its link is closed and the nodes it served are gone for viewers with
+  /// `reason`. False when it was not followed.
+  bool remove_agent(const std::string& endpoint,
+                    const std::string& reason = "its agent is no longer followed by the collector");
 
   FanIn(const FanIn&) = delete;
   FanIn& operator=(const FanIn&) = delete;
@@ -115,8 +123,11 @@ class FanIn {
   void fail_request(const std::string& viewer, protocol::Envelope answer);
   void expire_requests();
 
-  std::shared_ptr<Link> start_link(const std::string& endpoint, const transport::ClientSecurity& security,
-                                   std::string& error);
+  // `key` names the link; its client connects to `endpoint` (in `ctx` when given).
+  std::shared_ptr<Link> start_link(const std::string& key, const std::string& endpoint,
+                                   const transport::ClientSecurity& security, std::string& error,
+                                   zmq::context_t* ctx = nullptr);
+  bool followed(const std::string& key) const;  // with links_mutex_ held
   std::shared_ptr<Link> find_link(const Link* raw) const;
 
   std::unique_ptr<transport::StreamServer> server_;
@@ -124,6 +135,7 @@ class FanIn {
   // until the request is handed over (shared_ptr), links_ under its mutex.
   mutable std::mutex links_mutex_;
   std::vector<std::shared_ptr<Link>> links_;
+  bool stopping_ = false;  // no link is added after stop() (a dial-in during shutdown)
   protocol::ModelLimits link_limits_;
 
   // Which link serves which node: two agents claiming one node name would

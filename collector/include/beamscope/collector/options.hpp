@@ -27,7 +27,9 @@ struct CollectorOptions {
   std::string key_file;                           ///< --key: our .secret towards CURVE agents
   std::string secret_key_file;                    ///< --secret-key: CURVE on the viewer endpoint
   std::string authorized_keys_file;               ///< --authorized-keys: viewers allowed on it
-  bool insecure_remote = false;                   ///< --insecure-remote: plaintext --listen off loopback
+  bool insecure_remote = false;                   ///< --insecure-remote: plaintext --listen (and --agents-listen) off loopback
+  std::string agents_listen;                      ///< --agents-listen: where agents dial in ("" = none)
+  std::string agents_authorized_keys_file;        ///< --agents-authorized-keys: agents allowed to dial in
   std::size_t max_viewers = 64;  ///< viewers served at once (--max-viewers); more are refused
   std::string listen = "tcp://127.0.0.1:9756";    ///< --listen: viewers connect here
   std::string metrics = "127.0.0.1:9757";         ///< --metrics HOST:PORT, or "none"

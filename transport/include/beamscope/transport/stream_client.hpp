@@ -20,6 +20,10 @@
 #include "beamscope/protocol/node_model.hpp"
 #include "beamscope/transport/security.hpp"
 
+namespace zmq {
+class context_t;
+}
+
 namespace beamscope::transport {
 
 /// One-shot fetch for command-line tools: connects, sends Hello without
@@ -93,11 +97,14 @@ class StreamClient {
   /// Validates the endpoint and starts connecting (ZeroMQ reconnects by
   /// itself). nullptr and `error` set when the endpoint string is bad.
   /// The model keeps at most `limits`; on_frame sees each frame trimmed to
-  /// what was kept.
+  /// what was kept. With `shared_context` the client's sockets live in that
+  /// context (an inproc:// endpoint bound there, e.g. a DialInListener's),
+  /// which must outlive the client; otherwise the client owns a context.
   static std::unique_ptr<StreamClient> start(const std::string& endpoint, std::string& error,
                                              FrameHandler on_frame = {}, GoneHandler on_gone = {},
                                              ReplyHandler on_reply = {}, const ClientSecurity& security = {},
-                                             const protocol::ModelLimits& limits = {});
+                                             const protocol::ModelLimits& limits = {},
+                                             zmq::context_t* shared_context = nullptr);
   ~StreamClient();
   void stop();
 

@@ -1,0 +1,231 @@
+// The collector's end of agents that dial out (DialInListener), over real
+// sockets on loopback: a fake agent (a DEALER that announces itself and
+// answers the Hello with a keyframe) and a real StreamClient on the
+// listener's inproc endpoint, as the collector runs it.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include <zmq.hpp>
+
+#include "../collector/stream_fixtures.hpp"
+#include "beamscope/protocol/framing.hpp"
+#include "beamscope/transport/curve_keys.hpp"
+#include "beamscope/transport/dial_in_listener.hpp"
+#include "beamscope/transport/stream_client.hpp"
+#include "eventually.hpp"
+
+namespace beamscope::transport {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::eventually;
+namespace fs = std::filesystem;
+
+std::string announce_frame() {
+  protocol::Envelope env;
+  env.mutable_announce()->set_agent_version("test");
+  return protocol::encode(env, "", 0);
+}
+
+// An agent's dial-out, reduced to what the listener sees.
+class FakeAgent {
+ public:
+  explicit FakeAgent(const std::string& endpoint, const ClientSecurity& security = {}) {
+    dealer_.set(zmq::sockopt::linger, 0);
+    apply_client_security(dealer_, security);
+    dealer_.connect(endpoint);
+  }
+  void send(const std::string& bytes) {
+    zmq::message_t msg(bytes.data(), bytes.size());
+    ASSERT_TRUE(dealer_.send(msg, zmq::send_flags::dontwait));
+  }
+  // Waits for a Hello and answers it with `node`'s keyframe.
+  bool answer_hello(const std::string& node, std::chrono::milliseconds limit = 5000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      zmq::pollitem_t item{dealer_.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, 100ms);
+      zmq::message_t msg;
+      if (!dealer_.recv(msg, zmq::recv_flags::dontwait)) continue;
+      auto decoded = protocol::decode(msg.to_string_view());
+      const auto* env = std::get_if<protocol::Envelope>(&decoded);
+      if (!env || !env->has_hello()) continue;
+      send(protocol::encode(beamscope::testing::keyframe(node, 1, 42)));
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  zmq::context_t ctx_{1};
+  zmq::socket_t dealer_{ctx_, zmq::socket_type::dealer};
+};
+
+// A listener on a free loopback port whose on_agent starts a StreamClient
+// on the listener's context, as the collector does.
+struct DialInFixture : ::testing::Test {
+  std::unique_ptr<DialInListener> listener;
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<StreamClient>> clients;  // by agent name
+  std::vector<std::string> names, gone;
+
+  void start(DialInOptions opts = {}) {
+    if (opts.endpoint.empty()) opts.endpoint = "tcp://127.0.0.1:*";
+    opts.on_agent = [this](const std::string& name, const std::string& inproc, zmq::context_t& ctx) {
+      std::string error;
+      auto client = StreamClient::start(inproc, error, {}, {}, {}, {}, {}, &ctx);
+      ASSERT_TRUE(client) << error;
+      std::lock_guard lock(mu);
+      names.push_back(name);
+      clients[name] = std::move(client);
+    };
+    opts.on_agent_gone = [this](const std::string& name, const std::string& reason) {
+      std::lock_guard lock(mu);
+      gone.push_back(name + ": " + reason);
+      clients.erase(name);  // stops it: its inproc end is closed already
+    };
+    std::string error;
+    listener = DialInListener::start(opts, error);
+    ASSERT_TRUE(listener) << error;
+  }
+  void TearDown() override {
+    // The shutdown order the header asks for.
+    if (listener) listener->stop();
+    clients.clear();
+    listener.reset();
+  }
+  std::size_t agents_named() {
+    std::lock_guard lock(mu);
+    return names.size();
+  }
+  bool serves(const std::string& name, const std::string& node) {
+    std::lock_guard lock(mu);
+    auto it = clients.find(name);
+    if (it == clients.end()) return false;
+    for (const auto& kf : it->second->snapshots())
+      if (kf->info().node() == node) return true;
+    return false;
+  }
+  std::uint64_t rejected(DialInRejection r) { return listener->stats().rejected[static_cast<std::size_t>(r)]; }
+};
+
+TEST_F(DialInFixture, AnnouncedAgentIsFollowedThroughInproc) {
+  start();
+  FakeAgent agent(listener->bound_endpoint());
+  agent.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  EXPECT_EQ(names[0], "dial-in 127.0.0.1");
+  ASSERT_TRUE(agent.answer_hello("a@h"));
+  EXPECT_TRUE(eventually([&] { return serves(names[0], "a@h"); }));
+  agent.send(announce_frame());  // swallowed: the link says Hello by itself
+  EXPECT_TRUE(eventually([&] { return listener->stats().announces == 2; }));
+  const auto s = listener->stats();
+  EXPECT_EQ(s.agents, 1u);
+  EXPECT_EQ(s.agents_ever, 1u);
+  EXPECT_EQ(s.frames_in, 1u);  // the keyframe; announces are not relayed
+  EXPECT_GE(s.frames_out, 1u);  // the Hello
+  EXPECT_FALSE(s.curve);
+}
+
+TEST_F(DialInFixture, TwoAgentsOfOneAddressGetDistinctNames) {
+  start();
+  FakeAgent first(listener->bound_endpoint()), second(listener->bound_endpoint());
+  first.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  second.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 2; }));
+  EXPECT_NE(names[0], names[1]);
+  EXPECT_EQ(names[1], "dial-in 127.0.0.1 #2");
+  ASSERT_TRUE(first.answer_hello("a@h"));
+  ASSERT_TRUE(second.answer_hello("b@h"));
+  EXPECT_TRUE(eventually([&] { return serves(names[0], "a@h") && serves(names[1], "b@h"); }));
+}
+
+TEST_F(DialInFixture, FirstMessageMustBeAnAnnounce) {
+  start();
+  FakeAgent agent(listener->bound_endpoint());
+  protocol::Envelope hb;
+  hb.mutable_heartbeat();
+  agent.send(protocol::encode(hb, "", 0));
+  EXPECT_TRUE(eventually([&] { return rejected(DialInRejection::kNotAnnounced) == 1; }));
+  agent.send("not a frame");
+  EXPECT_TRUE(eventually([&] { return rejected(DialInRejection::kBadFrame) == 1; }));
+  EXPECT_EQ(agents_named(), 0u);
+  // Announcing later still lets it in.
+  agent.send(announce_frame());
+  EXPECT_TRUE(eventually([&] { return agents_named() == 1; }));
+}
+
+TEST_F(DialInFixture, SilentAgentIsLetGo) {
+  start({.silence_ms = 300});
+  FakeAgent agent(listener->bound_endpoint());
+  agent.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return gone.size() == 1;
+  }));
+  EXPECT_EQ(gone[0], "dial-in 127.0.0.1: silent 300 ms");
+  EXPECT_EQ(listener->stats().agents, 0u);
+  // It may come back: a new announce is a new agent.
+  agent.send(announce_frame());
+  EXPECT_TRUE(eventually([&] { return listener->stats().agents_ever == 2; }));
+}
+
+TEST_F(DialInFixture, AgentsPastTheBoundAreRefused) {
+  start({.max_agents = 1});
+  FakeAgent first(listener->bound_endpoint()), second(listener->bound_endpoint());
+  first.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  second.send(announce_frame());
+  EXPECT_TRUE(eventually([&] { return rejected(DialInRejection::kTooManyAgents) == 1; }));
+  EXPECT_EQ(agents_named(), 1u);
+}
+
+TEST(DialIn, PlaintextOffLoopbackIsRefused) {
+  std::string error;
+  EXPECT_FALSE(DialInListener::start({.endpoint = "tcp://0.0.0.0:*"}, error));
+  EXPECT_NE(error.find("plaintext"), std::string::npos) << error;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/beamscope-dialin-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+TEST_F(DialInFixture, CurveLetsInOnlyAuthorizedAgents) {
+  TempDir dir;
+  CurveKeyPair collector, good, bad;
+  ASSERT_FALSE(write_keypair_files(dir.file("collector"), collector));
+  ASSERT_FALSE(write_keypair_files(dir.file("good"), good));
+  ASSERT_FALSE(write_keypair_files(dir.file("bad"), bad));
+  std::ofstream(dir.file("agents")) << "# agents\n" << good.public_key << " shop\n";
+  DialInOptions opts;
+  opts.security.secret_key_file = dir.file("collector.secret");
+  opts.security.authorized_keys_file = dir.file("agents");
+  start(opts);
+  EXPECT_TRUE(listener->stats().curve);
+  FakeAgent intruder(listener->bound_endpoint(), {.server_public_key = collector.public_key, .own = bad});
+  intruder.send(announce_frame());
+  EXPECT_TRUE(eventually([&] { return listener->stats().auth_refused >= 1; }));
+  FakeAgent agent(listener->bound_endpoint(), {.server_public_key = collector.public_key, .own = good});
+  agent.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  ASSERT_TRUE(agent.answer_hello("shop@h"));
+  EXPECT_TRUE(eventually([&] { return serves(names[0], "shop@h"); }));
+  EXPECT_EQ(listener->stats().agents, 1u);
+}
+
+}  // namespace
+}  // namespace beamscope::transport
