@@ -14,12 +14,12 @@
 
 #include "beamscope/collector/agents_file.hpp"
 #include "beamscope/collector/collector_metrics.hpp"
+#include "beamscope/collector/dial_in.hpp"
 #include "beamscope/collector/fan_in.hpp"
 #include "beamscope/collector/recorder.hpp"
 #include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
 #include "beamscope/protocol/framing.hpp"
-#include "beamscope/transport/dial_in_listener.hpp"
 
 namespace beamscope::collector {
 
@@ -147,32 +147,18 @@ void reload_agents(const CollectorOptions& opts, FanIn& fan, std::vector<AgentSp
                changes.add.size(), changes.remove.size(), followed.size());
 }
 
-// --agents-listen: every agent that dials in gets a link on the listener's
-// context; one let go loses it (and its nodes).
+// --agents-listen, with the collector's key pair (viewers' and agents').
 std::unique_ptr<transport::DialInListener> start_dialin(const CollectorOptions& opts, FanIn& fan,
                                                         std::string& error) {
   if (opts.agents_listen.empty()) return nullptr;
   transport::DialInOptions o;
   o.endpoint = opts.agents_listen;
-  // One collector key pair serves viewers and agents.
   o.security = {.secret_key_file = opts.secret_key_file,
                 .authorized_keys_file = opts.agents_authorized_keys_file,
                 .insecure_remote = opts.insecure_remote,
                 .hint = "give --secret-key FILE (beamscope-ctl keygen PATH), or --insecure-remote"};
   o.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
-  o.on_agent = [&fan](const std::string& name, const std::string& inproc, zmq::context_t& ctx) {
-    std::string err;
-    if (!fan.add_dialled_agent(name, inproc, ctx, err)) {
-      spdlog::warn("agent dialled in ({}) not followed: {}", name, err);
-      return;
-    }
-    spdlog::info("agent dialled in from {}: following it as \"{}\"", name.substr(name.find(' ') + 1), name);
-  };
-  o.on_agent_gone = [&fan](const std::string& name, const std::string& reason) {
-    spdlog::info("agent {} let go: {}", name, reason);
-    fan.remove_agent(name, "its agent (" + name + ") was let go: " + reason);
-  };
-  return transport::DialInListener::start(o, error);
+  return follow_dialled_agents(fan, o, error);
 }
 
 }  // namespace
