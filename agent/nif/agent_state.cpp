@@ -1,5 +1,6 @@
 #include "agent_state.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <exception>
 
@@ -18,6 +19,7 @@
 #include "page_terms.hpp"
 #include "proc_atoms.hpp"
 #include "proto_terms.hpp"
+#include "terms.hpp"
 #include "tree_atoms.hpp"
 
 namespace beamscope::agent {
@@ -65,10 +67,12 @@ AgentState::AgentState(const AgentConfig& config)
 AgentState::~AgentState() { stop(); }
 
 std::string AgentState::start() {
-  if (auto err = transport::check_endpoint(config_.stream_endpoint, /*for_bind=*/true))
-    return "stream_endpoint " + config_.stream_endpoint + ": " + *err;
+  if (!config_.stream_endpoint.empty())
+    if (auto err = transport::check_endpoint(config_.stream_endpoint, /*for_bind=*/true))
+      return "stream_endpoint " + config_.stream_endpoint + ": " + *err;
   transport::StreamServerOptions opts;
   opts.endpoint = config_.stream_endpoint;
+  if (auto err = dial_out_targets(opts.dial_out)) return *err;
   opts.on_keyed_request = [this](const std::string& viewer, const std::string& key,
                                  const protocol::Envelope& request) {
     if (request.has_children_request() || request.has_history_request())
@@ -90,6 +94,7 @@ std::string AgentState::start() {
   opts.thread_nice = kStreamThreadNice;
   std::string error;
   server_ = transport::StreamServer::start(opts, error);
+  if (!server_ && config_.stream_endpoint.empty()) return "collector_endpoints: " + error;
   if (!server_) {
     // The transport's message usually names the endpoint already.
     if (error.rfind(config_.stream_endpoint, 0) == 0) return "stream_endpoint " + error;
@@ -134,8 +139,32 @@ std::string AgentState::start() {
   live_server_ = server_.get();
   counters_.running = true;
   counters_.curve = server_->stats().curve;
-  counters_.plaintext_remote = transport::is_plaintext_remote(config_.stream_endpoint, opts.security);
+  counters_.plaintext_remote =
+      (!config_.stream_endpoint.empty() && transport::is_plaintext_remote(config_.stream_endpoint, opts.security)) ||
+      std::any_of(opts.dial_out.begin(), opts.dial_out.end(), [](const transport::DialOutTarget& t) {
+        return !t.security.enabled() && !transport::is_loopback(t.endpoint);
+      });
   return {};
+}
+
+// Each collector_endpoints entry as the stream server dials it: CURVE with
+// the collector's public key and this agent's own key (stream_secret_key_file,
+// else a fresh pair, enough for a collector that authorizes no agent keys);
+// plaintext only to loopback, unless stream_insecure_remote.
+std::optional<std::string> AgentState::dial_out_targets(std::vector<transport::DialOutTarget>& out) const {
+  for (const auto& c : config_.collector_endpoints) {
+    const std::string what = "collector_endpoints " + c.endpoint + ": ";
+    if (auto err = transport::check_endpoint(c.endpoint, /*for_bind=*/false)) return "collector_endpoints " + *err;
+    transport::DialOutTarget target{.endpoint = c.endpoint};
+    const std::string own = c.server_key_file.empty() ? "" : config_.secret_key_file;
+    if (auto err = transport::load_client_security(c.server_key_file, own, target.security)) return what + *err;
+    if (!target.security.enabled() && !transport::is_loopback(c.endpoint) && !config_.insecure_remote)
+      return what +
+             "refusing to send the stream in plaintext to another machine; give {Endpoint, CollectorPublicKeyFile} "
+             "(see SECURITY.md), or set stream_insecure_remote true";
+    out.push_back(std::move(target));
+  }
+  return std::nullopt;
 }
 
 void AgentState::stop() {
@@ -189,6 +218,17 @@ void AgentState::publish(v1::Keyframe kf) {
     auto* r = a->add_stream_rejected();
     r->set_reason(transport::to_string(static_cast<transport::Rejection>(i)));
     r->set_total(counters_.stream.rejected[i]);
+  }
+  for (const auto& d : counters_.stream.dial_out) {
+    auto* c = a->add_collectors();
+    std::string endpoint = d.endpoint, refused = d.refused;
+    terms::truncate_utf8(endpoint, protocol::limits::kMaxString);
+    terms::truncate_utf8(refused, protocol::limits::kMaxString);
+    c->set_endpoint(endpoint);
+    c->set_connected(d.connected);
+    c->set_refused(refused);
+    c->set_connections_total(d.connections);
+    c->set_frames_dropped_total(d.dropped);
   }
 
   // One clock reading for the snapshot (/metrics), the alerts and the frame.

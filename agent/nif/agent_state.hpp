@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "beamscope.pb.h"
 #include "beamscope/protocol/alerts.hpp"
@@ -29,8 +30,15 @@ class Exposer;
 
 namespace beamscope::agent {
 
+/// A collector the agent dials (collector_endpoints).
+struct CollectorEndpoint {
+  std::string endpoint;
+  std::string server_key_file;  // the collector's .pub; empty: plaintext
+};
+
 struct AgentConfig {
-  std::string stream_endpoint;
+  std::string stream_endpoint;  // empty: disabled (only collector_endpoints)
+  std::vector<CollectorEndpoint> collector_endpoints;
   std::optional<std::string> metrics_listen;  // nullopt: disabled
   std::size_t top_k = 50;
   std::string auth_user;      // empty: /metrics without authentication
@@ -172,6 +180,7 @@ class AgentState {
 
  private:
   std::uint64_t memory_estimate() const;
+  std::optional<std::string> dial_out_targets(std::vector<transport::DialOutTarget>& out) const;
   // The stream server's request handler (its I/O thread): never blocks.
   void forward_request(const std::string& viewer, const v1::Envelope& request);
   void refuse(const std::string& viewer, const v1::ChildrenRequest& request, const std::string& error);

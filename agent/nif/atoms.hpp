@@ -9,7 +9,7 @@ namespace beamscope::agent::atoms {
 // X-macro so the list and its creation cannot drift apart.
 #define BEAMSCOPE_ATOMS(X)                                                                            \
   X(ok) X(error) X(true_, "true") X(false_, "false") X(undefined) X(disabled)                         \
-  X(stream_endpoint) X(metrics_listen) X(top_k) X(metrics_auth) X(metrics_tls)                        \
+  X(stream_endpoint) X(collector_endpoints) X(metrics_listen) X(top_k) X(metrics_auth) X(metrics_tls)                        \
   X(stream_secret_key_file) X(stream_authorized_keys_file) X(stream_insecure_remote)                  \
   X(beamscope_warning) X(stream_curve) X(stream_plaintext_remote) X(stream_auth_refused)               \
   X(stream_handshake_failed) X(stream_max_viewers) X(stream_viewer_cpu_us) X(stream_rejected)          \

@@ -62,8 +62,27 @@ AgentState* get_state(ErlNifEnv* env, ERL_NIF_TERM term) {
 bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
   ERL_NIF_TERM v;
   if (!enif_is_map(env, map) || !enif_get_map_value(env, map, atoms::stream_endpoint, &v)) return false;
-  out.stream_endpoint = terms::text(env, v, 1024);
-  if (out.stream_endpoint.empty()) return false;
+  // disabled: no inbound port, only the collectors dialled (checked at start).
+  if (!enif_is_identical(v, atoms::disabled)) {
+    out.stream_endpoint = terms::text(env, v, 1024);
+    if (out.stream_endpoint.empty()) return false;
+  }
+  // [{Endpoint, KeyFile | disabled}] as beamscope_config made it.
+  if (enif_get_map_value(env, map, atoms::collector_endpoints, &v)) {
+    ERL_NIF_TERM head, tail = v;
+    while (enif_get_list_cell(env, tail, &head, &tail)) {
+      int n = 0;
+      const ERL_NIF_TERM* pair = nullptr;
+      if (!enif_get_tuple(env, head, &n, &pair) || n != 2 || out.collector_endpoints.size() >= 16) return false;
+      CollectorEndpoint c{.endpoint = terms::text(env, pair[0], 1024)};
+      if (c.endpoint.empty()) return false;
+      if (!enif_is_identical(pair[1], atoms::disabled)) {
+        c.server_key_file = terms::text(env, pair[1], 4096);
+        if (c.server_key_file.empty()) return false;
+      }
+      out.collector_endpoints.push_back(std::move(c));
+    }
+  }
   if (enif_get_map_value(env, map, atoms::metrics_listen, &v) && !enif_is_identical(v, atoms::disabled)) {
     out.metrics_listen = terms::text(env, v, 1024);
     if (out.metrics_listen->empty()) return false;

@@ -88,6 +88,9 @@ bool agent_ok(const v1::AgentStats& a) {
   if (static_cast<std::size_t>(a.stream_rejected_size()) > kMaxRejectReasons) return false;
   for (const auto& r : a.stream_rejected())
     if (!str_ok(r.reason())) return false;
+  if (static_cast<std::size_t>(a.collectors_size()) > kMaxCollectorLinks) return false;
+  for (const auto& c : a.collectors())
+    if (!str_ok(c.endpoint()) || !str_ok(c.refused())) return false;
   return true;
 }
 

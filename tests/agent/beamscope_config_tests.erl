@@ -89,3 +89,24 @@ app_file_env_test() ->
     ?assertMatch({ok, _}, beamscope_config:from_env(Env)),
     {ok, C} = beamscope_config:from_env(Env),
     ?assertEqual(beamscope_config:defaults(), C).
+
+%% collector_endpoints: collectors the agent dials; stream_endpoint may then
+%% be disabled, but not with nothing dialled (no viewer could reach it).
+collector_endpoints_test_() ->
+    [?_assertMatch({ok, #{collector_endpoints := []}}, beamscope_config:from_env([])),
+     ?_assertMatch({ok, #{collector_endpoints := [{<<"tcp://10.0.0.9:9758">>, disabled},
+                                                  {<<"tcp://c2:9758">>, <<"/etc/beamscope/c2.pub">>}]}},
+                   beamscope_config:from_env([{collector_endpoints,
+                                               ["tcp://10.0.0.9:9758",
+                                                {<<"tcp://c2:9758">>, "/etc/beamscope/c2.pub"}]}])),
+     ?_assertMatch({ok, #{stream_endpoint := disabled, collector_endpoints := [_]}},
+                   beamscope_config:from_env([{stream_endpoint, disabled},
+                                              {collector_endpoints, ["tcp://127.0.0.1:9758"]}])),
+     ?_assertMatch({error, {bad_config, stream_endpoint, disabled, "nothing could reach" ++ _}},
+                   beamscope_config:from_env([{stream_endpoint, disabled}])),
+     bad(collector_endpoints, "tcp://127.0.0.1:9758"),  % a string, not a list of them
+     bad(collector_endpoints, ["ipc:///tmp/c"]),
+     bad(collector_endpoints, ["tcp://c:0"]),
+     bad(collector_endpoints, [{"tcp://c:9758", 42}]),
+     bad(collector_endpoints, [{"tcp://c:9758"}]),
+     bad(collector_endpoints, lists:duplicate(17, "tcp://c:9758"))].

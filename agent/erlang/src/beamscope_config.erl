@@ -6,7 +6,8 @@
 -export([read/0, from_env/1, validate/2, defaults/0]).
 -export_type([config/0]).
 
--type config() :: #{stream_endpoint := binary(),
+-type config() :: #{stream_endpoint := binary() | disabled,
+                    collector_endpoints := [{binary(), binary() | disabled}],
                     metrics_listen := binary() | disabled,
                     tick_ms := 100..60000,
                     top_k := 1..1000,
@@ -30,7 +31,7 @@
                     node_name := auto | binary(),
                     attached := [tuple()] | undefined}.
 
--define(KEYS, [stream_endpoint, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
+-define(KEYS, [stream_endpoint, collector_endpoints, metrics_listen, tick_ms, top_k, mailbox_guard, budget, mailbox_alarm,
                metrics_auth, metrics_tls, system_monitor, long_schedule_ms,
                stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
                stream_max_viewers, tree_walk_ms, tree_call_timeout_ms, tree_big_supervisor, tree_page, attached,
@@ -42,6 +43,7 @@
 -spec defaults() -> config().
 defaults() ->
     #{stream_endpoint => <<"tcp://127.0.0.1:9755">>,
+      collector_endpoints => [],
       metrics_listen => <<"127.0.0.1:9754">>,
       tick_ms => 1000,
       top_k => 50,
@@ -84,6 +86,16 @@ from_env(Env) ->
     end.
 
 known_env(Env) ->
+    case each_key(Env) of
+        {ok, #{stream_endpoint := disabled, collector_endpoints := []}} ->
+            {error, {bad_config, stream_endpoint, disabled,
+                     "nothing could reach the stream: give collector_endpoints (collectors the agent dials) "
+                     "or a stream_endpoint to bind"}};
+        Result ->
+            Result
+    end.
+
+each_key(Env) ->
     lists:foldl(
       fun(_, {error, _} = E) -> E;
          (Key, {ok, Acc}) ->
@@ -99,11 +111,22 @@ known_env(Env) ->
 
 %% @doc Checks one key; returns the normalized value (strings as binaries).
 -spec validate(atom(), term()) -> {ok, term()} | {error, string()}.
+%% disabled: no inbound port (the agent only dials collector_endpoints).
+validate(stream_endpoint, disabled) ->
+    {ok, disabled};
 validate(stream_endpoint, V) ->
     case text(V) of
         {ok, B} -> endpoint(B);
         error -> {error, "expected a string like \"tcp://127.0.0.1:9755\""}
     end;
+%% Collectors the agent dials (beamscope-collector --agents-listen): each is
+%% "tcp://HOST:PORT" (plaintext: loopback only, unless stream_insecure_remote)
+%% or {"tcp://HOST:PORT", CollectorPublicKeyFile} for CURVE; the agent's own
+%% key is stream_secret_key_file (or a fresh pair when it has none).
+validate(collector_endpoints, V) when is_list(V), length(V) =< 16 ->
+    collectors(V, []);
+validate(collector_endpoints, _) ->
+    {error, "expected a list of at most 16 \"tcp://HOST:PORT\" or {\"tcp://HOST:PORT\", CollectorPublicKeyFile}"};
 validate(metrics_listen, disabled) ->
     {ok, disabled};
 validate(metrics_listen, V) ->
@@ -284,6 +307,26 @@ printable(B) when byte_size(B) > 0, byte_size(B) =< 255 ->
         false -> error
     end;
 printable(_) -> error.
+
+collectors([], Acc) ->
+    {ok, lists:reverse(Acc)};
+collectors([{Endpoint, KeyFile} | Rest], Acc) ->
+    case {collector_endpoint(Endpoint), path(KeyFile, "the collector's public key file (.pub)")} of
+        {{ok, E}, {ok, K}} -> collectors(Rest, [{E, K} | Acc]);
+        {{error, _} = Error, _} -> Error;
+        {_, {error, _}} -> {error, "expected {\"tcp://HOST:PORT\", CollectorPublicKeyFile} with the key file a string"}
+    end;
+collectors([Endpoint | Rest], Acc) ->
+    case collector_endpoint(Endpoint) of
+        {ok, E} -> collectors(Rest, [{E, disabled} | Acc]);
+        Error -> Error
+    end.
+
+collector_endpoint(V) ->
+    case text(V) of
+        {ok, <<"tcp://", _/binary>> = B} -> endpoint(B);
+        _ -> {error, "expected each collector as \"tcp://HOST:PORT\" or {\"tcp://HOST:PORT\", CollectorPublicKeyFile}"}
+    end.
 
 endpoint(<<"tcp://", Rest/binary>> = B) ->
     case host_port(Rest) of

@@ -152,7 +152,7 @@ init(Config) ->
     %% Viewers' share of the budget (VIEWER_SHARE): the stream server
     %% answers Hellos only while its threads stay within it.
     ViewerCpu = round(Budget * erlang:system_info(schedulers_online) * 1.0e6 * ?VIEWER_SHARE),
-    NifConfig = (maps:with([stream_endpoint, metrics_listen, top_k, metrics_auth, metrics_tls,
+    NifConfig = (maps:with([stream_endpoint, collector_endpoints, metrics_listen, top_k, metrics_auth, metrics_tls,
                             stream_secret_key_file, stream_authorized_keys_file, stream_insecure_remote,
                             stream_max_viewers, history_s, tick_ms, mailbox_alarm], Config))#{stream_viewer_cpu_us => ViewerCpu},
     case start_nif(NifConfig, erlang:monotonic_time(millisecond) + ?REBIND_MS) of

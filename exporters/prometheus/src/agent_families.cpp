@@ -39,6 +39,12 @@ void add_agent_families(NodeScope& scope, const v1::Keyframe& kf) {
     // Reasons come off the wire (a collector forwards them): label-safe.
     for (const auto& r : a.stream_rejected())
       scope.counter(k::kStreamRejected, d(r.total()), {{"reason", label_value(r.reason())}});
+    // Endpoints are the node operator's own list (at most 16): label-safe after cleaning.
+    for (const auto& c : a.collectors()) {
+      const std::string collector = label_value(c.endpoint());
+      scope.gauge(k::kCollectorConnected, c.connected() ? 1 : 0, {{"collector", collector}});
+      scope.counter(k::kCollectorConnections, d(c.connections_total()), {{"collector", collector}});
+    }
     scope.gauge(k::kAgentTracked, d(a.tracked_processes()));
     scope.gauge(k::kAgentBytesPerProcess, d(a.bytes_per_process()));
   }

@@ -185,5 +185,11 @@ inline constexpr MetricSpec kStreamRejected{"beamscope_stream_rejected_total",
     "unknown_request, silent, slow_viewer, misbehaving.", MetricType::Counter};
 inline constexpr MetricSpec kStreamEncrypted{"beamscope_stream_encrypted",
     "1 when the stream is CURVE-encrypted, 0 when plaintext.", MetricType::Gauge};
+inline constexpr MetricSpec kCollectorConnected{"beamscope_agent_collector_connected",
+    "1 while a collector the agent dials (collector_endpoints) is connected and talking, 0 otherwise.",
+    MetricType::Gauge};
+inline constexpr MetricSpec kCollectorConnections{"beamscope_agent_collector_connections_total",
+    "Connections to a dialled collector whose handshake completed (one more at each collector restart).",
+    MetricType::Counter};
 
 }  // namespace beamscope::exporters::specs
