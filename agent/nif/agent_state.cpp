@@ -12,6 +12,7 @@
 #include "beamscope/protocol/limits.hpp"
 #include "beamscope/protocol/node_model.hpp"
 #include "beamscope/protocol/version.hpp"
+#include "beamscope/transport/curve_keys.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "http_waker.hpp"
@@ -137,6 +138,12 @@ std::string AgentState::start() {
     }
   }
   live_server_ = server_.get();
+  identity_.endpoint = server_->bound_endpoint();
+  if (!config_.secret_key_file.empty()) {
+    std::string secret;  // read and checked by the server already
+    if (!transport::read_secret_key_file(config_.secret_key_file, secret))
+      identity_.public_key = transport::derive_public_key(secret);
+  }
   counters_.running = true;
   counters_.curve = server_->stats().curve;
   counters_.plaintext_remote =
@@ -155,7 +162,8 @@ std::optional<std::string> AgentState::dial_out_targets(std::vector<transport::D
   for (const auto& c : config_.collector_endpoints) {
     const std::string what = "collector_endpoints " + c.endpoint + ": ";
     if (auto err = transport::check_endpoint(c.endpoint, /*for_bind=*/false)) return "collector_endpoints " + *err;
-    transport::DialOutTarget target{.endpoint = c.endpoint};
+    transport::DialOutTarget target;
+    target.endpoint = c.endpoint;
     const std::string own = c.server_key_file.empty() ? "" : config_.secret_key_file;
     if (auto err = transport::load_client_security(c.server_key_file, own, target.security)) return what + *err;
     if (!target.security.enabled() && !transport::is_loopback(c.endpoint) && !config_.insecure_remote)
@@ -219,6 +227,7 @@ void AgentState::publish(v1::Keyframe kf) {
     r->set_reason(transport::to_string(static_cast<transport::Rejection>(i)));
     r->set_total(counters_.stream.rejected[i]);
   }
+  for (const auto& p : peer_agents_) *a->add_peer_agents() = p;
   for (const auto& d : counters_.stream.dial_out) {
     auto* c = a->add_collectors();
     std::string endpoint = d.endpoint, refused = d.refused;

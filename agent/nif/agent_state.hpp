@@ -155,6 +155,18 @@ class AgentState {
   /// Counters (caller holds mutex()).
   AgentCounters counters() const;
 
+  /// How a viewer reaches this agent's stream: the endpoint bound (empty
+  /// when it only dials out) and its CURVE public key (empty: plaintext).
+  /// Read by the agents of other nodes for a collector's --discover.
+  struct StreamIdentity {
+    std::string endpoint;
+    std::string public_key;
+  };
+  StreamIdentity stream_identity() const { return identity_; }
+  /// The agents of the other nodes of the cluster (beamscope_peers), sent
+  /// in AgentStats.peer_agents from the next frame on. Caller holds mutex().
+  void set_peer_agents(std::vector<v1::PeerAgent> peers) { peer_agents_ = std::move(peers); }
+
   /// CPU time the calling thread spent between construction and
   /// destruction, added to thread_cpu_us: a dirty NIF's own cost. Its wall
   /// time would also count the wait for a dirty scheduler and the way back,
@@ -179,6 +191,8 @@ class AgentState {
   AgentState& operator=(const AgentState&) = delete;
 
  private:
+  StreamIdentity identity_;
+  std::vector<v1::PeerAgent> peer_agents_;
   std::uint64_t memory_estimate() const;
   std::optional<std::string> dial_out_targets(std::vector<transport::DialOutTarget>& out) const;
   // The stream server's request handler (its I/O thread): never blocks.

@@ -17,6 +17,7 @@
 #include "mono_clock.hpp"
 #include "page_terms.hpp"
 #include "proc_atoms.hpp"
+#include "fleet_nifs.hpp"
 #include "proc_nifs.hpp"
 #include "sweep_atoms.hpp"
 #include "sweep_nifs.hpp"
@@ -74,7 +75,8 @@ bool read_config(ErlNifEnv* env, ERL_NIF_TERM map, AgentConfig& out) {
       int n = 0;
       const ERL_NIF_TERM* pair = nullptr;
       if (!enif_get_tuple(env, head, &n, &pair) || n != 2 || out.collector_endpoints.size() >= 16) return false;
-      CollectorEndpoint c{.endpoint = terms::text(env, pair[0], 1024)};
+      CollectorEndpoint c;
+      c.endpoint = terms::text(env, pair[0], 1024);
       if (c.endpoint.empty()) return false;
       if (!enif_is_identical(pair[1], atoms::disabled)) {
         c.server_key_file = terms::text(env, pair[1], 4096);
@@ -390,6 +392,9 @@ ErlNifFunc nif_funcs[] = {
     {"inspect_ready", 1, nif_inspect_ready, 0},
     {"action_refusal", 1, nif_action_refusal, 0},
     {"sweep_wants_gcs", 1, nif_sweep_wants_gcs, 0},
+    // The agent in its fleet (--discover): fleet_nifs.cpp.
+    {"stream_identity", 1, nif_stream_identity, 0},
+    {"set_peer_agents", 2, nif_set_peer_agents, 0},
 };
 
 }  // namespace

@@ -91,6 +91,9 @@ bool agent_ok(const v1::AgentStats& a) {
   if (static_cast<std::size_t>(a.collectors_size()) > kMaxCollectorLinks) return false;
   for (const auto& c : a.collectors())
     if (!str_ok(c.endpoint()) || !str_ok(c.refused())) return false;
+  if (static_cast<std::size_t>(a.peer_agents_size()) > kMaxPeerAgents) return false;
+  for (const auto& p : a.peer_agents())
+    if (!str_ok(p.node()) || !str_ok(p.endpoint()) || !str_ok(p.server_public_key())) return false;
   return true;
 }
 

@@ -192,7 +192,7 @@ TEST(DialOut, NothingToServeIsAnError) {
   EXPECT_FALSE(StreamServer::start(opts, error));
   EXPECT_NE(error.find("nothing could reach"), std::string::npos) << error;
 
-  opts.dial_out.push_back(DialOutTarget{.endpoint = "tcp://collector"});
+  opts.dial_out.push_back(DialOutTarget{.endpoint = "tcp://collector", .security = {}});
   EXPECT_FALSE(StreamServer::start(opts, error));
   EXPECT_NE(error.find("tcp://HOST:PORT"), std::string::npos) << error;
 }
@@ -201,7 +201,7 @@ TEST(DialOut, ServesItsOwnEndpointToo) {
   FakeCollector collector;
   StreamServerOptions opts;
   opts.endpoint = "tcp://127.0.0.1:*";
-  opts.dial_out.push_back(DialOutTarget{.endpoint = collector.endpoint});
+  opts.dial_out.push_back(DialOutTarget{.endpoint = collector.endpoint, .security = {}});
   std::string error;
   auto server = StreamServer::start(opts, error);
   ASSERT_TRUE(server) << error;

@@ -11,42 +11,26 @@
 #include "beamscope/protocol/version.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/socket_presets.hpp"
+#include "router_security.hpp"
 #include "stream_server_impl.hpp"
 
 namespace beamscope::transport {
 
 using namespace server_limits;
 
-// Before the bind: a CURVE server must never accept a plaintext handshake,
-// and the ZAP handler must be there before the first viewer arrives.
-std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& security) {
-  if (!opts.endpoint.empty())
-    if (auto err = check_bind_security(opts.endpoint, security)) return err;
-  if (security.secret_key_file.empty()) {
-    if (!security.authorized_keys_file.empty())
-      return "an authorized keys file (" + security.authorized_keys_file + ") needs a secret key file too";
-    // A ZAP domain makes libzmq refuse ZMTP 1.0/2.0 peers (any bytes not
-    // starting 0xFF): libzmq 4.3.4 aborts the process when one finishes
-    // its greeting while the socket closes (zmtp_engine.cpp:446). No ZAP
-    // handler is bound, so plaintext viewers are let in as before.
-    router.set(zmq::sockopt::zap_domain, "beamscope");
-    return std::nullopt;
-  }
-  std::string secret;
-  if (auto err = read_secret_key_file(security.secret_key_file, secret)) return err;
-  if (!security.authorized_keys_file.empty()) {
-    std::set<std::string> keys;
-    if (auto err = read_authorized_keys_file(security.authorized_keys_file, keys)) return err;
-    zap = std::make_unique<ZapHandler>(ctx, security.authorized_keys_file, std::move(keys), opts.on_warning);
-  }
-  router.set(zmq::sockopt::curve_server, 1);
-  router.set(zmq::sockopt::curve_secretkey, secret);
-  curve = true;
-  return std::nullopt;
-}
-
 // The dial-out bridges' way in: inproc names are per context, one server each.
 constexpr const char* kDialOutInproc = "inproc://beamscope-stream-dial-out";
+
+// Before the bind (router_security.hpp). A server that only dials out binds
+// nothing other machines reach: the bind rule sees its inproc endpoint.
+std::optional<std::string> StreamServer::Impl::secure(const ServerSecurity& security) {
+  const std::string bound = opts.endpoint.empty() ? std::string(kDialOutInproc) : opts.endpoint;
+  RouterSecurity rs;
+  if (auto err = secure_router(ctx, router, bound, security, opts.on_warning, "viewer", rs)) return err;
+  zap = std::move(rs.zap);
+  curve = rs.curve;
+  return std::nullopt;
+}
 
 std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opts, std::string& error) {
   if (opts.endpoint.empty() && opts.dial_out.empty()) {

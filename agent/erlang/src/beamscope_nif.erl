@@ -12,7 +12,7 @@
          publish/5, stats/1, publish_tree/3, publish_events/3, tree_snapshot/1,
          reply_page/3, pager_ready/1, thread_cpu_us/0,
          processes_page/2, mailbox_outlook/3, tree_entry/2, reply_answer/4, inspect_ready/1, sweep_wants_gcs/1,
-         action_refusal/1]).
+         action_refusal/1, stream_identity/1, set_peer_agents/2]).
 
 -on_load(load/0).
 
@@ -202,3 +202,15 @@ sweep_wants_gcs(_Ref) -> ?NOT_LOADED.
 %% protocol's words (it names the setting). O(1).
 -spec action_refusal(atom()) -> binary().
 action_refusal(_Action) -> ?NOT_LOADED.
+
+%% @doc How a viewer reaches this agent's stream: the endpoint bound (<<>>
+%% when it only dials collectors) and its CURVE public key (<<>>:
+%% plaintext). O(1).
+-spec stream_identity(reference()) -> #{endpoint := binary(), public_key := binary()}.
+stream_identity(_Ref) -> ?NOT_LOADED.
+
+%% @doc The agents of the other nodes of the cluster, `{Node, Endpoint,
+%% PublicKey}' binaries (beamscope_peers), sent in the stream's AgentStats
+%% from the next tick on for a collector's --discover. O(peers), at most 256 kept.
+-spec set_peer_agents(reference(), [{binary(), binary(), binary()}]) -> ok.
+set_peer_agents(_Ref, _Peers) -> ?NOT_LOADED.

@@ -183,6 +183,9 @@ handle_call({publish_events_now, Events, Monitor}, _From, #state{ref = Ref} = S)
     end;
 handle_call(nif_ref, _From, #state{ref = Ref} = S) ->
     {reply, {ok, Ref, self()}, S};
+%% Asked by the agents of other nodes of the cluster (beamscope_peers).
+handle_call(stream_identity, _From, #state{ref = Ref, naming = Naming} = S) ->
+    {reply, (beamscope_nif:stream_identity(Ref))#{node => beamscope_gauges:node_name(Naming)}, S};
 handle_call(_Other, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
@@ -200,6 +203,9 @@ handle_cast({charge, Us, bounded}, #state{pacer = P, config = #{budget := Budget
     Floor = -Budget * erlang:system_info(schedulers_online) * 1.0e6,
     Charged = max(0, min(Us, round(beamscope_pacer:credit(P) - Floor))),
     {noreply, S#state{pacer = beamscope_pacer:charge(P, Charged)}};
+handle_cast({peer_agents, Peers}, #state{ref = Ref} = S) when is_list(Peers) ->
+    _ = beamscope_nif:set_peer_agents(Ref, Peers),
+    {noreply, S};
 handle_cast({alarm, P, true}, #state{alarmed = A} = S) when map_size(A) < ?MAX_ALARMED ->
     {noreply, early(ok, alarm, S#state{alarmed = A#{P => true}})};
 handle_cast({alarm, P, false}, #state{alarmed = A} = S) ->

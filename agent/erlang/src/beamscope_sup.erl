@@ -1,5 +1,5 @@
 %% @doc Top supervisor of the agent: the sampler, the event ring, the
-%% children pager and the tree server. The configuration is read and
+%% children pager, the tree server and the cluster's peer agents. The configuration is read and
 %% validated once (beamscope_config:read/0, by beamscope_app) and handed to
 %% each of them here; no worker reads the application env itself.
 -module(beamscope_sup).
@@ -38,4 +38,7 @@ init(Config) ->
     Inspect = #{id => beamscope_inspect, start => {beamscope_inspect, start_link, [Config]},
                 restart => permanent, shutdown => 5000, type => worker,
                 modules => [beamscope_inspect, beamscope_ps, beamscope_proc_detail, beamscope_actions]},
-    {ok, {Flags, [Sampler, Events, Pager, Inspect, Tree]}}.
+    %% The agents of the other nodes of the cluster, for --discover.
+    Peers = #{id => beamscope_peers, start => {beamscope_peers, start_link, [Config]},
+              restart => permanent, shutdown => 5000, type => worker, modules => [beamscope_peers]},
+    {ok, {Flags, [Sampler, Events, Pager, Inspect, Tree, Peers]}}.

@@ -22,6 +22,7 @@ inline constexpr std::size_t kMaxApplications = 1024;
 inline constexpr std::size_t kMaxPageChildren = 1000;      // per ChildrenPage
 inline constexpr std::size_t kMaxRejectReasons = 16;       // AgentStats.stream_rejected
 inline constexpr std::size_t kMaxCollectorLinks = 16;      // AgentStats.collectors (collector_endpoints)
+inline constexpr std::size_t kMaxPeerAgents = 256;         // AgentStats.peer_agents (nodes() running an agent)
 // Since 1.3: process pages, detail and actions (see processes.hpp).
 inline constexpr std::size_t kMaxPageProcesses = 1000;     // ProcessesPage.rows, ProcessesRequest.limit
 inline constexpr std::size_t kMaxNameFilter = 255;         // ProcessesRequest.name_filter, bytes
