@@ -15,6 +15,7 @@
 #include "beamscope/collector/agents_file.hpp"
 #include "beamscope/collector/collector_metrics.hpp"
 #include "beamscope/collector/dial_in.hpp"
+#include "beamscope/collector/discovery.hpp"
 #include "beamscope/collector/fan_in.hpp"
 #include "beamscope/collector/recorder.hpp"
 #include "beamscope/exporters/metrics_http.hpp"
@@ -40,7 +41,8 @@ sigset_t shutdown_signals() {
 std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts, const FanIn& fan,
                                                    std::vector<std::shared_ptr<prometheus::Collectable>>& keep,
                                                    const Recorder* recorder,
-                                                   const transport::DialInListener* dialin) {
+                                                   const transport::DialInListener* dialin,
+                                                   const Discovery* discovery) {
   if (opts.metrics == "none") return nullptr;
   exporters::MetricsHttpOptions http;
   http.listen = opts.metrics;
@@ -53,6 +55,7 @@ std::unique_ptr<prometheus::Exposer> start_exposer(const CollectorOptions& opts,
                                                   {.label_node = true, .top_k = opts.top_k}));
   keep.push_back(make_collector_collectable(fan, dialin));
   if (recorder) keep.push_back(make_recorder_collectable(*recorder));
+  if (discovery) keep.push_back(make_discovery_collectable(*discovery));
   for (const auto& c : keep) exposer->RegisterCollectable(c);
   return exposer;
 }
@@ -104,7 +107,8 @@ std::optional<std::string> wanted_agents(const CollectorOptions& opts, std::vect
 // SIGHUP: the agents file again. A file that cannot be read or parsed, or an
 // agent whose keys cannot be loaded, changes nothing: every agent followed
 // before is followed still.
-void reload_agents(const CollectorOptions& opts, FanIn& fan, std::vector<AgentSpec>& followed) {
+void reload_agents(const CollectorOptions& opts, FanIn& fan, std::vector<AgentSpec>& followed,
+                   Discovery* discovery) {
   if (opts.agents_file.empty()) {
     spdlog::info("SIGHUP: no --agents-file to re-read; following the same {} agents", followed.size());
     return;
@@ -134,6 +138,12 @@ void reload_agents(const CollectorOptions& opts, FanIn& fan, std::vector<AgentSp
     if (std::find(changes.remove.begin(), changes.remove.end(), spec.endpoint) == changes.remove.end())
       now.push_back(spec);
   for (std::size_t i = 0; i < changes.add.size(); ++i) {
+    // Discovered already: listed now, so discovery lets go of it (its link stays).
+    if (discovery && discovery->release(changes.add[i].endpoint)) {
+      spdlog::info("following agent {} (discovered before, now listed)", changes.add[i].endpoint);
+      now.push_back(changes.add[i]);
+      continue;
+    }
     std::string error;
     if (!fan.add_agent(changes.add[i].endpoint, security[i], error)) {
       spdlog::error("SIGHUP: cannot follow agent {}: {}", changes.add[i].endpoint, error);
@@ -194,7 +204,7 @@ int run_collector(const CollectorOptions& opts) {
   fan_opts.server.on_warning = [](const std::string& text) { spdlog::warn("{}", text); };
   // Many agents share one queue into the server's I/O thread; agents a
   // SIGHUP may add get room for 16 from the start.
-  const std::size_t sized_for = opts.agents_file.empty() && opts.agents_listen.empty()
+  const std::size_t sized_for = opts.agents_file.empty() && opts.agents_listen.empty() && !opts.discover
                                     ? followed.size()
                                     : std::max(followed.size(), std::size_t{16});
   fan_opts.server.queue_limit = 256 * (sized_for + 1);
@@ -230,12 +240,23 @@ int run_collector(const CollectorOptions& opts) {
     return kExitStartFailed;
   }
 
+  // Declared after `fan`: stopped before it, so no link is added to a
+  // stopped fan-in.
+  std::unique_ptr<Discovery> discovery;
+  if (opts.discover) {
+    discovery = Discovery::start(*fan, {.max_discovered = opts.max_discovered, .key_file = opts.key_file}, error);
+    if (!discovery) {
+      spdlog::error("cannot start: --discover: {}", error);
+      return kExitUsage;
+    }
+  }
+
   // Declared after `fan`, so destroyed before it: no scrape can reach a
   // stopped fan-in.
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
-    exposer = start_exposer(opts, *fan, collectables, recorder.get(), dialin.get());
+    exposer = start_exposer(opts, *fan, collectables, recorder.get(), dialin.get(), discovery.get());
   } catch (const std::exception& e) {
     spdlog::error("cannot serve /metrics on {} (port in use, not a local address, or bad auth/TLS files): {}",
                   opts.metrics, e.what());
@@ -258,6 +279,9 @@ int run_collector(const CollectorOptions& opts) {
       spdlog::warn("agents' endpoint {} is PLAINTEXT to other machines (--insecure-remote)", opts.agents_listen);
   }
   for (const auto& spec : followed) spdlog::info("following agent {}", spec.endpoint);
+  if (discovery)
+    spdlog::info("following the agents the nodes report as cluster peers (--discover, at most {})",
+                 opts.max_discovered);
   spdlog::info("keeping at most {} nodes; per node {} processes, {} tree entries, {} events",
                opts.limits.max_nodes, opts.limits.max_processes, opts.limits.max_tree_entries, opts.limits.max_events);
   spdlog::info("keeping every node's history (1 s for an hour, 1 min for a day) in at most {} MiB",
@@ -271,13 +295,14 @@ int run_collector(const CollectorOptions& opts) {
       spdlog::info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
-    if (sig == SIGHUP) reload_agents(opts, *fan, followed);
+    if (sig == SIGHUP) reload_agents(opts, *fan, followed, discovery.get());
     history.expire(protocol::now_us());
     log_link_changes(*fan, seen);
   }
   exposer.reset();
   spdlog::debug("/metrics stopped");
   if (dialin) dialin->stop();  // no agent dials in while the links stop
+  if (discovery) discovery->stop();  // nor is one discovered
   fan->stop();
   dialin.reset();  // its context closes once every link on it is closed
   if (recorder) {

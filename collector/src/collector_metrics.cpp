@@ -103,6 +103,21 @@ constexpr MetricSpec kDialInAuthFailures{"beamscope_collector_dialin_auth_failur
                                          "--agents-authorized-keys.",
                                          MetricType::Counter};
 
+constexpr MetricSpec kDiscovered{"beamscope_collector_discovered_agents",
+                                 "Agents followed because a node reported them as a cluster peer (--discover).",
+                                 MetricType::Gauge};
+constexpr MetricSpec kDiscoveredTotal{"beamscope_collector_discovered_agents_total",
+                                      "Agents discovery started following since the start.", MetricType::Counter};
+constexpr MetricSpec kDiscoveryForgotten{"beamscope_collector_discovery_forgotten_total",
+                                         "Discovered agents no longer followed: no node reported them for a while "
+                                         "and their link served no node.",
+                                         MetricType::Counter};
+constexpr MetricSpec kDiscoverySkipped{"beamscope_collector_discovery_skipped_total",
+                                       "Reported cluster peers not followed, each counted once while reported, by "
+                                       "reason: cap (--max-discovered), no_endpoint (it only dials out), "
+                                       "bad_endpoint, bad_key.",
+                                       MetricType::Counter};
+
 double d(std::uint64_t v) { return static_cast<double>(v); }
 
 class CollectorCollectable final : public prometheus::Collectable {
@@ -180,7 +195,31 @@ class CollectorCollectable final : public prometheus::Collectable {
   const transport::DialInListener* dialin_;
 };
 
+class DiscoveryCollectable final : public prometheus::Collectable {
+ public:
+  explicit DiscoveryCollectable(const Discovery& discovery) : discovery_(discovery) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    const auto s = discovery_.stats();
+    exporters::FamilySet set;
+    exporters::NodeScope scope(set, {});
+    scope.gauge(kDiscovered, d(s.discovered));
+    scope.counter(kDiscoveredTotal, d(s.added_total));
+    scope.counter(kDiscoveryForgotten, d(s.forgotten_total));
+    for (std::size_t i = 0; i < kDiscoverySkipKinds; ++i)
+      scope.counter(kDiscoverySkipped, d(s.skipped[i]), {{"reason", to_string(static_cast<DiscoverySkip>(i))}});
+    return set.take();
+  }
+
+ private:
+  const Discovery& discovery_;
+};
+
 }  // namespace
+
+std::shared_ptr<prometheus::Collectable> make_discovery_collectable(const Discovery& discovery) {
+  return std::make_shared<DiscoveryCollectable>(discovery);
+}
 
 std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan,
                                                                     const transport::DialInListener* dialin) {

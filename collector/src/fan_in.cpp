@@ -315,6 +315,15 @@ void FanIn::expire_requests() {
   for (auto& answer : late) fail_request(answer.viewer, std::move(answer.frame));
 }
 
+std::unordered_map<std::string, std::string> FanIn::node_links() const {
+  std::unordered_map<std::string, std::string> out;
+  std::lock_guard lock(owners_mutex_);
+  // A Link's endpoint never changes and owners_ only holds live links
+  // (remove_agent drops their entries), so reading it here is safe.
+  for (const auto& [node, link] : owners_) out.emplace(node, link->endpoint);
+  return out;
+}
+
 FanInStats FanIn::stats() const {
   FanInStats out;
   out.server = server_->stats();

@@ -74,6 +74,15 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Collect
   app.add_option("--record", out.record,
                  "record every node's stream to FILE (appended to when it is a recording already); replay it with "
                  "beamscope-ctl --replay FILE");
+  app.add_flag("--discover", out.discover,
+               "also follow the agents on the other nodes of each node's distributed Erlang cluster (as its agent "
+               "reports them), and theirs in turn: one --agent finds a whole cluster; CURVE ones with --key; one "
+               "no node reports for 60 s is no longer followed");
+  app.add_option("--max-discovered", out.max_discovered,
+                 "with --discover: agents followed at most because discovered; further ones are counted "
+                 "(beamscope_collector_discovery_skipped_total{reason=\"cap\"})")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
   std::string memory_limit = "512MiB";
   app.add_option("--memory-limit", memory_limit,
                  "memory for every node's history together (1 s for an hour, 1 min for a day, events): BYTES, NMiB "

@@ -109,6 +109,29 @@ TEST(CollectorOptions, AgentsListen) {
   }
 }
 
+// --discover follows the seed's cluster; --max-discovered bounds it.
+TEST(CollectorOptions, Discover) {
+  CollectorOptions plain;
+  EXPECT_EQ(parse({"--agent", "tcp://a:1"}, plain), std::nullopt);
+  EXPECT_FALSE(plain.discover);
+  EXPECT_EQ(plain.max_discovered, 256u);
+  CollectorOptions o;
+  EXPECT_EQ(parse({"--agent", "tcp://a:1", "--discover", "--max-discovered", "10"}, o), std::nullopt);
+  EXPECT_TRUE(o.discover);
+  EXPECT_EQ(o.max_discovered, 10u);
+  for (const char* bad : {"0", "4097", "many"}) {
+    CollectorOptions b;
+    EXPECT_EQ(parse({"--agent", "tcp://a:1", "--discover", "--max-discovered", bad}, b), kExitUsage) << bad;
+  }
+  const std::string path = ::testing::TempDir() + "collector_options_discover.conf";
+  std::ofstream(path) << "agent = [\"tcp://a:1\"]\ndiscover = true\nmax-discovered = 4096\n";
+  CollectorOptions c;
+  EXPECT_EQ(parse({"--config", path.c_str()}, c), std::nullopt);
+  EXPECT_TRUE(c.discover);
+  EXPECT_EQ(c.max_discovered, 4096u);
+  std::remove(path.c_str());
+}
+
 TEST(CollectorOptions, HelpExitsZero) {
   CollectorOptions o;
   EXPECT_EQ(parse({"--help"}, o), 0);

@@ -7,6 +7,7 @@
 
 #include <prometheus/collectable.h>
 
+#include "beamscope/collector/discovery.hpp"
 #include "beamscope/collector/fan_in.hpp"
 #include "beamscope/transport/dial_in_listener.hpp"
 
@@ -18,5 +19,10 @@ namespace beamscope::collector {
 ///   exposer.RegisterCollectable(make_collector_collectable(*fan));
 std::shared_ptr<prometheus::Collectable> make_collector_collectable(const FanIn& fan,
                                                                     const transport::DialInListener* dialin = nullptr);
+
+/// --discover: beamscope_collector_discovered_agents (gauge), _discovered_agents_total,
+/// _discovery_forgotten_total and _discovery_skipped_total{reason}. `discovery`
+/// must outlive the collectable.
+std::shared_ptr<prometheus::Collectable> make_discovery_collectable(const Discovery& discovery);
 
 }  // namespace beamscope::collector

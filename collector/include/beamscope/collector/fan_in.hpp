@@ -92,6 +92,11 @@ class FanIn {
   /// Counters of every link and of the server; thread-safe.
   FanInStats stats() const;
 
+  /// Which link serves each node now: node name -> the link's endpoint (or a
+  /// dialled-in agent's name); thread-safe. Discovery asks it to skip nodes
+  /// present already and to keep links that still serve a node.
+  std::unordered_map<std::string, std::string> node_links() const;
+
   /// Follows one more agent (the agents file re-read on SIGHUP); false and
   /// `error` set for a bad endpoint or one followed already.
   bool add_agent(const std::string& endpoint, const transport::ClientSecurity& security, std::string& error);

@@ -38,6 +38,8 @@ struct CollectorOptions {
   std::string metrics_tls_pem;                    ///< --metrics-tls-pem: key + certificate PEM
   std::string log_level = "info";                 ///< --log-level
   std::string record;                             ///< --record FILE: every node's stream into a recording
+  bool discover = false;                          ///< --discover: follow the agents of the nodes' clusters
+  std::size_t max_discovered = 256;               ///< --max-discovered: agents discovery may follow at once
   /// --memory-limit: the history of every node together (BYTES, NKiB, NMiB, NGiB).
   std::uint64_t memory_limit = std::uint64_t{512} << 20;
   /// --max-nodes, --max-processes, --max-tree-entries, --max-events: what
