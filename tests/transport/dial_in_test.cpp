@@ -36,8 +36,10 @@ std::string announce_frame() {
 // An agent's dial-out, reduced to what the listener sees.
 class FakeAgent {
  public:
-  explicit FakeAgent(const std::string& endpoint, const ClientSecurity& security = {}) {
+  explicit FakeAgent(const std::string& endpoint, const ClientSecurity& security = {},
+                     const std::string& routing_id = "") {
     dealer_.set(zmq::sockopt::linger, 0);
+    if (!routing_id.empty()) dealer_.set(zmq::sockopt::routing_id, zmq::buffer(routing_id));
     apply_client_security(dealer_, security);
     dealer_.connect(endpoint);
   }
@@ -145,6 +147,29 @@ TEST_F(DialInFixture, TwoAgentsOfOneAddressGetDistinctNames) {
   ASSERT_TRUE(first.answer_hello("a@h"));
   ASSERT_TRUE(second.answer_hello("b@h"));
   EXPECT_TRUE(eventually([&] { return serves(names[0], "a@h") && serves(names[1], "b@h"); }));
+}
+
+// A real agent keeps its routing id across reconnections (dial_out.cpp):
+// a new connection with it, before the old one is known dead, is the
+// agent the collector follows, not a second one.
+TEST_F(DialInFixture, ReconnectionWithTheSameIdIsTheSameAgent) {
+  start();
+  auto before = std::make_unique<FakeAgent>(listener->bound_endpoint(), ClientSecurity{}, "\x07agent-one");
+  before->send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  ASSERT_TRUE(before->answer_hello("a@h"));
+  ASSERT_TRUE(eventually([&] { return serves(names[0], "a@h"); }));
+
+  FakeAgent after(listener->bound_endpoint(), ClientSecurity{}, "\x07agent-one");
+  after.send(announce_frame());
+  EXPECT_TRUE(eventually([&] { return listener->stats().announces == 2; }));
+  before.reset();
+  // The link, silent 3 s, says Hello again: the new connection answers it.
+  ASSERT_TRUE(after.answer_hello("a@h", 8000ms));
+  const auto s = listener->stats();
+  EXPECT_EQ(s.agents, 1u);
+  EXPECT_EQ(s.agents_ever, 1u) << "a reconnection is no second agent";
+  EXPECT_EQ(agents_named(), 1u);
 }
 
 TEST_F(DialInFixture, FirstMessageMustBeAnAnnounce) {

@@ -121,6 +121,10 @@ std::unique_ptr<DialInListener> DialInListener::start(const DialInOptions& opts,
                                               .max_message_bytes = opts.max_message_bytes});
     // A gone agent is an error to see (EHOSTUNREACH), not a silent drop.
     impl->router.set(zmq::sockopt::router_mandatory, 1);
+    // An agent keeps its routing id across reconnections (dial_out.cpp): a
+    // new connection with it takes over from the old one, which may not be
+    // known dead yet, so a network blip is no second agent.
+    impl->router.set(zmq::sockopt::router_handover, 1);
     // A TCP peer that never completes the ZMTP greeting is closed by libzmq.
     impl->router.set(zmq::sockopt::handshake_ivl, 5000);
     if (auto err = secure_router(impl->ctx, impl->router, opts.endpoint, opts.security, opts.on_warning, "agent",

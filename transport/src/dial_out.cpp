@@ -1,6 +1,8 @@
 // A collector the stream server dials (see dial_out.hpp).
 #include "dial_out.hpp"
 
+#include <random>
+
 #include "beamscope/build_version.hpp"
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/socket_presets.hpp"
@@ -33,6 +35,9 @@ std::string announce_frame() {
 DialOut::DialOut(zmq::context_t& ctx, DialOutTarget target, std::string server_inproc)
     : ctx_(ctx), target_(std::move(target)), server_inproc_(std::move(server_inproc)), in_(ctx, zmq::socket_type::dealer) {
   state_.endpoint = target_.endpoint;
+  // 16 random bytes, not 0-led (libzmq reserves ids starting with a 0 byte).
+  std::random_device rd;
+  for (int i = 0; i < 16; ++i) routing_id_.push_back(static_cast<char>(1 + rd() % 255));
 }
 
 std::unique_ptr<DialOut> DialOut::start(zmq::context_t& ctx, const DialOutTarget& target,
@@ -50,12 +55,15 @@ std::unique_ptr<DialOut> DialOut::start(zmq::context_t& ctx, const DialOutTarget
 }
 
 bool DialOut::connect_out(std::string& error) {
-  auto fresh = ViewerSocket::connect(ctx_, target_.endpoint, target_.security, error, out_presets(target_), [](zmq::socket_t& s) {
+  auto fresh = ViewerSocket::connect(ctx_, target_.endpoint, target_.security, error, out_presets(target_), [this](zmq::socket_t& s) {
     // Frames are queued to a connection that completed its handshake only:
     // a restarted collector must not get the old one's backlog before the
     // Announce. A collector that is down is retried every 5 s at most.
     s.set(zmq::sockopt::immediate, 1);
     s.set(zmq::sockopt::reconnect_ivl_max, 5000);
+    // The same id on every connection: the collector's listener (handover)
+    // sees a reconnection as the agent it follows, not a second one.
+    s.set(zmq::sockopt::routing_id, zmq::buffer(routing_id_));
   });
   if (!fresh) return false;
   out_ = std::move(fresh);

@@ -63,6 +63,7 @@ class DialOut {
   zmq::context_t& ctx_;
   DialOutTarget target_;
   std::string server_inproc_;
+  std::string routing_id_;             // ours at the collector, kept across reconnections
   std::unique_ptr<ViewerSocket> out_;  // to the collector
   zmq::socket_t in_;                   // to the server's ROUTER
   RetryBackoff retry_;
