@@ -9,6 +9,7 @@ too.
 Python 3 stdlib only."""
 
 import unittest
+import uuid
 
 from collector_proc import Collector
 from e2e_checks import build_dir_from_argv, main
@@ -18,9 +19,17 @@ from probes import ctl_json, samples, scrape
 BUILD_DIR = build_dir_from_argv()
 
 
+def cluster_node(prefix, cookie, **kw):
+    """A demo node sharing `cookie`: a cluster's nodes must (with OTP 25+'s
+    prevent_overlapping_partitions, global disconnects a node whose peers
+    cannot all reach each other)."""
+    node = DemoNode(BUILD_DIR, name_prefix=prefix, **kw)
+    node.cookie = cookie
+    return node.start()
+
+
 def connect(a, b):
-    """Connects node a to node b (each node has a cookie of its own)."""
-    res = a.eval(f"erlang:set_cookie('{b.node_name}', '{b.cookie}'), net_adm:ping('{b.node_name}')")
+    res = a.eval(f"net_adm:ping('{b.node_name}')")
     if res != "pong":
         raise AssertionError(f"{a.node_name} could not reach {b.node_name}: {res}")
 
@@ -28,9 +37,10 @@ def connect(a, b):
 class Discover(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.a = DemoNode(BUILD_DIR, name_prefix="bsdisc_a").start()
-        cls.b = DemoNode(BUILD_DIR, name_prefix="bsdisc_b").start()
-        cls.c = DemoNode(BUILD_DIR, name_prefix="bsdisc_c", start_demo=False).start()
+        cls.cookie = uuid.uuid4().hex
+        cls.a = cluster_node("bsdisc_a", cls.cookie)
+        cls.b = cluster_node("bsdisc_b", cls.cookie)
+        cls.c = cluster_node("bsdisc_c", cls.cookie, start_demo=False)
         cls.collector = Collector(BUILD_DIR, [cls.a.stream_endpoint], extra_args=["--discover"])
 
     @classmethod
@@ -48,8 +58,12 @@ class Discover(unittest.TestCase):
                  what="the seed node alone at the collector")
         connect(self.a, self.b)
         connect(self.a, self.c)
-        wait_for(lambda: self.b.node_name in self.nodes_at_collector(), 40, interval=0.5,
-                 what=f"{self.b.node_name} discovered through {self.a.node_name}")
+        try:
+            wait_for(lambda: self.b.node_name in self.nodes_at_collector(), 40, interval=0.5,
+                     what=f"{self.b.node_name} discovered through {self.a.node_name}")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}\n--- collector ---\n{self.collector.log_text()}\n--- A's peers ---\n"
+                                 f"{self.a.eval('sys:get_state(beamscope_peers)')}") from None
 
         # B as B itself counts it: the demo is quiet once started.
         def matches():
@@ -66,7 +80,7 @@ class Discover(unittest.TestCase):
         self.assertEqual(found, [1.0], fleet[-1500:])
 
         # A node that joins the cluster later is found as well.
-        d = DemoNode(BUILD_DIR, name_prefix="bsdisc_d").start()
+        d = cluster_node("bsdisc_d", self.cookie)
         try:
             connect(self.b, d)  # through B, which the collector found itself
             wait_for(lambda: d.node_name in self.nodes_at_collector(), 40, interval=0.5,
