@@ -109,7 +109,13 @@ class DialOut(unittest.TestCase):
         self.assertEqual(ports, {self.node.metrics_port, dist}, f"listening: {ports}")
         self.assertNotIn(self.node.stream_port, ports)
 
-        # Both ends say so on /metrics.
+        # Both ends say so, on /metrics and in ctl's overview (here through the collector).
+        # (The agent's first frames predate the collector's first word.)
+        collectors = wait_for(lambda: (lambda c: c if c and c[0]["connected"] else None)(
+            self.overview()["agent"]["collectors"]), 10, interval=0.5, what="the agent to say it is connected")
+        self.assertEqual(len(collectors), 1, collectors)
+        self.assertEqual(collectors[0]["endpoint"], self.agents_endpoint)
+        self.assertEqual(collectors[0]["refused"], "")
         agent = scrape(self.node.metrics_url)
         self.assertEqual(metric_value(agent, "beamscope_agent_collector_connected", collector=self.agents_endpoint),
                          1.0, agent[-2000:])

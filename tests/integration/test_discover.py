@@ -73,6 +73,10 @@ class Discover(unittest.TestCase):
         doc = wait_for(matches, 30, interval=1, what="B's process count at the collector to match B's own")
         self.assertEqual(doc["node"], self.b.node_name)
 
+        # What A reports, as ctl shows it: B, not C.
+        peers = ctl_json(BUILD_DIR, self.a.stream_endpoint, "overview")["agent"]["peer_agents"]
+        self.assertEqual(peers, [{"node": self.b.node_name, "endpoint": self.b.stream_endpoint, "encrypted": False}])
+
         # C runs no agent: connected, never followed.
         self.assertNotIn(self.c.node_name, self.nodes_at_collector())
         fleet = scrape(self.collector.metrics_url)

@@ -43,6 +43,26 @@ nlohmann::json rejected_json(const v1::AgentStats& a) {
   return out;
 }
 
+// The collectors the agent dials (collector_endpoints) and how each stands.
+nlohmann::json collectors_json(const v1::AgentStats& a) {
+  auto list = nlohmann::json::array();
+  for (const auto& c : a.collectors())
+    list.push_back({{"endpoint", c.endpoint()},
+                    {"connected", c.connected()},
+                    {"refused", c.refused()},
+                    {"connections_total", c.connections_total()},
+                    {"frames_dropped_total", c.frames_dropped_total()}});
+  return list;
+}
+
+// The agents of the node's cluster, as a collector's --discover follows them.
+nlohmann::json peer_agents_json(const v1::AgentStats& a) {
+  auto list = nlohmann::json::array();
+  for (const auto& p : a.peer_agents())
+    list.push_back({{"node", p.node()}, {"endpoint", p.endpoint()}, {"encrypted", !p.server_public_key().empty()}});
+  return list;
+}
+
 }  // namespace
 
 nlohmann::json overview_json(const protocol::Keyframe& kf, std::int64_t timestamp_us) {
@@ -99,6 +119,8 @@ nlohmann::json overview_json(const protocol::Keyframe& kf, std::int64_t timestam
         {"memory_bytes", ag.memory_bytes()},
         {"viewers", ag.viewers()},
         {"stream_rejected", rejected_json(ag)},
+        {"collectors", collectors_json(ag)},
+        {"peer_agents", peer_agents_json(ag)},
         {"events_dropped_total", kf.tree_stats().events_dropped()}}},
       {"hot_processes", kf.processes_size()},
   };
