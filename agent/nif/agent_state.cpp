@@ -410,6 +410,12 @@ void AgentState::answer_history(const std::string& viewer, const v1::Envelope& r
     auto* a = env.mutable_history_answer();
     a->set_request_id(request.history_request().request_id());
     a->set_error("this agent serves node " + node + ", not " + request.node().substr(0, 255));
+  } else if (request.history_request().log() != v1::HistoryRequest::SERIES) {
+    // The logs (since 1.5) are a collector's: the agent keeps only its ring.
+    auto* a = env.mutable_history_answer();
+    a->set_request_id(request.history_request().request_id());
+    a->set_log(request.history_request().log());
+    a->set_error("this server keeps no alert or tree change log; ask a collector");
   } else {
     *env.mutable_history_answer() = history_->answer(request.history_request());
   }

@@ -60,15 +60,12 @@ std::optional<NodeAnswer<v1::ActionResult>> query_action(const GlobalOptions& op
   return out;
 }
 
-std::optional<HistoryQuery> parse_history_query(const std::string& series, const HistoryRangeText& range,
-                                                int& exit_code, std::ostream& messages) {
+namespace {
+
+// --since, or --from/--to, into `q`; a usage failure otherwise.
+std::optional<HistoryQuery> with_range(HistoryQuery q, const HistoryRangeText& range, int& exit_code,
+                                       std::ostream& messages) {
   exit_code = kExitUsage;
-  HistoryQuery q;
-  q.series = protocol::find_series(series);
-  if (!q.series) {
-    messages << "beamscope-ctl: unknown series " << series << "; known: " << protocol::series_names() << "\n";
-    return std::nullopt;
-  }
   if (!range.since.empty()) {
     if (!range.from.empty() || !range.to.empty()) {
       messages << "beamscope-ctl: --since and --from/--to exclude each other\n";
@@ -102,6 +99,27 @@ std::optional<HistoryQuery> parse_history_query(const std::string& series, const
   return q;
 }
 
+}  // namespace
+
+std::optional<HistoryQuery> parse_history_query(const std::string& series, const HistoryRangeText& range,
+                                                int& exit_code, std::ostream& messages) {
+  HistoryQuery q;
+  q.series = protocol::find_series(series);
+  if (!q.series) {
+    exit_code = kExitUsage;
+    messages << "beamscope-ctl: unknown series " << series << "; known: " << protocol::series_names() << "\n";
+    return std::nullopt;
+  }
+  return with_range(q, range, exit_code, messages);
+}
+
+std::optional<HistoryQuery> parse_log_query(v1::HistoryRequest::Log log, const HistoryRangeText& range,
+                                            int& exit_code, std::ostream& messages) {
+  HistoryQuery q;
+  q.log = log;
+  return with_range(q, range, exit_code, messages);
+}
+
 std::optional<NodeAnswer<v1::HistoryAnswer>> query_history(const GlobalOptions& opts, const HistoryQuery& query,
                                                            int& exit_code, std::ostream& messages) {
   NodeAnswer<v1::HistoryAnswer> out;
@@ -122,7 +140,8 @@ std::optional<NodeAnswer<v1::HistoryAnswer>> query_history(const GlobalOptions& 
   }
   v1::HistoryRequest request;
   request.set_request_id(new_request_id());
-  request.set_series(std::string(query.series->name));
+  if (query.series) request.set_series(std::string(query.series->name));
+  request.set_log(query.log);
   request.set_from_us(query.from_us);
   request.set_to_us(query.to_us);
   std::string error;
@@ -134,6 +153,9 @@ std::optional<NodeAnswer<v1::HistoryAnswer>> query_history(const GlobalOptions& 
     return std::nullopt;
   }
   out.answer = std::move(*answer);
+  // A server before 1.5 reads a log request as an unnamed series.
+  if (query.log != v1::HistoryRequest::SERIES && out.answer.log() != query.log && !out.answer.error().empty())
+    out.answer.set_error("this server keeps no alert or tree change log (protocol before 1.5)");
   return refused_is_failure(std::move(out), exit_code, messages);
 }
 

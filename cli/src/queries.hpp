@@ -42,15 +42,19 @@ struct HistoryRangeText {
 };
 
 struct HistoryQuery {
-  const protocol::SeriesDef* series = nullptr;
+  const protocol::SeriesDef* series = nullptr;  ///< null for a log
+  v1::HistoryRequest::Log log = v1::HistoryRequest::SERIES;
   std::int64_t from_us = 0, to_us = 0;  ///< 0: open
 };
 
 /// The series and range checked; a usage failure otherwise.
 std::optional<HistoryQuery> parse_history_query(const std::string& series, const HistoryRangeText& range,
                                                 int& exit_code, std::ostream& messages = std::cerr);
+/// A log of a collector (alerts, tree changes) and the range checked.
+std::optional<HistoryQuery> parse_log_query(v1::HistoryRequest::Log log, const HistoryRangeText& range,
+                                            int& exit_code, std::ostream& messages = std::cerr);
 
-/// One series of the selected node over the range.
+/// One series, or one log, of the selected node over the range.
 std::optional<NodeAnswer<v1::HistoryAnswer>> query_history(const GlobalOptions& opts, const HistoryQuery& query,
                                                            int& exit_code, std::ostream& messages = std::cerr);
 

@@ -68,13 +68,15 @@ constexpr MetricSpec kLimit{"beamscope_collector_state_limit",
                             MetricType::Gauge};
 
 constexpr MetricSpec kHistoryBytes{"beamscope_collector_history_bytes",
-                                   "Memory held by every node's history (ticks at 1 s, minutes, events).",
+                                   "Memory held by every node's history (ticks at 1 s, minutes, events, "
+                                   "alert and tree change logs).",
                                    MetricType::Gauge};
 constexpr MetricSpec kMemoryLimit{"beamscope_collector_memory_limit_bytes",
                                   "--memory-limit: the history's memory, every node together.", MetricType::Gauge};
 constexpr MetricSpec kHistoryDropped{"beamscope_collector_history_dropped_total",
                                      "History dropped before its time, by kind: ticks, minutes (the memory limit, "
-                                     "oldest first), events (the memory limit or the per-node bound).",
+                                     "oldest first), events, alerts, tree_changes (the memory limit or the "
+                                     "per-node bound).",
                                      MetricType::Counter};
 constexpr MetricSpec kHistoryBackfilled{"beamscope_collector_history_backfilled_total",
                                         "Ticks taken from the History an agent sends after its keyframe (its past "

@@ -295,6 +295,7 @@ void FanIn::answer_history(const std::string& viewer, const protocol::Envelope& 
   } else {
     a->set_request_id(request.history_request().request_id());
     a->set_series(request.history_request().series().substr(0, 64));
+    a->set_log(request.history_request().log());
     a->set_error("this collector keeps no history");
   }
   if (!a->error().empty()) return fail_request(viewer, std::move(answer));

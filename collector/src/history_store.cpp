@@ -34,6 +34,8 @@ const char* to_string(HistoryDrop kind) {
     case HistoryDrop::kTicks: return "ticks";
     case HistoryDrop::kMinutes: return "minutes";
     case HistoryDrop::kEvents: return "events";
+    case HistoryDrop::kAlerts: return "alerts";
+    case HistoryDrop::kTreeChanges: return "tree_changes";
   }
   return "ticks";
 }
@@ -90,7 +92,27 @@ void HistoryStore::record(const std::string& node, const v1::Envelope& env) {
     add_tick(n, s);
   }
   for (const auto& e : events) add_event(n, e);
+  follow_logs(n, env);
   enforce_limit();
+}
+
+void HistoryStore::follow_logs(Node& n, const v1::Envelope& env) {
+  const std::uint64_t was = n.logs.bytes();
+  n.logs.follow(env, opts_.max_log_entries);
+  bytes_ += n.logs.bytes() - was;  // modular: a shrink comes out right
+  const auto dropped = n.logs.take_dropped();
+  dropped_[static_cast<std::size_t>(HistoryDrop::kAlerts)] += dropped[NodeLogs::kAlerts];
+  dropped_[static_cast<std::size_t>(HistoryDrop::kTreeChanges)] += dropped[NodeLogs::kTree];
+}
+
+void HistoryStore::expire_logs(Node& n, std::int64_t before_us) {
+  const std::uint64_t was = n.logs.bytes();
+  n.logs.expire(before_us);
+  bytes_ -= was - n.logs.bytes();
+}
+
+bool HistoryStore::holds_nothing(const Node& n) {
+  return n.ticks.empty() && n.minutes.empty() && n.current.empty && n.events.empty() && !n.logs.has_entries();
 }
 
 void HistoryStore::add_tick(Node& n, protocol::GaugeSample s) {
@@ -131,6 +153,7 @@ void HistoryStore::fold_old(Node& n, std::int64_t newest, bool keep_newest) {
   }
   if (!n.current.empty && n.current.start_us + kMinuteUs <= oldest_minute && n.minutes.empty()) n.current = Minute{};
   while (!n.events.empty() && n.events.front().time_us() < oldest_minute) pop_event(n);
+  expire_logs(n, oldest_minute);
 }
 
 void HistoryStore::expire(std::int64_t now_us) {
@@ -139,8 +162,8 @@ void HistoryStore::expire(std::int64_t now_us) {
     Node& n = it->second;
     // The node's clock now: its newest tick, plus the time since it came.
     if (n.last_time_us != INT64_MIN) fold_old(n, n.last_time_us + std::max<std::int64_t>(0, now_us - n.seen_us), false);
-    if (n.ticks.empty() && n.minutes.empty() && n.current.empty && n.events.empty()) {
-      bytes_ -= overhead(it->first);
+    if (holds_nothing(n)) {
+      bytes_ -= overhead(it->first) + n.logs.bytes();  // its logs' baseline
       it = nodes_.erase(it);
     } else {
       ++it;
@@ -211,7 +234,7 @@ void HistoryStore::enforce_limit() {
 // The oldest datum of any node, whatever its kind; a node left with
 // nothing goes too. False when nothing can be dropped.
 bool HistoryStore::drop_oldest() {
-  enum class Pick { kNone, kMinute, kCurrent, kTick, kEvent };
+  enum class Pick { kNone, kMinute, kCurrent, kTick, kEvent, kAlert, kTreeChange };
   Pick pick = Pick::kNone;
   Node* at = nullptr;
   std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
@@ -223,6 +246,8 @@ bool HistoryStore::drop_oldest() {
     else if (!n.current.empty) consider(n, Pick::kCurrent, n.current.start_us);
     if (!n.ticks.empty()) consider(n, Pick::kTick, n.ticks.front().time_us);
     if (!n.events.empty()) consider(n, Pick::kEvent, n.events.front().time_us());
+    if (n.logs.size(NodeLogs::kAlerts)) consider(n, Pick::kAlert, n.logs.front_us(NodeLogs::kAlerts));
+    if (n.logs.size(NodeLogs::kTree)) consider(n, Pick::kTreeChange, n.logs.front_us(NodeLogs::kTree));
   }
   switch (pick) {
     case Pick::kNone: return false;
@@ -247,11 +272,20 @@ bool HistoryStore::drop_oldest() {
       pop_event(*at);
       ++dropped_[static_cast<std::size_t>(HistoryDrop::kEvents)];
       break;
+    case Pick::kAlert:
+    case Pick::kTreeChange: {
+      const auto w = pick == Pick::kAlert ? NodeLogs::kAlerts : NodeLogs::kTree;
+      const std::uint64_t was = at->logs.bytes();
+      at->logs.pop_front(w);
+      bytes_ -= was - at->logs.bytes();
+      ++dropped_[static_cast<std::size_t>(pick == Pick::kAlert ? HistoryDrop::kAlerts : HistoryDrop::kTreeChanges)];
+      break;
+    }
   }
-  if (at->ticks.empty() && at->minutes.empty() && at->current.empty && at->events.empty()) {
+  if (holds_nothing(*at)) {
     for (auto it = nodes_.begin(); it != nodes_.end(); ++it) {
       if (&it->second != at) continue;
-      bytes_ -= overhead(it->first);
+      bytes_ -= overhead(it->first) + at->logs.bytes();
       nodes_.erase(it);
       break;
     }
@@ -335,6 +369,18 @@ std::optional<v1::Envelope> HistoryStore::history(const std::string& node) const
 v1::HistoryAnswer HistoryStore::answer(const std::string& node, const v1::HistoryRequest& request) const {
   v1::HistoryAnswer a;
   a.set_request_id(request.request_id());
+  if (request.log() != v1::HistoryRequest::SERIES) {
+    a.set_log(request.log());
+    if (request.log() != v1::HistoryRequest::ALERTS && request.log() != v1::HistoryRequest::TREE_CHANGES) {
+      a.set_error("unknown log " + std::to_string(request.log()) + "; known: alerts, tree changes");
+      return a;
+    }
+    std::lock_guard lock(mu_);
+    auto it = nodes_.find(node);
+    if (it == nodes_.end()) a.set_error("this collector keeps no history of node " + node.substr(0, 255));
+    else it->second.logs.answer(request, a);
+    return a;
+  }
   a.set_series(request.series().substr(0, 64));
   const protocol::SeriesDef* s = protocol::find_series(request.series());
   if (!s) {
@@ -391,6 +437,8 @@ HistoryStoreStats HistoryStore::stats() const {
     st.ticks += n.ticks.size();
     st.minutes += n.minutes.size() + (n.current.empty ? 0 : 1);
     st.events += n.events.size();
+    st.alerts += n.logs.size(NodeLogs::kAlerts);
+    st.tree_changes += n.logs.size(NodeLogs::kTree);
   }
   st.dropped = dropped_;
   st.backfilled = backfilled_;

@@ -105,6 +105,16 @@ bool alerts_ok(const v1::Alerts& a) {
   return true;
 }
 
+// A collector's alert or tree change log (since 1.5).
+bool log_entries_ok(const v1::HistoryAnswer& a) {
+  if (static_cast<std::size_t>(a.entries_size()) > kMaxLogEntries) return false;
+  for (const auto& e : a.entries())
+    if (e.subject().size() > 4 * kMaxString || !str_ok(e.kind()) || !str_ok(e.name()) || !str_ok(e.summary()) ||
+        !str_ok(e.alert()) || !str_ok(e.severity()) || !str_ok(e.pid()))
+      return false;
+  return true;
+}
+
 bool keyframe_ok(const v1::Keyframe& k) {
   return agent_ok(k.agent()) && info_ok(k.info()) && gauges_ok(k.gauges()) && histogram_ok(k.mailbox_histogram()) &&
          samples_ok(k.processes()) && tree_ok(k.tree()) && events_ok(k.events()) &&
@@ -225,7 +235,7 @@ bool within_bounds(const Envelope& env) {
     case Envelope::kActionResult: return action_result_ok(env.action_result());
     case Envelope::kHistory: return history_ok(env.history()) && events_ok(env.history().events());
     case Envelope::kHistoryRequest: return str_ok(env.history_request().series());
-    case Envelope::kHistoryAnswer: return history_answer_ok(env.history_answer());
+    case Envelope::kHistoryAnswer: return history_answer_ok(env.history_answer()) && log_entries_ok(env.history_answer());
     default: return true;
   }
 }

@@ -114,7 +114,7 @@ TEST(FanInHistory, BackfillsRecordsAndAnswers) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("beamscope_collector_memory_limit_bytes 536870912\n"), std::string::npos);
-  for (const char* kind : {"ticks", "minutes", "events"})
+  for (const char* kind : {"ticks", "minutes", "events", "alerts", "tree_changes"})
     EXPECT_NE(text.find(std::string("beamscope_collector_history_dropped_total{kind=\"") + kind + "\"} 0\n"),
               std::string::npos)
         << kind;

@@ -73,6 +73,15 @@ const char* kind_name(protocol::SeriesKind k) {
 
 }  // namespace
 
+std::string utc_text(std::int64_t time_us) {
+  const std::time_t t = static_cast<std::time_t>(time_us / 1000000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return when;
+}
+
 nlohmann::json history_json(const std::string& node, const protocol::SeriesDef& series, std::int64_t from_us,
                             std::int64_t to_us, const v1::HistoryAnswer& answer) {
   auto points = nlohmann::json::array();
@@ -99,11 +108,7 @@ void print_history_text(std::ostream& out, const std::string& node, const protoc
                         const v1::HistoryAnswer& answer) {
   out << fmt::format("{} {} ({}), {} points\n", node, series.name, series.unit, answer.points_size());
   for (const auto& p : answer.points()) {
-    const std::time_t t = static_cast<std::time_t>(p.time_us() / 1000000);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const std::string when = utc_text(p.time_us());
     if (p.min() == p.max())
       out << fmt::format("{}  {:.6g}\n", when, p.value());
     else

@@ -1,13 +1,14 @@
 // What the collector keeps of every node's past: each VM tick at 1 s for
 // the last hour, then per minute the min, mean and max of every series
-// for 24 hours, and the node's events. One memory limit for the whole
+// for 24 hours, the node's events, and its alert and supervision-tree
+// change logs (node_logs.hpp, since 1.5). One memory limit for the whole
 // collector (--memory-limit): past it the oldest datum of any node goes
 // first, whatever its kind, counted by kind. Thread-safe: the agent
 // links record and backfill, the viewers' server reads.
 //   HistoryStore store({.memory_limit = 512 << 20});
 //   store.record("demo@host", env);        // every applied keyframe/delta
 //   store.backfill("demo@host", history);  // the History an agent sends after its keyframe
-//   store.answer("demo@host", request);    // a HistoryRequest
+//   store.answer("demo@host", request);    // a HistoryRequest: a series or a log
 #pragma once
 
 #include <array>
@@ -21,6 +22,7 @@
 #include <unordered_map>
 
 #include "beamscope.pb.h"
+#include "beamscope/collector/node_logs.hpp"
 #include "beamscope/protocol/history_series.hpp"
 
 namespace beamscope::collector {
@@ -41,6 +43,7 @@ struct HistoryOptions {
   std::uint32_t minutes = 1440;                         ///< minute aggregates kept
   std::uint32_t hello_s = 600;                          ///< the History a viewer gets after a keyframe
   std::size_t max_events = 4096;                        ///< events kept per node
+  std::size_t max_log_entries = 4096;                   ///< per node, in each of its alert and tree change logs
 };
 
 /// What an element of a std::deque of `size`-byte elements costs in
@@ -50,16 +53,18 @@ struct HistoryOptions {
 constexpr std::size_t deque_cost(std::size_t size) { return size + 40 / (size < 512 ? 512 / size : 1); }
 
 /// What was dropped before its time (the memory limit; events also the
-/// per-node bound), by kind: the label of beamscope_collector_history_dropped_total.
-enum class HistoryDrop : std::uint8_t { kTicks, kMinutes, kEvents };
-inline constexpr std::size_t kHistoryDropKinds = 3;
-const char* to_string(HistoryDrop kind);  ///< "ticks", "minutes", "events"
+/// per-node bound; so do the logs' entries), by kind: the label of
+/// beamscope_collector_history_dropped_total.
+enum class HistoryDrop : std::uint8_t { kTicks, kMinutes, kEvents, kAlerts, kTreeChanges };
+inline constexpr std::size_t kHistoryDropKinds = 5;
+const char* to_string(HistoryDrop kind);  ///< "ticks", "minutes", "events", "alerts", "tree_changes"
 
 struct HistoryStoreStats {
   std::uint64_t bytes = 0;  ///< what the store holds, counted against memory_limit
   std::uint64_t memory_limit = 0;
   std::size_t nodes = 0;
   std::uint64_t ticks = 0, minutes = 0, events = 0;
+  std::uint64_t alerts = 0, tree_changes = 0;  ///< log entries
   std::array<std::uint64_t, kHistoryDropKinds> dropped{};  ///< by HistoryDrop
   std::uint64_t backfilled = 0;    ///< ticks taken from agents' Histories
   std::uint64_t clock_held = 0;    ///< ticks whose wall clock went back, held at the last time
@@ -89,7 +94,9 @@ class HistoryStore {
   /// StreamServerOptions::history_for); nullopt without ticks.
   std::optional<v1::Envelope> history(const std::string& node) const;
   /// A series over a range: minute aggregates (span_ms 60000) where ticks
-  /// are no longer kept, then ticks; `error` set for an unknown node or series.
+  /// are no longer kept, then ticks; or, when request.log() names one, the
+  /// node's alert or tree change log over the range (NodeLogs::answer).
+  /// `error` set for an unknown node, series or log.
   v1::HistoryAnswer answer(const std::string& node, const v1::HistoryRequest& request) const;
 
   HistoryStoreStats stats() const;
@@ -120,6 +127,7 @@ class HistoryStore {
     std::uint64_t event_bytes = 0;
     std::uint64_t last_event_id = 0;
     std::uint64_t mailbox_sum = 0;            // a delta without a histogram keeps the last
+    NodeLogs logs;
   };
 
   static constexpr std::size_t kMinuteBytes = deque_cost(sizeof(Minute));
@@ -131,6 +139,9 @@ class HistoryStore {
   void close_minute(Node& n);
   void add_event(Node& n, const v1::Event& e);
   void pop_event(Node& n);
+  void follow_logs(Node& n, const v1::Envelope& env);
+  void expire_logs(Node& n, std::int64_t before_us);
+  static bool holds_nothing(const Node& n);
   void enforce_limit();
   bool drop_oldest();
   void add_points(const Node& n, std::size_t series, const v1::HistoryRequest& request, v1::HistoryAnswer& out) const;

@@ -35,5 +35,7 @@ inline constexpr std::size_t kMaxPeekMessages = 100;       // ActionRequest.coun
 inline constexpr std::size_t kMaxStateText = 64 * 1024;    // ActionResult.text (STATE)
 inline constexpr std::size_t kMaxMessageText = 2048;       // each of ActionResult.messages
 inline constexpr std::size_t kMaxAlerts = 64;              // Alerts.active (since 1.3)
+// HistoryAnswer.entries (since 1.5): 1024 entries at the string bounds stay under kMaxFrameBytes.
+inline constexpr std::size_t kMaxLogEntries = 1024;
 
 }  // namespace beamscope::protocol::limits

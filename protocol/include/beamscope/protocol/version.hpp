@@ -6,10 +6,11 @@
 namespace beamscope::protocol {
 
 inline constexpr std::uint32_t kVersionMajor = 1;
-inline constexpr std::uint32_t kVersionMinor = 4;  // 1.1: tree, events, applications, monitor;
+inline constexpr std::uint32_t kVersionMinor = 5;  // 1.1: tree, events, applications, monitor;
                                                    // 1.2: children pages on request, Refused;
                                                    // 1.3: process pages and detail, actions,
                                                    //      alerts, history;
-                                                   // 1.4: Announce (agents dial collectors)
+                                                   // 1.4: Announce (agents dial collectors);
+                                                   // 1.5: a collector's alert and tree change logs
 
 }  // namespace beamscope::protocol
