@@ -109,6 +109,15 @@ inline v1::Keyframe full_keyframe() {
   auto* refused = ag->add_stream_rejected();
   refused->set_reason("too_many_viewers");
   refused->set_total(5);
+  auto* collector = ag->add_collectors();
+  collector->set_endpoint("tcp://collector:9758");
+  collector->set_connected(true);
+  collector->set_connections_total(2);
+  collector->set_frames_dropped_total(4);
+  auto* peer = ag->add_peer_agents();
+  peer->set_node("b@host");
+  peer->set_endpoint("tcp://host:9755");
+  peer->set_server_public_key("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
   *kf.add_processes() = full_process();
   return kf;
 }

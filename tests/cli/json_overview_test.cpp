@@ -68,7 +68,16 @@ TEST(OverviewJson, MailboxSweepAgent) {
                                 {"progress", 20000}}));
   EXPECT_EQ(doc["agent"], (json{{"frames_sent_total", 77}, {"frames_dropped_total", 1},
                                 {"frames_rejected_total", 2}, {"memory_bytes", 4096}, {"viewers", 3},
-                                {"stream_rejected", {{"too_many_viewers", 5}}}, {"events_dropped_total", 9}}));
+                                {"stream_rejected", {{"too_many_viewers", 5}}},
+                                {"collectors", json::array({json{{"endpoint", "tcp://collector:9758"},
+                                                                 {"connected", true},
+                                                                 {"refused", ""},
+                                                                 {"connections_total", 2},
+                                                                 {"frames_dropped_total", 4}}})},
+                                {"peer_agents", json::array({json{{"node", "b@host"},
+                                                                  {"endpoint", "tcp://host:9755"},
+                                                                  {"encrypted", true}}})},
+                                {"events_dropped_total", 9}}));
 }
 
 TEST(OverviewJson, EmptyKeyframeStillHasEveryField) {

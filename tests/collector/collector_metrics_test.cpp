@@ -11,6 +11,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "beamscope/exporters/node_collectable.hpp"
+#include "link_fixtures.hpp"
 #include "stream_fixtures.hpp"
 
 namespace beamscope::collector {
@@ -18,12 +19,7 @@ namespace {
 
 using testing::keyframe;
 using testing::wait_until;
-
-std::string scrape(const prometheus::Collectable& c) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, c.Collect());
-  return out.str();
-}
+using testing::scrape;
 
 TEST(CollectorMetrics, FleetAndLinkSeries) {
   std::string err;

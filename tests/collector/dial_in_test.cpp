@@ -13,6 +13,7 @@
 #include "beamscope/collector/collector_metrics.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "link_fixtures.hpp"
 #include "stream_fixtures.hpp"
 
 namespace beamscope::collector {
@@ -22,12 +23,7 @@ using namespace std::chrono_literals;
 using testing::find_node;
 using testing::keyframe;
 using testing::wait_until;
-
-std::string scrape(const prometheus::Collectable& c) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, c.Collect());
-  return out.str();
-}
+using testing::scrape;
 
 TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   std::string err;

@@ -16,6 +16,7 @@
 #include "beamscope/collector/collector_metrics.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "link_fixtures.hpp"
 #include "stream_fixtures.hpp"
 
 namespace beamscope::collector {
@@ -25,6 +26,9 @@ using namespace std::chrono_literals;
 using testing::find_node;
 using testing::keyframe;
 using testing::wait_until;
+using testing::start_agent;
+using testing::start_fan_in;
+using testing::scrape;
 
 struct Peer {
   std::string node, endpoint, key;
@@ -54,20 +58,6 @@ v1::Envelope reporting_delta(const std::string& node, std::uint64_t seq, const s
   return env;
 }
 
-std::unique_ptr<transport::StreamServer> start_agent() {
-  std::string err;
-  auto s = transport::StreamServer::start({.endpoint = "tcp://127.0.0.1:*"}, err);
-  EXPECT_TRUE(s) << err;
-  return s;
-}
-
-std::unique_ptr<FanIn> start_fan_in(std::vector<std::string> agents) {
-  std::string err;
-  auto fan = FanIn::start({.agents = std::move(agents), .server = {.endpoint = "tcp://127.0.0.1:*"}}, err);
-  EXPECT_TRUE(fan) << err;
-  return fan;
-}
-
 std::unique_ptr<Discovery> start_discovery(FanIn& fan, DiscoveryOptions opts = {}) {
   opts.interval = 50ms;
   std::string err;
@@ -81,12 +71,6 @@ bool serves(const FanIn& fan, std::initializer_list<const char*> nodes) {
   for (const char* n : nodes)
     if (!find_node(snaps, n)) return false;
   return true;
-}
-
-std::string scrape(const prometheus::Collectable& c) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, c.Collect());
-  return out.str();
 }
 
 TEST(Discovery, OneSeedFindsTheClusterTransitively) {
@@ -145,7 +129,9 @@ TEST(Discovery, CapIsHonouredAndCounted) {
   ASSERT_TRUE(b->publish(reporting("b@h", 1, {})));
   ASSERT_TRUE(c->publish(reporting("c@h", 1, {})));
   auto fan = start_fan_in({a->bound_endpoint()});
-  auto discovery = start_discovery(*fan, {.max_discovered = 1});
+  DiscoveryOptions capped;
+  capped.max_discovered = 1;
+  auto discovery = start_discovery(*fan, capped);
   ASSERT_TRUE(wait_until([&] { return fan->snapshots().size() == 2; }, 10s));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(fan->snapshots().size(), 2u);
@@ -181,7 +167,9 @@ TEST(Discovery, PeerNoLongerReportedIsForgotten) {
   ASSERT_TRUE(a->publish(reporting("a@h", 1, {{"b@h", b->bound_endpoint(), ""}, {"gone@h", "tcp://127.0.0.1:1", ""}})));
   ASSERT_TRUE(b->publish(reporting("b@h", 1, {})));
   auto fan = start_fan_in({a->bound_endpoint()});
-  auto discovery = start_discovery(*fan, {.forget_after = 500ms});
+  DiscoveryOptions quick;
+  quick.forget_after = 500ms;
+  auto discovery = start_discovery(*fan, quick);
   ASSERT_TRUE(wait_until([&] { return serves(*fan, {"a@h", "b@h"}) && discovery->stats().discovered == 2; }, 10s));
 
   // a stops reporting both; b still serves its node, so it stays.

@@ -9,6 +9,7 @@
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "link_fixtures.hpp"
 #include "stream_fixtures.hpp"
 
 namespace beamscope::collector {
@@ -20,20 +21,8 @@ using testing::find_node;
 using testing::has_process;
 using testing::keyframe;
 using testing::wait_until;
-
-std::unique_ptr<transport::StreamServer> start_agent() {
-  std::string err;
-  auto s = transport::StreamServer::start({.endpoint = "tcp://127.0.0.1:*"}, err);
-  EXPECT_TRUE(s) << err;
-  return s;
-}
-
-std::unique_ptr<FanIn> start_fan_in(std::vector<std::string> agents) {
-  std::string err;
-  auto fan = FanIn::start({.agents = std::move(agents), .server = {.endpoint = "tcp://127.0.0.1:*"}}, err);
-  EXPECT_TRUE(fan) << err;
-  return fan;
-}
+using testing::start_agent;
+using testing::start_fan_in;
 
 std::unique_ptr<transport::StreamClient> start_viewer(const std::string& endpoint) {
   std::string err;

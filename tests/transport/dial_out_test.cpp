@@ -22,16 +22,7 @@ using protocol::Envelope;
 using testing::delta;
 using testing::eventually;
 
-Envelope keyframe(const std::string& node, std::uint64_t seq, std::uint64_t processes) {
-  Envelope env;
-  env.set_version_major(protocol::kVersionMajor);
-  env.set_node(node);
-  env.set_seq(seq);
-  env.mutable_keyframe()->mutable_info()->set_node(node);
-  env.mutable_keyframe()->mutable_gauges()->set_process_count(processes);
-  return env;
-}
-
+using testing::keyframe;
 // The collector's end: a ROUTER bound on loopback.
 struct FakeCollector {
   zmq::context_t ctx{1};

@@ -22,6 +22,17 @@ inline std::unique_ptr<StreamServer> start_server(StreamServerOptions opts = {})
   return server;
 }
 
+/// A keyframe of `node` at `seq` with its process count.
+inline protocol::Envelope keyframe(const std::string& node, std::uint64_t seq, std::uint64_t processes) {
+  protocol::Envelope env;
+  env.set_version_major(protocol::kVersionMajor);
+  env.set_node(node);
+  env.set_seq(seq);
+  env.mutable_keyframe()->mutable_info()->set_node(node);
+  env.mutable_keyframe()->mutable_gauges()->set_process_count(processes);
+  return env;
+}
+
 /// A delta of `node` at `seq` that sets its process count.
 inline protocol::Envelope delta(const std::string& node, std::uint64_t seq, std::uint64_t processes) {
   protocol::Envelope env;

@@ -17,16 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::Envelope;
 
-Envelope keyframe(const std::string& node, std::uint64_t seq, std::uint64_t processes) {
-  Envelope env;
-  env.set_version_major(protocol::kVersionMajor);
-  env.set_node(node);
-  env.set_seq(seq);
-  env.mutable_keyframe()->mutable_info()->set_node(node);
-  env.mutable_keyframe()->mutable_gauges()->set_process_count(processes);
-  return env;
-}
-
+using testing::keyframe;
 using testing::delta;
 
 using testing::start_server;

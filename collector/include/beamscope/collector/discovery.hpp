@@ -29,7 +29,9 @@ struct DiscoveryOptions {
   /// A discovered agent no followed node reported this long (and whose link
   /// serves no node) is no longer followed.
   std::chrono::milliseconds forget_after{60000};
-  std::chrono::milliseconds interval{500};  ///< how often the nodes' reports are read
+  /// How often the nodes' reports are read: each read copies every node's
+  /// state (FanIn::snapshots), so not at every frame.
+  std::chrono::milliseconds interval{2000};
   std::string key_file;  ///< --key: our .secret towards CURVE peers; "" = one fresh pair
 };
 
