@@ -9,7 +9,10 @@ number of processes, `ctl history` through the collector and from the agent
 directly answer the same ticks with the same values for the same range, a
 gauge (process_count) and a rate (reductions_per_s). The collector's
 /metrics shows the history's memory, its limit and the drops by kind
-(promtool-valid). Python 3 stdlib only."""
+(promtool-valid). The collector's logs (protocol 1.5): a mailbox_long
+alert raised on the node and cleared is read back with `ctl history
+--alerts`, the demo crasher's restarts with `--tree-changes`; an agent
+asked for a log says to ask a collector. Python 3 stdlib only."""
 
 import time
 import unittest
@@ -116,9 +119,50 @@ class CollectorHistory(unittest.TestCase):
         MEASURED["collector_history_bytes"] = held[0][1]
         self.assertEqual(samples(text, "beamscope_collector_memory_limit_bytes")[0][1], 64 << 20)
         kinds = {labels["kind"]: v for labels, v in samples(text, "beamscope_collector_history_dropped_total")}
-        self.assertEqual(kinds, {"ticks": 0, "minutes": 0, "events": 0})
+        self.assertEqual(kinds, {"ticks": 0, "minutes": 0, "events": 0, "alerts": 0, "tree_changes": 0})
         backfilled = samples(text, "beamscope_collector_history_backfilled_total")[0][1]
         self.assertGreaterEqual(backfilled, ring["count"] - 1)
+
+    def test_alert_and_tree_change_logs_at_the_collector(self):
+        node = self.node
+        collector = Collector(BUILD_DIR, [node.stream_endpoint])
+        self.addCleanup(collector.stop)
+        logs = lambda flag: ctl_json(BUILD_DIR, collector.listen, "history", flag, node=node.node_name)  # noqa: E731
+        wait_for(lambda: run_ctl(BUILD_DIR, ["--connect", collector.listen, "--node", node.node_name, "history",
+                                             "--alerts", "--json"]).rc == 0, 30, interval=0.3,
+                 what="the node's alert log at the collector")
+        # mailbox_long: a mailbox at the agent's default mailbox_alarm (10000).
+        t0_us = time.time() * 1e6
+        sink = node.spawn_sink(10_500, name="beamscope_test_log_sink")
+
+        def entries(kind):
+            doc = logs("--alerts")
+            return [e for e in doc["entries"] if e["kind"] == kind and e["subject"] == sink
+                    and e["alert"] == "mailbox_long"]
+        raised = wait_for(lambda: entries("raised"), 30, interval=0.5, what="mailbox_long raised in the log")[0]
+        self.assertEqual((raised["pid"], raised["name"]), (sink, "beamscope_test_log_sink"))
+        self.assertEqual(raised["severity"], "critical")
+        self.assertGreaterEqual(raised["time_us"], t0_us - 2e6)
+        node.kill(sink)
+        cleared = wait_for(lambda: entries("cleared"), 30, interval=0.5, what="mailbox_long cleared in the log")[0]
+        self.assertGreaterEqual(cleared["time_us"], raised["time_us"])
+        doc = logs("--alerts")
+        self.assertEqual((doc["node"], doc["log"]), (node.node_name, "alerts"))
+        self.assertEqual(doc["count"], len(doc["entries"]))
+        self.assertGreater(doc["oldest_us"], 0)
+        # A range that ends before the alert holds neither.
+        before = ctl_json(BUILD_DIR, collector.listen, "history", "--alerts", "--to", f"{t0_us / 1e6 - 5:.3f}",
+                          node=node.node_name)
+        self.assertFalse([e for e in before["entries"] if e["subject"] == sink], before)
+        # The demo's crasher dies every 5 s: restarted entries of it.
+        restarted = wait_for(lambda: [e for e in logs("--tree-changes")["entries"]
+                                      if e["kind"] == "restarted" and "crasher" in e["subject"]],
+                             40, interval=1, what="the crasher's restart in the tree change log")
+        MEASURED["log_entries"] = (len(doc["entries"]), len(restarted))
+        # The agent keeps no log: a failure that says where to ask.
+        at_agent = run_ctl(BUILD_DIR, ["--connect", node.stream_endpoint, "history", "--alerts", "--json"])
+        self.assertEqual(at_agent.rc, 1, at_agent)
+        self.assertIn("ask a collector", at_agent.stderr)
 
     def test_post_mortem_history_of_a_node_that_left(self):
         """A post-mortem: the collector still answers the history of a node
