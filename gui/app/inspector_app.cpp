@@ -272,6 +272,7 @@ int run_inspector(const Options& opt) {
 
   InspectorModel model(feed ? std::vector<std::string>{"recording " + opt.replay} : opt.endpoints);
   if (feed) {
+    feed->on_history_ready(PlatformWindow::wake);
     model.replay() = feed->control();
     model.update(0, feed->snapshots(), feed->at_us());
   }
@@ -298,6 +299,9 @@ int run_inspector(const Options& opt) {
     for (std::size_t i = 0; i < clients.size(); ++i) model.update(i, clients[i]->snapshots(), now_us);
     // A recording's nodes absent at the time shown are gone as of that time.
     if (feed && feed->update(model.replay(), monotonic_s())) model.update(0, feed->snapshots(), feed->at_us());
+    // After a seek, the past before it: the charts start full, as live.
+    if (feed)
+      for (auto& [node, history] : feed->take_histories()) model.receive_history(node, history);
     for (auto& [node, reason] : departures.take()) model.node_left(node, reason);
     for (auto& [node, page] : inbox.take()) model.receive_page(node, page, monotonic_s());
     for (auto& [node, history] : histories.take()) model.receive_history(node, history);
@@ -342,8 +346,10 @@ int run_inspector(const Options& opt) {
       // The every-process list waits for the agent's page of what it shows.
       const bool list_done = !settings.every_process || view.report().main_tab != "processes" ||
                              !model.selected() || model.selected()->pages.settled();
+      // A recording's charts wait for the past before the time shown.
+      const bool past_done = !feed || !feed->history_pending();
       if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty() && input_done &&
-           list_done) ||
+           list_done && past_done) ||
           timed_out) {
         int w = 0, h = 0;
         window->framebuffer_size(w, h);

@@ -87,6 +87,14 @@ json drawn_json(const DrawReport& d) {
           {"alerts", d.alerts}};
 }
 
+// One chart tick, to compare with the source's own frames (issue 15).
+json tick_json(const NodeHistory& h, std::size_t i) {
+  if (i >= h.size()) return json();
+  return {{"uptime_ms", h.times_ms()[i]},
+          {"process_count", h.series(Series::kProcessCount)[i]},
+          {"memory_total", h.series(Series::kMemoryTotal)[i]}};
+}
+
 }  // namespace
 
 bool write_state_dump(const std::string& path, InspectorModel& model, const std::vector<LinkStatus>& links,
@@ -132,6 +140,8 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
     doc["history_samples"] = n->history.size();  // charts' ticks, backfilled ones included (issue 15)
     doc["history_span_s"] =
         n->history.size() > 1 ? (n->history.times_ms().back() - n->history.times_ms()[0]) / 1000.0 : 0.0;
+    doc["history_oldest"] = tick_json(n->history, 0);
+    doc["history_newest"] = tick_json(n->history, n->history.size() - 1);
     doc["tree_entries"] = n->tree.size();
     doc["tree_rows"] = n->tree.rows().size();
     doc["selected"] = n->tree.selected_id();

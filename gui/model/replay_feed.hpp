@@ -4,10 +4,14 @@
 // model as a client's snapshots would be. The time moves when the replay
 // bar asks (ReplayControl) and, while playing, with the wall clock; a
 // decode is at most every kDecodeEveryS, so dragging the slider or playing
-// costs a bounded share of a core whatever the frame rate.
+// costs a bounded share of a core whatever the frame rate. After a seek
+// (and at open) every node's past before the time is built in the
+// background (ReplayHistory) and handed over as a live server's History.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +19,7 @@
 #include "beamscope.pb.h"
 #include "beamscope/recording/reader.hpp"
 #include "replay_control.hpp"
+#include "replay_history.hpp"
 
 namespace beamscope::gui {
 
@@ -37,10 +42,20 @@ class ReplayFeed {
   const std::vector<std::shared_ptr<const v1::Keyframe>>& snapshots() const { return snapshots_; }
   std::int64_t at_us() const { return at_us_; }
 
+  /// The nodes' History before the time a seek (or the open) showed, once
+  /// built, for InspectorModel::receive_history; empty until then, and
+  /// after. Only nodes shown at that time.
+  std::map<std::string, v1::History> take_histories();
+  /// True while the past of the last seek is being built.
+  bool history_pending() const { return seek_undecoded_ || history_->pending(); }
+  /// `wake` is called (from the worker) when histories are ready.
+  void on_history_ready(std::function<void()> wake) { history_->on_ready(std::move(wake)); }
+
  private:
-  void decode(std::int64_t t_us);
+  void decode(std::int64_t t_us, bool seeked);
 
   std::unique_ptr<recording::Reader> reader_;
+  std::unique_ptr<ReplayHistory> history_;
   std::string path_;
   std::int64_t at_us_ = 0;
   std::vector<std::shared_ptr<const v1::Keyframe>> snapshots_;
@@ -49,6 +64,7 @@ class ReplayFeed {
   double decoded_at_s_ = -1e9, played_from_s_ = 0;
   std::int64_t played_from_us_ = 0;
   bool was_playing_ = false;
+  bool seek_undecoded_ = false;  ///< a seek waits for the decode bound
 };
 
 }  // namespace beamscope::gui

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include "beamscope/protocol/limits.hpp"
 
 namespace beamscope::protocol {
@@ -39,9 +41,91 @@ std::uint64_t& at(GaugeSample& s, G::Gauge g) { return s.v[static_cast<std::size
 }  // namespace
 
 GaugeSample gauge_sample(const v1::Keyframe& kf) {
+  return gauge_sample(kf.gauges(), kf.mailbox_histogram().sum(), kf.sampled_at_us());
+}
+
+std::optional<GaugeSample> frame_sample(const FrameGauges& f, std::uint64_t& mailbox_sum, std::int64_t time_us) {
+  if (f.keyframe || f.has_mailbox) mailbox_sum = f.mailbox_sum;
+  if (!f.has_gauges) return std::nullopt;
+  return gauge_sample(f.gauges, mailbox_sum, time_us);
+}
+
+namespace {
+
+using google::protobuf::io::CodedInputStream;
+
+// Skips the field `tag` starts; false when malformed (or a group).
+bool skip_field(CodedInputStream& in, std::uint32_t tag) {
+  std::uint64_t v = 0;
+  std::uint32_t n = 0;
+  switch (tag & 7) {
+    case 0: return in.ReadVarint64(&v);
+    case 1: return in.Skip(8);
+    case 2: return in.ReadVarint32(&n) && in.Skip(static_cast<int>(n));
+    case 5: return in.Skip(4);
+    default: return false;
+  }
+}
+
+// Walks the fields of `bytes`, handing each length-delimited one to
+// `field(number, bytes)` and skipping the others; false when malformed.
+template <typename Field>
+bool walk_fields(std::string_view bytes, Field&& field) {
+  CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
+  while (const std::uint32_t tag = in.ReadTag()) {
+    if ((tag & 7) != 2) {
+      if (!skip_field(in, tag)) return false;
+      continue;
+    }
+    std::uint32_t n = 0;
+    if (!in.ReadVarint32(&n)) return false;
+    const auto at = static_cast<std::size_t>(in.CurrentPosition());
+    if (!in.Skip(static_cast<int>(n))) return false;
+    if (!field(static_cast<int>(tag >> 3), bytes.substr(at, n))) return false;
+  }
+  return static_cast<std::size_t>(in.CurrentPosition()) == bytes.size();
+}
+
+}  // namespace
+
+bool read_frame_gauges(std::string_view envelope, FrameGauges& out) {
+  out.keyframe = out.has_gauges = out.has_mailbox = false;
+  out.mailbox_sum = 0;
+  out.node.clear();
+  std::string_view body;
+  bool has_body = false;
+  const bool ok = walk_fields(envelope, [&](int number, std::string_view v) {
+    if (number == v1::Envelope::kNodeFieldNumber) {
+      out.node.assign(v);
+    } else if (number == v1::Envelope::kKeyframeFieldNumber || number == v1::Envelope::kDeltaFieldNumber) {
+      body = v;
+      has_body = true;
+      out.keyframe = number == v1::Envelope::kKeyframeFieldNumber;
+    }
+    return true;
+  });
+  if (!ok || !has_body || out.node.empty()) return false;
+  const int gauges = out.keyframe ? int{v1::Keyframe::kGaugesFieldNumber} : int{v1::Delta::kGaugesFieldNumber};
+  const int mailbox = out.keyframe ? int{v1::Keyframe::kMailboxHistogramFieldNumber}
+                                   : int{v1::Delta::kMailboxHistogramFieldNumber};
+  return walk_fields(body, [&](int number, std::string_view v) {
+    if (number == gauges) {
+      out.has_gauges = true;
+      return out.gauges.ParseFromArray(v.data(), static_cast<int>(v.size()));
+    }
+    if (number == mailbox) {
+      v1::MailboxHistogram h;
+      out.has_mailbox = true;
+      if (!h.ParseFromArray(v.data(), static_cast<int>(v.size()))) return false;
+      out.mailbox_sum = h.sum();
+    }
+    return true;
+  });
+}
+
+GaugeSample gauge_sample(const v1::VmGauges& g, std::uint64_t mailbox_sum, std::int64_t time_us) {
   GaugeSample s;
-  s.time_us = kf.sampled_at_us();
-  const auto& g = kf.gauges();
+  s.time_us = time_us;
   s.uptime_ms = g.uptime_ms();
   at(s, G::PROCESS_COUNT) = g.process_count();
   at(s, G::PORT_COUNT) = g.port_count();
@@ -62,7 +146,7 @@ GaugeSample gauge_sample(const v1::Keyframe& kf) {
   at(s, G::IO_INPUT_BYTES_TOTAL) = g.io_input_bytes_total();
   at(s, G::IO_OUTPUT_BYTES_TOTAL) = g.io_output_bytes_total();
   at(s, G::CONTEXT_SWITCHES_TOTAL) = g.context_switches_total();
-  at(s, G::MAILBOX_MESSAGES) = kf.mailbox_histogram().sum();
+  at(s, G::MAILBOX_MESSAGES) = mailbox_sum;
   double sum = 0.0;
   int n = 0;
   for (const auto& u : g.scheduler_util()) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "beamscope/protocol/framing.hpp"
 
@@ -222,12 +223,33 @@ ReplayState Reader::replay_segment(std::size_t last, std::int64_t t_us) {
 }
 
 ScanTotals Reader::scan(const std::function<bool(const Record&)>& each) {
+  return scan_chunks(0, chunks_.size(), [&](const RecordView& rec) {
+    auto env = protocol::decode(rec.envelope);
+    auto* parsed = std::get_if<protocol::Envelope>(&env);
+    return !parsed || each(Record{rec.kind, rec.time_us, *parsed});
+  });
+}
+
+std::size_t Reader::segment_at(std::int64_t t_us) const {
+  auto it = std::upper_bound(chunks_.begin(), chunks_.end(), t_us,
+                             [](std::int64_t t, const ChunkEntry& e) { return t < e.t_first_us; });
+  return it == chunks_.begin() ? 0 : std::prev(it)->segment_start;
+}
+
+ScanTotals Reader::scan_segment(std::size_t start, const std::function<bool(const RecordView&)>& each) {
+  std::size_t end = start + 1;
+  while (end < chunks_.size() && chunks_[end].segment_start == start) ++end;
+  return scan_chunks(start, std::min(end, chunks_.size()), each);
+}
+
+ScanTotals Reader::scan_chunks(std::size_t begin, std::size_t end,
+                                const std::function<bool(const RecordView&)>& each) {
   ScanTotals t;
-  t.intact_end = kFileHeaderBytes;
+  t.intact_end = begin < chunks_.size() ? chunks_[begin].offset : kFileHeaderBytes;
   Decoder dec;
   std::string raw;
   std::int64_t held = INT64_MIN;
-  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+  for (std::size_t i = begin; i < end; ++i) {
     const ChunkEntry& e = chunks_[i];
     if (auto damage = decode_chunk(i, dec, raw)) {
       t.damage = damage;
@@ -237,8 +259,6 @@ ScanTotals Reader::scan(const std::function<bool(const Record&)>& each) {
     std::optional<Damage> damage;
     const std::int64_t before = held;
     const bool ok = walk_records(e, raw, held, damage, [&](const RecordView& rec) {
-      auto env = protocol::decode(rec.envelope);
-      auto* parsed = std::get_if<protocol::Envelope>(&env);
       if (rec.kind == RecordKind::kFrame) {
         ++t.frames;
         t.frame_bytes += rec.envelope.size();
@@ -246,7 +266,7 @@ ScanTotals Reader::scan(const std::function<bool(const Record&)>& each) {
         ++t.checkpoints;
         t.checkpoint_bytes += rec.envelope.size();
       }
-      if (parsed && !each(Record{rec.kind, rec.time_us, *parsed})) stop = true;
+      stop = !each(rec);
       return !stop;
     });
     if (!ok) {
@@ -262,7 +282,7 @@ ScanTotals Reader::scan(const std::function<bool(const Record&)>& each) {
     t.last_time_us = held;
     if (stop) return t;
   }
-  t.damage = index_damage_;
+  if (end == chunks_.size()) t.damage = index_damage_;
   return t;
 }
 

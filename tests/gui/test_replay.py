@@ -4,9 +4,10 @@ it shows at a time (--at) is read from --dump-state and compared with
 `beamscope-ctl --replay` at the same time and with the node itself (the
 bar's seeking and playing: replay_feed_test.cpp; its keys J, K, L here);
 a missing or foreign file, a bad --at, and --replay with --connect are
-refused with a message before any window opens.
+refused with a message before any window opens. The charts at a time (and
+after J) hold the hour before it, as a generated recording has it.
 
-    test_replay.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
+    test_replay.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR --fleet-record FLEET_RECORD
 """
 
 import argparse
@@ -47,6 +48,44 @@ def ctl_overview(a, path, node, at):
     return json.loads(r.stdout)
 
 
+# The charts' window (gui/model/replay_history.hpp kWindowUs): an hour.
+CHART_WINDOW_US = 3600 * 1_000_000
+
+
+def check_past(a, doc, path, node, what):
+    """The charts hold every tick of the hour up to the time shown, as the
+    file has them (ctl --replay there): the newest at the time, the oldest
+    the first tick inside the hour (the generator ticks every second)."""
+    at_us = doc["replay"]["at_us"]
+    newest = ctl_overview(a, path, node, f"{at_us / 1e6:.6f}")
+    oldest = ctl_overview(a, path, node, f"{(at_us - CHART_WINDOW_US + 1_000_000) / 1e6:.6f}")
+    before = ctl_overview(a, path, node, f"{(at_us - CHART_WINDOW_US) / 1e6:.6f}")
+    print(f"  {what}: charts hold {doc['history_samples']} ticks over {doc['history_span_s']} s; "
+          f"oldest {doc['history_oldest']}, file there: uptime {oldest['uptime_ms']} ms, "
+          f"{oldest['process_count']} processes")
+    for got, truth in ((doc["history_newest"], newest), (doc["history_oldest"], oldest)):
+        assert got["uptime_ms"] == truth["uptime_ms"], (what, got, truth["uptime_ms"])
+        assert got["process_count"] == truth["process_count"], (what, got, truth["process_count"])
+        assert abs(got["memory_total"] - truth["memory_bytes"]["total"]) <= 1e-6 * truth["memory_bytes"]["total"], got
+    assert before["uptime_ms"] < oldest["uptime_ms"], (before["uptime_ms"], oldest["uptime_ms"])
+    assert doc["history_samples"] == (newest["uptime_ms"] - oldest["uptime_ms"]) // 1000 + 1, doc["history_samples"]
+    assert doc["history_span_s"] >= CHART_WINDOW_US / 1e6 - 1, doc["history_span_s"]
+
+
+def charts_past(a, tmp):
+    """Opened (--at) or moved (J) well inside a recording longer than the
+    charts' hour, the charts hold the hour before the time shown."""
+    path = os.path.join(tmp, "long.bsrec")
+    r = subprocess.run([a.fleet_record, path, "3900"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    node = "gen0@host0"
+    opened = shown(a, "past_at", ["--replay", path, "--at", "+3800s", "--node", node])
+    check_past(a, opened, path, node, "--at +3800s")
+    stepped = shown(a, "past_j", ["--replay", path, "--at", "+3800s", "--node", node, "--keys", "type:j"], frames=14)
+    assert stepped["replay"]["at_us"] == opened["replay"]["at_us"] - 10_000_000, stepped["replay"]
+    check_past(a, stepped, path, node, "then J")
+
+
 def refused(a, args, text):
     r = subprocess.run([a.beamscope, *args], capture_output=True, text=True, timeout=30, env=a.xvfb.env)
     print(f"  beamscope {' '.join(args)}: rc {r.returncode}: {r.stderr.strip()[:160]}")
@@ -58,6 +97,7 @@ def main():
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--beamscope", required=True)
     ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--fleet-record", required=True, help="tests/recording's fleet_record")
     a = ap.parse_args()
     if not shutil.which("Xvfb"):
         print("Xvfb is missing: install xvfb (scripts/install-deps.sh)")
@@ -93,6 +133,9 @@ def main():
         assert end["node"] == node.node_name and end["process_count"] == truth["process_count"], end
         assert abs(end["process_count"] - live_count) <= 5, (end["process_count"], live_count)
         assert end["tree_entries"] > 10, end["tree_entries"]
+        # Its charts: every tick recorded (the file is shorter than their hour).
+        assert end["history_samples"] >= RECORD_S - 2, end["history_samples"]
+        assert end["history_oldest"]["uptime_ms"] <= ctl_overview(a, path, node.node_name, "start")["uptime_ms"], end
 
         # The start: before the 500, as ctl --replay says at that time.
         start = shown(a, "start", ["--replay", path, "--at", "start"])
@@ -122,6 +165,7 @@ def main():
         refused(a, ["--replay", junk], "not a beamscope recording")
         refused(a, ["--replay", path, "--connect", node.stream_endpoint], "excludes")
         node.eval("[P ! stop || P <- persistent_term:get(bs_more)], ok")
+        charts_past(a, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     print("gui replay test: OK")
     return 0

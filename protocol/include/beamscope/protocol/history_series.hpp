@@ -40,11 +40,31 @@ struct GaugeSample {
 /// The tick a keyframe describes (its gauges, mailbox sum, mean scheduler
 /// utilization of the normal schedulers, sampled_at_us).
 GaugeSample gauge_sample(const v1::Keyframe& kf);
+/// The same from the parts a delta carries (no keyframe copy needed).
+GaugeSample gauge_sample(const v1::VmGauges& g, std::uint64_t mailbox_sum, std::int64_t time_us);
 
 /// The reverse, for readers that consume keyframes (the GUI's charts):
 /// gauges, memory and the mailbox sum of `s`; one NORMAL scheduler entry
 /// (id 0) with the mean utilization.
 void fill_keyframe(const GaugeSample& s, v1::Keyframe& kf);
+
+/// What a stream frame (keyframe or delta) says of its node's tick.
+struct FrameGauges {
+  std::string node;
+  bool keyframe = false, has_gauges = false, has_mailbox = false;
+  v1::VmGauges gauges;
+  std::uint64_t mailbox_sum = 0;
+};
+/// Reads only that from an Envelope's bytes: process rows, trees and events
+/// are skipped unparsed (a recording's hour of frames reads several times
+/// faster than by a full decode). False when the bytes are no keyframe or
+/// delta Envelope.
+bool read_frame_gauges(std::string_view envelope, FrameGauges& out);
+/// The tick a frame carries, stamped `time_us`: a keyframe's, or a delta's
+/// gauges with the node's mailbox sum held from its earlier frames
+/// (`mailbox_sum`: read, and updated by a frame with a histogram, as a
+/// keyframe always is). nullopt for a frame without gauges.
+std::optional<GaugeSample> frame_sample(const FrameGauges& f, std::uint64_t& mailbox_sum, std::int64_t time_us);
 
 /// How a series is derived from its raw column.
 enum class SeriesKind : std::uint8_t {

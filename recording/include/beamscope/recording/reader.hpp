@@ -88,6 +88,13 @@ class Reader {
   /// returns false to stop); stops at the first damage.
   ScanTotals scan(const std::function<bool(const Record&)>& each);
 
+  /// The chunk that starts the segment holding `t_us` (the first segment
+  /// for a time before it); chunks() must not be empty.
+  std::size_t segment_at(std::int64_t t_us) const;
+  /// scan() over one segment (`start`: the chunk that starts it), records
+  /// undecoded: a reader after a few fields parses only those.
+  ScanTotals scan_segment(std::size_t start, const std::function<bool(const RecordView&)>& each);
+
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
@@ -99,6 +106,8 @@ class Reader {
   std::optional<Damage> decode_chunk(std::size_t i, Decoder& dec, std::string& raw);
   // Replays the segment of chunk `last` up to t_us, stopping at damage.
   ReplayState replay_segment(std::size_t last, std::int64_t t_us);
+  // scan() over chunks [begin, end); begin starts a segment.
+  ScanTotals scan_chunks(std::size_t begin, std::size_t end, const std::function<bool(const RecordView&)>& each);
 
   int fd_ = -1;
   std::string path_;
