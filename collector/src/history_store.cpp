@@ -81,12 +81,9 @@ void HistoryStore::record(const std::string& node, const v1::Envelope& env) {
   if (has_mailbox)
     n.mailbox_sum = key ? env.keyframe().mailbox_histogram().sum() : env.delta().mailbox_histogram().sum();
   if (has_gauges) {
-    // gauge_sample() reads a keyframe: a delta's gauges are put in one.
-    v1::Keyframe kf;
-    *kf.mutable_gauges() = key ? env.keyframe().gauges() : env.delta().gauges();
-    kf.mutable_mailbox_histogram()->set_sum(n.mailbox_sum);
-    kf.set_sampled_at_us(env.timestamp_us());
-    protocol::GaugeSample s = protocol::gauge_sample(kf);
+    // The mailbox sum a delta does not resend is the last one seen.
+    protocol::GaugeSample s = protocol::gauge_sample(key ? env.keyframe().gauges() : env.delta().gauges(),
+                                                     n.mailbox_sum, env.timestamp_us());
     // The node restarted: its event ids start again.
     if (!n.ticks.empty() && s.uptime_ms < n.ticks.back().uptime_ms) n.last_event_id = 0;
     add_tick(n, s);
