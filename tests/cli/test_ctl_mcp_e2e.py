@@ -40,7 +40,7 @@ from nodes import DemoNode, free_port, wait_for  # noqa: E402
 from probes import ctl_json, ctl_path, run_ctl  # noqa: E402
 
 BUILD_DIR = build_dir_from_argv()
-TOOLS = {"overview", "top", "tree", "events", "children", "alerts", "ps", "proc", "history"}
+TOOLS = {"overview", "top", "tree", "events", "children", "alerts", "ps", "proc", "history", "history_log"}
 ACTIONS = {"gc", "kill", "suspend", "resume"}
 POOL = "beamscope_demo/beamscope_demo_sup/beamscope_demo_pool_top_sup/beamscope_demo_pool_sup"
 
@@ -204,6 +204,13 @@ class CtlMcp(unittest.TestCase):
                                                  "process_count", "--since", "60s")))
         self.assertIn("soon: expected a duration", c.call("history", series="process_count", since="soon")["content"][0]["text"])
         self.assertTrue(c.call("history", series="colour")["isError"])
+        # history_log: an agent keeps no log, and says where to ask.
+        log = c.call("history_log", log="alerts", since="1h")
+        self.assertTrue(log["isError"], log)
+        self.assertIn("ask a collector", log["content"][0]["text"])
+        bad = c.call("history_log", log="colours")
+        self.assertTrue(bad["isError"], bad)
+        self.assertIn('must be one of ["alerts","tree_changes"]', bad["content"][0]["text"])
 
     def test_malformed_json_rpc_gets_spec_errors(self):
         c = self.client

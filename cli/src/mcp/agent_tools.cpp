@@ -98,6 +98,35 @@ Tool history_tool(const GlobalOptions& g) {
           }};
 }
 
+Tool history_log_tool(const GlobalOptions& g) {
+  json props = {
+      {"log", {{"type", "string"}, {"enum", {"alerts", "tree_changes"}},
+               {"description", "alerts raised and cleared, or supervision-tree entries added, removed, restarted"}}},
+      {"since", {{"type", "string"}, {"maxLength", 32}, {"description", "the last duration: 90s, 5m, 2h, 1d"}}},
+      {"from", {{"type", "string"}, {"maxLength", 32}, {"description", "start: unix seconds or UTC time"}}},
+      {"to", {{"type", "string"}, {"maxLength", 32}, {"description", "end: unix seconds or UTC time"}}}};
+  return {"history_log", "A collector's alert or tree change log",
+          "What happened to the node over a range, oldest first (the newest 1024 when more match): every alert "
+          "raised and cleared, or every supervision-tree entry added, removed or restarted. A collector keeps "
+          "them for a day; an agent keeps none.",
+          tool_schema(std::move(props), {"log"}), false,
+          [g](const json& args, std::string& error) -> std::optional<json> {
+            std::ostringstream messages;
+            int exit_code = kExitOk;
+            // The schema's enum admits only these two.
+            const auto log = args["log"].get<std::string>() == "alerts" ? v1::HistoryRequest::ALERTS
+                                                                        : v1::HistoryRequest::TREE_CHANGES;
+            auto query = parse_log_query(log, {args.value("since", ""), args.value("from", ""), args.value("to", "")},
+                                         exit_code, messages);
+            auto answer = query ? query_history(call_options(g, args), *query, exit_code, messages) : std::nullopt;
+            if (!answer) {
+              error = tool_error(messages);
+              return std::nullopt;
+            }
+            return history_log_json(answer->node, log, query->from_us, query->to_us, answer->answer);
+          }};
+}
+
 Tool action_tool(const GlobalOptions& g, v1::ActionRequest::Action action, const std::string& what) {
   const std::string name(protocol::action_name(action));
   return {name, what,
@@ -129,6 +158,7 @@ std::vector<Tool> agent_tools(const GlobalOptions& opts) {
   return {ps_tool(opts),
           proc_tool(opts),
           history_tool(opts),
+          history_log_tool(opts),
           action_tool(opts, v1::ActionRequest::GC, "Garbage collect a process"),
           action_tool(opts, v1::ActionRequest::KILL, "Kill a process"),
           action_tool(opts, v1::ActionRequest::SUSPEND, "Suspend a process"),
