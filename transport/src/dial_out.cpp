@@ -55,7 +55,7 @@ std::unique_ptr<DialOut> DialOut::start(zmq::context_t& ctx, const DialOutTarget
 }
 
 bool DialOut::connect_out(std::string& error) {
-  auto fresh = ViewerSocket::connect(ctx_, target_.endpoint, target_.security, error, out_presets(target_), [this](zmq::socket_t& s) {
+  auto tune = [this](zmq::socket_t& s) {
     // Frames are queued to a connection that completed its handshake only:
     // a restarted collector must not get the old one's backlog before the
     // Announce. A collector that is down is retried every 5 s at most.
@@ -64,7 +64,8 @@ bool DialOut::connect_out(std::string& error) {
     // The same id on every connection: the collector's listener (handover)
     // sees a reconnection as the agent it follows, not a second one.
     s.set(zmq::sockopt::routing_id, zmq::buffer(routing_id_));
-  });
+  };
+  auto fresh = ViewerSocket::connect(ctx_, target_.endpoint, target_.security, error, out_presets(target_), tune);
   if (!fresh) return false;
   out_ = std::move(fresh);
   handshaken_ = false;

@@ -98,7 +98,7 @@ struct DialOutState {
   bool connected = false;          ///< handshake done and the collector heard from within 3 s
   std::string refused;             ///< the collector's refusal, until a message gets through
   std::uint64_t connections = 0;   ///< handshakes completed (a collector restart makes one more)
-  std::uint64_t sockets = 1;       ///< sockets made (one more after each refusal's backoff)
+  std::uint64_t sockets = 0;       ///< sockets made (one more after each refusal's backoff)
   std::uint64_t announces = 0;
   std::uint64_t frames_out = 0, frames_in = 0;
   std::uint64_t dropped = 0;       ///< frames lost while not connected or the collector was slow
