@@ -357,8 +357,7 @@ void StreamServer::Impl::serve_pending(Clock::time_point now) {
   }
 }
 
-// The server's threads' CPU time (its own and libzmq's): the stats, and
-// the bound on answering Hellos.
+// The collectors dialled: relays both ways, then their states for stats().
 bool StreamServer::Impl::pump_dial_outs(const std::vector<zmq::pollitem_t>& items, std::size_t first) {
   if (dial_outs.empty()) return false;
   const auto now = Clock::now();
@@ -373,6 +372,8 @@ bool StreamServer::Impl::pump_dial_outs(const std::vector<zmq::pollitem_t>& item
   return relayed;
 }
 
+// The server's threads' CPU time (its own and libzmq's): the stats, and
+// the bound on answering Hellos.
 void StreamServer::Impl::account_cpu(Clock::time_point now) {
   const std::uint64_t own = own_thread_cpu_ns();
   const std::uint64_t lib = zmq_threads.cpu_ns();
