@@ -75,7 +75,13 @@ std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& key, const std
   Link* raw = link.get();
   link->client = transport::StreamClient::start(
       endpoint, error, [this, raw](const protocol::Envelope& env) { forward(*raw, env); },
-      [this, raw](const std::string& node, const std::string& reason) { gone(*raw, node, reason); },
+      [this, raw, key, endpoint](const std::string& node, const std::string& reason) {
+        // A dialled-in link's endpoint is its inproc bridge: name the agent.
+        std::string why = reason;
+        if (key != endpoint)
+          if (const auto at = why.find(endpoint); at != std::string::npos) why.replace(at, endpoint.size(), key);
+        gone(*raw, node, why);
+      },
       [this, raw](const protocol::Envelope& answer) { relay_answer(*raw, answer); }, security, link_limits_, ctx);
   if (!link->client) return nullptr;
   return link;

@@ -6,11 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <sstream>
+#include <vector>
+
+#include <zmq.hpp>
 
 #include <prometheus/text_serializer.h>
 
 #include "beamscope/collector/collector_metrics.hpp"
+#include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
 #include "link_fixtures.hpp"
@@ -46,7 +51,13 @@ TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   ASSERT_TRUE(agent->publish(keyframe("far@h", 1, 77)));
 
   ASSERT_TRUE(wait_until([&] { return find_node(fan->snapshots(), "far@h") != nullptr; }));
-  auto viewer = transport::StreamClient::start(fan->listen_endpoint(), err);
+  std::mutex gone_mutex;
+  std::vector<std::string> gone_reasons;
+  auto viewer = transport::StreamClient::start(fan->listen_endpoint(), err, {},
+                                               [&](const std::string&, const std::string& reason) {
+                                                 std::lock_guard lock(gone_mutex);
+                                                 gone_reasons.push_back(reason);
+                                               });
   ASSERT_TRUE(viewer) << err;
   EXPECT_TRUE(wait_until([&] {
     auto node = find_node(viewer->snapshots(), "far@h");
@@ -63,12 +74,70 @@ TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
       << text;
   EXPECT_NE(text.find("beamscope_collector_dialin_rejected_total{reason=\"not_announced\"} 0"), std::string::npos);
 
-  // The agent goes away: silent 1 s, it is let go and its node is gone.
+  // The agent goes away: it is let go (its connection closed, or silent
+  // 1 s) and its node is gone; viewers are told in the agent's name.
   agent->stop();
-  EXPECT_TRUE(wait_until([&] { return fan->snapshots().empty() && fan->stats().agents.empty(); }));
+  EXPECT_TRUE(wait_until([&] { return fan->snapshots().empty() && fan->stats().agents.empty(); }, 10s));
   EXPECT_EQ(listener->stats().agents, 0u);
   EXPECT_TRUE(wait_until([&] { return find_node(viewer->snapshots(), "far@h") == nullptr; }));
+  {
+    std::lock_guard lock(gone_mutex);
+    ASSERT_FALSE(gone_reasons.empty());
+    EXPECT_NE(gone_reasons[0].find("dial-in 127.0.0.1"), std::string::npos) << gone_reasons[0];
+    EXPECT_EQ(gone_reasons[0].find("inproc://"), std::string::npos) << gone_reasons[0];
+  }
 
+  listener->stop();
+  fan->stop();
+  listener.reset();
+}
+
+// An agent that goes silent with its connection open (a stopped VM, a
+// network that drops everything): its link reports the node gone after 3 s
+// of silence, and viewers are told in the agent's name, not the link's
+// inproc bridge.
+TEST(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
+  std::string err;
+  FanInOptions fan_opts;
+  fan_opts.server.endpoint = "tcp://127.0.0.1:*";
+  auto fan = FanIn::start(fan_opts, err);
+  ASSERT_TRUE(fan) << err;
+  transport::DialInOptions opts;
+  opts.endpoint = "tcp://127.0.0.1:*";
+  auto listener = follow_dialled_agents(*fan, opts, err);  // lets go after 10 s: later than the link
+  ASSERT_TRUE(listener) << err;
+  std::mutex gone_mutex;
+  std::vector<std::string> gone_reasons;
+  auto viewer = transport::StreamClient::start(fan->listen_endpoint(), err, {},
+                                               [&](const std::string&, const std::string& reason) {
+                                                 std::lock_guard lock(gone_mutex);
+                                                 gone_reasons.push_back(reason);
+                                               });
+  ASSERT_TRUE(viewer) << err;
+
+  zmq::context_t ctx{1};
+  zmq::socket_t agent{ctx, zmq::socket_type::dealer};
+  agent.set(zmq::sockopt::linger, 0);
+  agent.connect(listener->bound_endpoint());
+  protocol::Envelope announce;
+  announce.mutable_announce()->set_agent_version("test");
+  agent.send(zmq::buffer(protocol::encode(announce, "", 0)));  // stamps the version
+  zmq::message_t hello;  // the link's Hello, answered once, then nothing more
+  agent.set(zmq::sockopt::rcvtimeo, 5000);
+  ASSERT_TRUE(agent.recv(hello));
+  agent.send(zmq::buffer(protocol::encode(keyframe("quiet@h", 1, 5))));
+  ASSERT_TRUE(wait_until([&] { return find_node(viewer->snapshots(), "quiet@h") != nullptr; }));
+
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(gone_mutex);
+        return !gone_reasons.empty();
+      },
+      8s));
+  std::lock_guard lock(gone_mutex);
+  EXPECT_NE(gone_reasons[0].find("dial-in 127.0.0.1"), std::string::npos) << gone_reasons[0];
+  EXPECT_EQ(gone_reasons[0].find("inproc://"), std::string::npos) << gone_reasons[0];
+  viewer->stop();
   listener->stop();
   fan->stop();
   listener.reset();
