@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -30,6 +31,29 @@ using testing::keyframe;
 using testing::wait_until;
 using testing::scrape;
 
+// A viewer of the collector that keeps the reasons it is told nodes went.
+struct GoneViewer {
+  std::mutex mutex;
+  std::vector<std::string> reasons;
+  std::unique_ptr<transport::StreamClient> client;
+  explicit GoneViewer(const std::string& endpoint) {
+    std::string err;
+    client = transport::StreamClient::start(endpoint, err, {}, [this](const std::string&, const std::string& reason) {
+      std::lock_guard lock(mutex);
+      reasons.push_back(reason);
+    });
+    EXPECT_TRUE(client) << err;
+  }
+  ~GoneViewer() {
+    if (client) client->stop();
+  }
+  std::optional<std::string> first() {
+    std::lock_guard lock(mutex);
+    if (reasons.empty()) return std::nullopt;
+    return reasons.front();
+  }
+};
+
 TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   std::string err;
   FanInOptions fan_opts;  // no agent to connect to: they dial in
@@ -51,14 +75,9 @@ TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   ASSERT_TRUE(agent->publish(keyframe("far@h", 1, 77)));
 
   ASSERT_TRUE(wait_until([&] { return find_node(fan->snapshots(), "far@h") != nullptr; }));
-  std::mutex gone_mutex;
-  std::vector<std::string> gone_reasons;
-  auto viewer = transport::StreamClient::start(fan->listen_endpoint(), err, {},
-                                               [&](const std::string&, const std::string& reason) {
-                                                 std::lock_guard lock(gone_mutex);
-                                                 gone_reasons.push_back(reason);
-                                               });
-  ASSERT_TRUE(viewer) << err;
+  GoneViewer gone_viewer(fan->listen_endpoint());
+  auto& viewer = gone_viewer.client;
+  ASSERT_TRUE(viewer);
   EXPECT_TRUE(wait_until([&] {
     auto node = find_node(viewer->snapshots(), "far@h");
     return node && node->gauges().process_count() == 77;
@@ -80,12 +99,10 @@ TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   EXPECT_TRUE(wait_until([&] { return fan->snapshots().empty() && fan->stats().agents.empty(); }, 10s));
   EXPECT_EQ(listener->stats().agents, 0u);
   EXPECT_TRUE(wait_until([&] { return find_node(viewer->snapshots(), "far@h") == nullptr; }));
-  {
-    std::lock_guard lock(gone_mutex);
-    ASSERT_FALSE(gone_reasons.empty());
-    EXPECT_NE(gone_reasons[0].find("dial-in 127.0.0.1"), std::string::npos) << gone_reasons[0];
-    EXPECT_EQ(gone_reasons[0].find("inproc://"), std::string::npos) << gone_reasons[0];
-  }
+  const auto reason = gone_viewer.first();
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("dial-in 127.0.0.1"), std::string::npos) << *reason;
+  EXPECT_EQ(reason->find("inproc://"), std::string::npos) << *reason;
 
   listener->stop();
   fan->stop();
@@ -106,14 +123,9 @@ TEST(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
   opts.endpoint = "tcp://127.0.0.1:*";
   auto listener = follow_dialled_agents(*fan, opts, err);  // lets go after 10 s: later than the link
   ASSERT_TRUE(listener) << err;
-  std::mutex gone_mutex;
-  std::vector<std::string> gone_reasons;
-  auto viewer = transport::StreamClient::start(fan->listen_endpoint(), err, {},
-                                               [&](const std::string&, const std::string& reason) {
-                                                 std::lock_guard lock(gone_mutex);
-                                                 gone_reasons.push_back(reason);
-                                               });
-  ASSERT_TRUE(viewer) << err;
+  GoneViewer gone_viewer(fan->listen_endpoint());
+  auto& viewer = gone_viewer.client;
+  ASSERT_TRUE(viewer);
 
   zmq::context_t ctx{1};
   zmq::socket_t agent{ctx, zmq::socket_type::dealer};
@@ -128,15 +140,10 @@ TEST(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
   agent.send(zmq::buffer(protocol::encode(keyframe("quiet@h", 1, 5))));
   ASSERT_TRUE(wait_until([&] { return find_node(viewer->snapshots(), "quiet@h") != nullptr; }));
 
-  ASSERT_TRUE(wait_until(
-      [&] {
-        std::lock_guard lock(gone_mutex);
-        return !gone_reasons.empty();
-      },
-      8s));
-  std::lock_guard lock(gone_mutex);
-  EXPECT_NE(gone_reasons[0].find("dial-in 127.0.0.1"), std::string::npos) << gone_reasons[0];
-  EXPECT_EQ(gone_reasons[0].find("inproc://"), std::string::npos) << gone_reasons[0];
+  ASSERT_TRUE(wait_until([&] { return gone_viewer.first().has_value(); }, 8s));
+  const auto reason = gone_viewer.first();
+  EXPECT_NE(reason->find("dial-in 127.0.0.1"), std::string::npos) << *reason;
+  EXPECT_EQ(reason->find("inproc://"), std::string::npos) << *reason;
   viewer->stop();
   listener->stop();
   fan->stop();

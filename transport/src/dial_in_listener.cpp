@@ -110,23 +110,14 @@ std::unique_ptr<DialInListener> DialInListener::start(const DialInOptions& opts,
   }
   auto impl = std::make_unique<Impl>(opts);
   try {
-    // No ZMTP heartbeats, as on the stream server's socket: libzmq 4.3.4
-    // aborts the process when a connection whose inbound queue was full
-    // gets its next PING timer after it failed (stream_server.cpp). Agents
-    // send heartbeats every second; one silent for silence_ms is let go.
-    apply_presets(impl->router, SocketPresets{.send_hwm = kSendHwm,
-                                              .recv_hwm = kRecvHwm,
-                                              .heartbeat_ivl_ms = 0,
-                                              .heartbeat_timeout_ms = 0,
-                                              .max_message_bytes = opts.max_message_bytes});
-    // A gone agent is an error to see (EHOSTUNREACH), not a silent drop.
-    impl->router.set(zmq::sockopt::router_mandatory, 1);
+    // No PINGs (the libzmq 4.3.4 abort): agents send heartbeats every
+    // second; one silent for silence_ms is let go. A gone agent is an error
+    // to see (EHOSTUNREACH), not a silent drop.
+    apply_router_presets(impl->router, kSendHwm, kRecvHwm, opts.max_message_bytes);
     // An agent keeps its routing id across reconnections (dial_out.cpp): a
     // new connection with it takes over from the old one, which may not be
     // known dead yet, so a network blip is no second agent.
     impl->router.set(zmq::sockopt::router_handover, 1);
-    // A TCP peer that never completes the ZMTP greeting is closed by libzmq.
-    impl->router.set(zmq::sockopt::handshake_ivl, 5000);
     if (auto err = secure_router(impl->ctx, impl->router, opts.endpoint, opts.security, opts.on_warning, "agent",
                                  impl->security)) {
       error = *err;

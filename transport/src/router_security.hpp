@@ -3,6 +3,7 @@
 // keys file. Private to transport.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,13 @@
 #include "zap_handler.hpp"
 
 namespace beamscope::transport {
+
+/// The options of every ROUTER that serves peers (a stream server's, a
+/// DialInListener's): the HWMs and inbound message bound given, no ZMTP
+/// PINGs, unroutable or full peers reported (EHOSTUNREACH / EAGAIN) rather
+/// than dropped silently, and a TCP peer that never completes its greeting
+/// closed after 5 s.
+void apply_router_presets(zmq::socket_t& router, int send_hwm, int recv_hwm, std::int64_t max_message_bytes);
 
 /// What secure_router() set up; `zap` lives as long as the socket.
 struct RouterSecurity {

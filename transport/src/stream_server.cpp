@@ -57,21 +57,9 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
   impl->fleet = protocol::FleetModel(opts.model_limits);
   impl->serve_bound.emplace(opts.serve_cpu_us_per_s);
   try {
-    // No ZMTP heartbeats here: libzmq 4.3.4 (Debian 12) aborts the process
-    // ("!_io_error", stream_engine_base.cpp:331) when a connection whose
-    // inbound queue was full (kRecvHwm: a flood, or this thread busy) gets
-    // its next PING timer after it failed. It aborted the host VM under a
-    // flood of 1,000 sockets at 200k processes. Viewers send heartbeats of
-    // their own, and a peer silent for viewer_timeout_ms is closed.
-    apply_presets(impl->router, SocketPresets{.send_hwm = opts.send_hwm,
-                                              .recv_hwm = kRecvHwm,
-                                              .heartbeat_ivl_ms = 0,
-                                              .heartbeat_timeout_ms = 0,
-                                              .max_message_bytes = opts.max_message_bytes});
-    // Report unroutable/full peers instead of dropping silently: we count them.
-    impl->router.set(zmq::sockopt::router_mandatory, 1);
-    // A TCP peer that never completes the ZMTP greeting is closed by libzmq.
-    impl->router.set(zmq::sockopt::handshake_ivl, 5000);
+    // No PINGs (the libzmq 4.3.4 abort): viewers send heartbeats of their
+    // own, and a peer silent for viewer_timeout_ms is closed.
+    apply_router_presets(impl->router, opts.send_hwm, kRecvHwm, opts.max_message_bytes);
     if (auto err = impl->secure(opts.security)) {
       error = *err;
       return nullptr;
