@@ -85,6 +85,11 @@ constexpr MetricSpec kHistoryBackfilled{"beamscope_collector_history_backfilled_
 constexpr MetricSpec kHistoryClockHeld{"beamscope_collector_history_clock_held_total",
                                        "Ticks whose wall clock went back, kept at the node's last time.",
                                        MetricType::Counter};
+constexpr MetricSpec kPastStates{"beamscope_collector_past_states_total",
+                                 "Viewers' requests for a node's state at a time, answered from --record's file, by "
+                                 "outcome: answered, refused (no such node then, before the recording, nothing "
+                                 "recorded yet) or busy (8 already waited).",
+                                 MetricType::Counter};
 
 constexpr MetricSpec kDialInAgents{"beamscope_collector_dialin_agents",
                                    "Agents dialled in to --agents-listen now.", MetricType::Gauge};
@@ -174,6 +179,11 @@ class CollectorCollectable final : public prometheus::Collectable {
         scope.counter(kHistoryDropped, d(h->dropped[i]), {{"kind", to_string(static_cast<HistoryDrop>(i))}});
       scope.counter(kHistoryBackfilled, d(h->backfilled));
       scope.counter(kHistoryClockHeld, d(h->clock_held));
+    }
+    if (const auto& p = stats.past) {
+      scope.counter(kPastStates, d(p->answered), {{"outcome", "answered"}});
+      scope.counter(kPastStates, d(p->refused), {{"outcome", "refused"}});
+      scope.counter(kPastStates, d(p->busy), {{"outcome", "busy"}});
     }
     if (dialin_) collect_dialin(scope);
     return set.take();

@@ -44,6 +44,11 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   fan->on_frame_ = opts.on_frame;
   fan->on_gone_ = opts.on_gone;
   fan->history_ = opts.history;
+  if (!opts.recording.empty())
+    fan->past_ = PastStates::start(opts.recording, [self = fan.get()](const std::string& viewer, protocol::Envelope a) {
+      if (!a.history_answer().error().empty()) return self->fail_request(viewer, std::move(a));
+      self->server_->reply(viewer, std::move(a));
+    });
   if (opts.history)
     server_opts.history_for = [store = opts.history](const std::string& node) { return store->history(node); };
   server_opts.on_keyed_request = [self = fan.get()](const std::string& viewer, const std::string& key,
@@ -188,6 +193,7 @@ void FanIn::stop() {
   for (auto& link : links) {
     if (link->client) link->client->stop();
   }
+  if (past_) past_->stop();  // its answers go through the server
   if (server_) server_->stop();
 }
 
@@ -293,10 +299,15 @@ void FanIn::relay_answer(const Link& link, const protocol::Envelope& answer) {
 
 // What the collector keeps is its own, not the agents': answered here.
 void FanIn::answer_history(const std::string& viewer, const protocol::Envelope& request) {
+  if (request.history_request().log() == v1::HistoryRequest::STATE && past_) return past_->ask(viewer, request);
   protocol::Envelope answer;
   answer.set_node(request.node());
   auto* a = answer.mutable_history_answer();
-  if (history_) {
+  if (request.history_request().log() == v1::HistoryRequest::STATE) {
+    a->set_request_id(request.history_request().request_id());
+    a->set_log(v1::HistoryRequest::STATE);
+    a->set_error("this collector records nothing: the past of a node needs beamscope-collector --record FILE");
+  } else if (history_) {
     *a = history_->answer(request.node(), request.history_request());
   } else {
     a->set_request_id(request.history_request().request_id());
@@ -357,6 +368,7 @@ FanInStats FanIn::stats() const {
   out.requests_relayed = requests_relayed_.load(std::memory_order_relaxed);
   out.requests_failed = requests_failed_.load(std::memory_order_relaxed);
   if (history_) out.history = history_->stats();
+  if (past_) out.past = past_->stats();
   std::lock_guard lock(owners_mutex_);
   out.node_conflicts = node_conflicts_;
   return out;

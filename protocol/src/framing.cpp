@@ -235,7 +235,12 @@ bool within_bounds(const Envelope& env) {
     case Envelope::kActionResult: return action_result_ok(env.action_result());
     case Envelope::kHistory: return history_ok(env.history()) && events_ok(env.history().events());
     case Envelope::kHistoryRequest: return str_ok(env.history_request().series());
-    case Envelope::kHistoryAnswer: return history_answer_ok(env.history_answer()) && log_entries_ok(env.history_answer());
+    case Envelope::kHistoryAnswer: {
+      const auto& a = env.history_answer();
+      // A node's state at a time (since 1.6) is held to a keyframe's bounds.
+      return history_answer_ok(a) && log_entries_ok(a) && (!a.has_state() || keyframe_ok(a.state())) &&
+             (!a.has_state_history() || (history_ok(a.state_history()) && events_ok(a.state_history().events())));
+    }
     default: return true;
   }
 }

@@ -63,6 +63,13 @@ void HistoryIndex::make_room(std::int64_t from_us, std::int64_t to_us) {
   }
 }
 
+void HistoryIndex::forget_from(std::size_t start) {
+  for (auto it = segments_.lower_bound(start); it != segments_.end(); it = segments_.erase(it)) {
+    bytes_ -= segment_bytes_[it->first];
+    segment_bytes_.erase(it->first);
+  }
+}
+
 std::map<std::string, v1::History> HistoryIndex::histories(std::int64_t from_us, std::int64_t to_us) const {
   std::map<std::string, std::vector<protocol::GaugeSample>> merged;
   for (std::size_t seg : segments_within(from_us, to_us)) {

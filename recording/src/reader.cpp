@@ -69,26 +69,31 @@ std::unique_ptr<Reader> Reader::open(const std::string& path, std::string& error
   }
   r->header_ = *header;
 
-  // The header walk: one small read a chunk; each length is checked
-  // against the file before it is trusted.
-  std::uint64_t at = kFileHeaderBytes;
-  std::int64_t held = INT64_MIN;
-  std::size_t segment_start = 0;
-  bool have_segment = false;
-  while (at < r->file_bytes_) {
-    read_at(r->fd_, at, kChunkHeaderBytes, bytes);
+  r->walk_chunks(kFileHeaderBytes);
+  return r;
+}
+
+// The header walk: one small read a chunk; each length is checked against
+// the file before it is trusted. Continues the index from `at`.
+void Reader::walk_chunks(std::uint64_t at) {
+  std::string bytes, why;
+  std::int64_t held = chunks_.empty() ? INT64_MIN : chunks_.back().t_last_us;
+  std::size_t segment_start = chunks_.empty() ? 0 : chunks_.back().segment_start;
+  bool have_segment = !chunks_.empty();
+  while (at < file_bytes_) {
+    read_at(fd_, at, kChunkHeaderBytes, bytes);
     auto h = decode_chunk_header(bytes, why);
     if (!h) {
-      r->index_damage_ = Damage{at, why};
+      index_damage_ = Damage{at, why};
       break;
     }
-    if (at + kChunkHeaderBytes + h->payload_bytes > r->file_bytes_) {
-      r->index_damage_ = Damage{at, "truncated chunk: " + std::to_string(h->payload_bytes) + " payload bytes announced, " +
-                                        std::to_string(r->file_bytes_ - at - kChunkHeaderBytes) + " in the file"};
+    if (at + kChunkHeaderBytes + h->payload_bytes > file_bytes_) {
+      index_damage_ = Damage{at, "truncated chunk: " + std::to_string(h->payload_bytes) + " payload bytes announced, " +
+                                     std::to_string(file_bytes_ - at - kChunkHeaderBytes) + " in the file"};
       break;
     }
     if (!have_segment && !(h->flags & kSegmentStart)) {
-      r->index_damage_ = Damage{at, "first chunk does not start a segment"};
+      index_damage_ = Damage{at, "first chunk does not start a segment"};
       break;
     }
     ChunkEntry e;
@@ -97,13 +102,26 @@ std::unique_ptr<Reader> Reader::open(const std::string& path, std::string& error
     e.t_first_us = std::max(h->t_first_us, held);
     e.t_last_us = std::max(h->t_last_us, e.t_first_us);
     held = e.t_last_us;
-    if (h->flags & kSegmentStart) segment_start = r->chunks_.size();
+    if (h->flags & kSegmentStart) segment_start = chunks_.size();
     have_segment = true;
     e.segment_start = segment_start;
-    r->chunks_.push_back(e);
+    chunks_.push_back(e);
     at += kChunkHeaderBytes + h->payload_bytes;
   }
-  return r;
+}
+
+bool Reader::refresh() {
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) <= file_bytes_) return false;
+  const std::size_t before = chunks_.size();
+  // A chunk being written when the file was last read ends the index as
+  // "damage"; read it again now that more of it may be there.
+  const std::uint64_t at = chunks_.empty() ? kFileHeaderBytes
+                                           : chunks_.back().offset + kChunkHeaderBytes + chunks_.back().header.payload_bytes;
+  file_bytes_ = static_cast<std::uint64_t>(st.st_size);
+  index_damage_.reset();
+  walk_chunks(at);
+  return chunks_.size() != before;
 }
 
 std::optional<Damage> Reader::decode_chunk(std::size_t i, Decoder& dec, std::string& raw) {

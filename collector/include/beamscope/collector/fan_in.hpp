@@ -16,6 +16,7 @@
 
 #include "beamscope.pb.h"
 #include "beamscope/collector/history_store.hpp"
+#include "beamscope/collector/past_states.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
 
@@ -43,6 +44,10 @@ struct FanInOptions {
   /// backfilled, viewers' HistoryRequests answered and a History sent after
   /// each keyframe of a Hello. Must outlive the FanIn; nullptr keeps none.
   HistoryStore* history = nullptr;
+  /// The collector's recording (--record FILE): viewers asking for a
+  /// node's state at a time (protocol 1.6) are answered from it
+  /// (PastStates); "" answers that nothing is recorded.
+  std::string recording = {};
 };
 
 /// One agent link as seen from the collector.
@@ -67,6 +72,7 @@ struct FanInStats {
   transport::StreamServerStats server;      ///< the viewer side
   protocol::ModelLimits limits;             ///< what the collector keeps (FanInOptions::limits)
   std::optional<HistoryStoreStats> history; ///< when FanInOptions::history is set
+  std::optional<PastStatesStats> past;      ///< when FanInOptions::recording is set
 };
 
 /// Usage:
@@ -152,6 +158,7 @@ class FanIn {
   std::function<void(const protocol::Envelope&)> on_frame_;
   std::function<void(const std::string&, const std::string&)> on_gone_;
   HistoryStore* history_ = nullptr;
+  std::unique_ptr<PastStates> past_;  // answers from the recording, on its own thread
 
   std::mutex relay_mutex_;
   std::unique_ptr<RequestRelay> relay_;

@@ -38,6 +38,10 @@ class HistoryIndex {
   /// time. Segments not indexed are left out.
   std::map<std::string, v1::History> histories(std::int64_t from_us, std::int64_t to_us) const;
 
+  /// Drops the segments from chunk `start` on: a file still being written
+  /// (Reader::refresh) has grown its last segment since it was indexed.
+  void forget_from(std::size_t start);
+
   std::size_t bytes() const { return bytes_; }
   std::size_t segments() const { return segments_.size(); }
 

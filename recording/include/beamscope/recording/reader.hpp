@@ -81,6 +81,11 @@ class Reader {
   std::int64_t first_us() const { return chunks_.empty() ? 0 : chunks_.front().t_first_us; }
   std::int64_t last_us() const { return chunks_.empty() ? 0 : chunks_.back().t_last_us; }
 
+  /// Reads the chunks appended since open (or the last refresh), for a
+  /// file still being written (the collector's own --record): a chunk
+  /// being written ends the index until it is whole. True when it grew.
+  bool refresh();
+
   /// Every node's state after the last record at or before `t_us`:
   /// decodes the one segment holding it.
   ReplayState state_at(std::int64_t t_us);
@@ -101,6 +106,8 @@ class Reader {
  private:
   struct Decoder;
   Reader();
+  // Indexes the chunk headers from offset `at` to the end of the file.
+  void walk_chunks(std::uint64_t at);
   // Decodes chunk i (its segment's earlier chunks must have been fed to
   // `dec` first) into raw record bytes; the damage, or nullopt.
   std::optional<Damage> decode_chunk(std::size_t i, Decoder& dec, std::string& raw);
