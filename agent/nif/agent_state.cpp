@@ -415,7 +415,10 @@ void AgentState::answer_history(const std::string& viewer, const v1::Envelope& r
     auto* a = env.mutable_history_answer();
     a->set_request_id(request.history_request().request_id());
     a->set_log(request.history_request().log());
-    a->set_error("this server keeps no alert or tree change log; ask a collector");
+    a->set_error(request.history_request().log() == v1::HistoryRequest::STATE
+                     ? "this server keeps no past states (an agent keeps its last minutes of charts only); ask a "
+                       "collector started with --record"
+                     : "this server keeps no alert or tree change log; ask a collector");
   } else {
     *env.mutable_history_answer() = history_->answer(request.history_request());
   }
