@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
 
   app.add_option("--replay", opts.replay, "answer from a recording (beamscope-collector --record FILE) instead of "
                                          "--connect");
-  app.add_option("--at", opts.at, "with --replay: the time to answer at: RFC 3339, unix seconds, -5m from the "
-                                  "end, +2m from the start (default: the end)");
+  app.add_option("--at", opts.at, "answer as the node was at this time: from --replay's file, or from a "
+                                  "collector started with --record (--connect): RFC 3339, unix seconds, -5m from "
+                                  "the end, +2m from the start (default with --replay: the end)");
   std::vector<Command> commands{add_overview_command(app), add_top_command(app), add_tree_command(app),
                                 add_events_command(app), add_children_command(app)};
   commands.push_back(add_ps_command(app));

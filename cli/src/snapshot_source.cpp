@@ -7,6 +7,7 @@
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "node_select.hpp"
+#include "past_source.hpp"
 #include "replay_source.hpp"
 
 namespace beamscope::cli {
@@ -43,6 +44,19 @@ std::optional<NodeState> replay_node(const GlobalOptions& opts, int& exit_code, 
   return state;
 }
 
+// The same selection over the node as a recording collector held it at --at.
+std::optional<NodeState> past_node(const GlobalOptions& opts, const std::string& name,
+                                   transport::ClientSecurity security, int& exit_code, std::ostream& messages) {
+  std::string label;
+  auto fleet = past_fleet(opts, name, security, label, exit_code, messages);
+  if (!fleet) return std::nullopt;
+  NodeState state;
+  state.fleet = std::move(*fleet);
+  if (!choose_node(state, opts, label, exit_code, messages)) return std::nullopt;
+  state.security = std::move(security);
+  return state;
+}
+
 }  // namespace
 
 std::optional<transport::ClientSecurity> endpoint_security(const GlobalOptions& opts, int& exit_code,
@@ -66,6 +80,8 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, s
   if (!opts.replay.empty()) return replay_node(opts, exit_code, messages);
   auto security = endpoint_security(opts, exit_code, messages);
   if (!security) return std::nullopt;
+  // A named node is asked for at once: it may have left the collector since.
+  if (!opts.at.empty() && !opts.node.empty()) return past_node(opts, opts.node, *security, exit_code, messages);
   std::string error;
   auto fleet =
       transport::fetch_snapshot(opts.endpoint, std::chrono::milliseconds(opts.timeout_ms), error, *security);
@@ -83,6 +99,7 @@ std::optional<NodeState> fetch_node(const GlobalOptions& opts, int& exit_code, s
   NodeState state;
   state.fleet = std::move(*fleet);
   if (!choose_node(state, opts, opts.endpoint, exit_code, messages)) return std::nullopt;
+  if (!opts.at.empty()) return past_node(opts, state.name, *security, exit_code, messages);
   state.security = std::move(*security);
   return state;
 }

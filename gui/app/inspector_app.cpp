@@ -24,6 +24,7 @@
 #include "page_inbox.hpp"
 #include "page_option.hpp"
 #include "platform_window.hpp"
+#include "past_session.hpp"
 #include "replay_feed.hpp"
 #include "screenshot.hpp"
 #include "settings_ini.hpp"
@@ -226,9 +227,15 @@ int run_inspector(const Options& opt) {
   NodeInbox<v1::ProcessDetail, 64> details;  // the shown process's detail, asked of its agent
   NodeInbox<v1::ActionResult, 64> action_results;
   NodeInbox<v1::ProcessesPage, 16> process_pages;  // every process, a page of it (up to ~150 KiB each)
+  StateInbox past_states;  // a node as its collector recorded it (up to a frame each)
   std::vector<std::unique_ptr<transport::StreamClient>> clients;
   for (const auto& ep : opt.endpoints) {
-    auto on_reply = [&inbox, &histories, &details, &action_results, &process_pages](const protocol::Envelope& env) {
+    auto on_reply = [&inbox, &histories, &details, &action_results, &process_pages,
+                     &past_states](const protocol::Envelope& env) {
+      if (env.has_history_answer()) {  // the inspector asks for past states only
+        past_states.push(env.node(), env.history_answer());
+        PlatformWindow::wake();
+      }
       if (env.has_history()) {
         histories.push(env.node(), env.history());
         PlatformWindow::wake();
@@ -277,6 +284,7 @@ int run_inspector(const Options& opt) {
     model.update(0, feed->snapshots(), feed->at_us());
   }
   if (!opt.node.empty()) model.prefer_node(opt.node);
+  PastSession past(feed ? "" : opt.at);
   InspectorView view;
   view.report().enabled = screenshot;
   view.show_tab(opt.tab == "processes" ? Tab::kProcesses : opt.tab == "events" ? Tab::kEvents : Tab::kOverview);
@@ -310,6 +318,8 @@ int run_inspector(const Options& opt) {
     for (auto& [node, result] : action_results.take()) model.receive_action_result(node, result, monotonic_s());
     if (page_opt && model.selected() && apply_page_option(*page_opt, model, paged_id)) page_opt.reset();
     if (!pending_select.empty() && model.selected() && apply_selection(pending_select, model)) pending_select.clear();
+    // Live: the node shown as its collector recorded it, while the person looks back.
+    InspectorModel& shown = feed ? model : past.step(model, past_states, clients);
     if (settings.theme != applied_theme) {
       window->set_theme(settings.theme);
       applied_theme = settings.theme;
@@ -326,13 +336,13 @@ int run_inspector(const Options& opt) {
     if (ready && keys.done() && !rescale_pending) ++frames_after_script;
     window->begin_frame(press, release);
     const Settings before = settings;
-    view.draw(model, link_states(clients), settings);
+    view.draw(shown, link_states(clients), settings);
     if (!(settings == before)) settings_changed();
-    send_requests(model, view.detail_open(), clients);
+    send_requests(shown, view.detail_open(), clients);
     window->render();
     busy_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     ++frames;
-    if (model.has_data()) {
+    if (shown.has_data()) {
       ++frames_with_data;
       frame_cpu.add(thread_cpu_ms() - cpu0);
     }
@@ -345,9 +355,9 @@ int run_inspector(const Options& opt) {
       const bool input_done = frames_after_script >= 3;
       // The every-process list waits for the agent's page of what it shows.
       const bool list_done = !settings.every_process || view.report().main_tab != "processes" ||
-                             !model.selected() || model.selected()->pages.settled();
+                             !shown.selected() || shown.selected()->pages.settled();
       // A recording's charts wait for the past before the time shown.
-      const bool past_done = !feed || !feed->history_pending();
+      const bool past_done = (!feed || !feed->history_pending()) && !past.pending() && !past.waiting_for_at();
       if ((frames_with_data >= kFramesWithData && page_done && pending_select.empty() && input_done &&
            list_done && past_done) ||
           timed_out) {
@@ -357,7 +367,7 @@ int run_inspector(const Options& opt) {
           std::fprintf(stderr, "beamscope: %s\n", error.c_str());
           return 1;
         }
-        if (!model.has_data()) std::fprintf(stderr, "beamscope: no data arrived; the screenshot shows the waiting screen\n");
+        if (!shown.has_data()) std::fprintf(stderr, "beamscope: no data arrived; the screenshot shows the waiting screen\n");
         std::fprintf(stderr, "beamscope: wrote %s (%dx%d) after %d frames, mean frame %.2f ms\n",
                      opt.screenshot.c_str(), w, h, frames, busy_ms / frames);
         std::fprintf(stderr, "beamscope: frame CPU median %.3f ms, p99 %.3f ms over %zu frames with data\n",
@@ -371,7 +381,7 @@ int run_inspector(const Options& opt) {
         counters.content_scale = window->content_scale();
         counters.font_size = window->font_size();
         if (!opt.dump_state.empty() &&
-            !write_state_dump(opt.dump_state, model, link_states(clients), frame_cpu, counters, view.report(), error)) {
+            !write_state_dump(opt.dump_state, shown, link_states(clients), frame_cpu, counters, view.report(), error)) {
           std::fprintf(stderr, "beamscope: %s\n", error.c_str());
           return 1;
         }
@@ -380,8 +390,8 @@ int run_inspector(const Options& opt) {
     }
     window->swap();
     // A restarted child's flash fades smoothly: keep drawing while it lasts.
-    const bool animating = (model.selected() && model.selected()->tree.animating(monotonic_s())) ||
-                           model.replay().playing;
+    const bool animating = (shown.selected() && shown.selected()->tree.animating(monotonic_s())) ||
+                           shown.replay().playing;
     window->wait(screenshot ? kScreenshotPaceS : animating ? kAnimationWaitS : idle_wait_s(ages_shown(clients, model), protocol::now_us()));
   }
   return 0;

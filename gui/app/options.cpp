@@ -16,9 +16,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
                                 "Show a recording (beamscope-collector --record) instead of live streams; a bar "
                                 "plays it and seeks");
   app.add_option("--at", out.at,
-                 "With --replay: the time shown first: RFC 3339, unix seconds, -5m from the end, +2m from the "
-                 "start, start or end (default: end)")
-      ->needs(replay);
+                 "The time shown first: in --replay's file, or live from a collector started with --record "
+                 "(the node shown as it recorded it, a bar to move and go back to live): RFC 3339, unix seconds, "
+                 "-5m from the end, +2m from the start, start or end (default with --replay: end)");
   app.get_option("--connect")->excludes(replay);
   app.add_option("--screenshot", out.screenshot, "Render --frames frames, write this PNG and exit");
   app.add_option("--frames", out.frames, "Frames to render before the screenshot")->check(CLI::Range(1, 100000));

@@ -10,7 +10,7 @@ namespace beamscope::gui {
 struct Options {
   std::vector<std::string> endpoints;  ///< at least one after parsing, unless --replay
   std::string replay;                  ///< --replay FILE: a recording instead of live streams
-  std::string at;                      ///< --at TIME in the recording (recording/time_arg.hpp); default: the end
+  std::string at;                      ///< --at TIME in the recording or a recording collector's (recording/time_arg.hpp)
   std::string screenshot;              ///< PNG path; empty: interactive
   int frames = 60;                     ///< frames to render before the screenshot
   int width = 1280;

@@ -133,7 +133,10 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
   doc["nodes"] = std::move(node_list);
   if (const ReplayControl& r = model.replay(); r.active)
     doc["replay"] = {{"file", r.file}, {"first_us", r.first_us}, {"last_us", r.last_us}, {"at_us", r.at_us},
-                     {"playing", r.playing}, {"damage", r.damage}};
+                     {"playing", r.playing}, {"damage", r.damage}, {"from_collector", r.from_collector},
+                     {"note", r.note}};
+  else if (r.past_offered)
+    doc["past_offered"] = {{"first_us", r.first_us}, {"last_us", r.last_us}};
   if (NodeView* n = model.selected()) {
     doc["node"] = n->name;
     if (n->latest) doc["process_count"] = n->latest->gauges().process_count();

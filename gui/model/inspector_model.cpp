@@ -203,6 +203,8 @@ void InspectorModel::receive_action_result(const std::string& node, const v1::Ac
 }
 
 std::string InspectorModel::waiting_text() const {
+  if (replay_.active && replay_.from_collector)
+    return replay_.file + (replay_.note.empty() ? ": asking for the node at this time" : ": " + replay_.note);
   if (replay_.active) return replay_.file + ": no node has a state at this time yet";
   std::string list;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {

@@ -20,6 +20,15 @@ struct ReplayControl {
   std::optional<std::int64_t> seek_us;  ///< asked by the bar this frame (the slider, a step)
   std::string damage;          ///< where the file stops being readable, "" when whole
 
+  /// Live streams whose collector records the node shown (--record): the
+  /// bar offers its past over [first_us, last_us]; a seek asks to go back.
+  bool past_offered = false;
+  /// The past shown comes from a collector, not a file: the bar's "live"
+  /// button (or playing up to the present) sets back_to_live.
+  bool from_collector = false;
+  bool back_to_live = false;
+  std::string note;            ///< the collector's last refusal, "" when none
+
   /// Asks for `t_us`, held within the file's span.
   void seek(std::int64_t t_us) { seek_us = t_us < first_us ? first_us : t_us > last_us ? last_us : t_us; }
 };

@@ -113,7 +113,7 @@ void InspectorView::draw(InspectorModel& model, const std::vector<LinkStatus>& l
     ImGui::EndMenuBar();
   }
   const Keys keys = Keys::read();
-  if (model.replay().active) {
+  if (model.replay().active || model.replay().past_offered) {
     replay_keys(model.replay(), keys);
     draw_replay_bar(model.replay());
     ImGui::Separator();
