@@ -29,7 +29,9 @@ namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 constexpr auto kLongestSleep = std::chrono::milliseconds(1000);
 constexpr auto kHeartbeatInterval = std::chrono::milliseconds(1000);
-// Silence this long means the server is gone or restarted: say Hello again.
+// Silence this long means the server is gone, restarted or stuck (it sends
+// a Heartbeat every second): its nodes are reported gone and the socket is
+// made anew.
 constexpr auto kSilenceTimeout = std::chrono::milliseconds(3000);
 constexpr auto kResyncBackoff = std::chrono::milliseconds(500);
 }  // namespace
@@ -160,6 +162,7 @@ void StreamClient::Impl::send_requests() {
 }
 
 void StreamClient::Impl::send(const std::string& payload) {
+  if (!viewer) return;
   zmq::message_t msg(payload.data(), payload.size());
   // DEALER blocks at its HWM; dontwait turns that into a dropped request.
   (void)viewer->dealer().send(msg, zmq::send_flags::dontwait);
@@ -171,12 +174,16 @@ void StreamClient::Impl::say_hello(Clock::time_point now) {
 }
 
 void StreamClient::Impl::reconnect(Clock::time_point now) {
+  // The old socket closes before the new one connects: a server at its
+  // cap of viewers (or an inproc DEALER, which would deal frames to both)
+  // sees it leave first.
+  viewer.reset();
   std::string error;
   // The endpoint and keys were accepted at start(), so this cannot fail
-  // for them; if it does, keep the old socket and try later.
-  auto fresh = ViewerSocket::connect(*ctx, endpoint, security, error);
-  if (!fresh) return retry.refused(now);
-  viewer = std::move(fresh);
+  // for them; if it does (out of descriptors), the thread runs without a
+  // socket and tries again later.
+  viewer = ViewerSocket::connect(*ctx, endpoint, security, error);
+  if (!viewer) return retry.refused(now);
   say_hello(now);
 }
 
@@ -195,16 +202,20 @@ std::chrono::milliseconds StreamClient::Impl::sleep_for(Clock::time_point now) c
 void StreamClient::Impl::run() {
   say_hello(Clock::now());
   while (running.load()) {
-    zmq::pollitem_t items[] = {{viewer->dealer().handle(), 0, ZMQ_POLLIN, 0},
-                               {viewer->monitor_socket().handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, wake_fd, ZMQ_POLLIN, 0}};
-    zmq::poll(items, wake_fd >= 0 ? 3 : 2, sleep_for(Clock::now()));
-    if (wake_fd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
+    // Without a socket (a fresh one could not be made) only the wake fd.
+    zmq::pollitem_t items[] = {{nullptr, wake_fd, ZMQ_POLLIN, 0},
+                               {viewer ? viewer->dealer().handle() : nullptr, 0, ZMQ_POLLIN, 0},
+                               {viewer ? viewer->monitor_socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+    const int first = wake_fd >= 0 ? 0 : 1;
+    const int polled = viewer ? 3 - first : 1 - first;
+    if (polled > 0) zmq::poll(items + first, polled, sleep_for(Clock::now()));
+    else std::this_thread::sleep_for(kPollInterval);
+    if (wake_fd >= 0 && (items[0].revents & ZMQ_POLLIN)) {
       std::uint64_t count = 0;
       (void)!::read(wake_fd, &count, sizeof count);
     }
     const auto now = Clock::now();
-    if (items[1].revents & ZMQ_POLLIN) {
+    if (viewer && (items[2].revents & ZMQ_POLLIN)) {
       // Only a refusal is taken from the socket: a new socket knows none
       // yet, and the last one stays shown until a frame gets through.
       if (const std::string refused = viewer->refusal(); !refused.empty()) {
@@ -215,7 +226,7 @@ void StreamClient::Impl::run() {
     }
     if (retry.take_due(now)) reconnect(now);
     bool changed = false;
-    for (int i = 0; (items[0].revents & ZMQ_POLLIN) && i < 256; ++i) {
+    for (int i = 0; viewer && (items[1].revents & ZMQ_POLLIN) && i < 256; ++i) {
       zmq::message_t msg;
       if (!viewer->dealer().recv(msg, zmq::recv_flags::dontwait)) break;
       auto decoded = rejects.decode(msg.to_string_view());  // outside the lock: up to one bounded parse
@@ -242,7 +253,18 @@ void StreamClient::Impl::run() {
     }
     if (now - last_heard > kSilenceTimeout) {
       on_silence();
-      if (now - last_hello > kSilenceTimeout) say_hello(now);
+      // A Hello again is enough for a server that restarted (libzmq
+      // reconnected by itself) or that refused us and now has room. A dead
+      // one behind a cut network, or a half-open or stuck connection, is
+      // noticed by nothing else (no ZMTP PINGs: socket_presets.hpp), and
+      // libzmq would keep that connection for good: unless a frame comes
+      // first, a fresh socket (new connection, Hello, keyframe) once the
+      // backoff allows (1 s, 2 s ... 30 s; from 1 s again once a frame
+      // gets through), each given the silence limit to answer.
+      if (now - last_hello > kSilenceTimeout) {
+        say_hello(now);
+        retry.refused(now);
+      }
     }
   }
 }
