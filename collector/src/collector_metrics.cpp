@@ -1,6 +1,8 @@
 // beamscope_collector_* families (see collector_metrics.hpp).
 #include "beamscope/collector/collector_metrics.hpp"
 
+#include <algorithm>
+
 #include "beamscope/exporters/family_set.hpp"
 
 namespace beamscope::collector {
@@ -102,9 +104,16 @@ constexpr MetricSpec kDialInFrames{"beamscope_collector_dialin_frames_total",
                                    "(from the agent) or out (to the agent).",
                                    MetricType::Counter};
 constexpr MetricSpec kDialInRejected{"beamscope_collector_dialin_rejected_total",
-                                     "Messages dropped on --agents-listen, by reason: not_announced (a connection's "
-                                     "first message was no Announce), too_many_agents, bad_frame, queue_full.",
+                                     "Messages dropped and connections closed on --agents-listen, by reason: "
+                                     "not_announced (a connection's first message was no Announce), too_many_agents, "
+                                     "bad_frame, queue_full; no_announce (a connection not let in by an Announce "
+                                     "within 3 s, closed), too_many_unannounced (past 64 connections waiting to "
+                                     "announce, the oldest closed).",
                                      MetricType::Counter};
+constexpr MetricSpec kDialInConnections{"beamscope_collector_dialin_connections",
+                                        "Connections open on --agents-listen now, by state: announced (an agent's) "
+                                        "or unannounced (waiting for its Announce).",
+                                        MetricType::Gauge};
 constexpr MetricSpec kDialInAuthFailures{"beamscope_collector_dialin_auth_failures_total",
                                          "Agents refused on --agents-listen because their key is not in "
                                          "--agents-authorized-keys.",
@@ -201,6 +210,8 @@ class CollectorCollectable final : public prometheus::Collectable {
       scope.counter(kDialInRejected, d(s.rejected[i]),
                     {{"reason", transport::to_string(static_cast<transport::DialInRejection>(i))}});
     scope.counter(kDialInAuthFailures, d(s.auth_refused), {{"reason", "unauthorized_key"}});
+    scope.gauge(kDialInConnections, d(s.connections - std::min(s.connections, s.unannounced)), {{"state", "announced"}});
+    scope.gauge(kDialInConnections, d(s.unannounced), {{"state", "unannounced"}});
   }
 
   const FanIn& fan_;

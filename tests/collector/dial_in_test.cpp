@@ -19,6 +19,7 @@
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "beamscope/transport/stream_server.hpp"
+#include "../transport/raw_zmtp.hpp"
 #include "link_fixtures.hpp"
 #include "stream_fixtures.hpp"
 
@@ -145,6 +146,37 @@ TEST(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
   EXPECT_NE(reason->find("dial-in 127.0.0.1"), std::string::npos) << *reason;
   EXPECT_EQ(reason->find("inproc://"), std::string::npos) << *reason;
   viewer->stop();
+  listener->stop();
+  fan->stop();
+  listener.reset();
+}
+
+// A peer that connects to --agents-listen and never announces is closed
+// after the announce timeout and counted on the collector's /metrics;
+// while it waits it shows as an unannounced connection.
+TEST(DialIn, ConnectionThatNeverAnnouncesIsClosedAndCountedOnMetrics) {
+  std::string err;
+  FanInOptions fan_opts;
+  fan_opts.server.endpoint = "tcp://127.0.0.1:*";
+  auto fan = FanIn::start(fan_opts, err);
+  ASSERT_TRUE(fan) << err;
+  transport::DialInOptions opts;
+  opts.endpoint = "tcp://127.0.0.1:*";
+  opts.announce_timeout_ms = 500;
+  auto listener = follow_dialled_agents(*fan, opts, err);
+  ASSERT_TRUE(listener) << err;
+  const auto& ep = listener->bound_endpoint();
+  auto peer = transport::testing::RawTcp::connect_to(std::stoi(ep.substr(ep.rfind(':') + 1)));
+  ASSERT_TRUE(peer.zmtp_handshake(/*as_server=*/false, "DEALER", 3000ms));
+  ASSERT_TRUE(wait_until([&] { return listener->stats().unannounced == 1; }));
+  auto text = scrape(*make_collector_collectable(*fan, listener.get()));
+  EXPECT_NE(text.find("beamscope_collector_dialin_connections{state=\"unannounced\"} 1"), std::string::npos) << text;
+  EXPECT_TRUE(peer.closed_within(3000ms));
+  ASSERT_TRUE(wait_until([&] { return listener->stats().unannounced == 0; }));
+  text = scrape(*make_collector_collectable(*fan, listener.get()));
+  EXPECT_NE(text.find("beamscope_collector_dialin_rejected_total{reason=\"no_announce\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("beamscope_collector_dialin_connections{state=\"unannounced\"} 0"), std::string::npos) << text;
   listener->stop();
   fan->stop();
   listener.reset();

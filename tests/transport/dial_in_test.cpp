@@ -19,6 +19,7 @@
 #include "beamscope/transport/dial_in_listener.hpp"
 #include "beamscope/transport/stream_client.hpp"
 #include "eventually.hpp"
+#include "raw_zmtp.hpp"
 
 namespace beamscope::transport {
 namespace {
@@ -198,9 +199,15 @@ TEST_F(DialInFixture, SilentAgentIsLetGo) {
   }));
   EXPECT_EQ(gone[0], "dial-in 127.0.0.1: silent 300 ms");
   EXPECT_EQ(listener->stats().agents, 0u);
-  // It may come back: a new announce is a new agent.
-  agent.send(announce_frame());
-  EXPECT_TRUE(eventually([&] { return listener->stats().agents_ever == 2; }));
+  // It may come back (its connection was closed too, and libzmq makes a
+  // new one): a new announce is a new agent. A real one announces every
+  // second while unanswered; one sent as the old connection closed is
+  // lost with it.
+  int polls = 0;
+  EXPECT_TRUE(eventually([&] {
+    if (polls++ % 20 == 0) agent.send(announce_frame());
+    return listener->stats().agents_ever == 2;
+  }));
 }
 
 TEST_F(DialInFixture, AgentsPastTheBoundAreRefused) {
@@ -211,6 +218,71 @@ TEST_F(DialInFixture, AgentsPastTheBoundAreRefused) {
   second.send(announce_frame());
   EXPECT_TRUE(eventually([&] { return rejected(DialInRejection::kTooManyAgents) == 1; }));
   EXPECT_EQ(agents_named(), 1u);
+}
+
+int port_of(const std::string& endpoint) { return std::stoi(endpoint.substr(endpoint.rfind(':') + 1)); }
+
+// Peers that take a connection and never announce: some complete nothing
+// (bare TCP), some the ZMTP greeting and READY as a DEALER. Each is closed
+// within the bound and counted; a real agent still gets in meanwhile.
+TEST_F(DialInFixture, ConnectionsThatNeverAnnounceAreClosedAndCounted) {
+  start({.announce_timeout_ms = 1000, .max_unannounced = 16});
+  const int port = port_of(listener->bound_endpoint());
+  std::vector<testing::RawTcp> silent;
+  for (int i = 0; i < 8; ++i) {
+    silent.push_back(testing::RawTcp::connect_to(port));
+    ASSERT_TRUE(silent.back().valid());
+    if (i % 2 == 1) ASSERT_TRUE(silent.back().zmtp_handshake(/*as_server=*/false, "DEALER", 3000ms));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return listener->stats().unannounced == 8; }, 2000ms))
+      << listener->stats().unannounced;
+
+  FakeAgent agent(listener->bound_endpoint());
+  agent.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  ASSERT_TRUE(agent.answer_hello("a@h"));
+  EXPECT_TRUE(eventually([&] { return serves(names[0], "a@h"); }));
+
+  for (auto& peer : silent) EXPECT_TRUE(peer.closed_within(4000ms)) << "a silent connection was held";
+  const auto held = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(held, 3000ms);  // the 1 s bound (libzmq's own handshake limit is 5 s)
+  EXPECT_TRUE(eventually([&] { return rejected(DialInRejection::kNoAnnounce) == 8; }));
+  EXPECT_TRUE(eventually([&] { return listener->stats().unannounced == 0; }));
+  const auto s = listener->stats();
+  EXPECT_EQ(s.connections, 1u);  // the agent's
+  EXPECT_EQ(s.agents, 1u);
+  EXPECT_EQ(s.rejected[static_cast<std::size_t>(DialInRejection::kTooManyUnannounced)], 0u);
+  EXPECT_TRUE(serves(names[0], "a@h"));
+}
+
+// Past the cap of connections waiting to announce, the oldest is closed at
+// once: the count never passes the cap, and an agent that announces at
+// once still gets in past a crowd of silent ones.
+TEST_F(DialInFixture, PastTheCapTheOldestSilentConnectionIsClosed) {
+  start({.announce_timeout_ms = 30000, .max_unannounced = 4});
+  const int port = port_of(listener->bound_endpoint());
+  std::vector<testing::RawTcp> silent;
+  for (int i = 0; i < 10; ++i) {
+    silent.push_back(testing::RawTcp::connect_to(port));
+    ASSERT_TRUE(silent.back().zmtp_handshake(/*as_server=*/false, "DEALER", 3000ms));
+    // One at a time, so that "oldest" is the order they came in.
+    ASSERT_TRUE(eventually([&] { return listener->stats().unannounced == std::min<std::uint64_t>(i + 1, 4); }));
+  }
+  EXPECT_TRUE(eventually([&] { return rejected(DialInRejection::kTooManyUnannounced) == 6; }));
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(silent[i].closed_within(3000ms)) << i;
+  for (int i = 6; i < 10; ++i) EXPECT_FALSE(silent[i].closed_within(50ms)) << i;
+  EXPECT_EQ(listener->stats().unannounced, 4u);
+
+  FakeAgent agent(listener->bound_endpoint());
+  agent.send(announce_frame());
+  ASSERT_TRUE(eventually([&] { return agents_named() == 1; }));
+  ASSERT_TRUE(agent.answer_hello("a@h"));
+  EXPECT_TRUE(eventually([&] { return serves(names[0], "a@h"); }));
+  EXPECT_TRUE(silent[6].closed_within(3000ms));  // made room for the agent
+  EXPECT_EQ(rejected(DialInRejection::kTooManyUnannounced), 7u);
+  EXPECT_EQ(rejected(DialInRejection::kNoAnnounce), 0u);
+  EXPECT_TRUE(eventually([&] { return listener->stats().connections == 4; }));  // the agent and 3 waiting
 }
 
 TEST(DialIn, PlaintextOffLoopbackIsRefused) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -18,7 +19,9 @@
 #include "beamscope/protocol/framing.hpp"
 #include "beamscope/transport/endpoint.hpp"
 #include "beamscope/transport/socket_presets.hpp"
+#include "handshake_monitor.hpp"
 #include "router_security.hpp"
+#include "stream_peers.hpp"
 
 namespace beamscope::transport {
 
@@ -36,6 +39,9 @@ constexpr int kRecvHwm = 16;
 constexpr int kSendHwm = 1000;
 // An Announce is a few dozen bytes: larger first messages are not parsed.
 constexpr std::size_t kAnnounceMaxBytes = 1024;
+// A shut-down connection whose DISCONNECTED event never came is forgotten
+// after this long (as the stream server does).
+constexpr auto kForgetShutAfter = std::chrono::seconds(10);
 }  // namespace
 
 const char* to_string(DialInRejection r) {
@@ -44,6 +50,8 @@ const char* to_string(DialInRejection r) {
     case DialInRejection::kTooManyAgents: return "too_many_agents";
     case DialInRejection::kBadFrame: return "bad_frame";
     case DialInRejection::kQueueFull: return "queue_full";
+    case DialInRejection::kNoAnnounce: return "no_announce";
+    case DialInRejection::kTooManyUnannounced: return "too_many_unannounced";
   }
   return "unknown";
 }
@@ -53,8 +61,16 @@ struct DialInListener::Impl {
     std::string name;
     std::unique_ptr<zmq::socket_t> inproc;  // DEALER bound on inproc://beamscope-dialin-<n>
     Clock::time_point last_heard;
+    int fd = -1;  // its latest connection's descriptor (-1: not known)
   };
   using Agents = std::unordered_map<std::string, Agent>;  // by ROUTER routing id
+  // One accepted connection, from the socket monitor: the same mechanism
+  // as the stream server's cap (stream_peers.cpp), shut down the same way.
+  struct Connection {
+    Clock::time_point accepted{};
+    bool announced = false;  // an Announce let it in, or it carries a let-in agent's messages
+    std::optional<Clock::time_point> shut;  // shut down then: its DISCONNECTED event is due
+  };
 
   explicit Impl(const DialInOptions& o) : opts(o) {}
   ~Impl() {
@@ -65,6 +81,8 @@ struct DialInListener::Impl {
   zmq::context_t ctx{1};
   zmq::socket_t router{ctx, zmq::socket_type::router};
   RouterSecurity security;
+  std::unique_ptr<HandshakeMonitor> monitor;  // ACCEPTED and DISCONNECTED, with the descriptor
+  std::unordered_map<int, Connection> connections;  // by descriptor
   Agents agents;
   std::uint64_t serial = 0;  // inproc endpoints are never reused
   std::thread thread;
@@ -72,7 +90,7 @@ struct DialInListener::Impl {
   int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
   std::atomic<std::uint64_t> agent_count{0}, agents_ever{0}, announces{0}, frames_in{0}, frames_out{0};
-  std::atomic<std::uint64_t> auth_refused{0};
+  std::atomic<std::uint64_t> auth_refused{0}, connection_count{0}, unannounced_count{0};
   std::array<std::atomic<std::uint64_t>, kDialInRejectionKinds> rejected{};
 
   void wake() {
@@ -83,7 +101,12 @@ struct DialInListener::Impl {
   void run();
   std::chrono::milliseconds sleep_for(Clock::time_point now) const;
   void from_router(Clock::time_point now);
-  void admit(const std::string& id, zmq::message_t& first, Clock::time_point now);
+  bool admit(const std::string& id, zmq::message_t& first, int fd, Clock::time_point now);
+  void watch_connections(Clock::time_point now);
+  void mark_announced(int fd, Clock::time_point now);
+  void shut(int fd, Connection& c, DialInRejection why, Clock::time_point now);
+  void expire_connections(Clock::time_point now);
+  void publish_connection_counts();
   std::string name_for(zmq::message_t& first) const;
   bool from_agent(const std::string& id, Agent& agent);
   void let_go(Agents::iterator it, const std::string& reason);
@@ -104,8 +127,8 @@ std::unique_ptr<DialInListener> DialInListener::start(const DialInOptions& opts,
     error = *err;
     return nullptr;
   }
-  if (opts.max_agents == 0 || opts.silence_ms <= 0) {
-    error = "dial-in: max agents and the silence timeout must be at least 1";
+  if (opts.max_agents == 0 || opts.silence_ms <= 0 || opts.announce_timeout_ms <= 0 || opts.max_unannounced == 0) {
+    error = "dial-in: max agents, max unannounced connections, the silence and announce timeouts must be at least 1";
     return nullptr;
   }
   auto impl = std::make_unique<Impl>(opts);
@@ -123,6 +146,9 @@ std::unique_ptr<DialInListener> DialInListener::start(const DialInOptions& opts,
       error = *err;
       return nullptr;
     }
+    // Every connection is seen (and held to a bound) from its accept on.
+    impl->monitor =
+        std::make_unique<HandshakeMonitor>(impl->ctx, impl->router, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED);
     impl->router.bind(opts.endpoint);
   } catch (const zmq::error_t& e) {
     error = opts.endpoint + ": " + e.what();
@@ -149,6 +175,8 @@ void DialInListener::stop() {
   impl_->agents.clear();
   impl_->agent_count = 0;
   impl_->router.close();
+  impl_->monitor.reset();  // after its socket (as the stream server does)
+  impl_->connections.clear();
   impl_->security.zap.reset();
 }
 
@@ -163,6 +191,8 @@ DialInStats DialInListener::stats() const {
   s.frames_out = impl_->frames_out.load();
   for (std::size_t i = 0; i < kDialInRejectionKinds; ++i) s.rejected[i] = impl_->rejected[i].load();
   s.auth_refused = impl_->auth_refused.load();
+  s.connections = impl_->connection_count.load();
+  s.unannounced = impl_->unannounced_count.load();
   s.curve = impl_->security.curve;
   return s;
 }
@@ -171,6 +201,9 @@ std::chrono::milliseconds DialInListener::Impl::sleep_for(Clock::time_point now)
   auto due = now + kLongestSleep;
   const auto silence = std::chrono::milliseconds(opts.silence_ms);
   for (const auto& [id, agent] : agents) due = std::min(due, agent.last_heard + silence + std::chrono::milliseconds(1));
+  const auto announce = std::chrono::milliseconds(opts.announce_timeout_ms);
+  for (const auto& [fd, c] : connections)
+    if (!c.announced && !c.shut) due = std::min(due, c.accepted + announce + std::chrono::milliseconds(1));
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(due - now);
   return std::clamp(left, std::chrono::milliseconds(0), kLongestSleep);
 }
@@ -184,6 +217,7 @@ void DialInListener::Impl::run() {
     std::vector<zmq::pollitem_t> items{{router.handle(), 0, ZMQ_POLLIN, 0}};
     if (wake_fd >= 0) items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
     if (security.zap) items.push_back({security.zap->socket().handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({monitor->socket().handle(), 0, ZMQ_POLLIN, 0});
     const std::size_t first_agent = items.size();
     std::vector<std::string> ids;
     ids.reserve(agents.size());
@@ -202,6 +236,8 @@ void DialInListener::Impl::run() {
       auth_refused.store(security.zap->refused(), std::memory_order_relaxed);
       security.zap->maybe_reload(now);
     }
+    // Before the agents' messages: a first message finds its connection's record.
+    if (items[first_agent - 1].revents & ZMQ_POLLIN) watch_connections(now);
     if (items[0].revents & ZMQ_POLLIN) from_router(now);
     for (std::size_t k = 0; k < ids.size(); ++k) {
       if (!(items[first_agent + k].revents & ZMQ_POLLIN)) continue;
@@ -209,6 +245,8 @@ void DialInListener::Impl::run() {
       if (it != agents.end() && !from_agent(it->first, it->second)) let_go(it, "its connection closed");
     }
     expire(now);
+    expire_connections(now);
+    publish_connection_counts();
   }
 }
 
@@ -227,16 +265,20 @@ void DialInListener::Impl::from_router(Clock::time_point now) {
     }
     const std::string key = id.to_string();
     auto it = agents.find(key);
+    const int fd = source_fd(body);
     if (multipart) {
       count(DialInRejection::kBadFrame);
       if (it != agents.end()) it->second.last_heard = now;
       continue;
     }
     if (it == agents.end()) {
-      admit(key, body, now);
+      if (admit(key, body, fd, now)) mark_announced(fd, now);
       continue;
     }
     it->second.last_heard = now;
+    // A reconnection (router_handover) carries the agent from now on.
+    it->second.fd = fd;
+    mark_announced(fd, now);
     if (is_announce(body)) {
       // "Say Hello": the link does, every 3 s of silence, by itself.
       announces.fetch_add(1, std::memory_order_relaxed);
@@ -250,15 +292,20 @@ void DialInListener::Impl::from_router(Clock::time_point now) {
   }
 }
 
-// The first message of an unknown connection: an Announce lets it in.
-void DialInListener::Impl::admit(const std::string& id, zmq::message_t& first, Clock::time_point now) {
-  if (first.size() > kAnnounceMaxBytes) return count(DialInRejection::kNotAnnounced);
+// The first message of an unknown connection: an Announce lets it in
+// (true). One not let in is closed once announce_timeout_ms is up.
+bool DialInListener::Impl::admit(const std::string& id, zmq::message_t& first, int fd, Clock::time_point now) {
+  auto refuse = [this](DialInRejection why) {
+    count(why);
+    return false;
+  };
+  if (first.size() > kAnnounceMaxBytes) return refuse(DialInRejection::kNotAnnounced);
   auto decoded = protocol::decode(first.to_string_view());
   const auto* env = std::get_if<protocol::Envelope>(&decoded);
-  if (!env) return count(DialInRejection::kBadFrame);
-  if (!env->has_announce()) return count(DialInRejection::kNotAnnounced);
+  if (!env) return refuse(DialInRejection::kBadFrame);
+  if (!env->has_announce()) return refuse(DialInRejection::kNotAnnounced);
   announces.fetch_add(1, std::memory_order_relaxed);
-  if (agents.size() >= opts.max_agents) return count(DialInRejection::kTooManyAgents);
+  if (agents.size() >= opts.max_agents) return refuse(DialInRejection::kTooManyAgents);
   const std::string endpoint = "inproc://beamscope-dialin-" + std::to_string(++serial);
   auto inproc = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
   try {
@@ -266,13 +313,14 @@ void DialInListener::Impl::admit(const std::string& id, zmq::message_t& first, C
     inproc->bind(endpoint);
   } catch (const zmq::error_t& e) {
     if (opts.on_warning) opts.on_warning("dial-in: cannot bind " + endpoint + ": " + e.what());
-    return;
+    return false;
   }
   const std::string name = name_for(first);
-  agents.emplace(id, Agent{name, std::move(inproc), now});
+  agents.emplace(id, Agent{name, std::move(inproc), now, fd});
   agent_count.store(agents.size(), std::memory_order_relaxed);
   agents_ever.fetch_add(1, std::memory_order_relaxed);
   if (opts.on_agent) opts.on_agent(name, endpoint, ctx);
+  return true;
 }
 
 // "dial-in 10.0.0.5", or "dial-in 10.0.0.5 #7" while another agent of the
@@ -320,12 +368,84 @@ void DialInListener::Impl::expire(Clock::time_point now) {
   for (auto it = agents.begin(); it != agents.end();) {
     auto next = std::next(it);
     if (now - it->second.last_heard >= silence) {
+      // Its connection too: silent that long, it may be half-open; a live
+      // agent dials again and announces.
+      if (auto c = connections.find(it->second.fd); c != connections.end() && !c->second.shut) {
+        shut_down_connection(c->first);
+        c->second.shut = now;
+      }
       const auto ms = opts.silence_ms;
       let_go(it, ms % 1000 == 0 ? "silent " + std::to_string(ms / 1000) + " s"
                                 : "silent " + std::to_string(ms) + " ms");
     }
     it = next;
   }
+}
+
+}  // namespace beamscope::transport
+
+namespace beamscope::transport {
+
+// Accepted and closed connections, in order (bounded per call).
+void DialInListener::Impl::watch_connections(Clock::time_point now) {
+  for (int round = 0; round < 16; ++round) {
+    const auto events = monitor->drain();
+    for (const auto& e : events) {
+      if (e.event == ZMQ_EVENT_DISCONNECTED) {
+        connections.erase(e.value);
+        continue;
+      }
+      if (e.event != ZMQ_EVENT_ACCEPTED || connections.count(e.value)) continue;  // known: its message overtook
+      connections[e.value] = Connection{now};
+      // Past the cap, the oldest waiting goes: a real agent announces at
+      // once, so a crowd of silent ones cannot keep it out.
+      std::size_t waiting = 0;
+      auto oldest = connections.end();
+      for (auto it = connections.begin(); it != connections.end(); ++it) {
+        if (it->second.announced || it->second.shut) continue;
+        ++waiting;
+        if (oldest == connections.end() || it->second.accepted < oldest->second.accepted) oldest = it;
+      }
+      if (waiting > opts.max_unannounced) shut(oldest->first, oldest->second, DialInRejection::kTooManyUnannounced, now);
+    }
+    if (events.size() < 256) break;
+  }
+}
+
+void DialInListener::Impl::mark_announced(int fd, Clock::time_point now) {
+  if (fd < 0) return;  // inproc and the like: no descriptor to hold
+  auto [it, added] = connections.try_emplace(fd, Connection{now});
+  it->second.announced = true;
+}
+
+void DialInListener::Impl::shut(int fd, Connection& c, DialInRejection why, Clock::time_point now) {
+  count(why);
+  shut_down_connection(fd);  // libzmq sees the end of the stream and closes it
+  c.shut = now;
+}
+
+void DialInListener::Impl::expire_connections(Clock::time_point now) {
+  const auto announce = std::chrono::milliseconds(opts.announce_timeout_ms);
+  for (auto it = connections.begin(); it != connections.end();) {
+    auto& c = it->second;
+    if (c.shut && now - *c.shut > kForgetShutAfter) {
+      it = connections.erase(it);
+      continue;
+    }
+    if (!c.announced && !c.shut && now - c.accepted >= announce) shut(it->first, c, DialInRejection::kNoAnnounce, now);
+    ++it;
+  }
+}
+
+void DialInListener::Impl::publish_connection_counts() {
+  std::uint64_t open = 0, waiting = 0;
+  for (const auto& [fd, c] : connections) {
+    if (c.shut) continue;
+    ++open;
+    if (!c.announced) ++waiting;
+  }
+  connection_count.store(open, std::memory_order_relaxed);
+  unannounced_count.store(waiting, std::memory_order_relaxed);
 }
 
 }  // namespace beamscope::transport

@@ -29,8 +29,10 @@ enum class DialInRejection : std::uint8_t {
   kTooManyAgents,  ///< an Announce past max_agents
   kBadFrame,       ///< not one frame, or a first message that does not decode
   kQueueFull,      ///< the other side's queue was full (or its agent gone): frame dropped
+  kNoAnnounce,     ///< a connection not let in (by an Announce) within announce_timeout_ms: closed
+  kTooManyUnannounced,  ///< past max_unannounced connections waiting to announce: the oldest closed
 };
-inline constexpr std::size_t kDialInRejectionKinds = 4;
+inline constexpr std::size_t kDialInRejectionKinds = 6;
 
 /// Short stable name ("not_announced", ...) for logs and metric labels.
 const char* to_string(DialInRejection r);
@@ -39,7 +41,16 @@ struct DialInOptions {
   std::string endpoint = {};     ///< where agents dial in, e.g. tcp://0.0.0.0:9758
   ServerSecurity security = {};  ///< CURVE server key and the agents' authorized keys
   std::size_t max_agents = 1000;
-  int silence_ms = 10000;  ///< an agent silent this long is let go (it sends heartbeats every second)
+  int silence_ms = 10000;  ///< an agent silent this long is let go, its connection closed (it sends heartbeats every second)
+  /// Connections (TCP accepted, whether or not their ZMTP or CURVE
+  /// handshake is done) not yet let in by an Announce are held at most
+  /// this long, then closed; an agent announces at once. Under libzmq's own
+  /// 5 s handshake limit, so that a peer which completes nothing is counted.
+  int announce_timeout_ms = 3000;
+  /// Connections waiting to announce, at once: one more closes the oldest.
+  /// With max_agents this bounds every connection held (a let-in agent has
+  /// one; a reconnection takes over from its old one).
+  std::size_t max_unannounced = 64;
   /// Inbound messages over this close the connection: twice the frame
   /// limit, so a frame just over it reaches the link and is counted there.
   std::int64_t max_message_bytes = 2 * static_cast<std::int64_t>(protocol::limits::kMaxFrameBytes);
@@ -60,6 +71,8 @@ struct DialInStats {
   std::uint64_t frames_out = 0;   ///< link -> agent
   std::array<std::uint64_t, kDialInRejectionKinds> rejected{};  ///< by DialInRejection
   std::uint64_t auth_refused = 0;  ///< connections whose key is not authorized
+  std::uint64_t connections = 0;   ///< open now (as libzmq's monitor reports them), announced or not
+  std::uint64_t unannounced = 0;   ///< of them, not let in by an Announce yet
   bool curve = false;
 };
 
