@@ -325,7 +325,7 @@ int run_inspector(const Options& opt) {
       applied_theme = settings.theme;
     }
     // Scripted input starts once data is drawn and --select/--page are in place.
-    const bool ready = frames_with_data >= 2 && !page_opt && pending_select.empty();
+    const bool ready = frames_with_data >= 2 && !page_opt && pending_select.empty() && !past.span_pending();
     if (ready && rescale_pending) {
       window->simulate_content_scale(opt.simulate_content_scale);
       rescale_pending = false;

@@ -32,6 +32,9 @@ class PastSession {
   bool pending() const { return past_model_ && past_.pending(); }
   /// --at given and not settled yet (the collector's span not known).
   bool waiting_for_at() const { return !pending_at_.empty(); }
+  /// Live, and whether the shown node's past can be offered not known yet
+  /// (scripted keys wait for it: J means nothing before).
+  bool span_pending() const { return !past_model_ && !past_.node().empty() && !past_.span_known(); }
 
  private:
   void enter(InspectorModel& live, std::int64_t t_us);

@@ -1,0 +1,160 @@
+"""GUI and ctl test: the past of a live node from a recording collector
+(issue 15 item 4, protocol 1.6). A real demo node, a real collector that
+records it (--record) and stays live, the real inspector under Xvfb and
+real ctl:
+
+- `beamscope-ctl --connect COLLECTOR --at T overview` answers the node as
+  it was at T: equal to `ctl --replay` of the collector's own file at T
+  (read while it is written), before a step of 500 processes the node
+  itself counted, and far from the node now;
+- the inspector, live, offers the past (--dump-state's past_offered spans
+  the recording); `--at T` shows the node at T with the same count and
+  the hour of charts up to it; J, live, goes back 10 s;
+- a collector that records nothing, and an agent, say what would answer.
+
+    test_collector_past.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+
+from collector_proc import Collector  # noqa: E402
+from nodes import DemoNode, wait_for  # noqa: E402
+from probes import run_ctl, samples, scrape  # noqa: E402
+from test_inspect import Xvfb  # noqa: E402
+
+STEP = 500  # processes spawned between "before" and "after"
+
+
+def shown(a, name, extra, frames=8):
+    png, dump = os.path.join(a.out_dir, f"past_{name}.png"), os.path.join(a.out_dir, f"past_{name}.json")
+    cmd = [a.beamscope, "--screenshot", png, "--frames", str(frames), "--dump-state", dump, *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=a.xvfb.env)
+    print(f"$ beamscope {' '.join(cmd[1:])}\n  rc={r.returncode} {r.stderr.strip()[-200:]}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(dump) as f:
+        return json.load(f)
+
+
+def overview(a, args):
+    r = run_ctl(a.build_dir, args + ["overview", "--json"])
+    assert r.rc == 0, r
+    return json.loads(r.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--beamscope", required=True)
+    ap.add_argument("--out-dir", required=True)
+    a = ap.parse_args()
+    if not shutil.which("Xvfb"):
+        print("Xvfb is missing: install xvfb (scripts/install-deps.sh)")
+        return 1
+    os.makedirs(a.out_dir, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="bs_gui_past_")
+    path = os.path.join(tmp, "fleet.bsrec")
+    with Xvfb() as a.xvfb, DemoNode(a.build_dir, name_prefix="guipast") as node:
+        node.start()
+        collector = Collector(a.build_dir, [node.stream_endpoint], ["--record", path])
+        plain = Collector(a.build_dir, [node.stream_endpoint])
+        try:
+            name = node.node_name
+            live = ["--connect", collector.listen, "--node", name]
+            wait_for(lambda: run_ctl(a.build_dir, live + ["overview", "--json"]).rc == 0, 45, interval=0.5,
+                     what="the node at the collector")
+            time.sleep(4)  # a few ticks recorded before the step
+            node_before = node.eval_int("erlang:system_info(process_count)")
+            t_before = time.time()
+            time.sleep(1.5)  # the tick at t_before reaches the file
+            node.eval(f"persistent_term:put(bs_more, [spawn(fun() -> receive stop -> ok end end) "
+                      f"|| _ <- lists:seq(1, {STEP})]), ok")
+            node_after = node.eval_int("erlang:system_info(process_count)")
+            wait_for(lambda: overview(a, live)["process_count"] >= node_after - 5, 15, interval=0.5,
+                     what="the step at the collector")
+            time.sleep(10)  # more than J's 10 s after the step
+
+            # ctl: the past from the live collector, equal to its file at that time.
+            at = f"{t_before:.6f}"
+            past = overview(a, live + ["--at", at])
+            from_file = overview(a, ["--replay", path, "--node", name, "--at", at])
+            print(f"  at t_before: collector {past['process_count']} processes (uptime {past['uptime_ms']} ms); "
+                  f"its file {from_file['process_count']} ({from_file['uptime_ms']} ms); the node said "
+                  f"{node_before}, then {node_after}")
+            assert past["process_count"] == from_file["process_count"], (past, from_file)
+            assert past["uptime_ms"] == from_file["uptime_ms"], (past["uptime_ms"], from_file["uptime_ms"])
+            assert abs(past["process_count"] - node_before) <= 5, (past["process_count"], node_before)
+            now = overview(a, live)
+            assert now["process_count"] >= past["process_count"] + STEP - 10, (now, past)
+            # Relative times count from the recording's end: -1s is after the step.
+            recent = overview(a, live + ["--at", "-1s"])
+            assert recent["process_count"] >= past["process_count"] + STEP - 10, recent
+            r = run_ctl(a.build_dir, live + ["--at", "yesterday", "overview", "--json"])
+            assert r.rc == 2 and "--at" in r.stderr, r
+
+            # The inspector: live, it offers the recording's span.
+            live_doc = shown(a, "live", ["--connect", collector.listen, "--node", name])
+            offer = live_doc.get("past_offered")
+            print(f"  live: offered {offer}")
+            assert offer and offer["last_us"] - offer["first_us"] >= 14_000_000, live_doc.get("past_offered")
+            assert "replay" not in live_doc, live_doc["replay"]
+
+            # --at: the node at t_before, as ctl said, with its charts up to then.
+            doc = shown(a, "at", ["--connect", collector.listen, "--node", name, "--at", at])
+            rep = doc["replay"]
+            print(f"  --at: {doc['process_count']} processes at {rep['at_us']}; charts "
+                  f"{doc['history_samples']} ticks, newest uptime {doc['history_newest']['uptime_ms']} ms")
+            assert rep["from_collector"] and rep["note"] == "", rep
+            assert abs(rep["at_us"] - t_before * 1e6) <= 1, rep
+            assert doc["node"] == name and doc["process_count"] == past["process_count"], doc
+            assert doc["tree_entries"] > 10, doc["tree_entries"]
+            assert doc["history_newest"]["uptime_ms"] == past["uptime_ms"], doc["history_newest"]
+            assert doc["history_newest"]["process_count"] == past["process_count"], doc["history_newest"]
+            assert doc["history_samples"] >= 4, doc["history_samples"]
+
+            # J, live: 10 s back from the recording's end, after the step.
+            back = shown(a, "key_j", ["--connect", collector.listen, "--node", name, "--keys", "type:j"], frames=20)
+            rep = back["replay"]
+            at_s = f"{rep['at_us'] / 1e6:.6f}"
+            truth = overview(a, ["--replay", path, "--node", name, "--at", at_s])
+            print(f"  J: at {rep['at_us']} (span end {rep['last_us']}), {back['process_count']} processes; "
+                  f"file there {truth['process_count']}")
+            assert rep["from_collector"], rep
+            # The recording's end when J was pressed; it has grown since (each answer says it).
+            assert 0 <= rep["last_us"] - 10_000_000 - rep["at_us"] <= 5_000_000, rep
+            assert back["process_count"] == truth["process_count"], (back["process_count"], truth)
+
+            # What records nothing says so: a plain collector, and an agent.
+            r = run_ctl(a.build_dir, ["--connect", plain.listen, "--node", name, "--at", "-5s", "overview"])
+            print(f"  plain collector: rc {r.rc}: {r.stderr.strip()}")
+            assert r.rc == 1 and "--record" in r.stderr, r
+            r = run_ctl(a.build_dir, ["--connect", node.stream_endpoint, "--at", "-5s", "overview"])
+            print(f"  agent: rc {r.rc}: {r.stderr.strip()}")
+            assert r.rc == 1 and "keeps no past states" in r.stderr, r
+            plain_doc = shown(a, "plain", ["--connect", plain.listen, "--node", name])
+            assert "past_offered" not in plain_doc and "replay" not in plain_doc, plain_doc.keys()
+            counted = {labels["outcome"]: v for labels, v in
+                       samples(scrape(collector.metrics_url), "beamscope_collector_past_states_total")}
+            print(f"  collector's past_states_total: {counted}")
+            assert counted["answered"] >= 4 and counted["busy"] == 0, counted
+        finally:
+            plain.stop()
+            collector.stop()
+        node.eval("[P ! stop || P <- persistent_term:get(bs_more)], ok")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("gui collector past test: OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
