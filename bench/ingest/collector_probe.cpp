@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -37,6 +38,53 @@ double proc_cpu_s(pid_t pid) {
   if (fields.size() < 13) return -1;
   const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
   return (std::stod(fields[11]) + std::stod(fields[12])) / hz;
+}
+
+namespace {
+// utime + stime of a /proc/.../stat line, seconds; its comm into `name`.
+double stat_cpu_s(const std::string& line, std::string* name) {
+  const auto open = line.find('('), close = line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return -1;
+  if (name) *name = line.substr(open + 1, close - open - 1);
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  std::vector<std::string> fields;
+  while (rest >> field) fields.push_back(field);
+  if (fields.size() < 13) return -1;
+  const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::stod(fields[11]) + std::stod(fields[12])) / hz;
+}
+}  // namespace
+
+std::map<int, ThreadCpu> thread_cpu(pid_t pid) {
+  std::map<int, ThreadCpu> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream f(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(f, line)) continue;  // the thread ended meanwhile
+    ThreadCpu t;
+    t.cpu_s = stat_cpu_s(line, &t.name);
+    if (t.cpu_s >= 0) out[std::atoi(entry.path().filename().c_str())] = t;
+  }
+  return out;
+}
+
+std::map<std::string, double> thread_cpu_by_kind(const std::map<int, ThreadCpu>& before,
+                                                 const std::map<int, ThreadCpu>& after) {
+  std::map<std::string, double> out{{"links", 0}, {"server", 0}, {"recorder", 0}, {"libzmq", 0}, {"http", 0}};
+  for (const auto& [tid, t] : after) {
+    auto was = before.find(tid);
+    const double spent = t.cpu_s - (was == before.end() ? 0.0 : was->second.cpu_s);
+    const std::string kind = t.name == "bs-stream"               ? "server"
+                             : t.name == "bs-record"             ? "recorder"
+                             : t.name.rfind("ZMQbg", 0) == 0     ? "libzmq"
+                             : t.name.rfind("civetweb", 0) == 0  ? "http"
+                                                                 : "links";
+    out[kind] += spent;
+  }
+  return out;
 }
 
 // VmRSS of `pid`, bytes.

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace beamscope::bench {
@@ -14,6 +15,19 @@ namespace beamscope::bench {
 double thread_cpu_s();
 /// utime + stime of every thread of `pid`, seconds; -1 when unreadable.
 double proc_cpu_s(pid_t pid);
+/// CPU seconds (utime + stime) of each thread of `pid` now, by thread id,
+/// with the thread's name (its comm).
+struct ThreadCpu {
+  std::string name;
+  double cpu_s = 0;
+};
+std::map<int, ThreadCpu> thread_cpu(pid_t pid);
+/// The CPU each kind of the collector's threads spent between two
+/// thread_cpu() readings (threads started since count from 0), by kind:
+/// "server" (bs-stream), "recorder" (bs-record), "libzmq" (ZMQbg/*),
+/// "http" (civetweb), "links" (every other: the links' threads and main).
+std::map<std::string, double> thread_cpu_by_kind(const std::map<int, ThreadCpu>& before,
+                                                 const std::map<int, ThreadCpu>& after);
 /// VmRSS of `pid`, bytes; -1 when unreadable.
 double proc_rss(pid_t pid);
 /// GET /metrics on 127.0.0.1:`port`; the body, or "" when it failed.
