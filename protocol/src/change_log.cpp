@@ -2,7 +2,7 @@
 #include "beamscope/protocol/change_log.hpp"
 
 #include <algorithm>
-#include <set>
+#include <map>
 #include <string_view>
 #include <utility>
 
@@ -40,9 +40,10 @@ void add_alert(const v1::Alert& a, const char* kind, std::int64_t time_us, std::
 
 using AlertKey = std::pair<int, std::string_view>;
 
-std::set<AlertKey> keys(const v1::Alerts& alerts) {
-  std::set<AlertKey> out;
-  for (const auto& a : alerts.active()) out.emplace(a.kind(), a.subject());
+// Each active alert's severity, by (kind, subject).
+std::map<AlertKey, int> severities(const v1::Alerts& alerts) {
+  std::map<AlertKey, int> out;
+  for (const auto& a : alerts.active()) out.emplace(AlertKey{a.kind(), a.subject()}, a.severity());
   return out;
 }
 
@@ -122,10 +123,15 @@ std::size_t mark_bytes(const std::string& id, const TreeMark& m) {
 
 void diff_alerts(const v1::Alerts& before, const v1::Alerts& after, std::int64_t time_us,
                  std::vector<v1::LogEntry>& out) {
-  const auto had = keys(before), has = keys(after);
+  const auto had = severities(before), has = severities(after);
   for (const auto& a : after.active()) {
-    if (had.count({a.kind(), a.subject()})) continue;
-    add_alert(a, "raised", a.since_us() > 0 && a.since_us() <= time_us ? a.since_us() : time_us, out);
+    auto was = had.find({a.kind(), a.subject()});
+    if (was == had.end()) {
+      add_alert(a, "raised", a.since_us() > 0 && a.since_us() <= time_us ? a.since_us() : time_us, out);
+    } else if (was->second != a.severity()) {
+      // Still active, at another severity (CRITICAL is the higher value).
+      add_alert(a, a.severity() > was->second ? "escalated" : "deescalated", time_us, out);
+    }
   }
   for (const auto& a : before.active())
     if (!has.count({a.kind(), a.subject()})) add_alert(a, "cleared", time_us, out);

@@ -47,8 +47,45 @@ TEST(HistoryLogRender, TextOneLineAnEntry) {
   print_history_log_text(out, "demo@host", v1::HistoryRequest::ALERTS, alert_log());
   EXPECT_EQ(out.str(),
             "demo@host alerts, 1 entries (and 3 older: narrow --to)\n"
-            "2025-12-03T13:55:00Z  raised     mailbox_long <0.312.0>                    "
+            "2025-12-03T13:55:00Z  raised       mailbox_long <0.312.0>                    "
             "mailbox of sink holds 10500 messages\n");
+}
+
+// A severity change while the alert stays active: its kind, and the
+// severity it is at now, in both forms.
+TEST(HistoryLogRender, SeverityChangesSayTheNewSeverity) {
+  v1::HistoryAnswer a = alert_log();
+  a.set_entries_omitted(0);
+  auto* up = a.add_entries();
+  *up = a.entries(0);
+  up->set_time_us(1'764'770'160'000'000);
+  up->set_kind("escalated");
+  up->set_severity("critical");
+  auto* down = a.add_entries();
+  *down = a.entries(0);
+  down->set_time_us(1'764'770'220'000'000);
+  down->set_kind("deescalated");
+  down->set_severity("warning");
+  down->set_summary("mailbox of sink holds 6000 messages");
+  a.mutable_entries(0)->set_severity("warning");
+
+  const auto doc = history_log_json("demo@host", v1::HistoryRequest::ALERTS, 0, 0, a);
+  ASSERT_EQ(doc["count"], 3);
+  EXPECT_EQ(doc["entries"][1]["kind"], "escalated");
+  EXPECT_EQ(doc["entries"][1]["severity"], "critical");
+  EXPECT_EQ(doc["entries"][2]["kind"], "deescalated");
+  EXPECT_EQ(doc["entries"][2]["severity"], "warning");
+
+  std::ostringstream out;
+  print_history_log_text(out, "demo@host", v1::HistoryRequest::ALERTS, a);
+  EXPECT_EQ(out.str(),
+            "demo@host alerts, 3 entries\n"
+            "2025-12-03T13:55:00Z  raised       mailbox_long <0.312.0>                    "
+            "mailbox of sink holds 10500 messages\n"
+            "2025-12-03T13:56:00Z  escalated    mailbox_long <0.312.0>                    "
+            "now critical: mailbox of sink holds 10500 messages\n"
+            "2025-12-03T13:57:00Z  deescalated  mailbox_long <0.312.0>                    "
+            "now warning: mailbox of sink holds 6000 messages\n");
 }
 
 }  // namespace

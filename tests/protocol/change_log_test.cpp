@@ -1,4 +1,4 @@
-// change_log: alerts raised and cleared between two states, tree entries
+// change_log: alerts raised, cleared and changing severity between two states, tree entries
 // added, removed, restarted and changed across keyframes and deltas, the
 // children of a paged supervisor not followed, and the framing bound.
 #include "beamscope/protocol/change_log.hpp"
@@ -61,6 +61,53 @@ TEST(ChangeLog, AlertsRaisedAndClearedByKindAndSubject) {
   EXPECT_EQ(log[2].time_us(), kT);
   log.clear();
   diff_alerts(after, after, kT, log);
+  EXPECT_TRUE(log.empty());
+}
+
+// A severity change of an alert that stays active is logged, with the
+// new severity: escalated (warning to critical), deescalated (back).
+TEST(ChangeLog, AlertSeverityChangesWhileActive) {
+  v1::Alerts warning, critical, other;
+  *warning.add_active() = alert(v1::Alert::MAILBOX_LONG, "<0.1.0>", kT - 5'000'000);
+  warning.mutable_active(0)->set_severity(v1::Alert::WARNING);
+  *warning.add_active() = alert(v1::Alert::RESTART_STORM, "app/sup");  // critical throughout
+  critical = warning;
+  critical.mutable_active(0)->set_severity(v1::Alert::CRITICAL);
+  critical.mutable_active(0)->set_summary("mailbox of <0.1.0>, now critical");
+
+  std::vector<v1::LogEntry> log;
+  diff_alerts(warning, critical, kT, log);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].kind(), "escalated");
+  EXPECT_EQ(log[0].alert(), "mailbox_long");
+  EXPECT_EQ(log[0].subject(), "<0.1.0>");
+  EXPECT_EQ(log[0].severity(), "critical");
+  EXPECT_EQ(log[0].summary(), "mailbox of <0.1.0>, now critical");
+  EXPECT_EQ(log[0].time_us(), kT);  // when it changed, not when it was raised
+
+  log.clear();
+  diff_alerts(critical, warning, kT + 1, log);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].kind(), "deescalated");
+  EXPECT_EQ(log[0].severity(), "warning");
+  EXPECT_EQ(log[0].time_us(), kT + 1);
+
+  // Raised, escalated and cleared in one step: raised and severity changes
+  // in the order of the new state, then the cleared.
+  other = critical;
+  other.mutable_active()->DeleteSubrange(1, 1);  // the storm is over
+  *other.add_active() = alert(v1::Alert::LONG_GC, "<0.9.0>");
+  log.clear();
+  diff_alerts(warning, other, kT + 2, log);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].kind(), "escalated");
+  EXPECT_EQ(log[1].kind(), "raised");
+  EXPECT_EQ(log[1].alert(), "long_gc");
+  EXPECT_EQ(log[2].kind(), "cleared");
+  EXPECT_EQ(log[2].alert(), "restart_storm");
+
+  log.clear();
+  diff_alerts(critical, critical, kT + 3, log);
   EXPECT_TRUE(log.empty());
 }
 

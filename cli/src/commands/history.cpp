@@ -29,7 +29,8 @@ Command add_history_command(CLI::App& app) {
                              "one VM series of a node over time, from an agent's ring or a collector; or a "
                              "collector's alert or tree change log");
   auto* series = c.sub->add_option("--series", opts->series, "series name: " + protocol::series_names());
-  auto* alerts = c.sub->add_flag("--alerts", opts->alerts, "the alerts raised and cleared (a collector's log)");
+  auto* alerts = c.sub->add_flag("--alerts", opts->alerts,
+                                 "the alerts raised, escalated, deescalated and cleared (a collector's log)");
   auto* tree = c.sub->add_flag("--tree-changes", opts->tree_changes,
                                "supervision-tree entries added, removed, restarted (a collector's log)");
   series->excludes(alerts)->excludes(tree);

@@ -101,13 +101,15 @@ Tool history_tool(const GlobalOptions& g) {
 Tool history_log_tool(const GlobalOptions& g) {
   json props = {
       {"log", {{"type", "string"}, {"enum", {"alerts", "tree_changes"}},
-               {"description", "alerts raised and cleared, or supervision-tree entries added, removed, restarted"}}},
+               {"description", "alerts raised, escalated, deescalated and cleared, or supervision-tree entries "
+                               "added, removed, restarted"}}},
       {"since", {{"type", "string"}, {"maxLength", 32}, {"description", "the last duration: 90s, 5m, 2h, 1d"}}},
       {"from", {{"type", "string"}, {"maxLength", 32}, {"description", "start: unix seconds or UTC time"}}},
       {"to", {{"type", "string"}, {"maxLength", 32}, {"description", "end: unix seconds or UTC time"}}}};
   return {"history_log", "A collector's alert or tree change log",
           "What happened to the node over a range, oldest first (the newest 1024 when more match): every alert "
-          "raised and cleared, or every supervision-tree entry added, removed or restarted. A collector keeps "
+          "raised, escalated (warning to critical), deescalated and cleared, or every supervision-tree entry added, "
+          "removed or restarted. A collector keeps "
           "them for a day; an agent keeps none.",
           tool_schema(std::move(props), {"log"}), false,
           [g](const json& args, std::string& error) -> std::optional<json> {

@@ -42,7 +42,10 @@ void print_history_log_text(std::ostream& out, const std::string& node, v1::Hist
   for (const auto& e : answer.entries()) {
     // An alert is named by its kind; a tree entry by its id.
     const std::string what = e.alert().empty() ? e.subject() : e.alert() + " " + e.subject();
-    out << fmt::format("{}  {:<9}  {:<40}  {}\n", utc_text(e.time_us()), e.kind(), what, e.summary());
+    // A severity change says which severity the alert is at now.
+    const bool severity_change = e.kind() == "escalated" || e.kind() == "deescalated";
+    const std::string summary = severity_change ? fmt::format("now {}: {}", e.severity(), e.summary()) : e.summary();
+    out << fmt::format("{}  {:<11}  {:<40}  {}\n", utc_text(e.time_us()), e.kind(), what, summary);
   }
 }
 

@@ -1,5 +1,5 @@
 // What changed between two states of a node, as log entries: the alerts
-// raised and cleared, and the supervision-tree entries added, removed,
+// raised, escalated, deescalated and cleared, and the supervision-tree entries added, removed,
 // restarted or changed. The one place these changes are named; the
 // collector keeps the entries (its alert and tree change logs, since 1.5).
 //
@@ -8,7 +8,9 @@
 //   protocol::TreeMarks marks;                      // the previous tree, compact
 //   protocol::diff_tree(marks, env, env.timestamp_us(), log);  // a keyframe or delta
 //
-// Kinds (LogEntry.kind): alerts "raised" | "cleared"; tree "added" |
+// Kinds (LogEntry.kind): alerts "raised" | "escalated" (warning to
+// critical while it stays active) | "deescalated" (critical to warning) |
+// "cleared", each entry with the alert's severity then; tree "added" |
 // "removed" | "restarted" (its restart count as a child grew) | "changed"
 // (its pid changed without a counted restart: a node restart, a temporary
 // child started again).
@@ -39,9 +41,10 @@ using TreeMarks = std::map<std::string, TreeMark, std::less<>>;
 std::size_t mark_bytes(const std::string& id, const TreeMark& m);
 
 /// The alerts of `after` not in `before` ("raised", at the alert's since_us
-/// when known and not after `time_us`), then those of `before` not in
-/// `after` ("cleared", at `time_us`), appended to `out`. An alert is
-/// (kind, subject).
+/// when known and not after `time_us`) or in both at another severity
+/// ("escalated" to critical, "deescalated" to warning, at `time_us`), in
+/// the order of `after`, then those of `before` not in `after` ("cleared",
+/// at `time_us`), appended to `out`. An alert is (kind, subject).
 void diff_alerts(const v1::Alerts& before, const v1::Alerts& after, std::int64_t time_us,
                  std::vector<v1::LogEntry>& out);
 
