@@ -2,12 +2,15 @@
 #include "beamscope/collector/collector_app.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include <prometheus/exposer.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +20,7 @@
 #include "beamscope/collector/dial_in.hpp"
 #include "beamscope/collector/discovery.hpp"
 #include "beamscope/collector/fan_in.hpp"
+#include "beamscope/collector/history_restore.hpp"
 #include "beamscope/collector/recorder.hpp"
 #include "beamscope/exporters/metrics_http.hpp"
 #include "beamscope/exporters/node_collectable.hpp"
@@ -213,7 +217,13 @@ int run_collector(const CollectorOptions& opts) {
   HistoryStore history({.memory_limit = opts.memory_limit});
   fan_opts.history = &history;
   std::unique_ptr<Recorder> recorder;
+  // Declared after `history`: stopped and joined before it goes.
+  std::jthread restore;
   if (!opts.record.empty()) {
+    // A file this collector (or one before it) wrote: its last hour back
+    // into the history, on a thread of its own while the links start.
+    std::error_code ec;
+    const bool recorded_before = std::filesystem::file_size(opts.record, ec) > 0 && !ec;
     std::string note;
     RecorderOptions record;
     record.path = opts.record;
@@ -226,6 +236,17 @@ int run_collector(const CollectorOptions& opts) {
     fan_opts.on_frame = [r = recorder.get()](const protocol::Envelope& env) { r->record(env); };
     fan_opts.on_gone = [r = recorder.get()](const std::string& node, const std::string& why) { r->gone(node, why); };
     fan_opts.recording = opts.record;  // viewers scrub back in time from it
+    if (recorded_before)
+      restore = std::jthread([&history, path = opts.record](std::stop_token stop) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto r = restore_history(path, history, protocol::now_us(), std::int64_t{3600} * 1'000'000, stop);
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        if (!r.error.empty())
+          spdlog::warn("history not restored from {}: {}", path, r.error);
+        else if (!stop.stop_requested())
+          spdlog::info("history restored from {}: {} ticks of the last hour, {} node(s) ({} segments, {} ms)", path,
+                       r.ticks, r.nodes, r.segments, ms.count());
+      });
   }
   auto fan = FanIn::start(fan_opts, error);
   if (!fan) {
@@ -300,6 +321,7 @@ int run_collector(const CollectorOptions& opts) {
     history.expire(protocol::now_us());
     log_link_changes(*fan, seen);
   }
+  restore.request_stop();  // a long restore ends at its next segment
   exposer.reset();
   spdlog::debug("/metrics stopped");
   if (dialin) dialin->stop();  // no agent dials in while the links stop

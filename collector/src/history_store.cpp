@@ -23,6 +23,12 @@ constexpr std::uint64_t kReplaceMs = 500;
 // ... while the newest's second lasts: a faster agent keeps one a second.
 constexpr std::uint64_t kSlotMs = 1000;
 
+// Whether a tick at uptime `up` replaces the newest (at `newest_up`, its
+// second begun at `slot_up`): record() and restore() thin alike.
+bool same_slot(std::uint64_t newest_up, std::uint64_t slot_up, std::uint64_t up) {
+  return up >= newest_up && up - newest_up < kReplaceMs && up - slot_up < kSlotMs;
+}
+
 std::int64_t minute_of(std::int64_t t_us) { return t_us - ((t_us % kMinuteUs) + kMinuteUs) % kMinuteUs; }
 
 constexpr std::size_t kTickBytes = deque_cost(sizeof(protocol::GaugeSample));
@@ -113,8 +119,7 @@ bool HistoryStore::holds_nothing(const Node& n) {
 }
 
 void HistoryStore::add_tick(Node& n, protocol::GaugeSample s) {
-  if (!n.ticks.empty() && s.uptime_ms >= n.ticks.back().uptime_ms &&
-      s.uptime_ms - n.ticks.back().uptime_ms < kReplaceMs && s.uptime_ms - n.slot_uptime_ms < kSlotMs) {
+  if (!n.ticks.empty() && same_slot(n.ticks.back().uptime_ms, n.slot_uptime_ms, s.uptime_ms)) {
     n.ticks.pop_back();
     bytes_ -= kTickBytes;
   } else {
@@ -339,6 +344,41 @@ void HistoryStore::backfill(const std::string& node, const v1::History& h) {
   enforce_limit();
 }
 
+void HistoryStore::restore(const std::string& node, const std::vector<protocol::GaugeSample>& ticks) {
+  // Thinned as record() thins live ticks, the clock held as there.
+  std::deque<protocol::GaugeSample> kept;
+  std::uint64_t slot_up = 0;
+  for (protocol::GaugeSample s : ticks) {
+    if (!kept.empty() && s.time_us < kept.back().time_us) s.time_us = kept.back().time_us;
+    if (!kept.empty() && same_slot(kept.back().uptime_ms, slot_up, s.uptime_ms)) {
+      kept.back() = s;
+      continue;
+    }
+    slot_up = s.uptime_ms;
+    kept.push_back(s);
+  }
+  std::lock_guard lock(mu_);
+  Node& n = node_locked(node);
+  // Only what is older than the ticks held (live since the start) and
+  // newer than what was folded or dropped, as for an agent's History.
+  const bool held = !n.ticks.empty();
+  while (held && !kept.empty() && (kept.back().time_us >= n.ticks.front().time_us ||
+                                   same_slot(kept.back().uptime_ms, kept.back().uptime_ms, n.ticks.front().uptime_ms)))
+    kept.pop_back();
+  while (!kept.empty() && kept.front().time_us <= n.floor_us) kept.pop_front();
+  if (kept.empty()) return;
+  if (!held) {
+    n.last_time_us = std::max(n.last_time_us, kept.back().time_us);
+    n.slot_uptime_ms = slot_up;
+    n.seen_us = protocol::now_us();
+  }
+  restored_ += kept.size();
+  bytes_ += kept.size() * kTickBytes;
+  n.ticks.insert(n.ticks.begin(), kept.begin(), kept.end());
+  fold_old(n, n.ticks.back().time_us, /*keep_newest=*/true);
+  enforce_limit();
+}
+
 std::optional<v1::Envelope> HistoryStore::history(const std::string& node) const {
   v1::Envelope env;
   auto* h = env.mutable_history();
@@ -439,6 +479,7 @@ HistoryStoreStats HistoryStore::stats() const {
   }
   st.dropped = dropped_;
   st.backfilled = backfilled_;
+  st.restored = restored_;
   st.clock_held = clock_held_;
   return st;
 }

@@ -2,6 +2,7 @@
 #include "beamscope/protocol/history_series.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <google/protobuf/io/coded_stream.h>
 
@@ -69,10 +70,17 @@ bool skip_field(CodedInputStream& in, std::uint32_t tag) {
 
 // Walks the fields of `bytes`, handing each length-delimited one to
 // `field(number, bytes)` and skipping the others; false when malformed.
-template <typename Field>
-bool walk_fields(std::string_view bytes, Field&& field) {
+// `varint(number, value)` is handed the varint fields.
+template <typename Field, typename Varint>
+bool walk_fields(std::string_view bytes, Field&& field, Varint&& varint) {
   CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   while (const std::uint32_t tag = in.ReadTag()) {
+    if ((tag & 7) == 0) {
+      std::uint64_t v = 0;
+      if (!in.ReadVarint64(&v)) return false;
+      varint(static_cast<int>(tag >> 3), v);
+      continue;
+    }
     if ((tag & 7) != 2) {
       if (!skip_field(in, tag)) return false;
       continue;
@@ -86,24 +94,35 @@ bool walk_fields(std::string_view bytes, Field&& field) {
   return static_cast<std::size_t>(in.CurrentPosition()) == bytes.size();
 }
 
+template <typename Field>
+bool walk_fields(std::string_view bytes, Field&& field) {
+  return walk_fields(bytes, std::forward<Field>(field), [](int, std::uint64_t) {});
+}
+
 }  // namespace
 
 bool read_frame_gauges(std::string_view envelope, FrameGauges& out) {
   out.keyframe = out.has_gauges = out.has_mailbox = false;
   out.mailbox_sum = 0;
+  out.timestamp_us = 0;
   out.node.clear();
   std::string_view body;
   bool has_body = false;
-  const bool ok = walk_fields(envelope, [&](int number, std::string_view v) {
-    if (number == v1::Envelope::kNodeFieldNumber) {
-      out.node.assign(v);
-    } else if (number == v1::Envelope::kKeyframeFieldNumber || number == v1::Envelope::kDeltaFieldNumber) {
-      body = v;
-      has_body = true;
-      out.keyframe = number == v1::Envelope::kKeyframeFieldNumber;
-    }
-    return true;
-  });
+  const bool ok = walk_fields(
+      envelope,
+      [&](int number, std::string_view v) {
+        if (number == v1::Envelope::kNodeFieldNumber) {
+          out.node.assign(v);
+        } else if (number == v1::Envelope::kKeyframeFieldNumber || number == v1::Envelope::kDeltaFieldNumber) {
+          body = v;
+          has_body = true;
+          out.keyframe = number == v1::Envelope::kKeyframeFieldNumber;
+        }
+        return true;
+      },
+      [&](int number, std::uint64_t v) {
+        if (number == v1::Envelope::kTimestampUsFieldNumber) out.timestamp_us = static_cast<std::int64_t>(v);
+      });
   if (!ok || !has_body || out.node.empty()) return false;
   const int gauges = out.keyframe ? int{v1::Keyframe::kGaugesFieldNumber} : int{v1::Delta::kGaugesFieldNumber};
   const int mailbox = out.keyframe ? int{v1::Keyframe::kMailboxHistogramFieldNumber}

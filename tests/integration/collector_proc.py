@@ -49,4 +49,5 @@ class Collector:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
         self.log.close()
-        os.unlink(self.log.name)
+        if os.path.exists(self.log.name):  # stop() may be called again by a cleanup
+            os.unlink(self.log.name)

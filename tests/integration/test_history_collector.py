@@ -14,6 +14,11 @@ alert raised on the node and cleared is read back with `ctl history
 --alerts`, the demo crasher's restarts with `--tree-changes`; an agent
 asked for a log says to ask a collector. Python 3 stdlib only."""
 
+import json
+import os
+import re
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -198,6 +203,52 @@ class CollectorHistory(unittest.TestCase):
         self.addCleanup(collector.stop)
         self.assertEqual(collector.proc.wait(timeout=10), 2)
         self.assertIn("--memory-limit 512MB: expected BYTES, NKiB, NMiB or NGiB", collector.log_text())
+
+
+
+class CollectorRestartWithRecording(unittest.TestCase):
+    """A collector restarted on its --record file has the past it recorded:
+    the node's agent keeps no ring (history_s 0), so every tick before the
+    restart that `ctl history` answers through the new collector, with the
+    first one's times and values, was read back from the file."""
+
+    def test_history_survives_a_restart(self):
+        node = DemoNode(BUILD_DIR, agent_env={"history_s": 0}, name_prefix="bsrestore")
+        node.start()
+        self.addCleanup(node.stop)
+        tmp = tempfile.mkdtemp(prefix="bs_restore_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "fleet.bsrec")
+        first = Collector(BUILD_DIR, [node.stream_endpoint], ["--record", path])
+        self.addCleanup(first.stop)
+        at = lambda c: run_ctl(BUILD_DIR, ["--connect", c.listen, "--node", node.node_name,  # noqa: E731
+                                           "overview", "--json"]).rc == 0
+        wait_for(lambda: at(first), 30, interval=0.2, what="the node at the first collector")
+        wait_for(lambda: history(first.listen, "process_count", "--since", "10m",
+                                 node=node.node_name)["count"] >= 8, 30, interval=0.5, what="8 ticks")
+        before = history(first.listen, "process_count", "--since", "10m", node=node.node_name)
+        ring = run_ctl(BUILD_DIR, ["--connect", node.stream_endpoint, "history", "--series", "process_count",
+                                   "--json"])
+        self.assertEqual(json.loads(ring.stdout)["count"] if ring.rc == 0 else 0, 0,
+                         f"the agent keeps no ring here: {ring!r}")
+        first.stop()
+
+        second = Collector(BUILD_DIR, [node.stream_endpoint], ["--record", path])
+        self.addCleanup(second.stop)
+        wait_for(lambda: at(second), 30, interval=0.2, what="the node at the restarted collector")
+        full_log = lambda: open(second.log.name, errors="replace").read()  # noqa: E731
+        wait_for(lambda: "history restored from" in full_log(), 15, interval=0.2, what="the restore's log line")
+        after = history(second.listen, "process_count", "--since", "10m", node=node.node_name)
+        old, new = by_time(before), by_time(after)
+        missing = [t for t in old if t not in new]
+        MEASURED["restored_ticks"] = (len(old) - len(missing), len(old), after["count"])
+        self.assertEqual(missing, [], f"ticks of the first collector not restored ({len(missing)} of {len(old)})")
+        for t, p in old.items():
+            self.assertEqual(new[t]["value"], p["value"], f"process_count at {t}")
+        restored = re.search(r"history restored from .*: (\d+) ticks of the last hour, (\d+) node", full_log())
+        self.assertTrue(restored, full_log()[-2000:])
+        self.assertEqual(int(restored.group(2)), 1)
+        self.assertGreaterEqual(int(restored.group(1)), len(old))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "beamscope.pb.h"
 #include "beamscope/collector/node_logs.hpp"
@@ -67,6 +68,7 @@ struct HistoryStoreStats {
   std::uint64_t alerts = 0, tree_changes = 0;  ///< log entries
   std::array<std::uint64_t, kHistoryDropKinds> dropped{};  ///< by HistoryDrop
   std::uint64_t backfilled = 0;    ///< ticks taken from agents' Histories
+  std::uint64_t restored = 0;      ///< ticks read back from the collector's recording (restore())
   std::uint64_t clock_held = 0;    ///< ticks whose wall clock went back, held at the last time
 };
 
@@ -84,6 +86,10 @@ class HistoryStore {
   /// (a collector that starts or connects late has the agent's last
   /// history_s at once), and its events older than those kept.
   void backfill(const std::string& node, const v1::History& h);
+  /// Takes ticks a recording kept of `node` (history_restore.hpp: a
+  /// restarted collector's past), oldest first, in the producer's time:
+  /// thinned as record() thins, then those older than any held.
+  void restore(const std::string& node, const std::vector<protocol::GaugeSample>& ticks);
 
   /// Ages out what a silent node keeps as time goes by (its ticks into
   /// minutes after the hour, everything after the day, then the node);
@@ -151,7 +157,7 @@ class HistoryStore {
   std::unordered_map<std::string, Node> nodes_;
   std::uint64_t bytes_ = 0;  // kept in step with every change
   std::array<std::uint64_t, kHistoryDropKinds> dropped_{};
-  std::uint64_t backfilled_ = 0, clock_held_ = 0;
+  std::uint64_t backfilled_ = 0, clock_held_ = 0, restored_ = 0;
 };
 
 }  // namespace beamscope::collector

@@ -54,6 +54,7 @@ struct FrameGauges {
   bool keyframe = false, has_gauges = false, has_mailbox = false;
   v1::VmGauges gauges;
   std::uint64_t mailbox_sum = 0;
+  std::int64_t timestamp_us = 0;  ///< the producer's time of the frame (Envelope.timestamp_us)
 };
 /// Reads only that from an Envelope's bytes: process rows, trees and events
 /// are skipped unparsed (a recording's hour of frames reads several times
