@@ -69,6 +69,7 @@ bool DialOut::connect_out(std::string& error) {
   if (!fresh) return false;
   out_ = std::move(fresh);
   handshaken_ = false;
+  handshakes_seen_ = 0;  // a fresh socket counts from 0
   announce_owed_ = false;
   ++state_.sockets;
   return true;
@@ -92,11 +93,13 @@ bool DialOut::pump(const zmq::pollitem_t* items, Clock::time_point now,
       }
       refusal_ = refused;
     }
-    const bool was = handshaken_;
+    // Counted, not compared: a collector restarted between two reads
+    // leaves its DISCONNECTED, CONNECTED and HANDSHAKE_SUCCEEDED in one.
     handshaken_ = out_->handshaken();
-    if (handshaken_ && !was) {
+    if (const std::uint64_t n = out_->handshakes(); n != handshakes_seen_) {
+      state_.connections += n - handshakes_seen_;
+      handshakes_seen_ = n;
       announce_owed_ = true;
-      ++state_.connections;
     }
   }
   if (retry_.take_due(now)) {

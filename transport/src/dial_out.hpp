@@ -68,6 +68,7 @@ class DialOut {
   zmq::socket_t in_;                   // to the server's ROUTER
   RetryBackoff retry_;
   bool handshaken_ = false;             // the current connection completed its handshake
+  std::uint64_t handshakes_seen_ = 0;   // of out_'s handshakes, those counted in state_.connections
   bool announce_owed_ = false;          // announce as soon as a send can go
   Clock::time_point last_heard_{};      // from the collector
   Clock::time_point last_announce_{};

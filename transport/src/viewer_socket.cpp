@@ -39,6 +39,7 @@ const std::string& ViewerSocket::refusal() {
     if (e.event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
       refusal_.clear();
       handshaken_ = true;
+      ++handshakes_;
       dropped_in_handshake_ = 0;
     } else if (e.event == ZMQ_EVENT_CONNECTED) {
       handshaken_ = false;

@@ -39,6 +39,9 @@ class ViewerSocket {
 
   /// The current connection completed its handshake (as of the last refusal() call).
   bool handshaken() const { return handshaken_; }
+  /// Handshakes completed on this socket so far (as of the last refusal()
+  /// call): a reconnection whose events came in one read still counts.
+  std::uint64_t handshakes() const { return handshakes_; }
 
  private:
   ViewerSocket(zmq::context_t& ctx, std::string endpoint, ClientSecurity security);
@@ -51,6 +54,7 @@ class ViewerSocket {
   // that cannot open our HELLO (wrong server key) just hangs up.
   int dropped_in_handshake_ = 0;
   bool handshaken_ = false;
+  std::uint64_t handshakes_ = 0;
 };
 
 }  // namespace beamscope::transport
