@@ -3,7 +3,9 @@
 #include "beamscope/protocol/node_model.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace beamscope::protocol {
 
@@ -46,18 +48,36 @@ std::uint64_t append_events(std::deque<v1::Event>& kept, const google::protobuf:
   return pushed_out;
 }
 
+// Makes `map` hold exactly the entries of `items` (the last of a repeated
+// key wins), updating the entries it holds in place: a keyframe mostly
+// repeats the state, and an entry assigned in place keeps its allocations
+// (a model cleared and refilled allocated every row and its strings again
+// at every keyframe, in each of a collector's three models).
+template <typename Map, typename Items, typename KeyOf>
+void replace_all(Map& map, const Items& items, KeyOf key_of) {
+  for (const auto& item : items) map[key_of(item)] = item;
+  std::vector<std::string_view> keys;
+  keys.reserve(static_cast<std::size_t>(items.size()));
+  for (const auto& item : items) keys.emplace_back(key_of(item));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (map.size() == keys.size()) return;  // every key of `items` is held: nothing else is
+  for (auto it = map.begin(); it != map.end();) {
+    if (std::binary_search(keys.begin(), keys.end(), std::string_view(it->first))) ++it;
+    else it = map.erase(it);
+  }
+}
+
 }  // namespace
 
 void NodeModel::reset_from(const Keyframe& kf) {
-  base_ = kf;
+  base_ = kf;  // into base_'s cleared rows: copied without allocating, then cleared again
   base_.clear_processes();
   base_.clear_tree();
   base_.clear_events();
-  processes_.clear();
   processes_.reserve(static_cast<std::size_t>(kf.processes_size()));
-  for (const auto& p : kf.processes()) processes_[p.pid()] = p;
-  tree_.clear();
-  for (const auto& n : kf.tree()) tree_[n.id()] = n;
+  replace_all(processes_, kf.processes(), [](const ProcessSample& p) -> const std::string& { return p.pid(); });
+  replace_all(tree_, kf.tree(), [](const TreeNode& n) -> const std::string& { return n.id(); });
   events_.clear();
   // A keyframe repeats history: what it cannot hold is not news.
   append_events(events_, kf.events(), limits_.max_events);

@@ -65,6 +65,51 @@ TEST(NodeModel, TopOrdersByKeyAndRespectsLimit) {
   EXPECT_EQ(m.top(SortKey::kReductions, 10)[0].pid(), "<0.3.0>");
 }
 
+// A keyframe replaces the state whole: rows and tree entries it does not
+// carry go, the ones it carries are exactly its own (the model updates
+// the rows it holds in place), a pid it repeats counts once, its last.
+TEST(NodeModel, KeyframeReplacesTheStateHeldBefore) {
+  NodeModel m;
+  auto first = keyframe_envelope("n", 1, 3);
+  auto* k1 = first.mutable_keyframe();
+  auto held = sample("<0.1.0>", 1, 900, 5);
+  held.set_current_function("gen_server:loop/7");
+  held.set_registered_name("held");
+  *k1->add_processes() = held;
+  *k1->add_processes() = sample("<0.2.0>", 2);
+  *k1->add_processes() = sample("<0.3.0>", 3);
+  for (const char* id : {"app", "app/sup", "app/sup/w"}) {
+    auto* t = k1->add_tree();
+    t->set_id(id);
+    t->set_name(std::string(id) + "-name");
+  }
+  ASSERT_EQ(m.apply(first), ApplyResult::kApplied);
+
+  auto second = keyframe_envelope("n", 5, 4);
+  auto* k2 = second.mutable_keyframe();
+  *k2->add_processes() = sample("<0.1.0>", 10);  // held: no function or name any more
+  *k2->add_processes() = sample("<0.4.0>", 40);
+  *k2->add_processes() = sample("<0.4.0>", 41);  // repeated: the last wins
+  auto* t = k2->add_tree();
+  t->set_id("app/sup");
+  t->set_pid("<0.9.0>");
+  ASSERT_EQ(m.apply(second), ApplyResult::kApplied);
+
+  auto snap = m.snapshot();
+  ASSERT_EQ(snap->processes_size(), 2);
+  EXPECT_EQ(snap->processes(0).DebugString(), sample("<0.4.0>", 41).DebugString());
+  EXPECT_EQ(snap->processes(1).DebugString(), sample("<0.1.0>", 10).DebugString());
+  ASSERT_EQ(snap->tree_size(), 1);
+  EXPECT_EQ(snap->tree(0).DebugString(), t->DebugString());
+  EXPECT_EQ(m.hot_count(), 2u);
+
+  // And back to a larger state, the same rows as a fresh model's.
+  ASSERT_EQ(m.apply(first), ApplyResult::kApplied);
+  NodeModel fresh;
+  ASSERT_EQ(fresh.apply(first), ApplyResult::kApplied);
+  EXPECT_EQ(m.snapshot()->DebugString(), fresh.snapshot()->DebugString());
+}
+
 TEST(NodeModel, SnapshotIsImmutableAcrossUpdates) {
   NodeModel m;
   m.apply(keyframe_envelope("n", 1, 3));
