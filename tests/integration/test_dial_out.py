@@ -132,9 +132,11 @@ class DialOut(unittest.TestCase):
         type(self).collector = Collector(BUILD_DIR, [], extra_args=["--agents-listen", self.agents_endpoint])
         doc = self.wait_at_collector(timeout=30)
         self.assertEqual(doc["node"], self.node.node_name)
-        after = metric_value(scrape(self.node.metrics_url), "beamscope_agent_collector_connections_total",
-                             collector=self.agents_endpoint)
-        self.assertGreater(after, before)
+        # The agent's /metrics reads its dial-out's counters at its next tick.
+        after = wait_for(lambda: (lambda v: v if v and v > before else None)(
+            metric_value(scrape(self.node.metrics_url), "beamscope_agent_collector_connections_total",
+                         collector=self.agents_endpoint)), 10, interval=0.25, what="a second connection counted")
+        self.assertEqual(after, before + 1)
 
 
 class DialOutCurve(unittest.TestCase):
