@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,18 +31,14 @@ from collector_proc import Collector  # noqa: E402
 from nodes import DemoNode, wait_for  # noqa: E402
 from probes import run_ctl, samples, scrape  # noqa: E402
 from test_inspect import Xvfb  # noqa: E402
+from test_replay import shown as shown_replay  # noqa: E402
 
 STEP = 500  # processes spawned between "before" and "after"
 
 
 def shown(a, name, extra, frames=8):
-    png, dump = os.path.join(a.out_dir, f"past_{name}.png"), os.path.join(a.out_dir, f"past_{name}.json")
-    cmd = [a.beamscope, "--screenshot", png, "--frames", str(frames), "--dump-state", dump, *extra]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=a.xvfb.env)
-    print(f"$ beamscope {' '.join(cmd[1:])}\n  rc={r.returncode} {r.stderr.strip()[-200:]}")
-    assert r.returncode == 0, r.stdout + r.stderr
-    with open(dump) as f:
-        return json.load(f)
+    """The inspector's --dump-state after `frames` frames (pictures: replay_past_NAME.png)."""
+    return shown_replay(a, f"past_{name}", extra, frames)
 
 
 def overview(a, args):
