@@ -22,6 +22,13 @@ std::optional<protocol::Envelope> ask_node(const GlobalOptions& opts, protocol::
     exit_code = kExitUsage;
     return std::nullopt;
   }
+  // The agent answers as it is now: a past time has no agent to ask.
+  if (!opts.at.empty()) {
+    messages << "beamscope-ctl: --at answers overview, top, tree, events, alerts and children from a recording; "
+                "this command asks the agent now: drop --at\n";
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
   // The snapshot names the node (and picks --node out of a collector's).
   auto state = fetch_node(opts, exit_code, messages);
   if (!state) return std::nullopt;

@@ -69,7 +69,7 @@ std::optional<StateRequest> CollectorPast::request(double now_s) {
   if (asked_ && now_s - asked_s_ < kAnswerTimeoutS) return std::nullopt;
   asked_ = 0;
   if (!showing_) {
-    if (now_s - span_asked_s_ < kSpanEveryS) return std::nullopt;
+    if (now_s - span_asked_s_ < (span_known_ && !recorded_ ? kUnrecordedEveryS : kSpanEveryS)) return std::nullopt;
     return ask(0, /*span_only=*/true, now_s);
   }
   if (target_us_ == at_us_) return std::nullopt;  // shown, or refused: until the bar moves

@@ -1,7 +1,8 @@
 // The past of a live node from the collector serving it (protocol 1.6,
 // beamscope-collector --record): while live, the shown node's recorded
 // span is asked every kSpanEveryS, so the bar offers to go back only when
-// the collector records it; once back, the node's state at the time the
+// the collector records it (a server that records nothing is asked again
+// every kUnrecordedEveryS); once back, the node's state at the time the
 // bar asks for (and the hour of charts before it) is asked at most every
 // kMinGapS, one question in flight, as ReplayFeed reads a file. No ImGui,
 // no socket: the frame loop sends request() and hands back answers.
@@ -25,6 +26,7 @@ using StateRequest = NodeRequest<v1::HistoryRequest>;
 class CollectorPast {
  public:
   static constexpr double kSpanEveryS = 5.0;
+  static constexpr double kUnrecordedEveryS = 60.0;  ///< a server that said it records nothing
   static constexpr double kMinGapS = 0.25;
   static constexpr double kAnswerTimeoutS = 5.0;
 

@@ -63,6 +63,9 @@ TEST(CollectorPast, LiveAsksTheSpanAndOffersThePastOnlyWhenRecorded) {
   EXPECT_FALSE(bar.past_offered);
   EXPECT_TRUE(plain.span_known());
   EXPECT_EQ(plain.note(), "this collector records nothing");
+  // Asked again, but seldom.
+  EXPECT_FALSE(plain.request(CollectorPast::kSpanEveryS + 1));
+  EXPECT_TRUE(plain.request(CollectorPast::kUnrecordedEveryS));
 }
 
 TEST(CollectorPast, SeeksAskOneStateAtATimeAndShowTheLast) {

@@ -96,6 +96,15 @@ def main():
             assert recent["process_count"] >= past["process_count"] + STEP - 10, recent
             r = run_ctl(a.build_dir, live + ["--at", "yesterday", "overview", "--json"])
             assert r.rc == 2 and "--at" in r.stderr, r
+            # The other documents too are the file's, whole.
+            for query in (["tree"], ["top", "--by", "mailbox", "--limit", "20"], ["events"], ["alerts"]):
+                got = run_ctl(a.build_dir, live + ["--at", at, *query, "--json"])
+                want = run_ctl(a.build_dir, ["--replay", path, "--node", name, "--at", at, *query, "--json"])
+                assert got.rc == 0 and want.rc == 0, (got, want)
+                assert json.loads(got.stdout) == json.loads(want.stdout), query
+            # What asks the agent has no past to ask: refused, not answered live.
+            r = run_ctl(a.build_dir, live + ["--at", at, "ps", "--json"])
+            assert r.rc == 2 and "drop --at" in r.stderr, r
 
             # The inspector: live, it offers the recording's span.
             live_doc = shown(a, "live", ["--connect", collector.listen, "--node", name])

@@ -41,8 +41,9 @@ Command add_children_command(CLI::App& app) {
     if (!state) return exit_code;
     v1::ChildrenRequest::Order order{};
     parse_children_order(opts->by, order);  // already checked by IsMember
-    if (!global.replay.empty()) {
-      // From the recorded tree: the agent's own pages are not recorded.
+    if (!global.replay.empty() || !global.at.empty()) {
+      // From the recorded tree (a file, or a collector's at --at): the
+      // agent's own pages are not recorded.
       v1::ChildrenRequest request;
       request.set_supervisor_id(opts->supervisor_id);
       request.set_offset(opts->offset);
