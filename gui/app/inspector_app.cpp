@@ -336,7 +336,9 @@ int run_inspector(const Options& opt) {
     if (ready && keys.done() && !rescale_pending) ++frames_after_script;
     window->begin_frame(press, release);
     const Settings before = settings;
-    view.draw(shown, link_states(clients), settings);
+    // The past has no link of its own: the live ones' dots would speak for
+    // another time (and, with several endpoints, another node).
+    view.draw(shown, &shown == &model ? link_states(clients) : std::vector<LinkStatus>{}, settings);
     if (!(settings == before)) settings_changed();
     send_requests(shown, view.detail_open(), clients);
     window->render();

@@ -77,9 +77,11 @@ void draw_node_bar(InspectorModel& model, const std::vector<LinkStatus>& links) 
   separator_dot();
   ImGui::Text("up %s", format_duration_ms(kf.gauges().uptime_ms()).c_str());
   separator_dot();
-  if (node->source < links.size())
+  // A recording, or a collector's past, has no link to show.
+  if (node->source < links.size()) {
     status_dot(describe_node(links[node->source], node->gone_at_us, node->gone_reason, protocol::now_us()));
-  separator_dot();
+    separator_dot();
+  }
   ImGui::Text("sweep %s", kf.sweep().period_ms() ? format_duration_ms(kf.sweep().period_ms()).c_str() : "-");
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip("Full mailbox sweep period: %s processes in %s", format_count(kf.sweep().processes_swept()).c_str(),

@@ -37,8 +37,8 @@ STEP = 500  # processes spawned between "before" and "after"
 
 
 def shown(a, name, extra, frames=8):
-    """The inspector's --dump-state after `frames` frames (pictures: replay_past_NAME.png)."""
-    return shown_replay(a, f"past_{name}", extra, frames)
+    """The inspector's --dump-state after `frames` frames (pictures: replay_collector_past_NAME.png)."""
+    return shown_replay(a, f"collector_past_{name}", extra, frames)
 
 
 def overview(a, args):
