@@ -23,23 +23,6 @@ double thread_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// utime + stime of every thread of `pid`, in seconds.
-double proc_cpu_s(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(f, line);
-  const auto close = line.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream rest(line.substr(close + 2));
-  std::string field;
-  std::vector<std::string> fields;
-  while (rest >> field) fields.push_back(field);
-  // fields[0] is field 3 (state): utime is field 14, stime 15.
-  if (fields.size() < 13) return -1;
-  const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  return (std::stod(fields[11]) + std::stod(fields[12])) / hz;
-}
-
 namespace {
 // utime + stime of a /proc/.../stat line, seconds; its comm into `name`.
 double stat_cpu_s(const std::string& line, std::string* name) {
@@ -55,6 +38,14 @@ double stat_cpu_s(const std::string& line, std::string* name) {
   return (std::stod(fields[11]) + std::stod(fields[12])) / hz;
 }
 }  // namespace
+
+// utime + stime of every thread of `pid`, in seconds.
+double proc_cpu_s(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(f, line);
+  return stat_cpu_s(line, nullptr);
+}
 
 std::map<int, ThreadCpu> thread_cpu(pid_t pid) {
   std::map<int, ThreadCpu> out;

@@ -30,6 +30,14 @@ v1::HistoryAnswer answer_to(const StateRequest& req, const std::string& error = 
   return a;
 }
 
+// Follows a@h at a collector that answered its span (it records it).
+void follow_recorded(CollectorPast& past) {
+  past.follow(0, "a@h");
+  auto span = past.request(0.0);
+  ASSERT_TRUE(span);
+  past.receive("a@h", answer_to(*span), 0.0);
+}
+
 TEST(CollectorPast, LiveAsksTheSpanAndOffersThePastOnlyWhenRecorded) {
   CollectorPast past;
   ReplayControl bar;
@@ -70,9 +78,7 @@ TEST(CollectorPast, LiveAsksTheSpanAndOffersThePastOnlyWhenRecorded) {
 
 TEST(CollectorPast, SeeksAskOneStateAtATimeAndShowTheLast) {
   CollectorPast past;
-  past.follow(0, "a@h");
-  auto span = past.request(0.0);
-  past.receive("a@h", answer_to(*span), 0.0);
+  follow_recorded(past);
   ReplayControl bar;
   past.enter(kT0 + 100 * kS, bar);
   EXPECT_TRUE(bar.active);
@@ -122,9 +128,7 @@ TEST(CollectorPast, SeeksAskOneStateAtATimeAndShowTheLast) {
 
 TEST(CollectorPast, RefusalIsShownAndNotAskedAgain) {
   CollectorPast past;
-  past.follow(0, "a@h");
-  auto span = past.request(0.0);
-  past.receive("a@h", answer_to(*span), 0.0);
+  follow_recorded(past);
   ReplayControl bar;
   past.enter(kT0 + 10 * kS, bar);
   auto req = past.request(1.0);
@@ -138,9 +142,7 @@ TEST(CollectorPast, RefusalIsShownAndNotAskedAgain) {
 
 TEST(CollectorPast, LostAnswerIsAskedAgainAndPlayingReachesLive) {
   CollectorPast past;
-  past.follow(0, "a@h");
-  auto span = past.request(0.0);
-  past.receive("a@h", answer_to(*span), 0.0);
+  follow_recorded(past);
   ReplayControl bar;
   past.enter(kT0 + 590 * kS, bar);
   auto lost = past.request(1.0);
