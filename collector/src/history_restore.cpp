@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "beamscope/protocol/history_series.hpp"
+#include "beamscope/recording/history_index.hpp"
 #include "beamscope/recording/reader.hpp"
 
 namespace beamscope::collector {
@@ -17,18 +18,13 @@ RestoreStats restore_history(const std::string& path, HistoryStore& store, std::
   const std::int64_t from = now_us - window_us;
   const auto& chunks = reader->chunks();
   std::map<std::string, std::vector<protocol::GaugeSample>> ticks;  // per node, in recording order
-  std::map<std::string, std::uint64_t> mailbox_sums;  // a delta's histogram is sent only when it changes
-  protocol::FrameGauges frame;
   for (std::size_t i = reader->segment_at(from); i < chunks.size() && !stop.stop_requested(); ++i) {
     if (chunks[i].segment_start != i) continue;  // one scan a segment, from its first chunk
     ++out.segments;
-    reader->scan_segment(i, [&](const recording::RecordView& r) {
-      // Checkpoints repeat a frame's tick; the frames carry every one.
-      if (r.kind != recording::RecordKind::kFrame || !protocol::read_frame_gauges(r.envelope, frame)) return true;
-      auto s = protocol::frame_sample(frame, mailbox_sums[frame.node], frame.timestamp_us);
-      if (s && r.time_us >= from && frame.timestamp_us > 0) ticks[frame.node].push_back(*s);
-      return true;
-    });
+    recording::scan_ticks(*reader, i, recording::TickTime::kProducer,
+                          [&](const std::string& node, const protocol::GaugeSample& s, std::int64_t record_us) {
+                            if (record_us >= from) ticks[node].push_back(s);
+                          });
   }
   if (stop.stop_requested()) return out;
   for (const auto& [node, samples] : ticks) {

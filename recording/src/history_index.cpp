@@ -5,6 +5,22 @@
 
 namespace beamscope::recording {
 
+void scan_ticks(Reader& reader, std::size_t start, TickTime time,
+                const std::function<void(const std::string& node, const protocol::GaugeSample& tick,
+                                         std::int64_t record_us)>& each) {
+  std::map<std::string, std::uint64_t> mailbox_sums;  // a delta's histogram is sent only when it changes
+  protocol::FrameGauges frame;
+  reader.scan_segment(start, [&](const RecordView& r) {
+    if (!protocol::read_frame_gauges(r.envelope, frame)) return true;
+    const std::int64_t t = time == TickTime::kRecord ? r.time_us : frame.timestamp_us;
+    auto s = protocol::frame_sample(frame, mailbox_sums[frame.node], t);
+    // A checkpoint repeats a tick a frame before it carried (stamped later),
+    // except in the file's first segment.
+    if (s && t > 0 && (r.kind == RecordKind::kFrame || start == 0)) each(frame.node, *s, r.time_us);
+    return true;
+  });
+}
+
 std::vector<std::size_t> HistoryIndex::segments_within(std::int64_t from_us, std::int64_t to_us) const {
   std::vector<std::size_t> out;
   const auto& chunks = reader_.chunks();
@@ -25,23 +41,13 @@ std::vector<std::size_t> HistoryIndex::missing(std::int64_t from_us, std::int64_
 void HistoryIndex::add(std::size_t start, std::int64_t from_us, std::int64_t to_us) {
   if (segments_.count(start) || start >= reader_.chunks().size()) return;
   Ticks ticks;
-  std::map<std::string, std::uint64_t> mailbox_sums;  // a delta's histogram is sent only when it changes
   std::size_t n = 0;
-  protocol::FrameGauges frame;
   // Stamped with the record's time: the replay's timeline, never going back.
-  reader_.scan_segment(start, [&](const RecordView& r) {
-    if (!protocol::read_frame_gauges(r.envelope, frame)) return true;
-    const std::string& node = frame.node;
-    auto s = protocol::frame_sample(frame, mailbox_sums[node], r.time_us);
-    // A checkpoint repeats a tick a frame before it carried (stamped later),
-    // except in the file's first segment: the writer may have known the
-    // node before the file began.
-    if (s && (r.kind == RecordKind::kFrame || start == 0)) {
-      ticks[node].push_back(*s);
-      ++n;
-    }
-    return true;
-  });
+  scan_ticks(reader_, start, TickTime::kRecord,
+             [&](const std::string& node, const protocol::GaugeSample& s, std::int64_t) {
+               ticks[node].push_back(s);
+               ++n;
+             });
   const std::size_t bytes = n * sizeof(protocol::GaugeSample) + ticks.size() * 64;
   make_room(from_us, to_us);
   segments_.emplace(start, std::move(ticks));

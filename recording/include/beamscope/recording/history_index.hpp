@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,6 +20,20 @@
 #include "beamscope/recording/reader.hpp"
 
 namespace beamscope::recording {
+
+/// Whose clock a tick read from a recording is stamped with: the record's
+/// (a replay's timeline, never going back) or the producer's (as a live
+/// collector keeps it: Envelope.timestamp_us).
+enum class TickTime : std::uint8_t { kRecord, kProducer };
+
+/// Every tick of the segment starting at chunk `start`, in record order:
+/// each frame's gauges (and, in the file's first segment, each
+/// checkpoint's: the writer may have known a node before the file began),
+/// with the node's mailbox sum held from its earlier frames. `each(node,
+/// tick, record_us)`. Damage ends the segment's ticks.
+void scan_ticks(Reader& reader, std::size_t start, TickTime time,
+                const std::function<void(const std::string& node, const protocol::GaugeSample& tick,
+                                         std::int64_t record_us)>& each);
 
 class HistoryIndex {
  public:
