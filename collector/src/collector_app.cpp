@@ -233,7 +233,7 @@ int run_collector(const CollectorOptions& opts) {
       return kExitStartFailed;
     }
     spdlog::info("{}", note);
-    fan_opts.on_frame = [r = recorder.get()](const protocol::Envelope& env) { r->record(env); };
+    fan_opts.on_frame = [r = recorder.get()](const protocol::SharedEnvelope& env) { r->record(env); };
     fan_opts.on_gone = [r = recorder.get()](const std::string& node, const std::string& why) { r->gone(node, why); };
     fan_opts.recording = opts.record;  // viewers scrub back in time from it
     if (recorded_before)

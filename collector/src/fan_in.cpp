@@ -58,6 +58,9 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   fan->server_ = transport::StreamServer::start(server_opts, error);
   if (!fan->server_) return nullptr;
   fan->link_limits_ = opts.limits;
+  // Three sockets a link (its DEALER and its monitor's pair): past the
+  // default of 1,023 a fleet of 341 agents could not be followed.
+  fan->links_context_.set(zmq::ctxopt::max_sockets, fan->links_context_.get(zmq::ctxopt::socket_limit));
   for (std::size_t i = 0; i < opts.agents.size(); ++i) {
     const transport::ClientSecurity security =
         i < opts.agent_security.size() ? opts.agent_security[i] : transport::ClientSecurity{};
@@ -79,7 +82,7 @@ std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& key, const std
   link->endpoint = key;
   Link* raw = link.get();
   link->client = transport::StreamClient::start(
-      endpoint, error, [this, raw](const protocol::Envelope& env) { forward(*raw, env); },
+      endpoint, error, [this, raw](protocol::Envelope& env) { forward(*raw, env); },
       [this, raw, key, endpoint](const std::string& node, const std::string& reason) {
         // A dialled-in link's endpoint is its inproc bridge: name the agent.
         std::string why = reason;
@@ -87,7 +90,8 @@ std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& key, const std
           if (const auto at = why.find(endpoint); at != std::string::npos) why.replace(at, endpoint.size(), key);
         gone(*raw, node, why);
       },
-      [this, raw](const protocol::Envelope& answer) { relay_answer(*raw, answer); }, security, link_limits_, ctx);
+      [this, raw](const protocol::Envelope& answer) { relay_answer(*raw, answer); }, security, link_limits_,
+      ctx ? ctx : &links_context_);
   if (!link->client) return nullptr;
   return link;
 }
@@ -201,8 +205,9 @@ const std::string& FanIn::listen_endpoint() const { return server_->bound_endpoi
 
 std::vector<std::shared_ptr<const v1::Keyframe>> FanIn::snapshots() const { return server_->snapshots(); }
 
-// Runs on the link's client thread for every applied keyframe or delta.
-void FanIn::forward(Link& link, const protocol::Envelope& env) {
+// Runs on the link's client thread for every applied keyframe or delta,
+// which it takes: shared, not copied, by the server and the recorder.
+void FanIn::forward(Link& link, protocol::Envelope& env) {
   {
     std::lock_guard lock(owners_mutex_);
     // Each link's model holds max_nodes; together they may not pass it either.
@@ -221,9 +226,10 @@ void FanIn::forward(Link& link, const protocol::Envelope& env) {
     if (claimed) spdlog::info("node {} joined through {}", env.node(), link.endpoint);
   }
   expire_requests();  // agents tick every second: timeouts are seen on time
-  if (history_) history_->record(env.node(), env);
-  if (on_frame_) on_frame_(env);
-  if (server_->publish(env)) {
+  const auto frame = std::make_shared<const protocol::Envelope>(std::move(env));
+  if (history_) history_->record(frame->node(), *frame);
+  if (on_frame_) on_frame_(frame);
+  if (server_->publish(frame)) {
     link.forwarded.fetch_add(1, std::memory_order_relaxed);
   } else {
     link.dropped.fetch_add(1, std::memory_order_relaxed);

@@ -124,7 +124,9 @@ bool StreamServer::reply(const std::string& viewer, Envelope env) {
   return false;
 }
 
-bool StreamServer::publish(Envelope env) {
+bool StreamServer::publish(Envelope env) { return publish(std::make_shared<const Envelope>(std::move(env))); }
+
+bool StreamServer::publish(protocol::SharedEnvelope env) {
   bool queued = false;
   {
     std::lock_guard lock(impl_->queue_mutex);
@@ -149,9 +151,10 @@ void StreamServer::node_gone(const std::string& node, const std::string& reason)
   env.set_node(node);
   env.set_timestamp_us(protocol::now_us());
   env.mutable_node_gone()->set_reason(reason);
+  auto shared = std::make_shared<const Envelope>(std::move(env));
   std::lock_guard lock(impl_->queue_mutex);
   // Control messages bypass the bound: they are rare and must not be lost.
-  impl_->queue.push_back(std::move(env));
+  impl_->queue.push_back(std::move(shared));
   impl_->wake();
 }
 
@@ -385,7 +388,7 @@ void StreamServer::Impl::handle_request(const std::string& identity, const std::
 }
 
 void StreamServer::Impl::drain_queue() {
-  std::deque<Envelope> batch;
+  std::deque<protocol::SharedEnvelope> batch;
   std::deque<std::pair<std::string, Envelope>> answers;
   {
     std::lock_guard lock(queue_mutex);
@@ -395,7 +398,9 @@ void StreamServer::Impl::drain_queue() {
   // Stamped here (version, timestamp): repliers only fill in node and body.
   for (auto& [viewer, env] : answers) send_to(viewer, protocol::encode(env, env.node(), env.seq()));
   if (batch.empty()) return;
-  for (auto& env : batch) {
+  const bool watched = has_streaming_viewer();
+  for (const auto& shared : batch) {
+    const Envelope& env = *shared;
     {
       std::lock_guard lock(snapshot_mutex);  // snapshots() reads the fleet
       if (env.has_node_gone()) {
@@ -408,7 +413,9 @@ void StreamServer::Impl::drain_queue() {
       snapshot_stale = true;
     }
     stale.insert(env.node());
-    broadcast(frames.make(protocol::encode(env)));
+    // Encoded only for someone: a collector or agent nobody watches would
+    // spend a serialization a frame on nothing (bench/ingest).
+    if (watched) broadcast(frames.make(protocol::encode(env)));
   }
 }
 
@@ -445,6 +452,10 @@ void StreamServer::Impl::broadcast(zmq::message_t shared) {
     if (send_to(identity, shared)) peer.full_since.reset();
     else if (!peer.full_since) peer.full_since = now;
   }
+}
+
+bool StreamServer::Impl::has_streaming_viewer() const {
+  return std::any_of(peers.begin(), peers.end(), [](const auto& entry) { return entry.second.streaming; });
 }
 
 void StreamServer::Impl::broadcast_keyframes() {

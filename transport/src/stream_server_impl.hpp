@@ -76,7 +76,7 @@ struct StreamServer::Impl {
   std::atomic<std::uint64_t> cpu_ns{0}, zmq_cpu_ns{0};
 
   std::mutex queue_mutex;
-  std::deque<Envelope> queue;
+  std::deque<protocol::SharedEnvelope> queue;
   std::deque<std::pair<std::string, Envelope>> replies;  // (viewer, frame)
 
   // Bounded: connections by the cap (plus refused ones, closed within a
@@ -136,6 +136,7 @@ struct StreamServer::Impl {
   void send_to(const std::string& identity, const std::string& payload);
   void handle_request(const std::string& identity, const std::string& key, const Envelope& env);
   void broadcast(zmq::message_t shared);
+  bool has_streaming_viewer() const;
   void broadcast_keyframes();
   void heartbeat_and_expire(Clock::time_point now);
   void close_due(Clock::time_point now);

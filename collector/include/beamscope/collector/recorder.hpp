@@ -1,7 +1,7 @@
 // beamscope-collector --record FILE: every node's stream, as the collector
 // received it, written to a recording (recording/) by a thread of its own.
-// The fan-in's threads only queue a copy: a slow disk drops frames (counted),
-// never stalls a link.
+// The fan-in's threads only queue the frame they forward (shared, not
+// copied): a slow disk drops frames (counted), never stalls a link.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <prometheus/collectable.h>
 
 #include "beamscope.pb.h"
+#include "beamscope/protocol/framing.hpp"
 #include "beamscope/recording/writer.hpp"
 
 namespace beamscope::collector {
@@ -33,7 +34,7 @@ struct RecorderStats {
 
 /// Usage:
 ///   auto rec = Recorder::start({.path = "fleet.bsrec"}, err, &note);
-///   rec->record(env);              // any thread, never blocks
+///   rec->record(frame);            // any thread, never blocks; frame: SharedEnvelope
 ///   rec->gone(node, reason);       // a node left: replays drop it too
 ///   rec->stop();                   // drains, flushes and closes the file
 class Recorder {
@@ -41,7 +42,7 @@ class Recorder {
   static std::unique_ptr<Recorder> start(const RecorderOptions& opts, std::string& error, std::string* note);
   ~Recorder();
 
-  void record(const protocol::Envelope& env);
+  void record(protocol::SharedEnvelope env);
   void gone(const std::string& node, const std::string& reason);
   /// Writes what is queued, flushes and closes; later calls do nothing.
   void stop();

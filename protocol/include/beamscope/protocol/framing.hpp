@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -11,6 +12,9 @@
 namespace beamscope::protocol {
 
 using v1::Envelope;
+/// A frame handed on to several readers (a collector's server, recorder)
+/// without a copy each: immutable once shared.
+using SharedEnvelope = std::shared_ptr<const Envelope>;
 
 /// Why a received frame was dropped.
 enum class DecodeError : std::uint8_t {

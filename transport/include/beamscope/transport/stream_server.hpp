@@ -187,6 +187,8 @@ class StreamServer {
   /// Queues a keyframe or delta (node, seq, timestamp already set) for
   /// every viewer. Thread-safe; never blocks; false when dropped.
   bool publish(protocol::Envelope env);
+  /// The same frame shared with other readers (a collector's recorder), not copied.
+  bool publish(protocol::SharedEnvelope env);
 
   /// Queues a frame for one viewer only (the answer to its request; node
   /// set, version and timestamp stamped on sending). Thread-safe; never blocks; false when
