@@ -169,12 +169,12 @@ int sink(const Args& a) {
 int watch(const Args& a) {
   std::atomic<std::uint64_t> frames{0}, keyframes{0}, deltas{0};
   std::atomic<std::int64_t> last_ns{0}, max_gap_ns{0};
-  auto on_frame = [&](const Envelope& env) {
+  auto on_frame = [&](const beamscope::protocol::SharedEnvelope& env) {
     const std::int64_t now = Clock::now().time_since_epoch().count();
     const std::int64_t prev = last_ns.exchange(now);
     if (prev) max_gap_ns = std::max<std::int64_t>(max_gap_ns.load(), now - prev);
     ++frames;
-    ++(env.has_keyframe() ? keyframes : deltas);
+    ++(env->has_keyframe() ? keyframes : deltas);
   };
   std::string error;
   auto client = beamscope::transport::StreamClient::start(a.endpoint, error, on_frame);

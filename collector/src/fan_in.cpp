@@ -82,7 +82,7 @@ std::shared_ptr<FanIn::Link> FanIn::start_link(const std::string& key, const std
   link->endpoint = key;
   Link* raw = link.get();
   link->client = transport::StreamClient::start(
-      endpoint, error, [this, raw](protocol::Envelope& env) { forward(*raw, env); },
+      endpoint, error, [this, raw](const protocol::SharedEnvelope& frame) { forward(*raw, frame); },
       [this, raw, key, endpoint](const std::string& node, const std::string& reason) {
         // A dialled-in link's endpoint is its inproc bridge: name the agent.
         std::string why = reason;
@@ -205,9 +205,10 @@ const std::string& FanIn::listen_endpoint() const { return server_->bound_endpoi
 
 std::vector<std::shared_ptr<const v1::Keyframe>> FanIn::snapshots() const { return server_->snapshots(); }
 
-// Runs on the link's client thread for every applied keyframe or delta,
-// which it takes: shared, not copied, by the server and the recorder.
-void FanIn::forward(Link& link, protocol::Envelope& env) {
+// Runs on the link's client thread for every applied keyframe or delta:
+// shared, not copied, by the server and the recorder.
+void FanIn::forward(Link& link, const protocol::SharedEnvelope& frame) {
+  const protocol::Envelope& env = *frame;
   {
     std::lock_guard lock(owners_mutex_);
     // Each link's model holds max_nodes; together they may not pass it either.
@@ -226,8 +227,7 @@ void FanIn::forward(Link& link, protocol::Envelope& env) {
     if (claimed) spdlog::info("node {} joined through {}", env.node(), link.endpoint);
   }
   expire_requests();  // agents tick every second: timeouts are seen on time
-  const auto frame = std::make_shared<const protocol::Envelope>(std::move(env));
-  if (history_) history_->record(frame->node(), *frame);
+  if (history_) history_->record(env.node(), env);
   if (on_frame_) on_frame_(frame);
   if (server_->publish(frame)) {
     link.forwarded.fetch_add(1, std::memory_order_relaxed);

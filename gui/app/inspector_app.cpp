@@ -261,7 +261,7 @@ int run_inspector(const Options& opt) {
       PlatformWindow::wake();
     };
     auto c = transport::StreamClient::start(
-        ep, error, [](const protocol::Envelope&) { PlatformWindow::wake(); }, on_gone, on_reply, security);
+        ep, error, [](const protocol::SharedEnvelope&) { PlatformWindow::wake(); }, on_gone, on_reply, security);
     if (!c) {
       std::fprintf(stderr, "beamscope: %s: %s\n", ep.c_str(), error.c_str());
       return 2;

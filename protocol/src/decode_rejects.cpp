@@ -30,6 +30,13 @@ DecodeResult DecodeRejects::decode(std::string_view bytes) {
   return r;
 }
 
+OwnedDecodeResult DecodeRejects::decode_owned(std::string_view bytes) {
+  std::uint32_t major_seen = 0;
+  OwnedDecodeResult r = protocol::decode_owned(bytes, major_seen);
+  if (const auto* e = std::get_if<DecodeError>(&r)) add(*e, major_seen);
+  return r;
+}
+
 void DecodeRejects::add(DecodeError e, std::uint32_t major_seen) {
   ++by[static_cast<std::size_t>(e)];
   if (e == DecodeError::kWrongVersion) last_major = major_seen;

@@ -89,7 +89,7 @@ TEST(FanInHistory, BackfillsRecordsAndAnswers) {
   std::mutex mu;
   std::vector<protocol::Envelope> histories;
   auto viewer = transport::StreamClient::start(
-      fan->listen_endpoint(), err, [](const protocol::Envelope&) {}, [](const std::string&, const std::string&) {},
+      fan->listen_endpoint(), err, [](const protocol::SharedEnvelope&) {}, [](const std::string&, const std::string&) {},
       [&](const protocol::Envelope& env) {
         std::lock_guard lock(mu);
         if (env.has_history()) histories.push_back(env);
@@ -140,9 +140,9 @@ TEST(FanInHistory, AViewerOfAFleetGetsEveryNodesHistory) {
   std::set<std::string> keyframes, histories;
   auto viewer = transport::StreamClient::start(
       fan->listen_endpoint(), err,
-      [&](const protocol::Envelope& env) {
+      [&](const protocol::SharedEnvelope& frame) {
         std::lock_guard lock(mu);
-        keyframes.insert(env.node());
+        keyframes.insert(frame->node());
       },
       [](const std::string&, const std::string&) {},
       [&](const protocol::Envelope& env) {

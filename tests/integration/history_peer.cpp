@@ -40,7 +40,8 @@ void print(const nlohmann::json& j) {
 
 int watch(const std::string& endpoint, int seconds) {
   std::string error;
-  auto client = transport::StreamClient::start(endpoint, error, [](const protocol::Envelope& env) {
+  auto client = transport::StreamClient::start(endpoint, error, [](const protocol::SharedEnvelope& frame) {
+    const auto& env = *frame;
     v1::Keyframe kf;
     if (env.has_keyframe()) {
       kf = env.keyframe();
@@ -75,8 +76,8 @@ int history(const std::string& endpoint, int seconds) {
   std::string error;
   auto client = transport::StreamClient::start(
       endpoint, error,
-      [&](const protocol::Envelope& env) {
-        if (env.has_keyframe() && keyframe_uptime == 0) keyframe_uptime = env.keyframe().gauges().uptime_ms();
+      [&](const protocol::SharedEnvelope& env) {
+        if (env->has_keyframe() && keyframe_uptime == 0) keyframe_uptime = env->keyframe().gauges().uptime_ms();
       },
       {},
       [&](const protocol::Envelope& env) {

@@ -60,7 +60,8 @@ int watch(const std::string& endpoint, int seconds) {
   std::string error;
   auto client = transport::StreamClient::start(
       endpoint, error,
-      [](const protocol::Envelope& env) {
+      [](const protocol::SharedEnvelope& frame) {
+        const auto& env = *frame;
         std::printf("frame %lld %s %llu %s\n", mono_ms(), env.node().c_str(),
                     static_cast<unsigned long long>(env.seq()), env.has_keyframe() ? "keyframe" : "delta");
         std::fflush(stdout);

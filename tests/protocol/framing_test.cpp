@@ -27,6 +27,38 @@ TEST(Framing, RoundTripKeepsEveryField) {
   EXPECT_EQ(got.keyframe().processes(0).memory_bytes(), 2048u);
 }
 
+// decode_owned: the frame in an arena that lives as long as the frame is
+// referenced, whatever became of the bytes and the decoder; the same
+// verdicts as decode().
+TEST(Framing, OwnedFrameOutlivesItsBytesAndRefusesAsDecodeDoes) {
+  auto env = keyframe_envelope("demo@host", 0, 1234);
+  for (int i = 0; i < 300; ++i)
+    *env.mutable_keyframe()->add_processes() = sample("<0." + std::to_string(i) + ".0>", i, 2048, 10);
+  std::uint32_t major = 0;
+  SharedEnvelope kept;
+  {
+    std::string bytes = encode(env, "demo@host", 42);
+    auto result = decode_owned(bytes, major);
+    ASSERT_TRUE(std::holds_alternative<OwnedEnvelope>(result));
+    kept = std::get<OwnedEnvelope>(result);
+    EXPECT_NE(kept->GetArena(), nullptr);  // rows in the arena, not one allocation each
+    bytes.assign(bytes.size(), '\0');
+  }
+  EXPECT_EQ(major, kVersionMajor);
+  EXPECT_EQ(kept->seq(), 42u);
+  ASSERT_EQ(kept->keyframe().processes_size(), 300);
+  EXPECT_EQ(kept->keyframe().processes(299).pid(), "<0.299.0>");
+  EXPECT_EQ(kept->keyframe().processes(299).message_queue_len(), 299u);
+
+  for (const std::string& bad : {std::string("\xff\xff\xff\xff\x0f not protobuf"),
+                                 std::string(limits::kMaxFrameBytes + 1, '\0'), std::string()}) {
+    auto owned = decode_owned(bad, major);
+    auto plain = decode(bad);
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(owned));
+    EXPECT_EQ(std::get<DecodeError>(owned), std::get<DecodeError>(plain));
+  }
+}
+
 TEST(Framing, GarbageIsMalformedNotACrash) {
   const std::string garbage = "\xff\xff\xff\xff\x0f not protobuf";
   auto result = decode(garbage);

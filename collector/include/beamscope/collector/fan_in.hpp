@@ -127,7 +127,7 @@ class FanIn {
  private:
   struct Link;
   FanIn();
-  void forward(Link& link, protocol::Envelope& env);
+  void forward(Link& link, const protocol::SharedEnvelope& frame);
   void gone(Link& link, const std::string& node, const std::string& reason);
   // Viewer requests (pages, detail, actions): relayed to the agent serving the
   // node, answers routed back to the viewer that asked.

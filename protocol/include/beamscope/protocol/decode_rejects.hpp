@@ -21,6 +21,8 @@ struct DecodeRejects {
 
   /// decode(bytes), and a refused frame counted.
   DecodeResult decode(std::string_view bytes);
+  /// decode_owned(bytes), and a refused frame counted.
+  OwnedDecodeResult decode_owned(std::string_view bytes);
   void add(DecodeError e, std::uint32_t major_seen = 0);
   std::uint64_t total() const;
   std::uint64_t operator[](DecodeError e) const { return by[static_cast<std::size_t>(e)]; }

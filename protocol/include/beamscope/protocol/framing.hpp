@@ -40,6 +40,15 @@ DecodeResult decode(std::string_view bytes);
 /// parsed (so kWrongVersion can name it).
 DecodeResult decode(std::string_view bytes, std::uint32_t& major_seen);
 
+/// A decoded frame that owns its memory: its rows and strings live in one
+/// arena (a block or two, where a plain Envelope allocates every row and
+/// string and frees each again), released with the last reference. For a
+/// frame kept or handed on to other threads (the collector's links).
+using OwnedEnvelope = std::shared_ptr<Envelope>;
+using OwnedDecodeResult = std::variant<OwnedEnvelope, DecodeError>;
+/// decode(bytes, major_seen) into an OwnedEnvelope.
+OwnedDecodeResult decode_owned(std::string_view bytes, std::uint32_t& major_seen);
+
 /// Checks the bounds of an already parsed envelope (also used before send).
 bool within_bounds(const Envelope& env);
 

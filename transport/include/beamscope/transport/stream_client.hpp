@@ -85,9 +85,9 @@ struct StreamClientStats {
 class StreamClient {
  public:
   /// Called on the client's thread with every frame that was applied
-  /// (keyframe or delta), e.g. for the collector to forward it. The frame
-  /// is the handler's: it may move it away (the client is done with it).
-  using FrameHandler = std::function<void(protocol::Envelope&)>;
+  /// (keyframe or delta), e.g. for the collector to forward it; the
+  /// handler may keep it (the client is done with it).
+  using FrameHandler = std::function<void(const protocol::SharedEnvelope&)>;
   /// Called on the client's thread when a node is gone or the server is silent.
   using GoneHandler = std::function<void(const std::string& node, const std::string& reason)>;
   /// Called on the client's thread with every answer to request()
