@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <prometheus/exposer.h>
 #include <spdlog/spdlog.h>
 
@@ -175,6 +177,23 @@ std::unique_ptr<transport::DialInListener> start_dialin(const CollectorOptions& 
   return follow_dialled_agents(fan, o, error);
 }
 
+// A followed agent takes a descriptor or four (its connection, libzmq's
+// mailboxes and monitor): at a soft limit of 1,024 a fleet of a few
+// hundred agents would fail for want of descriptors. Raised to the hard
+// limit, as servers do; said when it stays low.
+void raise_descriptor_limit(std::size_t agents) {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return;
+  if (files.rlim_cur < files.rlim_max) {
+    const rlim_t before = files.rlim_cur;
+    files.rlim_cur = files.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &files) != 0) files.rlim_cur = before;
+  }
+  if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < 4 * agents + 256)
+    spdlog::warn("{} open files at most (ulimit -n) for {} agents: raise it, a link takes up to four", files.rlim_cur,
+                 agents);
+}
+
 }  // namespace
 
 int run_collector(const CollectorOptions& opts) {
@@ -187,6 +206,7 @@ int run_collector(const CollectorOptions& opts) {
     spdlog::error("cannot start: {}", *err);
     return kExitUsage;
   }
+  raise_descriptor_limit(followed.size());
   if (followed.empty() && opts.agents_listen.empty()) spdlog::warn("no agents yet: add some to {} and send SIGHUP", opts.agents_file);
   FanInOptions fan_opts;
   fan_opts.limits = opts.limits;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <zmq.hpp>
 
 #include "beamscope/protocol/framing.hpp"
@@ -65,6 +67,28 @@ TEST(FanIn, ViewerSeesEveryAgentsNodeWithKeyframesAndDeltas) {
   EXPECT_TRUE(stats.agents[0].connected);
   EXPECT_EQ(stats.agents[0].frames_rejected, 0u);
   EXPECT_EQ(stats.node_conflicts, 0u);
+}
+
+// The links share one ZeroMQ context, three sockets a link: past the
+// library's default of 1,023 sockets a context, a fleet of more than 341
+// agents could not be followed. 360 links, the last to a live agent.
+TEST(FanIn, FollowsMoreAgentsThanAContextsDefaultSocketCount) {
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  files.rlim_cur = files.rlim_max;  // a descriptor or four a link, as the collector does
+  (void)::setrlimit(RLIMIT_NOFILE, &files);
+  auto agent = start_agent();
+  ASSERT_TRUE(agent->publish(keyframe("last@h", 1, 42)));
+  std::vector<std::string> agents;
+  for (int i = 0; i < 359; ++i) agents.push_back("tcp://127.0.0.1:" + std::to_string(9 + i % 2));  // nobody there
+  agents.push_back(agent->bound_endpoint());
+  auto fan = start_fan_in(agents);
+  ASSERT_TRUE(fan);
+  ASSERT_TRUE(wait_until([&] {
+    auto node = find_node(fan->snapshots(), "last@h");
+    return node && node->gauges().process_count() == 42;
+  }));
+  EXPECT_EQ(fan->stats().agents.size(), 360u);
 }
 
 TEST(FanIn, OneShotFetchThroughTheCollector) {
