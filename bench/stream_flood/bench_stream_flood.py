@@ -226,6 +226,7 @@ def main():
     tput = {p: ratios("tput", *p) for p in pairs}
     p99 = {p: ratios("p99", *p) for p in pairs}
     gap = {k: max(r[k]["watch"]["max_gap_ms"] for r in rounds) for k in KINDS}
+    stamp_gap = {k: max(r[k]["watch"].get("max_stamp_gap_ms", 0) for r in rounds) for k in KINDS}
     swept_q, swept_f = total("quiet", "swept"), total("flood", "swept")
     rss_q, rss_f = total("quiet", "rss_kib") / 1024, total("flood", "rss_kib") / 1024
     rej = rejected(final)
@@ -248,6 +249,8 @@ def main():
     print(row.format("host p99 round trip us", *(f"{med(r[k]['p99'] for r in rounds):.0f}" for k in KINDS),
                      *(f"{med(p99[p]):.3f}" for p in pairs)))
     print(row.format("viewer max gap between frames ms", *(f"{gap[k]:.0f}" for k in KINDS), "-", "-", "-"))
+    # The same in the agent's stamps: a tick that came late, not a late delivery.
+    print(row.format("  the same between their tick stamps ms", *(f"{stamp_gap[k]:.0f}" for k in KINDS), "-", "-", "-"))
     print(row.format("viewer frames", *(sum(r[k]["watch"]["frames"] for r in rounds) for k in KINDS), "-", "-", "-"))
     print(row.format("sweeps", *(total(k, "sweeps") for k in KINDS), "-", "-", "-"))
     print(row.format("processes swept (the sweep's pace)", *(total(k, "swept") for k in KINDS),
@@ -272,6 +275,9 @@ def main():
     for p in pairs:
         print(f"per round {p[0]}/{p[1]}: throughput {' '.join(f'{x:.3f}' for x in tput[p])}, "
               f"p99 {' '.join(f'{x:.3f}' for x in p99[p])}")
+    for k in KINDS:
+        print(f"per round viewer's longest gap in {k}, ms (arrivals / the agent's stamps): " + " ".join(
+            f"{r[k]['watch']['max_gap_ms']:.0f}/{r[k]['watch'].get('max_stamp_gap_ms', 0):.0f}" for r in rounds))
     print(f"agent refusals: {rej}; stream threads CPU over the run {parse_int(final, 'stream_cpu_us') / 1e6:.2f} s "
           f"(libzmq's {parse_int(final, 'stream_zmq_cpu_us') / 1e6:.2f} s)")
     b = Bounds()

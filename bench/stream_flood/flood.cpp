@@ -169,10 +169,16 @@ int sink(const Args& a) {
 int watch(const Args& a) {
   std::atomic<std::uint64_t> frames{0}, keyframes{0}, deltas{0};
   std::atomic<std::int64_t> last_ns{0}, max_gap_ns{0};
+  // The same gap in the agent's own stamps (each frame's timestamp_us, its
+  // tick's time): a late tick shows in both, a late delivery only above.
+  std::atomic<std::int64_t> last_stamp_us{0}, max_stamp_gap_us{0};
   auto on_frame = [&](const beamscope::protocol::SharedEnvelope& env) {
     const std::int64_t now = Clock::now().time_since_epoch().count();
     const std::int64_t prev = last_ns.exchange(now);
     if (prev) max_gap_ns = std::max<std::int64_t>(max_gap_ns.load(), now - prev);
+    const std::int64_t stamp_prev = last_stamp_us.exchange(env->timestamp_us());
+    if (stamp_prev)
+      max_stamp_gap_us = std::max<std::int64_t>(max_stamp_gap_us.load(), env->timestamp_us() - stamp_prev);
     ++frames;
     ++(env->has_keyframe() ? keyframes : deltas);
   };
@@ -190,9 +196,10 @@ int watch(const Args& a) {
   const auto s = client->stats();
   client->stop();
   std::printf("{\"mode\": \"watch\", \"frames\": %llu, \"keyframes\": %llu, \"deltas\": %llu, \"max_gap_ms\": %.0f, "
-              "\"gaps\": %llu, \"refused\": \"%s\"}\n",
+              "\"max_stamp_gap_ms\": %.0f, \"gaps\": %llu, \"refused\": \"%s\"}\n",
               (unsigned long long)frames.load(), (unsigned long long)keyframes.load(),
-              (unsigned long long)deltas.load(), max_gap_ns.load() / 1e6, (unsigned long long)s.gaps,
+              (unsigned long long)deltas.load(), max_gap_ns.load() / 1e6, max_stamp_gap_us.load() / 1e3,
+              (unsigned long long)s.gaps,
               s.refused.empty() ? "" : "yes");
   return frames.load() > 0 ? 0 : 1;
 }

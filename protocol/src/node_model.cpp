@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "beamscope/protocol/version.hpp"
+
 namespace beamscope::protocol {
 
 bool parse_sort_key(const std::string& text, SortKey& out) {
@@ -211,6 +213,25 @@ ApplyResult FleetModel::apply_to_node(Env& env) {
 
 ApplyResult FleetModel::apply(const Envelope& env) { return apply_to_node(env); }
 ApplyResult FleetModel::apply_trimming(Envelope& env) { return apply_to_node(env); }
+
+Envelope NodeState::envelope() const {
+  Envelope env;
+  env.set_version_major(kVersionMajor);
+  env.set_version_minor(kVersionMinor);
+  env.set_node(node);
+  env.set_seq(seq);
+  env.set_timestamp_us(updated_us);
+  *env.mutable_keyframe() = *keyframe;
+  return env;
+}
+
+std::vector<NodeState> FleetModel::states() const {
+  std::vector<NodeState> out;
+  out.reserve(nodes_.size());
+  for (const auto& [name, model] : nodes_)
+    if (model.has_state()) out.push_back({name, model.seq(), model.updated_us(), model.snapshot()});
+  return out;
+}
 
 const NodeModel* FleetModel::find(const std::string& node) const {
   auto it = nodes_.find(node);

@@ -55,6 +55,8 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
   }
   auto impl = std::make_unique<Impl>(opts);
   impl->fleet = protocol::FleetModel(opts.model_limits);
+  // States held elsewhere may precede any frame published here.
+  impl->snapshot_stale = static_cast<bool>(opts.state_from);
   impl->serve_bound.emplace(opts.serve_cpu_us_per_s);
   try {
     // No PINGs (the libzmq 4.3.4 abort): viewers send heartbeats of their
@@ -284,43 +286,37 @@ void StreamServer::Impl::defer_hello(Peer& peer, Clock::time_point now) {
   peer.hello_pending = true;
 }
 
+std::vector<protocol::NodeState> StreamServer::Impl::states() {
+  if (opts.state_from) return opts.state_from();
+  std::lock_guard lock(snapshot_mutex);  // snapshots() may be making the models' too
+  return fleet.states();
+}
+
 // Every node's keyframe from the cache (encoded at most once per change),
 // then SnapshotDone.
-void StreamServer::Impl::send_keyframes(const std::string& identity, bool with_history) {
-  std::uint32_t count = 0;
-  for (const auto& [node, model] : fleet.nodes()) {
-    if (!model.has_state()) continue;
-    auto cached = keyframe_cache.find(node);
-    if (cached == keyframe_cache.end() || stale.count(node)) {
-      Envelope env;
-      env.set_version_major(protocol::kVersionMajor);
-      env.set_version_minor(protocol::kVersionMinor);
-      env.set_node(node);
-      env.set_seq(model.seq());
-      env.set_timestamp_us(model.updated_us());
-      {
-        std::lock_guard lock(snapshot_mutex);  // snapshots() may be making the model's too
-        *env.mutable_keyframe() = *model.snapshot();
-      }
-      cached = keyframe_cache.insert_or_assign(node, frames.make(protocol::encode(env))).first;
-      stale.erase(node);
+void StreamServer::Impl::send_keyframes(const std::string& identity, const std::vector<protocol::NodeState>& nodes,
+                                        bool with_history) {
+  for (const auto& state : nodes) {
+    auto cached = keyframe_cache.find(state.node);
+    if (cached == keyframe_cache.end() || stale.count(state.node)) {
+      cached = keyframe_cache.insert_or_assign(state.node, frames.make(protocol::encode(state.envelope()))).first;
+      stale.erase(state.node);
       keyframe_encodes.fetch_add(1, std::memory_order_relaxed);
     }
     send_to(identity, cached->second);
-    ++count;
     if (!with_history || !opts.history_for) continue;
-    if (auto history = opts.history_for(node)) {
-      send_to(identity, protocol::encode(*history, node, 0));
+    if (auto history = opts.history_for(state.node)) {
+      send_to(identity, protocol::encode(*history, state.node, 0));
       histories_sent.fetch_add(1, std::memory_order_relaxed);
     }
   }
   Envelope done;
-  done.mutable_snapshot_done()->set_nodes(count);
+  done.mutable_snapshot_done()->set_nodes(static_cast<std::uint32_t>(nodes.size()));
   send_to(identity, protocol::encode(done, "", 0));
 }
 
 void StreamServer::Impl::answer_hello(const std::string& identity, Peer& peer, Clock::time_point now) {
-  send_keyframes(identity, /*with_history=*/peer.want_stream);
+  send_keyframes(identity, states(), /*with_history=*/peer.want_stream);
   hellos_answered.fetch_add(1, std::memory_order_relaxed);
   peer.last_hello = now;
   peer.hello_pending = false;
@@ -406,7 +402,7 @@ void StreamServer::Impl::drain_queue() {
       if (env.has_node_gone()) {
         fleet.erase(env.node());
         keyframe_cache.erase(env.node());
-      } else if (fleet.apply(env) != protocol::ApplyResult::kApplied) {
+      } else if (!opts.state_from && fleet.apply(env) != protocol::ApplyResult::kApplied) {
         // A producer gap: viewers would resync anyway; the next keyframe heals it.
         continue;
       }
@@ -459,8 +455,10 @@ bool StreamServer::Impl::has_streaming_viewer() const {
 }
 
 void StreamServer::Impl::broadcast_keyframes() {
+  if (!has_streaming_viewer()) return;
+  const auto nodes = states();
   for (const auto& [identity, peer] : peers)
-    if (peer.streaming) send_keyframes(identity);
+    if (peer.streaming) send_keyframes(identity, nodes);
 }
 
 void StreamServer::Impl::make_wanted_snapshot() {
@@ -476,9 +474,7 @@ void StreamServer::Impl::make_wanted_snapshot() {
 // Called with snapshot_mutex held.
 void StreamServer::Impl::refresh_snapshot() {
   std::vector<std::shared_ptr<const protocol::Keyframe>> next;
-  next.reserve(fleet.size());
-  for (const auto& [node, model] : fleet.nodes())
-    if (model.has_state()) next.push_back(model.snapshot());
+  for (auto& state : opts.state_from ? opts.state_from() : fleet.states()) next.push_back(std::move(state.keyframe));
   snapshot.swap(next);
   snapshot_stale = false;
 }

@@ -142,6 +142,7 @@ class FanIn {
                                    const transport::ClientSecurity& security, std::string& error,
                                    zmq::context_t* ctx = nullptr);
   bool followed(const std::string& key) const;  // with links_mutex_ held
+  std::vector<protocol::NodeState> states() const;
   std::shared_ptr<Link> find_link(const Link* raw) const;
 
   std::unique_ptr<transport::StreamServer> server_;

@@ -95,6 +95,19 @@ class NodeModel {
   mutable std::shared_ptr<const Keyframe> cached_;
 };
 
+/// One node's state as a keyframe, for a reader on another thread (a
+/// collector's server answering a viewer's Hello from its links' models).
+struct NodeState {
+  std::string node;
+  std::uint64_t seq = 0;
+  std::int64_t updated_us = 0;  ///< producer time of the last frame applied
+  std::shared_ptr<const Keyframe> keyframe;
+
+  /// The keyframe frame a viewer is sent (version, node, seq and the
+  /// producer's timestamp set).
+  Envelope envelope() const;
+};
+
 /// Many nodes by name (the collector, and viewers connected to a collector),
 /// at most limits.max_nodes of them, each with the same per-node limits.
 class FleetModel {
@@ -114,6 +127,8 @@ class FleetModel {
 
   const NodeModel* find(const std::string& node) const;
   const std::map<std::string, NodeModel>& nodes() const { return nodes_; }
+  /// Every node that has a state (a keyframe applied), by name.
+  std::vector<NodeState> states() const;
   std::size_t size() const { return nodes_.size(); }
 
  private:
