@@ -54,7 +54,7 @@ std::uint64_t append_events(std::deque<v1::Event>& kept, const google::protobuf:
 // key wins), updating the entries it holds in place: a keyframe mostly
 // repeats the state, and an entry assigned in place keeps its allocations
 // (a model cleared and refilled allocated every row and its strings again
-// at every keyframe, in each of a collector's three models).
+// at every keyframe, in each of a collector's models).
 template <typename Map, typename Items, typename KeyOf>
 void replace_all(Map& map, const Items& items, KeyOf key_of) {
   for (const auto& item : items) map[key_of(item)] = item;
