@@ -14,8 +14,9 @@
 //   where its CPU went, by thread: the links', its server's I/O thread,
 //     the recorder's, libzmq's (/proc/PID/task/*/stat by thread name).
 // Baseline, side by side in the same run: the same generator's frames
-// decoded and applied by protocol::NodeModel in this process alone (no
-// sockets, no collector), by this thread's CPU time.
+// decoded (into an arena, as the collector's links do: decode_owned) and
+// applied by protocol::NodeModel in this process alone (no sockets, no
+// collector), by this thread's CPU time.
 // --rate HZ: each agent sends HZ deltas a second (an agent ticking every
 // 1/HZ s; a tick is still a second of the node's uptime), to offer the
 // collector more rows than 200 agents at 1 Hz (~24k rows/s, a third of
@@ -469,9 +470,10 @@ int main(int argc, char** argv) {
     }
     const double c0 = thread_cpu_s();
     for (std::size_t w = 0; w < wire.size(); ++w) {
-      auto r = protocol::decode(wire[w]);
-      auto* env = std::get_if<v1::Envelope>(&r);
-      if (!env || models[wire_node[w]].apply(*env) != protocol::ApplyResult::kApplied) ++base_seq_fail;
+      std::uint32_t major = 0;
+      auto r = protocol::decode_owned(wire[w], major);  // as the collector's links decode
+      auto* env = std::get_if<protocol::OwnedEnvelope>(&r);
+      if (!env || models[wire_node[w]].apply(**env) != protocol::ApplyResult::kApplied) ++base_seq_fail;
       if (t > 0) {
         base_samples += wire_rows[w];
         base_frames += 1;
