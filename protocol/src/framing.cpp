@@ -284,10 +284,13 @@ DecodeResult decode(std::string_view bytes, std::uint32_t& major_seen) {
 OwnedDecodeResult decode_owned(std::string_view bytes, std::uint32_t& major_seen) {
   if (bytes.size() > kMaxFrameBytes) return DecodeError::kTooLarge;  // before the arena is sized by it
   google::protobuf::ArenaOptions opts;
-  // The parsed frame takes about twice its wire size: one block, mostly.
-  // A multiple of 8: the arena keeps its cleanup list at a block's end, and
+  // The parsed frame takes about twice its wire size: one block, mostly;
+  // at most 256 KiB up front (garbage of 8 MiB must not cost 16 MiB before
+  // it fails to parse: a larger frame gets more blocks as it parses). A
+  // multiple of 8: the arena keeps its cleanup list at a block's end, and
   // an odd size misaligned it (UBSan, fuzz_decode).
-  opts.start_block_size = (std::max<std::size_t>(1024, 2 * bytes.size() + 512) + 7) & ~std::size_t{7};
+  const std::size_t wanted = std::clamp<std::size_t>(2 * bytes.size() + 512, 1024, 256u << 10);
+  opts.start_block_size = (wanted + 7) & ~std::size_t{7};
   opts.max_block_size = std::max<std::size_t>(opts.start_block_size, 1u << 20);
   auto frame = std::make_shared<ArenaFrame>(opts);
   Envelope* env = google::protobuf::Arena::CreateMessage<Envelope>(&frame->arena);
