@@ -49,8 +49,6 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
       if (!a.history_answer().error().empty()) return self->fail_request(viewer, std::move(a));
       self->server_->reply(viewer, std::move(a));
     });
-  // The links' models hold every node's state: the server keeps no copy.
-  server_opts.state_from = [self = fan.get()] { return self->states(); };
   if (opts.history)
     server_opts.history_for = [store = opts.history](const std::string& node) { return store->history(node); };
   server_opts.on_keyed_request = [self = fan.get()](const std::string& viewer, const std::string& key,
@@ -68,7 +66,7 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
         i < opts.agent_security.size() ? opts.agent_security[i] : transport::ClientSecurity{};
     auto link = fan->start_link(opts.agents[i], opts.agents[i], security, error);
     if (!link) return nullptr;  // destructor stops what already started
-    std::lock_guard lock(fan->links_mutex_);  // the server's thread reads them (states())
+    std::lock_guard lock(fan->links_mutex_);  // other threads read them (stats(), relayed requests)
     fan->links_.push_back(std::move(link));
   }
   fan->serving_ = true;
@@ -207,30 +205,6 @@ void FanIn::stop() {
 const std::string& FanIn::listen_endpoint() const { return server_->bound_endpoint(); }
 
 std::vector<std::shared_ptr<const v1::Keyframe>> FanIn::snapshots() const { return server_->snapshots(); }
-
-// Each node's state from the link that serves it (a node two agents claim
-// is the first one's), by name; on the server's thread.
-std::vector<protocol::NodeState> FanIn::states() const {
-  std::vector<std::shared_ptr<Link>> links;
-  {
-    std::lock_guard lock(links_mutex_);
-    links = links_;
-  }
-  std::unordered_map<std::string, const Link*> owners;
-  {
-    std::lock_guard lock(owners_mutex_);
-    owners = owners_;
-  }
-  std::vector<protocol::NodeState> out;
-  for (const auto& link : links) {
-    for (auto& state : link->client->states()) {
-      const auto owner = owners.find(state.node);
-      if (owner != owners.end() && owner->second == link.get()) out.push_back(std::move(state));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.node < b.node; });
-  return out;
-}
 
 // Runs on the link's client thread for every applied keyframe or delta:
 // shared, not copied, by the server and the recorder.

@@ -1,8 +1,7 @@
 // The collector's core: one StreamClient per agent feeding one StreamServer,
 // so viewers talk to the collector exactly as to an agent. Frames are
-// forwarded unchanged (node, seq and timestamp of the agent), and each
-// link's model is the collector's view of the nodes it serves: the server
-// answers viewers' Hellos from them (it keeps no model of its own).
+// forwarded unchanged (node, seq and timestamp of the agent), and the
+// server's FleetModel is the collector's view of every node.
 #pragma once
 
 #include <atomic>
@@ -36,8 +35,8 @@ struct FanInOptions {
   /// CURVE keys towards each agent, in the order of `agents`; agents past
   /// its end are plaintext.
   std::vector<transport::ClientSecurity> agent_security = {};
-  /// What the collector keeps: per node (each agent link's model), and
-  /// max_nodes over every agent together.
+  /// What the collector keeps: per node (each agent link's model and the
+  /// viewers' one), and max_nodes over every agent together.
   protocol::ModelLimits limits = {};
   /// Taps (--record): every keyframe and delta forwarded (the very frame
   /// the server sends, shared), and every node gone, called on the links'
@@ -143,7 +142,6 @@ class FanIn {
                                    const transport::ClientSecurity& security, std::string& error,
                                    zmq::context_t* ctx = nullptr);
   bool followed(const std::string& key) const;  // with links_mutex_ held
-  std::vector<protocol::NodeState> states() const;
   std::shared_ptr<Link> find_link(const Link* raw) const;
 
   std::unique_ptr<transport::StreamServer> server_;
