@@ -1,7 +1,6 @@
 // Stream server and clients over real ZeroMQ sockets on loopback.
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <thread>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -44,46 +43,6 @@ TEST(Stream, FetchSnapshotGetsLatestStateOfEveryNode) {
   EXPECT_EQ(fleet->find("a@h")->snapshot()->gauges().process_count(), 11u);
   EXPECT_EQ(fleet->find("a@h")->seq(), 2u);
   EXPECT_EQ(fleet->find("b@h")->snapshot()->gauges().process_count(), 20u);
-}
-
-// A server given its nodes' states (a collector's links hold them) keeps
-// no model: Hellos and snapshots() come from those states, which may be
-// ahead of the frames it broadcasts; a viewer drops the older frames as
-// stale (no resync) and applies the next.
-TEST(Stream, StatesFromThePublisherAnswerHellosAndAStateAheadIsHarmless) {
-  std::mutex mutex;
-  protocol::FleetModel held;  // what the publisher's own model holds
-  held.apply(keyframe("a@h", 7, 70));
-  StreamServerOptions opts;
-  opts.state_from = [&] {
-    std::lock_guard lock(mutex);
-    return held.states();
-  };
-  auto server = start_server(opts);
-  ASSERT_EQ(server->snapshots().size(), 1u);
-  EXPECT_EQ(server->snapshots()[0]->gauges().process_count(), 70u);
-
-  std::string error;
-  auto client = StreamClient::start(server->bound_endpoint(), error);
-  ASSERT_TRUE(client) << error;
-  ASSERT_TRUE(eventually([&] { return process_count_of(*client) == 70; }));
-  // Frames the state already holds, still on their way here, then the next.
-  server->publish(delta("a@h", 6, 60));
-  server->publish(delta("a@h", 7, 70));
-  {
-    std::lock_guard lock(mutex);
-    held.apply(delta("a@h", 8, 80));
-  }
-  server->publish(delta("a@h", 8, 80));
-  ASSERT_TRUE(eventually([&] { return process_count_of(*client) == 80; }));
-  EXPECT_EQ(client->stats().gaps, 0u);
-  EXPECT_EQ(server->stats().frames_published, 3u);
-  EXPECT_EQ(server->snapshots()[0]->gauges().process_count(), 80u);
-
-  // A late joiner's keyframe is the state now.
-  auto late = StreamClient::start(server->bound_endpoint(), error);
-  ASSERT_TRUE(late) << error;
-  ASSERT_TRUE(eventually([&] { return process_count_of(*late) == 80; }));
 }
 
 TEST(Stream, FetchFromNothingFailsWithinTimeout) {

@@ -137,11 +137,6 @@ std::vector<std::shared_ptr<const protocol::Keyframe>> StreamClient::snapshots()
   return impl_->snapshot;
 }
 
-std::vector<protocol::NodeState> StreamClient::states() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->fleet.states();
-}
-
 StreamClientStats StreamClient::stats() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->stats;

@@ -55,8 +55,6 @@ std::unique_ptr<StreamServer> StreamServer::start(const StreamServerOptions& opt
   }
   auto impl = std::make_unique<Impl>(opts);
   impl->fleet = protocol::FleetModel(opts.model_limits);
-  // States held elsewhere may precede any frame published here.
-  impl->snapshot_stale = static_cast<bool>(opts.state_from);
   impl->serve_bound.emplace(opts.serve_cpu_us_per_s);
   try {
     // No PINGs (the libzmq 4.3.4 abort): viewers send heartbeats of their
@@ -287,7 +285,6 @@ void StreamServer::Impl::defer_hello(Peer& peer, Clock::time_point now) {
 }
 
 std::vector<protocol::NodeState> StreamServer::Impl::states() {
-  if (opts.state_from) return opts.state_from();
   std::lock_guard lock(snapshot_mutex);  // snapshots() may be making the models' too
   return fleet.states();
 }
@@ -402,7 +399,7 @@ void StreamServer::Impl::drain_queue() {
       if (env.has_node_gone()) {
         fleet.erase(env.node());
         keyframe_cache.erase(env.node());
-      } else if (!opts.state_from && fleet.apply(env) != protocol::ApplyResult::kApplied) {
+      } else if (fleet.apply(env) != protocol::ApplyResult::kApplied) {
         // A producer gap: viewers would resync anyway; the next keyframe heals it.
         continue;
       }
@@ -474,7 +471,7 @@ void StreamServer::Impl::make_wanted_snapshot() {
 // Called with snapshot_mutex held.
 void StreamServer::Impl::refresh_snapshot() {
   std::vector<std::shared_ptr<const protocol::Keyframe>> next;
-  for (auto& state : opts.state_from ? opts.state_from() : fleet.states()) next.push_back(std::move(state.keyframe));
+  for (auto& state : fleet.states()) next.push_back(std::move(state.keyframe));
   snapshot.swap(next);
   snapshot_stale = false;
 }

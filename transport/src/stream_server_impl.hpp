@@ -84,7 +84,7 @@ struct StreamServer::Impl {
   std::unordered_map<int, Connection> connections;  // by descriptor
   std::unordered_map<std::string, Peer> peers;      // by ZeroMQ routing id
   std::size_t served_connections = 0;               // connections not over the cap
-  protocol::FleetModel fleet;                       // what was published, for late joiners (unless opts.state_from)
+  protocol::FleetModel fleet;                       // what was published, for late joiners
   FramePool frames;
   std::map<std::string, zmq::message_t> keyframe_cache;  // by node: the Hello answer, encoded once
   std::set<std::string> stale;                           // nodes whose cache entry is out of date
@@ -127,7 +127,7 @@ struct StreamServer::Impl {
   void refuse(const std::string& identity, int fd, Rejection why, const std::string& text, Clock::time_point now);
   void drop(const std::string& identity, Rejection why);
   void handle_hello(const std::string& identity, Peer& peer, bool want_stream, Clock::time_point now);
-  /// Every node's state: the server's model, or opts.state_from.
+  /// Every node's state in the server's model (its keyframes' source).
   std::vector<protocol::NodeState> states();
   void send_keyframes(const std::string& identity, const std::vector<protocol::NodeState>& nodes,
                       bool with_history = false);

@@ -113,9 +113,6 @@ class StreamClient {
 
   /// Latest state of every node heard of; thread-safe copy of pointers.
   std::vector<std::shared_ptr<const protocol::Keyframe>> snapshots() const;
-  /// The same with each node's name, seq and time (a collector's server
-  /// answers Hellos from its links' states); thread-safe.
-  std::vector<protocol::NodeState> states() const;
 
   StreamClientStats stats() const;
 

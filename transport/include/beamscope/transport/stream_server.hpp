@@ -136,14 +136,6 @@ struct StreamServerOptions {
   int thread_nice = 0;
   /// What the server's model (late joiners' keyframes) keeps per node and nodes in all.
   protocol::ModelLimits model_limits = {};
-  /// Every node's state, when a model the publisher keeps already holds it
-  /// (a collector's links): the server then keeps none of its own (a third
-  /// of a collector's model work, bench/ingest), and answers Hellos, sends
-  /// its periodic keyframes and makes snapshots() from these, on its I/O
-  /// thread. A state may be ahead of frames still queued here; viewers drop
-  /// those as stale. Called without the server's locks held; must not call
-  /// back into the server.
-  std::function<std::vector<protocol::NodeState>()> state_from = {};
   /// Without a handler, requests are answered with an error page at once.
   RequestHandler on_request = {};
   /// Used instead of on_request when set.
