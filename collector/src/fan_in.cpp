@@ -313,6 +313,7 @@ void FanIn::answer_history(const std::string& viewer, const protocol::Envelope& 
   if (request.history_request().log() == v1::HistoryRequest::STATE) {
     a->set_request_id(request.history_request().request_id());
     a->set_log(v1::HistoryRequest::STATE);
+    if (request.history_request().every_node()) a->set_nodes(1);
     a->set_error("this collector records nothing: the past of a node needs beamscope-collector --record FILE");
   } else if (history_) {
     *a = history_->answer(request.node(), request.history_request());

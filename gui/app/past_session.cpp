@@ -43,6 +43,8 @@ InspectorModel& PastSession::step(InspectorModel& live, StateInbox& answers,
   if (!past_model_) return live;
 
   ReplayControl& bar = past_model_->replay();
+  // Another node picked back in time: its charts are asked for.
+  if (!past_model_->selected_name().empty()) past_.focus(past_model_->selected_name());
   if (past_.update(bar, now)) past_model_->update(0, past_.snapshots(), past_.at_us());
   for (auto& [node, history] : past_.take_histories()) past_model_->receive_history(node, history);
   // The live selection, once its node is shown at that time.

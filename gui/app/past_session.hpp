@@ -1,8 +1,8 @@
-// The inspector's past of a live node (CollectorPast): the live model is
-// always fed; while the person looks back, a second model shows the node
-// as its collector recorded it, with the replay bar and a "back to live"
-// button, and the frame loop draws that one. Starts in the past with
-// --at when the collector records the node.
+// The inspector's past of a live fleet (CollectorPast): the live model is
+// always fed; while the person looks back, a second model shows every
+// node of the shown node's collector as it recorded them, with the replay
+// bar and a "back to live" button, and the frame loop draws that one.
+// Starts in the past with --at when the collector records the node.
 #pragma once
 
 #include <memory>
@@ -16,7 +16,9 @@
 
 namespace beamscope::gui {
 
-using StateInbox = NodeInbox<v1::HistoryAnswer, 16>;
+// Every node of a collector answers a seek at once (protocol 1.7), up to
+// its default --max-nodes; taken every frame.
+using StateInbox = NodeInbox<v1::HistoryAnswer, 1024>;
 
 class PastSession {
  public:

@@ -128,7 +128,8 @@ bool write_state_dump(const std::string& path, InspectorModel& model, const std:
     node_list.push_back({{"name", name},
                          {"state", link_state_name(st.state)},
                          {"text", st.text},
-                         {"gone_at_us", n.gone_at_us}});
+                         {"gone_at_us", n.gone_at_us},
+                         {"process_count", n.latest ? n.latest->gauges().process_count() : 0}});
   }
   doc["nodes"] = std::move(node_list);
   if (const ReplayControl& r = model.replay(); r.active)

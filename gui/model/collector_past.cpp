@@ -13,6 +13,7 @@ void CollectorPast::follow(std::size_t source, const std::string& node) {
   first_us_ = last_us_ = 0;
   span_asked_s_ = -1e9;
   asked_ = 0;
+  arriving_.clear();
   note_.clear();
 }
 
@@ -47,6 +48,13 @@ void CollectorPast::leave() {
   span_asked_s_ = -1e9;  // the span grew meanwhile
 }
 
+void CollectorPast::focus(const std::string& node) {
+  if (!showing_ || node.empty() || node == node_) return;
+  node_ = node;
+  at_us_ = 0;  // not shown with its charts yet
+  asked_ = 0;  // an answer still coming carries the other node's charts
+}
+
 std::optional<StateRequest> CollectorPast::ask(std::int64_t t_us, bool span_only, double now_s) {
   StateRequest out;
   out.source = source_;
@@ -55,7 +63,11 @@ std::optional<StateRequest> CollectorPast::ask(std::int64_t t_us, bool span_only
   out.request.set_log(v1::HistoryRequest::STATE);
   out.request.set_to_us(t_us);
   out.request.set_span_only(span_only);
+  out.request.set_every_node(!span_only);  // the whole fleet back in time, not the shown node alone
   asked_ = next_id_++;
+  arriving_.clear();
+  arriving_histories_.clear();
+  arriving_note_.clear();
   asked_span_ = span_only;
   asked_us_ = t_us;
   asked_s_ = now_s;
@@ -78,10 +90,11 @@ std::optional<StateRequest> CollectorPast::request(double now_s) {
 }
 
 void CollectorPast::receive(const std::string& node, const v1::HistoryAnswer& answer, double) {
-  if (node != node_ || answer.request_id() != asked_ || asked_ == 0) return;
-  asked_ = 0;
+  if (answer.request_id() != asked_ || asked_ == 0) return;
   // A server before 1.6 answers an unnamed series: it records nothing.
   if (answer.log() != v1::HistoryRequest::STATE) {
+    if (node != node_) return;
+    asked_ = 0;
     recorded_ = false;
     span_known_ = true;
     note_ = "the server keeps no past states (protocol before 1.6)";
@@ -92,21 +105,43 @@ void CollectorPast::receive(const std::string& node, const v1::HistoryAnswer& an
     last_us_ = std::max(last_us_, answer.newest_us());
   }
   if (asked_span_) {
-    recorded_ = answer.error().empty();
-    span_known_ = true;
-    if (!recorded_) note_ = answer.error();
-    return;
+    if (node == node_) receive_span(answer);
+  } else {
+    receive_state(node, answer);
   }
-  if (!answer.error().empty()) {
-    note_ = answer.error();
-    at_us_ = asked_us_;  // asked: not again until the bar moves
-    snapshots_.clear();
-    return;
+}
+
+void CollectorPast::receive_span(const v1::HistoryAnswer& answer) {
+  asked_ = 0;
+  recorded_ = answer.error().empty();
+  span_known_ = true;
+  if (!recorded_) note_ = answer.error();
+}
+
+void CollectorPast::receive_state(const std::string& node, const v1::HistoryAnswer& answer) {
+  // 0: a server before 1.7 answers the shown node alone, in one answer.
+  const std::size_t expected = std::max<std::uint32_t>(answer.nodes(), 1);
+  if (answer.nodes() == 0 && node != node_) return;
+  if (!arriving_.try_emplace(node).second) return;  // said twice: the first stands
+  if (answer.error().empty()) {
+    arriving_[node] = std::make_shared<const v1::Keyframe>(answer.state());
+    if (answer.has_state_history()) arriving_histories_[node] = answer.state_history();
+  } else if (arriving_note_.empty()) {
+    arriving_note_ = expected > 1 ? node + ": " + answer.error() : answer.error();
   }
-  note_.clear();
-  at_us_ = asked_us_;
-  snapshots_ = {std::make_shared<const v1::Keyframe>(answer.state())};
-  if (answer.has_state_history()) histories_[node_] = answer.state_history();
+  if (arriving_.size() < expected) return;
+  // All in: shown together, so the fleet is never half at one time and
+  // half at another.
+  asked_ = 0;
+  at_us_ = asked_us_;  // asked: not again until the bar moves, even when refused
+  note_ = std::move(arriving_note_);
+  snapshots_.clear();
+  for (auto& [name, state] : arriving_)
+    if (state) snapshots_.push_back(std::move(state));
+  histories_ = std::move(arriving_histories_);
+  arriving_.clear();
+  arriving_histories_.clear();
+  arriving_note_.clear();
 }
 
 bool CollectorPast::update(ReplayControl& control, double now_s) {
@@ -132,9 +167,8 @@ bool CollectorPast::update(ReplayControl& control, double now_s) {
   control.note = note_;
   // The bar shows the time asked for until its state comes.
   control.at_us = pending() ? target_us_ : at_us_;
-  const auto front = snapshots_.empty() ? nullptr : snapshots_.front();
-  const bool changed = front != shown_;
-  shown_ = front;
+  const bool changed = snapshots_ != shown_;
+  shown_ = snapshots_;
   return changed;
 }
 

@@ -1,11 +1,13 @@
-// The past of a live node from the collector serving it (protocol 1.6,
+// The past of a live fleet from the collector serving it (protocol 1.6,
 // beamscope-collector --record): while live, the shown node's recorded
 // span is asked every kSpanEveryS, so the bar offers to go back only when
 // the collector records it (a server that records nothing is asked again
-// every kUnrecordedEveryS); once back, the node's state at the time the
-// bar asks for (and the hour of charts before it) is asked at most every
-// kMinGapS, one question in flight, as ReplayFeed reads a file. No ImGui,
-// no socket: the frame loop sends request() and hands back answers.
+// every kUnrecordedEveryS); once back, every node's state at the time the
+// bar asks for (protocol 1.7's every_node, one answer a node; a server
+// before 1.7 answers the shown node alone) and the shown node's hour of
+// charts before it are asked at most every kMinGapS, one question in
+// flight, as ReplayFeed reads a file. No ImGui, no socket: the frame loop sends
+// request() and hands back answers.
 #pragma once
 
 #include <cstdint>
@@ -40,11 +42,15 @@ class CollectorPast {
   /// `control` is the past model's bar.
   void enter(std::int64_t t_us, ReplayControl& control);
   void leave();
+  /// Back in time, the person picked `node`: the time shown is asked
+  /// again, with that node's charts (the others come without).
+  void focus(const std::string& node);
   bool showing() const { return showing_; }
 
   /// The question to send now, if one is due.
   std::optional<StateRequest> request(double now_s);
-  /// A STATE answer for `node`; others (late, not ours) are dropped.
+  /// A STATE answer for `node` (one of several to an every_node
+  /// question); others (late, not ours) are dropped.
   void receive(const std::string& node, const v1::HistoryAnswer& answer, double now_s);
 
   /// The frame loop of the past model, every frame: applies the bar's
@@ -66,6 +72,8 @@ class CollectorPast {
 
  private:
   std::optional<StateRequest> ask(std::int64_t t_us, bool span_only, double now_s);
+  void receive_span(const v1::HistoryAnswer& answer);
+  void receive_state(const std::string& node, const v1::HistoryAnswer& answer);
 
   std::size_t source_ = 0;
   std::string node_;
@@ -84,8 +92,13 @@ class CollectorPast {
   double played_from_s_ = 0;
   std::int64_t played_from_us_ = 0;
   bool was_playing_ = false;
-  std::vector<std::shared_ptr<const v1::Keyframe>> snapshots_;
-  std::shared_ptr<const v1::Keyframe> shown_;  ///< what update() last handed over
+  /// The answers to the question in flight so far, by node (a state may be
+  /// absent: that node's answer was an error).
+  std::map<std::string, std::shared_ptr<const v1::Keyframe>> arriving_;
+  std::map<std::string, v1::History> arriving_histories_;
+  std::string arriving_note_;
+  std::vector<std::shared_ptr<const v1::Keyframe>> snapshots_;  ///< by node name
+  std::vector<std::shared_ptr<const v1::Keyframe>> shown_;      ///< what update() last handed over
   std::map<std::string, v1::History> histories_;
   std::string note_;
 };

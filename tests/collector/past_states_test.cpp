@@ -1,4 +1,5 @@
-// A node's state at a time, from the collector's recording (protocol 1.6):
+// A node's state at a time, from the collector's recording (protocol 1.6),
+// and every node's at once (1.7):
 // answer_state against frames written by the real recording Writer, a
 // file still being written, and the question asked through a real FanIn
 // over loopback sockets, as a viewer asks it.
@@ -30,6 +31,17 @@ v1::Envelope tick(int i) {
   env.set_timestamp_us(kNow + i * kSecond);
   auto* g = i == 0 ? env.mutable_keyframe()->mutable_gauges() : env.mutable_delta()->mutable_gauges();
   g->set_uptime_ms(static_cast<std::uint64_t>(100'000 + i * 1000));
+  return env;
+}
+
+// Tick i of node b@h, which starts at tick `first` of a@h's clock: its
+// process count is 2000 + i.
+v1::Envelope tick_b(int i, int first) {
+  const auto seq = static_cast<std::uint64_t>(1 + i - first);
+  auto env = i == first ? testing::keyframe("b@h", seq, 2000 + i) : testing::delta("b@h", seq, 2000 + i, "<0.7.0>", 1);
+  env.set_timestamp_us(kNow + i * kSecond);
+  auto* g = i == first ? env.mutable_keyframe()->mutable_gauges() : env.mutable_delta()->mutable_gauges();
+  g->set_uptime_ms(static_cast<std::uint64_t>(5'000 + (i - first) * 1000));
   return env;
 }
 
@@ -122,6 +134,69 @@ TEST_F(PastStatesTest, AnswersTheNodeAsItWasAndTheHourBefore) {
   EXPECT_NE(other.error().find("no node 'b@h'"), std::string::npos) << other.error();
 }
 
+// Every node at once (protocol 1.7): one answer a node, by name, each
+// counting them all; the charts of the node asked for alone.
+TEST_F(PastStatesTest, EveryNodeAtOnceWithTheShownNodesCharts) {
+  auto w = writer();
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
+    if (i >= 20) {
+      ASSERT_TRUE(w->append(tick_b(i, 20), kNow + i * kSecond)) << w->error();
+    }
+  }
+  w->close();
+  std::string err;
+  auto reader = recording::Reader::open(path_, err);
+  ASSERT_TRUE(reader) << err;
+  recording::HistoryIndex index(*reader);
+  auto every = [](std::int64_t at_us) {
+    auto r = state_request(at_us);
+    r.set_every_node(true);
+    return r;
+  };
+
+  auto both = answer_every_state(*reader, index, "b@h", every(kNow + 30 * kSecond + kSecond / 2));
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].node(), "a@h");
+  EXPECT_EQ(both[1].node(), "b@h");
+  for (const auto& env : both) {
+    const auto& a = env.history_answer();
+    ASSERT_TRUE(a.error().empty()) << a.error();
+    EXPECT_EQ(a.request_id(), 7u);
+    EXPECT_EQ(a.nodes(), 2u);
+    EXPECT_EQ(a.oldest_us(), kNow);
+    EXPECT_EQ(a.newest_us(), kNow + 39 * kSecond);
+    EXPECT_EQ(a.state_us(), kNow + 30 * kSecond);
+  }
+  EXPECT_EQ(both[0].history_answer().state().gauges().process_count(), 1000u + 7 * 30);
+  EXPECT_EQ(both[1].history_answer().state().gauges().process_count(), 2030u);
+  EXPECT_FALSE(both[0].history_answer().has_state_history());
+  ASSERT_EQ(both[1].history_answer().state_history().time_us_size(), 11);  // ticks 20..30 of b@h
+  EXPECT_EQ(both[1].history_answer().state_history().time_us(0), kNow + 20 * kSecond);
+
+  // Before b@h came: a@h alone, with its charts when it is the one asked for.
+  auto one = answer_every_state(*reader, index, "a@h", every(kNow + 10 * kSecond));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].node(), "a@h");
+  EXPECT_EQ(one[0].history_answer().nodes(), 1u);
+  EXPECT_EQ(one[0].history_answer().state().gauges().process_count(), 1000u + 7 * 10);
+  EXPECT_EQ(one[0].history_answer().state_history().time_us_size(), 11);
+
+  // Before the file: one answer, for the node asked about, with the error.
+  auto before = answer_every_state(*reader, index, "b@h", every(kNow - kSecond));
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].node(), "b@h");
+  EXPECT_EQ(before[0].history_answer().nodes(), 1u);
+  EXPECT_NE(before[0].history_answer().error().find("before the collector's recording starts"), std::string::npos);
+  // The span alone is one answer too.
+  auto span_req = every(0);
+  span_req.set_span_only(true);
+  auto span = answer_every_state(*reader, index, "a@h", span_req);
+  ASSERT_EQ(span.size(), 1u);
+  EXPECT_FALSE(span[0].history_answer().has_state());
+  EXPECT_EQ(span[0].history_answer().newest_us(), kNow + 39 * kSecond);
+}
+
 TEST_F(PastStatesTest, EmptyRecordingSaysSo) {
   auto w = writer();
   std::string err;
@@ -184,7 +259,12 @@ TEST_F(PastStatesTest, ReadsTheFileItsRecorderWrites) {
 TEST_F(PastStatesTest, AskedThroughTheCollectorAsAViewerAsks) {
   {
     auto w = writer();
-    record(*w, 0, 30);
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
+      if (i >= 10) {
+        ASSERT_TRUE(w->append(tick_b(i, 10), kNow + i * kSecond)) << w->error();
+      }
+    }
   }
   std::string err;
   auto fan = FanIn::start({.server = {.endpoint = "tcp://127.0.0.1:*"}, .recording = path_}, err);
@@ -195,14 +275,46 @@ TEST_F(PastStatesTest, AskedThroughTheCollectorAsAViewerAsks) {
   ASSERT_TRUE(a->error().empty()) << a->error();
   EXPECT_EQ(a->state().gauges().process_count(), 1000u + 7 * 20);
   EXPECT_EQ(a->state_history().time_us_size(), 21);
-  auto none = transport::fetch_history(fan->listen_endpoint(), "b@h", state_request(kNow + 20 * kSecond),
+  auto none = transport::fetch_history(fan->listen_endpoint(), "c@h", state_request(kNow + 20 * kSecond),
                                        std::chrono::milliseconds(5000), err);
   ASSERT_TRUE(none) << err;
-  EXPECT_NE(none->error().find("no node 'b@h'"), std::string::npos) << none->error();
+  EXPECT_NE(none->error().find("no node 'c@h'"), std::string::npos) << none->error();
   const auto stats = fan->stats();
   ASSERT_TRUE(stats.past);
   EXPECT_EQ(stats.past->answered, 1u);
   EXPECT_EQ(stats.past->refused, 1u);
+
+  // Every node at once, over the socket as the inspector asks: each
+  // answer reaches the viewer.
+  std::mutex mu;
+  std::vector<protocol::Envelope> replies;
+  auto viewer = transport::StreamClient::start(
+      fan->listen_endpoint(), err, {}, {},
+      [&](const protocol::Envelope& reply) {
+        std::lock_guard lock(mu);
+        replies.push_back(reply);
+      });
+  ASSERT_TRUE(viewer) << err;
+  protocol::Envelope every;
+  every.set_node("a@h");
+  *every.mutable_history_request() = state_request(kNow + 20 * kSecond);
+  every.mutable_history_request()->set_every_node(true);
+  ASSERT_TRUE(viewer->request(every));
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return replies.size() >= 2;
+  }));
+  viewer->stop();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].node(), "a@h");
+  EXPECT_EQ(replies[1].node(), "b@h");
+  EXPECT_EQ(replies[0].history_answer().nodes(), 2u);
+  EXPECT_EQ(replies[1].history_answer().nodes(), 2u);
+  EXPECT_EQ(replies[0].history_answer().state().gauges().process_count(), 1000u + 7 * 20);
+  EXPECT_EQ(replies[1].history_answer().state().gauges().process_count(), 2020u);
+  EXPECT_EQ(replies[0].history_answer().state_history().time_us_size(), 21);  // the node asked about
+  EXPECT_FALSE(replies[1].history_answer().has_state_history());
+  EXPECT_EQ(fan->stats().past->answered, 3u);
 
   // A collector that records nothing says what would.
   auto plain = FanIn::start({.server = {.endpoint = "tcp://127.0.0.1:*"}}, err);

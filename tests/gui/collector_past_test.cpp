@@ -1,4 +1,5 @@
-// The inspector's past of a live node from its collector (protocol 1.6):
+// The inspector's past of a live fleet from its collector (protocol 1.6,
+// every node at once since 1.7):
 // what CollectorPast asks and when, and what it shows of the answers.
 #include <gtest/gtest.h>
 
@@ -124,6 +125,57 @@ TEST(CollectorPast, SeeksAskOneStateAtATimeAndShowTheLast) {
   auto clamped = past.request(5.0);
   ASSERT_TRUE(clamped);
   EXPECT_EQ(clamped->request.to_us(), kT0 + 600 * kS);
+}
+
+// Protocol 1.7: one answer a node; the fleet is shown once every node
+// answered, never half at one time and half at another.
+TEST(CollectorPast, BackInTimeShowsEveryNodeOnceAllAnswered) {
+  CollectorPast past;
+  follow_recorded(past);
+  ReplayControl bar;
+  past.enter(kT0 + 100 * kS, bar);
+  auto req = past.request(1.0);
+  ASSERT_TRUE(req);
+  EXPECT_TRUE(req->request.every_node());
+  EXPECT_EQ(req->node, "a@h");  // whose charts come
+  auto part = [&](const std::string& node, std::uint64_t count, const std::string& error = "") {
+    auto a = answer_to(*req, error);
+    a.set_nodes(2);
+    if (error.empty()) a.mutable_state()->mutable_gauges()->set_process_count(count);
+    if (node != req->node) a.clear_state_history();
+    return a;
+  };
+  past.receive("b@h", part("b@h", 20), 1.1);
+  EXPECT_FALSE(past.update(bar, 1.1));
+  EXPECT_TRUE(past.snapshots().empty());
+  EXPECT_TRUE(past.pending());
+  past.receive("b@h", part("b@h", 99), 1.15);  // said twice: the first stands
+  past.receive("a@h", part("a@h", 10), 1.2);
+  EXPECT_TRUE(past.update(bar, 1.2));
+  EXPECT_FALSE(past.pending());
+  ASSERT_EQ(past.snapshots().size(), 2u);
+  EXPECT_EQ(past.snapshots()[0]->gauges().process_count(), 10u);  // by node name
+  EXPECT_EQ(past.snapshots()[1]->gauges().process_count(), 20u);
+  auto histories = past.take_histories();
+  EXPECT_EQ(histories.size(), 1u);
+  EXPECT_EQ(histories.count("a@h"), 1u);
+
+  // Another node picked: the same time asked again, with its charts.
+  past.focus("b@h");
+  EXPECT_TRUE(past.pending());
+  auto again = past.request(2.0);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->node, "b@h");
+  EXPECT_EQ(again->request.to_us(), kT0 + 100 * kS);
+  req = again;
+  // One node's state too large for a frame: the others are shown, and why not it.
+  past.receive("a@h", part("a@h", 0, "the state of 'a@h' at that time is larger than a frame"), 2.1);
+  past.receive("b@h", part("b@h", 21), 2.1);
+  EXPECT_TRUE(past.update(bar, 2.1));
+  ASSERT_EQ(past.snapshots().size(), 1u);
+  EXPECT_EQ(past.snapshots()[0]->gauges().process_count(), 21u);
+  EXPECT_EQ(bar.note, "a@h: the state of 'a@h' at that time is larger than a frame");
+  EXPECT_EQ(past.take_histories().count("b@h"), 1u);
 }
 
 TEST(CollectorPast, RefusalIsShownAndNotAskedAgain) {

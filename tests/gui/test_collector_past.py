@@ -1,7 +1,7 @@
 """GUI and ctl test: the past of a live node from a recording collector
-(issue 15 item 4, protocol 1.6). A real demo node, a real collector that
-records it (--record) and stays live, the real inspector under Xvfb and
-real ctl:
+(issue 15 item 4, protocol 1.6 and 1.7). Two real demo nodes, a real
+collector that records them (--record) and stays live, the real
+inspector under Xvfb and real ctl:
 
 - `beamscope-ctl --connect COLLECTOR --at T overview` answers the node as
   it was at T: equal to `ctl --replay` of the collector's own file at T
@@ -9,7 +9,8 @@ real ctl:
   itself counted, and far from the node now;
 - the inspector, live, offers the past (--dump-state's past_offered spans
   the recording); `--at T` shows the node at T with the same count and
-  the hour of charts up to it; J, live, goes back 10 s;
+  the hour of charts up to it, and the collector's other node as its file
+  holds it then (protocol 1.7); J, live, goes back 10 s;
 - a collector that records nothing, and an agent, say what would answer.
 
     test_collector_past.py --build-dir BUILD --beamscope BUILD/bin/beamscope --out-dir DIR
@@ -34,6 +35,7 @@ from test_inspect import Xvfb  # noqa: E402
 from test_replay import shown as shown_replay  # noqa: E402
 
 STEP = 500  # processes spawned between "before" and "after"
+OTHER = 200  # processes the other node holds from the start
 
 
 def shown(a, name, extra, frames=8):
@@ -59,15 +61,22 @@ def main():
     os.makedirs(a.out_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="bs_gui_past_")
     path = os.path.join(tmp, "fleet.bsrec")
-    with Xvfb() as a.xvfb, DemoNode(a.build_dir, name_prefix="guipast") as node:
+    with Xvfb() as a.xvfb, DemoNode(a.build_dir, name_prefix="guipast") as node, \
+            DemoNode(a.build_dir, name_prefix="guipast2") as other:
         node.start()
-        collector = Collector(a.build_dir, [node.stream_endpoint], ["--record", path])
+        other.start()
+        collector = Collector(a.build_dir, [node.stream_endpoint, other.stream_endpoint], ["--record", path])
         plain = Collector(a.build_dir, [node.stream_endpoint])
         try:
             name = node.node_name
             live = ["--connect", collector.listen, "--node", name]
-            wait_for(lambda: run_ctl(a.build_dir, live + ["overview", "--json"]).rc == 0, 45, interval=0.5,
-                     what="the node at the collector")
+            for n in (node, other):
+                wait_for(lambda: run_ctl(a.build_dir, ["--connect", collector.listen, "--node", n.node_name,
+                                                       "overview", "--json"]).rc == 0, 45, interval=0.5,
+                         what=f"{n.node_name} at the collector")
+            # The other node told apart from the first by its process count.
+            other.eval(f"persistent_term:put(bs_more, [spawn(fun() -> receive stop -> ok end end) "
+                       f"|| _ <- lists:seq(1, {OTHER})]), ok")
             time.sleep(4)  # a few ticks recorded before the step
             node_before = node.eval_int("erlang:system_info(process_count)")
             t_before = time.time()
@@ -125,6 +134,22 @@ def main():
             assert doc["history_newest"]["uptime_ms"] == past["uptime_ms"], doc["history_newest"]
             assert doc["history_newest"]["process_count"] == past["process_count"], doc["history_newest"]
             assert doc["history_samples"] >= 4, doc["history_samples"]
+            # Back in time the whole fleet is there, each node as the file holds it then.
+            shown_nodes = {n["name"]: n["process_count"] for n in doc["nodes"]}
+            other_then = overview(a, ["--replay", path, "--node", other.node_name, "--at", at])
+            print(f"  --at, the fleet: {shown_nodes}; {other.node_name} in the file: {other_then['process_count']}")
+            assert set(shown_nodes) == {name, other.node_name}, shown_nodes
+            assert shown_nodes[name] == past["process_count"], shown_nodes
+            assert shown_nodes[other.node_name] == other_then["process_count"], (shown_nodes, other_then)
+            assert other_then["process_count"] >= past["process_count"] + OTHER - 10, (other_then, past)
+            # The other node shown: its charts come with it.
+            doc2 = shown(a, "at_other", ["--connect", collector.listen, "--node", other.node_name, "--at", at])
+            print(f"  --at, {other.node_name} shown: {doc2['process_count']} processes, charts "
+                  f"{doc2['history_samples']} ticks")
+            assert doc2["node"] == other.node_name, doc2["node"]
+            assert doc2["process_count"] == other_then["process_count"], doc2
+            assert doc2["history_newest"]["uptime_ms"] == other_then["uptime_ms"], doc2["history_newest"]
+            assert doc2["history_samples"] >= 4, doc2["history_samples"]
 
             # J, live: 10 s back from the recording's end, after the step.
             back = shown(a, "key_j", ["--connect", collector.listen, "--node", name, "--keys", "type:j"], frames=20)
@@ -154,7 +179,8 @@ def main():
         finally:
             plain.stop()
             collector.stop()
-        node.eval("[P ! stop || P <- persistent_term:get(bs_more)], ok")
+        for n in (node, other):
+            n.eval("[P ! stop || P <- persistent_term:get(bs_more)], ok")
     shutil.rmtree(tmp, ignore_errors=True)
     print("gui collector past test: OK")
     return 0

@@ -1,6 +1,7 @@
-// A node as it was at a time (HistoryRequest log STATE, protocol 1.6),
-// answered from the collector's own recording (--record): a viewer
-// connected live scrubs the tree, tables and charts back in time. The
+// A node as it was at a time (HistoryRequest log STATE, protocol 1.6), or
+// every node (every_node, 1.7), answered from the collector's own
+// recording (--record): a viewer connected live scrubs the tree, tables
+// and charts of the fleet back in time. The
 // recording is read on a thread of its own (decoding a segment costs
 // milliseconds, an hour of charts up to a second cold) while the writer
 // appends to it; the viewers' I/O thread only queues a request.
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "beamscope.pb.h"
 #include "beamscope/protocol/framing.hpp"
@@ -31,6 +33,14 @@ inline constexpr std::int64_t kPastChartsUs = std::int64_t{3600} * 1'000'000;
 /// by the caller); `index` caches the charts' ticks. Pure of threads.
 v1::HistoryAnswer answer_state(recording::Reader& reader, recording::HistoryIndex& index, const std::string& node,
                                const v1::HistoryRequest& request);
+
+/// The answers to a STATE request with every_node (protocol 1.7): one per
+/// node the recording holds at to_us, by name, each envelope naming its
+/// node and each answer counting them all (`nodes`); the charts for `node`
+/// alone; one answer with the error, for `node`, when there is none. Pure
+/// of threads.
+std::vector<protocol::Envelope> answer_every_state(recording::Reader& reader, recording::HistoryIndex& index,
+                                                   const std::string& node, const v1::HistoryRequest& request);
 
 struct PastStatesStats {
   std::uint64_t answered = 0;  ///< states (or spans) sent
@@ -64,7 +74,7 @@ class PastStates {
   };
   PastStates(std::string path, Reply reply);
   void run();
-  protocol::Envelope answer(const protocol::Envelope& request);
+  std::vector<protocol::Envelope> answer(const protocol::Envelope& request);
 
   const std::string path_;
   const Reply reply_;
