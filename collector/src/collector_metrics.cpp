@@ -90,7 +90,8 @@ constexpr MetricSpec kHistoryClockHeld{"beamscope_collector_history_clock_held_t
 constexpr MetricSpec kPastStates{"beamscope_collector_past_states_total",
                                  "Viewers' requests for a node's state at a time, answered from --record's file, by "
                                  "outcome: answered, refused (no such node then, before the recording, nothing "
-                                 "recorded yet) or busy (8 already waited).",
+                                 "recorded yet), busy (8 already waited) or dropped (the viewers' queue had no room "
+                                 "for 2 s).",
                                  MetricType::Counter};
 
 constexpr MetricSpec kDialInAgents{"beamscope_collector_dialin_agents",
@@ -193,6 +194,7 @@ class CollectorCollectable final : public prometheus::Collectable {
       scope.counter(kPastStates, d(p->answered), {{"outcome", "answered"}});
       scope.counter(kPastStates, d(p->refused), {{"outcome", "refused"}});
       scope.counter(kPastStates, d(p->busy), {{"outcome", "busy"}});
+      scope.counter(kPastStates, d(p->dropped), {{"outcome", "dropped"}});
     }
     if (dialin_) collect_dialin(scope);
     return set.take();

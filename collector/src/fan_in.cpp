@@ -45,9 +45,11 @@ std::unique_ptr<FanIn> FanIn::start(const FanInOptions& opts, std::string& error
   fan->on_gone_ = opts.on_gone;
   fan->history_ = opts.history;
   if (!opts.recording.empty())
-    fan->past_ = PastStates::start(opts.recording, [self = fan.get()](const std::string& viewer, protocol::Envelope a) {
-      if (!a.history_answer().error().empty()) return self->fail_request(viewer, std::move(a));
-      self->server_->reply(viewer, std::move(a));
+    fan->past_ = PastStates::start(opts.recording, [self = fan.get()](const std::string& viewer,
+                                                                      const protocol::Envelope& a) {
+      if (a.history_answer().error().empty()) return self->server_->reply(viewer, a);
+      self->fail_request(viewer, a);
+      return true;
     });
   if (opts.history)
     server_opts.history_for = [store = opts.history](const std::string& node) { return store->history(node); };

@@ -148,7 +148,7 @@ void PastStates::ask(const std::string& viewer, const protocol::Envelope& reques
   a->set_log(v1::HistoryRequest::STATE);
   if (request.history_request().every_node()) a->set_nodes(1);
   a->set_error("collector busy: " + std::to_string(kMaxPending) + " requests for past states wait; ask again");
-  reply_(viewer, std::move(out));
+  (void)reply_(viewer, out);
 }
 
 void PastStates::stop() {
@@ -175,14 +175,25 @@ void PastStates::run() {
       asked = std::move(pending_.front());
       pending_.pop_front();
     }
-    for (auto& out : answer(asked.request)) {
-      {
-        std::lock_guard lock(mu_);
-        ++(out.history_answer().error().empty() ? stats_.answered : stats_.refused);
-      }
-      reply_(asked.viewer, std::move(out));
+    for (const auto& out : answer(asked.request)) {
+      const bool sent = deliver(asked.viewer, out);
+      std::lock_guard lock(mu_);
+      ++(!sent ? stats_.dropped : out.history_answer().error().empty() ? stats_.answered : stats_.refused);
     }
   }
+}
+
+bool PastStates::deliver(const std::string& viewer, const protocol::Envelope& answer) {
+  const auto give_up = std::chrono::steady_clock::now() + kReplyPatience;
+  while (!reply_(viewer, answer)) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+    }
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
 }
 
 std::vector<protocol::Envelope> PastStates::answer(const protocol::Envelope& request) {

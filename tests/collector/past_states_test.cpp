@@ -215,10 +215,11 @@ TEST_F(PastStatesTest, ReadsTheFileItsRecorderWrites) {
   record(*w, 0, 10);
   std::mutex mu;
   std::vector<protocol::Envelope> answers;
-  auto past = PastStates::start(path_, [&](const std::string& viewer, protocol::Envelope a) {
+  auto past = PastStates::start(path_, [&](const std::string& viewer, const protocol::Envelope& a) {
     EXPECT_EQ(viewer, "viewer-1");
     std::lock_guard lock(mu);
-    answers.push_back(std::move(a));
+    answers.push_back(a);
+    return true;
   });
   auto ask = [&] {
     protocol::Envelope req;
@@ -254,6 +255,44 @@ TEST_F(PastStatesTest, ReadsTheFileItsRecorderWrites) {
   const auto s = past->stats();
   EXPECT_EQ(s.answered, 3u);
   EXPECT_EQ(s.refused, 0u);
+}
+
+// A fleet's answers come at once: a viewers' queue without room refuses
+// some, and they are offered again until it takes them; one it never
+// takes is counted as dropped after kReplyPatience, never blocking for good.
+TEST_F(PastStatesTest, AnswersWaitForRoomInTheViewersQueue) {
+  {
+    auto w = writer();
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
+      ASSERT_TRUE(w->append(tick_b(i, 0), kNow + i * kSecond)) << w->error();
+    }
+  }
+  std::mutex mu;
+  std::vector<std::string> taken;
+  int refusals = 0;
+  bool full_for_good = false;
+  auto past = PastStates::start(path_, [&](const std::string&, const protocol::Envelope& a) {
+    std::lock_guard lock(mu);
+    if (full_for_good || refusals++ % 4 != 3) return false;  // room once in four offers
+    taken.push_back(a.node());
+    return true;
+  });
+  protocol::Envelope req;
+  req.set_node("a@h");
+  *req.mutable_history_request() = state_request(0);
+  req.mutable_history_request()->set_every_node(true);
+  past->ask("viewer-1", req);
+  ASSERT_TRUE(wait_until([&] { return past->stats().answered == 2; }));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(taken, (std::vector<std::string>{"a@h", "b@h"}));
+    EXPECT_EQ(refusals, 8);
+    full_for_good = true;
+  }
+  past->ask("viewer-1", req);
+  ASSERT_TRUE(wait_until([&] { return past->stats().dropped == 2; }, std::chrono::milliseconds(10000)));
+  EXPECT_EQ(past->stats().answered, 2u);
 }
 
 TEST_F(PastStatesTest, AskedThroughTheCollectorAsAViewerAsks) {

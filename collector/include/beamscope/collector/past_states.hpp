@@ -5,10 +5,11 @@
 // recording is read on a thread of its own (decoding a segment costs
 // milliseconds, an hour of charts up to a second cold) while the writer
 // appends to it; the viewers' I/O thread only queues a request.
-//   auto past = PastStates::start("fleet.bsrec", [&](viewer, answer) { server.reply(viewer, answer); });
+//   auto past = PastStates::start("fleet.bsrec", [&](viewer, answer) { return server.reply(viewer, answer); });
 //   past->ask(viewer, request);   // any thread; "busy" past kMaxPending
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,12 +47,17 @@ struct PastStatesStats {
   std::uint64_t answered = 0;  ///< states (or spans) sent
   std::uint64_t refused = 0;   ///< answered with an error: unknown node, before the recording, nothing yet
   std::uint64_t busy = 0;      ///< dropped at once: kMaxPending requests waited
+  std::uint64_t dropped = 0;   ///< answers the viewers' queue had no room for within kReplyPatience
 };
 
 class PastStates {
  public:
   static constexpr std::size_t kMaxPending = 8;
-  using Reply = std::function<void(const std::string& viewer, protocol::Envelope answer)>;
+  /// A fleet's answers come at once and may outrun the viewers' queue: an
+  /// answer refused (Reply returns false) is offered again this long.
+  static constexpr std::chrono::milliseconds kReplyPatience{2000};
+  /// Hands an answer to the viewers' queue; false when it has no room.
+  using Reply = std::function<bool(const std::string& viewer, const protocol::Envelope& answer)>;
 
   /// Reads `path` (opened at the first request: the recorder creates it).
   static std::unique_ptr<PastStates> start(std::string path, Reply reply);
@@ -75,6 +81,7 @@ class PastStates {
   PastStates(std::string path, Reply reply);
   void run();
   std::vector<protocol::Envelope> answer(const protocol::Envelope& request);
+  bool deliver(const std::string& viewer, const protocol::Envelope& answer);
 
   const std::string path_;
   const Reply reply_;
