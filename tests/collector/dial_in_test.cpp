@@ -55,17 +55,36 @@ struct GoneViewer {
   }
 };
 
-TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
-  std::string err;
-  FanInOptions fan_opts;  // no agent to connect to: they dial in
-  fan_opts.server.endpoint = "tcp://127.0.0.1:*";
-  auto fan = FanIn::start(fan_opts, err);
-  ASSERT_TRUE(fan) << err;
+// A collector with no agent to connect to (they dial in) and its listener
+// on a loopback port; stopped listener first, as the collector does.
+class DialIn : public ::testing::Test {
+ protected:
+  void start(transport::DialInOptions opts) {
+    std::string err;
+    FanInOptions fan_opts;
+    fan_opts.server.endpoint = "tcp://127.0.0.1:*";
+    fan = FanIn::start(fan_opts, err);
+    ASSERT_TRUE(fan) << err;
+    opts.endpoint = "tcp://127.0.0.1:*";
+    listener = follow_dialled_agents(*fan, opts, err);
+    ASSERT_TRUE(listener) << err;
+  }
+  void TearDown() override {
+    if (listener) listener->stop();
+    if (fan) fan->stop();
+    listener.reset();
+  }
+  std::string scrape_metrics() { return scrape(*make_collector_collectable(*fan, listener.get())); }
+
+  std::unique_ptr<FanIn> fan;
+  std::unique_ptr<transport::DialInListener> listener;
+};
+
+TEST_F(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   transport::DialInOptions opts;
-  opts.endpoint = "tcp://127.0.0.1:*";
   opts.silence_ms = 1000;
-  auto listener = follow_dialled_agents(*fan, opts, err);
-  ASSERT_TRUE(listener) << err;
+  ASSERT_NO_FATAL_FAILURE(start(opts));
+  std::string err;
 
   transport::StreamServerOptions agent_opts;
   agent_opts.endpoint = "";
@@ -88,7 +107,7 @@ TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   EXPECT_EQ(stats.agents[0].endpoint, "dial-in 127.0.0.1");
   EXPECT_TRUE(stats.agents[0].connected);
 
-  const auto text = scrape(*make_collector_collectable(*fan, listener.get()));
+  const auto text = scrape_metrics();
   EXPECT_NE(text.find("beamscope_collector_dialin_agents 1"), std::string::npos) << text;
   EXPECT_NE(text.find("beamscope_collector_agent_connected{agent=\"dial-in 127.0.0.1\"} 1"), std::string::npos)
       << text;
@@ -104,26 +123,14 @@ TEST(DialIn, DialledAgentIsFollowedServedAndLetGo) {
   ASSERT_TRUE(reason);
   EXPECT_NE(reason->find("dial-in 127.0.0.1"), std::string::npos) << *reason;
   EXPECT_EQ(reason->find("inproc://"), std::string::npos) << *reason;
-
-  listener->stop();
-  fan->stop();
-  listener.reset();
 }
 
 // An agent that goes silent with its connection open (a stopped VM, a
 // network that drops everything): its link reports the node gone after 3 s
 // of silence, and viewers are told in the agent's name, not the link's
 // inproc bridge.
-TEST(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
-  std::string err;
-  FanInOptions fan_opts;
-  fan_opts.server.endpoint = "tcp://127.0.0.1:*";
-  auto fan = FanIn::start(fan_opts, err);
-  ASSERT_TRUE(fan) << err;
-  transport::DialInOptions opts;
-  opts.endpoint = "tcp://127.0.0.1:*";
-  auto listener = follow_dialled_agents(*fan, opts, err);  // lets go after 10 s: later than the link
-  ASSERT_TRUE(listener) << err;
+TEST_F(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
+  ASSERT_NO_FATAL_FAILURE(start({}));  // lets go after 10 s: later than the link
   GoneViewer gone_viewer(fan->listen_endpoint());
   auto& viewer = gone_viewer.client;
   ASSERT_TRUE(viewer);
@@ -146,40 +153,27 @@ TEST(DialIn, SilentAgentsNodeIsGoneInTheAgentsName) {
   EXPECT_NE(reason->find("dial-in 127.0.0.1"), std::string::npos) << *reason;
   EXPECT_EQ(reason->find("inproc://"), std::string::npos) << *reason;
   viewer->stop();
-  listener->stop();
-  fan->stop();
-  listener.reset();
 }
 
 // A peer that connects to --agents-listen and never announces is closed
 // after the announce timeout and counted on the collector's /metrics;
 // while it waits it shows as an unannounced connection.
-TEST(DialIn, ConnectionThatNeverAnnouncesIsClosedAndCountedOnMetrics) {
-  std::string err;
-  FanInOptions fan_opts;
-  fan_opts.server.endpoint = "tcp://127.0.0.1:*";
-  auto fan = FanIn::start(fan_opts, err);
-  ASSERT_TRUE(fan) << err;
+TEST_F(DialIn, ConnectionThatNeverAnnouncesIsClosedAndCountedOnMetrics) {
   transport::DialInOptions opts;
-  opts.endpoint = "tcp://127.0.0.1:*";
   opts.announce_timeout_ms = 500;
-  auto listener = follow_dialled_agents(*fan, opts, err);
-  ASSERT_TRUE(listener) << err;
+  ASSERT_NO_FATAL_FAILURE(start(opts));
   const auto& ep = listener->bound_endpoint();
   auto peer = transport::testing::RawTcp::connect_to(std::stoi(ep.substr(ep.rfind(':') + 1)));
   ASSERT_TRUE(peer.zmtp_handshake(/*as_server=*/false, "DEALER", 3000ms));
   ASSERT_TRUE(wait_until([&] { return listener->stats().unannounced == 1; }));
-  auto text = scrape(*make_collector_collectable(*fan, listener.get()));
+  auto text = scrape_metrics();
   EXPECT_NE(text.find("beamscope_collector_dialin_connections{state=\"unannounced\"} 1"), std::string::npos) << text;
   EXPECT_TRUE(peer.closed_within(3000ms));
   ASSERT_TRUE(wait_until([&] { return listener->stats().unannounced == 0; }));
-  text = scrape(*make_collector_collectable(*fan, listener.get()));
+  text = scrape_metrics();
   EXPECT_NE(text.find("beamscope_collector_dialin_rejected_total{reason=\"no_announce\"} 1"), std::string::npos)
       << text;
   EXPECT_NE(text.find("beamscope_collector_dialin_connections{state=\"unannounced\"} 0"), std::string::npos) << text;
-  listener->stop();
-  fan->stop();
-  listener.reset();
 }
 
 }  // namespace

@@ -255,8 +255,7 @@ void StreamServer::Impl::run() {
       heartbeat_and_expire(now);
       last_heartbeat = now;
     }
-    viewer_count = static_cast<std::uint32_t>(
-        std::count_if(peers.begin(), peers.end(), [](const auto& p) { return p.second.streaming; }));
+    viewer_count = streaming_viewers();
     connection_count = static_cast<std::uint32_t>(connections.size());
   }
 }
@@ -391,7 +390,7 @@ void StreamServer::Impl::drain_queue() {
   // Stamped here (version, timestamp): repliers only fill in node and body.
   for (auto& [viewer, env] : answers) send_to(viewer, protocol::encode(env, env.node(), env.seq()));
   if (batch.empty()) return;
-  const bool watched = has_streaming_viewer();
+  const bool watched = streaming_viewers() > 0;
   for (const auto& shared : batch) {
     const Envelope& env = *shared;
     {
@@ -447,12 +446,13 @@ void StreamServer::Impl::broadcast(zmq::message_t shared) {
   }
 }
 
-bool StreamServer::Impl::has_streaming_viewer() const {
-  return std::any_of(peers.begin(), peers.end(), [](const auto& entry) { return entry.second.streaming; });
+std::uint32_t StreamServer::Impl::streaming_viewers() const {
+  return static_cast<std::uint32_t>(
+      std::count_if(peers.begin(), peers.end(), [](const auto& entry) { return entry.second.streaming; }));
 }
 
 void StreamServer::Impl::broadcast_keyframes() {
-  if (!has_streaming_viewer()) return;
+  if (streaming_viewers() == 0) return;
   const auto nodes = states();
   for (const auto& [identity, peer] : peers)
     if (peer.streaming) send_keyframes(identity, nodes);

@@ -139,7 +139,7 @@ struct StreamServer::Impl {
   void send_to(const std::string& identity, const std::string& payload);
   void handle_request(const std::string& identity, const std::string& key, const Envelope& env);
   void broadcast(zmq::message_t shared);
-  bool has_streaming_viewer() const;
+  std::uint32_t streaming_viewers() const;  // peers that asked for the stream
   void broadcast_keyframes();
   void heartbeat_and_expire(Clock::time_point now);
   void close_due(Clock::time_point now);
