@@ -16,9 +16,9 @@
 
 namespace beamscope::gui {
 
-// Every node of a collector answers a seek at once (protocol 1.7), up to
-// its default --max-nodes; taken every frame.
-using StateInbox = NodeInbox<v1::HistoryAnswer, 1024>;
+// Every node of a collector answers a seek at once (protocol 1.7); taken
+// every frame.
+using StateInbox = NodeInbox<v1::HistoryAnswer, CollectorPast::kMaxNodes>;
 
 class PastSession {
  public:

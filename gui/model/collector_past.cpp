@@ -120,7 +120,7 @@ void CollectorPast::receive_span(const v1::HistoryAnswer& answer) {
 
 void CollectorPast::receive_state(const std::string& node, const v1::HistoryAnswer& answer) {
   // 0: a server before 1.7 answers the shown node alone, in one answer.
-  const std::size_t expected = std::max<std::uint32_t>(answer.nodes(), 1);
+  const std::size_t expected = std::clamp<std::size_t>(answer.nodes(), 1, kMaxNodes);
   if (answer.nodes() == 0 && node != node_) return;
   if (!arriving_.try_emplace(node).second) return;  // said twice: the first stands
   if (answer.error().empty()) {

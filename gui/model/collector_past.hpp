@@ -31,6 +31,9 @@ class CollectorPast {
   static constexpr double kUnrecordedEveryS = 60.0;  ///< a server that said it records nothing
   static constexpr double kMinGapS = 0.25;
   static constexpr double kAnswerTimeoutS = 5.0;
+  /// Nodes shown back in time at most (a collector's default --max-nodes):
+  /// a server that claims more, or sends more, is believed that far.
+  static constexpr std::size_t kMaxNodes = 1024;
 
   /// While live: the node shown and its endpoint. A change forgets the
   /// span of the node before.

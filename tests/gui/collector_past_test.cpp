@@ -176,6 +176,20 @@ TEST(CollectorPast, BackInTimeShowsEveryNodeOnceAllAnswered) {
   EXPECT_EQ(past.snapshots()[0]->gauges().process_count(), 21u);
   EXPECT_EQ(bar.note, "a@h: the state of 'a@h' at that time is larger than a frame");
   EXPECT_EQ(past.take_histories().count("b@h"), 1u);
+
+  // A server that claims more nodes than a collector holds is believed up
+  // to kMaxNodes: the fleet is shown then, and what comes after is dropped.
+  past.focus("a@h");
+  req = past.request(3.0);
+  ASSERT_TRUE(req);
+  for (std::size_t i = 0; i < CollectorPast::kMaxNodes + 5; ++i) {
+    auto a = answer_to(*req);
+    a.set_nodes(1'000'000);
+    past.receive("n" + std::to_string(100000 + i) + "@h", a, 3.1);
+  }
+  EXPECT_TRUE(past.update(bar, 3.1));
+  EXPECT_EQ(past.snapshots().size(), CollectorPast::kMaxNodes);
+  EXPECT_FALSE(past.pending());
 }
 
 TEST(CollectorPast, RefusalIsShownAndNotAskedAgain) {
