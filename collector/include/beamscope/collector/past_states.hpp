@@ -1,10 +1,10 @@
 // A node as it was at a time (HistoryRequest log STATE, protocol 1.6), or
 // every node (every_node, 1.7), answered from the collector's own
 // recording (--record): a viewer connected live scrubs the tree, tables
-// and charts of the fleet back in time. The
-// recording is read on a thread of its own (decoding a segment costs
-// milliseconds, an hour of charts up to a second cold) while the writer
-// appends to it; the viewers' I/O thread only queues a request.
+// and charts of the fleet back in time. The recording is read on a thread
+// of its own (decoding a segment costs milliseconds, an hour of charts up
+// to a second cold) while the writer appends to it; the viewers' I/O
+// thread only queues a request.
 //   auto past = PastStates::start("fleet.bsrec", [&](viewer, answer) { return server.reply(viewer, answer); });
 //   past->ask(viewer, request);   // any thread; "busy" past kMaxPending
 #pragma once
