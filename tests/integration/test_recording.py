@@ -71,11 +71,15 @@ class RecordingReplay(unittest.TestCase):
     def test_replay_answers_what_the_collector_served(self):
         path, collector = self.start_recording("live.bsrec")
         captured = []  # (node, query, live document)
-        for _ in range(4):
+        # Four rounds a second apart, more (up to ten) while the agents'
+        # ticks come late on a loaded host: several states to find again.
+        for round_no in range(10):
             for n in self.nodes:
                 for q in QUERIES:
                     captured.append((n.node_name, q, self.live(collector, n.node_name, q)))
-            time.sleep(1.0)  # a new agent tick between rounds: several states to find again
+            if round_no >= 3 and len({(node, live["timestamp_us"]) for node, _, live in captured}) >= 6:
+                break
+            time.sleep(1.0)
         collector.proc.send_signal(signal.SIGTERM)
         collector.proc.wait(timeout=15)
         self.assertEqual(collector.proc.returncode, 0, collector.log_text())
