@@ -94,12 +94,15 @@ class ZapUnderLoad(unittest.TestCase):
         self.assertGreaterEqual(plain["refused_protocol"], CLIENTS, plain)
 
         # Every refusal on /metrics: at least what the clients were told
-        # (by reason), and at most one per attempt (each attempt is one
-        # socket that libzmq does not reconnect: one TCP connection). The
-        # bound is on the sum: an unlisted client that hangs up
-        # mid-handshake is counted as reason "handshake".
+        # (by reason), and about one per attempt (each attempt is one
+        # socket that libzmq does not reconnect: one TCP connection), never
+        # two: a count per handshake step would double it. The bound is on
+        # the sum (an unlisted client that hangs up mid-handshake is
+        # counted as reason "handshake") and allows one more per client:
+        # with Debian unstable's libzmq (OTP 29 root) the server once
+        # counted 12,659 refusals for 12,658 attempts.
         told = {"unauthorized_key": unlisted["refused_auth"], "handshake": plain["refused_protocol"]}
-        at_most = unlisted["attempts"] + plain["attempts"]
+        at_most = unlisted["attempts"] + plain["attempts"] + 2 * CLIENTS
         base = {r: metric(before, "beamscope_stream_auth_failures_total", reason=r) or 0 for r in told}
 
         def counted():
