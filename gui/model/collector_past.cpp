@@ -122,9 +122,10 @@ void CollectorPast::receive_state(const std::string& node, const v1::HistoryAnsw
   // 0: a server before 1.7 answers the shown node alone, in one answer.
   const std::size_t expected = std::clamp<std::size_t>(answer.nodes(), 1, kMaxNodes);
   if (answer.nodes() == 0 && node != node_) return;
-  if (!arriving_.try_emplace(node).second) return;  // said twice: the first stands
+  const auto [slot, fresh] = arriving_.try_emplace(node);
+  if (!fresh) return;  // said twice: the first stands
   if (answer.error().empty()) {
-    arriving_[node] = std::make_shared<const v1::Keyframe>(answer.state());
+    slot->second = std::make_shared<const v1::Keyframe>(answer.state());
     if (answer.has_state_history()) arriving_histories_[node] = answer.state_history();
   } else if (arriving_note_.empty()) {
     arriving_note_ = expected > 1 ? node + ": " + answer.error() : answer.error();

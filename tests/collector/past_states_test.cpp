@@ -60,6 +60,18 @@ class PastStatesTest : public ::testing::Test {
     for (int i = from; i < to; ++i) ASSERT_TRUE(w.append(tick(i), kNow + i * kSecond)) << w.error();
     ASSERT_TRUE(w.flush()) << w.error();
   }
+  // Ticks [0, ticks) of a@h and, from tick `b_from`, of b@h, written out.
+  void record_two(int ticks, int b_from) {
+    auto w = writer();
+    ASSERT_TRUE(w);
+    for (int i = 0; i < ticks; ++i) {
+      ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
+      if (i >= b_from) {
+        ASSERT_TRUE(w->append(tick_b(i, b_from), kNow + i * kSecond)) << w->error();
+      }
+    }
+    w->close();
+  }
   std::unique_ptr<recording::Writer> writer() {
     std::string err;
     auto w = recording::Writer::open(path_, {}, err);
@@ -137,14 +149,7 @@ TEST_F(PastStatesTest, AnswersTheNodeAsItWasAndTheHourBefore) {
 // Every node at once (protocol 1.7): one answer a node, by name, each
 // counting them all; the charts of the node asked for alone.
 TEST_F(PastStatesTest, EveryNodeAtOnceWithTheShownNodesCharts) {
-  auto w = writer();
-  for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
-    if (i >= 20) {
-      ASSERT_TRUE(w->append(tick_b(i, 20), kNow + i * kSecond)) << w->error();
-    }
-  }
-  w->close();
+  ASSERT_NO_FATAL_FAILURE(record_two(40, 20));
   std::string err;
   auto reader = recording::Reader::open(path_, err);
   ASSERT_TRUE(reader) << err;
@@ -261,13 +266,7 @@ TEST_F(PastStatesTest, ReadsTheFileItsRecorderWrites) {
 // some, and they are offered again until it takes them; one it never
 // takes is counted as dropped after kReplyPatience, never blocking for good.
 TEST_F(PastStatesTest, AnswersWaitForRoomInTheViewersQueue) {
-  {
-    auto w = writer();
-    for (int i = 0; i < 10; ++i) {
-      ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
-      ASSERT_TRUE(w->append(tick_b(i, 0), kNow + i * kSecond)) << w->error();
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(record_two(10, 0));
   std::mutex mu;
   std::vector<std::string> taken;
   int refusals = 0;
@@ -296,15 +295,7 @@ TEST_F(PastStatesTest, AnswersWaitForRoomInTheViewersQueue) {
 }
 
 TEST_F(PastStatesTest, AskedThroughTheCollectorAsAViewerAsks) {
-  {
-    auto w = writer();
-    for (int i = 0; i < 30; ++i) {
-      ASSERT_TRUE(w->append(tick(i), kNow + i * kSecond)) << w->error();
-      if (i >= 10) {
-        ASSERT_TRUE(w->append(tick_b(i, 10), kNow + i * kSecond)) << w->error();
-      }
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(record_two(30, 10));
   std::string err;
   auto fan = FanIn::start({.server = {.endpoint = "tcp://127.0.0.1:*"}, .recording = path_}, err);
   ASSERT_TRUE(fan) << err;
