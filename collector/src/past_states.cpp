@@ -1,7 +1,6 @@
 // A node's state at a time from the collector's recording; see past_states.hpp.
 #include "beamscope/collector/past_states.hpp"
 
-#include <map>
 #include <optional>
 #include <utility>
 
@@ -40,11 +39,13 @@ std::string absent(const recording::ReplayState& state, const std::string& node,
   return "no node '" + node + "' in the collector's recording at " + recording::format_time(t);
 }
 
-// The hour before t of every node, for the charts, as a replay of the file shows it.
-std::map<std::string, v1::History> charts(recording::HistoryIndex& index, std::int64_t t) {
+// The hour before t of `node`, for the charts, as a replay of the file shows it.
+std::optional<v1::History> charts(recording::HistoryIndex& index, std::int64_t t, const std::string& node) {
   const std::int64_t from = t - kPastChartsUs;
   for (std::size_t segment : index.missing(from, t)) index.add(segment, from, t);
-  return index.histories(from, t);
+  auto histories = index.histories(from, t, node);
+  if (auto it = histories.find(node); it != histories.end()) return std::move(it->second);
+  return std::nullopt;
 }
 
 // The node's state and its charts; a node at the frame limit gets its
@@ -83,9 +84,8 @@ v1::HistoryAnswer answer_state(recording::Reader& reader, recording::HistoryInde
     a.set_error(absent(state, node, *t));
     return a;
   }
-  auto histories = charts(index, *t);
-  auto it = histories.find(node);
-  fill_state(a, node, *model, it != histories.end() ? &it->second : nullptr);
+  auto history = charts(index, *t, node);
+  fill_state(a, node, *model, history ? &*history : nullptr);
   return a;
 }
 
@@ -106,15 +106,14 @@ std::vector<protocol::Envelope> answer_every_state(recording::Reader& reader, re
   }
   // The charts of the node shown: an hour of every node's would make a
   // seek in a fleet of 200 nodes 140 MB.
-  auto histories = charts(index, *t);
-  auto shown = histories.find(node);
+  auto shown = charts(index, *t, node);
   head.set_nodes(static_cast<std::uint32_t>(held.size()));
   std::vector<protocol::Envelope> out;
   out.reserve(held.size());
   for (const auto* entry : held) {
     v1::HistoryAnswer a = head;
-    const bool charted = entry->first == node && shown != histories.end();
-    fill_state(a, entry->first, entry->second, charted ? &shown->second : nullptr);
+    const bool charted = entry->first == node && shown;
+    fill_state(a, entry->first, entry->second, charted ? &*shown : nullptr);
     out.push_back(envelope(entry->first, std::move(a)));
   }
   return out;

@@ -76,12 +76,14 @@ void HistoryIndex::forget_from(std::size_t start) {
   }
 }
 
-std::map<std::string, v1::History> HistoryIndex::histories(std::int64_t from_us, std::int64_t to_us) const {
+std::map<std::string, v1::History> HistoryIndex::histories(std::int64_t from_us, std::int64_t to_us,
+                                                           std::string_view only) const {
   std::map<std::string, std::vector<protocol::GaugeSample>> merged;
   for (std::size_t seg : segments_within(from_us, to_us)) {
     auto it = segments_.find(seg);
     if (it == segments_.end()) continue;
     for (const auto& [node, ticks] : it->second) {
+      if (!only.empty() && node != only) continue;
       auto& out = merged[node];
       for (const auto& s : ticks) {
         if (s.time_us < from_us || s.time_us > to_us) continue;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "beamscope.pb.h"
@@ -50,8 +51,10 @@ class HistoryIndex {
   /// Every node's ticks within [from_us, to_us] (the newest
   /// kMaxHistorySamples), as the agent's ring and the collector build a
   /// History: a tick per new node uptime, stamped with the recording's
-  /// time. Segments not indexed are left out.
-  std::map<std::string, v1::History> histories(std::int64_t from_us, std::int64_t to_us) const;
+  /// time. Segments not indexed are left out. With `only`, that node's
+  /// alone (a collector answering one node's charts).
+  std::map<std::string, v1::History> histories(std::int64_t from_us, std::int64_t to_us,
+                                               std::string_view only = {}) const;
 
   /// Drops the segments from chunk `start` on: a file still being written
   /// (Reader::refresh) has grown its last segment since it was indexed.
